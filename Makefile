@@ -1,0 +1,37 @@
+# keycouncil: two commands for a newcomer (`make demo`, `make test`), plus bench and proto.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench proto lint check-proto clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/keycouncil demo $(DEMO_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check council dumps recovery cli tests tools
+	$(BIN)/mypy council/crypto
+
+check-proto: $(STAMP)
+	$(BIN)/python tools/gen_proto.py --check
+
+test: $(STAMP) lint check-proto
+	$(BIN)/python -m pytest tests -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+proto: $(STAMP)
+	$(BIN)/python tools/gen_proto.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""The `keycouncil` command: thin click wrappers, parsing and printing only."""

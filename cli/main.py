@@ -1,0 +1,38 @@
+"""Entry point of the `keycouncil` command; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from council.errors import KeycouncilError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="keycouncil")
+def cli() -> None:
+    """keycouncil: threshold custody of TEE state-dump keys."""
+
+
+def _register() -> None:
+    """Attach every command group; imported lazily so one broken group names itself."""
+    from cli import demo
+
+    cli.add_command(demo.demo)
+
+
+def main() -> None:
+    """Run the CLI; every KeycouncilError becomes one line on stderr and exit code 1."""
+    _register()
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeycouncilError as exc:
+        click.echo(f"error: {exc.diagnostics()}", err=True)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""The threshold-cryptography core: pure, no I/O, no clocks (docs/protocol.md)."""

@@ -1,0 +1,197 @@
+"""The prime-order group: NIST P-256 through pycryptodome's C point arithmetic.
+
+`Scalar` and `Point` are small value types that validate when built, so an object that exists is
+valid; `P256` is the one `Group`. Encodings: SEC1 compressed points (33 bytes, infinity refused) and
+32-byte big-endian scalars (< q). See docs/protocol.md, "Encodings and hashing".
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Final
+
+from Crypto.PublicKey import ECC
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from council.errors import DecodeError
+
+RandomSource = Callable[[int], bytes]
+"""A function returning n random bytes; `secrets.token_bytes` unless a test replays a seed."""
+
+_CURVE = ECC._curves["p256"]
+P: Final[int] = int(_CURVE.p)
+Q: Final[int] = int(_CURVE.order)
+_OSSL_CURVE: Final = ec.SECP256R1()
+SCALAR_LEN: Final = 32
+POINT_LEN: Final = 33
+SMALL_SCALAR_BITS: Final = 16
+
+
+class Scalar:
+    """An element of Z_q. Immutable; arithmetic is mod q."""
+
+    __slots__ = ("value",)
+    value: int
+
+    def __init__(self, value: int) -> None:
+        if not 0 <= value < Q:
+            raise ValueError("scalar out of range; use Scalar.reduce for arbitrary integers")
+        object.__setattr__(self, "value", value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Scalar is immutable")
+
+    @classmethod
+    def reduce(cls, value: int) -> Scalar:
+        return cls(value % Q)
+
+    @classmethod
+    def random(cls, rng: RandomSource | None = None) -> Scalar:
+        """A uniform non-zero scalar (64 extra bits make the modular bias negligible)."""
+        draw = rng or secrets.token_bytes
+        while True:
+            v = int.from_bytes(draw(40), "big") % Q
+            if v:
+                return cls(v)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, field: str = "scalar") -> Scalar:
+        if len(data) != SCALAR_LEN:
+            raise DecodeError(f"{field}: expected {SCALAR_LEN} bytes, got {len(data)}")
+        v = int.from_bytes(data, "big")
+        if v >= Q:
+            raise DecodeError(f"{field}: scalar is not below the group order")
+        return cls(v)
+
+    def to_bytes(self) -> bytes:
+        return self.value.to_bytes(SCALAR_LEN, "big")
+
+    def __add__(self, other: Scalar) -> Scalar:
+        return Scalar((self.value + other.value) % Q)
+
+    def __sub__(self, other: Scalar) -> Scalar:
+        return Scalar((self.value - other.value) % Q)
+
+    def __mul__(self, other: Scalar) -> Scalar:
+        return Scalar((self.value * other.value) % Q)
+
+    def __neg__(self) -> Scalar:
+        return Scalar((-self.value) % Q)
+
+    def inverse(self) -> Scalar:
+        if self.value == 0:
+            raise ValueError("zero has no inverse")
+        return Scalar(pow(self.value, -1, Q))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scalar) and secrets.compare_digest(self.to_bytes(), other.to_bytes())
+
+    def __hash__(self) -> int:
+        return hash(("Scalar", self.value))
+
+    def __repr__(self) -> str:
+        return "Scalar(<hidden>)"
+
+
+class Point:
+    """A point of P-256. Decoded points are never infinity; sums may be (is_identity)."""
+
+    __slots__ = ("_p",)
+    _p: ECC.EccPoint
+
+    def __init__(self, inner: ECC.EccPoint) -> None:
+        object.__setattr__(self, "_p", inner)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Point is immutable")
+
+    @classmethod
+    def identity(cls) -> Point:
+        return cls(ECC.EccPoint(0, 0, "p256"))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, field: str = "point") -> Point:
+        """Decode SEC1 compressed; refuses wrong length, bad prefix, x >= p, off-curve, infinity."""
+        if len(data) != POINT_LEN:
+            raise DecodeError(f"{field}: expected {POINT_LEN} bytes (SEC1 compressed), got {len(data)}")
+        prefix = data[0]
+        if prefix not in (2, 3):
+            raise DecodeError(f"{field}: prefix byte must be 0x02 or 0x03, got 0x{prefix:02x}")
+        if int.from_bytes(data[1:], "big") >= P:
+            raise DecodeError(f"{field}: x coordinate is not below the field prime")
+        try:  # OpenSSL's square root is ~4x faster than Python's pow for decompression
+            key = ec.EllipticCurvePublicKey.from_encoded_point(_OSSL_CURVE, bytes(data))
+        except ValueError:
+            raise DecodeError(f"{field}: x coordinate is not on the P-256 curve") from None
+        raw = key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        x, y = int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:], "big")
+        return cls(ECC.EccPoint(x, y, "p256"))
+
+    def to_bytes(self) -> bytes:
+        if self._p.is_point_at_infinity():
+            raise ValueError("the point at infinity has no encoding")
+        xb, yb = self._p._get_xy_bytes()
+        return bytes([2 | (yb[-1] & 1)]) + bytes(xb)
+
+    def is_identity(self) -> bool:
+        return bool(self._p.is_point_at_infinity())
+
+    def __add__(self, other: Point) -> Point:
+        return Point(self._p + other._p)
+
+    def __sub__(self, other: Point) -> Point:
+        return Point(self._p + (-other._p))
+
+    def __neg__(self) -> Point:
+        return Point(-self._p)
+
+    def __mul__(self, k: Scalar) -> Point:
+        """Arbitrary-point multiplication by a scalar (constant-time in pycryptodome)."""
+        return Point(self._p * k.value)
+
+    def mul_small(self, k: int) -> Point:
+        """Multiply by a small public integer (a member index): double-and-add, ~10x faster."""
+        if not 0 <= k < (1 << SMALL_SCALAR_BITS):
+            raise ValueError("mul_small takes a public integer below 2**16")
+        acc = ECC.EccPoint(0, 0, "p256")
+        for bit in bin(k)[2:]:
+            acc = acc + acc
+            if bit == "1":
+                acc = acc + self._p
+        return Point(acc)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Point) and bool(self._p == other._p)
+
+    def __hash__(self) -> int:
+        return hash(("Point", self.to_bytes() if not self.is_identity() else b""))
+
+    def __repr__(self) -> str:
+        return "Point(identity)" if self.is_identity() else f"Point({self.to_bytes().hex()[:16]}…)"
+
+
+class Group:
+    """The interface protocols use: order, generator, fixed-base multiplication, hashing."""
+
+    name: Final = "P-256"
+    order: Final = Q
+
+    def __init__(self) -> None:
+        self._g = Point(ECC.EccPoint(int(_CURVE.Gx), int(_CURVE.Gy), "p256"))
+
+    @property
+    def generator(self) -> Point:
+        return self._g
+
+    def base_mul(self, k: Scalar) -> Point:
+        """k·G with pycryptodome's precomputed generator table."""
+        return self._g * k
+
+    def random_scalar(self, rng: RandomSource | None = None) -> Scalar:
+        return Scalar.random(rng)
+
+
+P256: Final = Group()
+G: Final = P256.generator

@@ -1,0 +1,1 @@
+"""keycouncil dumps package."""

@@ -1,0 +1,1 @@
+"""keycouncil recovery package."""
