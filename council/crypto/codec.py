@@ -1,0 +1,90 @@
+"""A strict binary codec for protocol messages: fixed-width integers, length-prefixed bytes.
+
+Encoding is canonical (one byte string per value), so signed and hashed bytes are stable. The
+reader refuses truncation and trailing bytes, naming the field it was reading.
+"""
+
+from __future__ import annotations
+
+from council.crypto.group import POINT_LEN, SCALAR_LEN, Point, Scalar
+from council.errors import DecodeError
+
+MAX_BLOB = 1 << 24
+
+
+class Writer:
+    """Accumulates fields in order."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def uint(self, value: int, width: int) -> Writer:
+        self._parts.append(value.to_bytes(width, "big"))
+        return self
+
+    def blob(self, data: bytes) -> Writer:
+        if len(data) > MAX_BLOB:
+            raise ValueError("field too large")
+        self._parts.append(len(data).to_bytes(4, "big") + data)
+        return self
+
+    def text(self, value: str) -> Writer:
+        return self.blob(value.encode())
+
+    def point(self, p: Point) -> Writer:
+        self._parts.append(p.to_bytes())
+        return self
+
+    def scalar(self, s: Scalar) -> Writer:
+        self._parts.append(s.to_bytes())
+        return self
+
+    def getvalue(self) -> bytes:
+        return b"".join(self._parts)
+
+
+class Reader:
+    """Reads fields from untrusted bytes; every error names the message and field."""
+
+    def __init__(self, data: bytes, what: str) -> None:
+        self._data = memoryview(bytes(data))
+        self._pos = 0
+        self._what = what
+
+    def _take(self, n: int, field: str) -> bytes:
+        if self._pos + n > len(self._data):
+            raise DecodeError(f"{self._what}.{field}: truncated at byte {self._pos} "
+                              f"(needs {n} bytes, {len(self._data) - self._pos} left)")
+        out = bytes(self._data[self._pos : self._pos + n])
+        self._pos += n
+        return out
+
+    def uint(self, width: int, field: str) -> int:
+        return int.from_bytes(self._take(width, field), "big")
+
+    def blob(self, field: str) -> bytes:
+        n = self.uint(4, field)
+        if n > MAX_BLOB:
+            raise DecodeError(f"{self._what}.{field}: length {n} exceeds {MAX_BLOB}")
+        return self._take(n, field)
+
+    def text(self, field: str) -> str:
+        try:
+            return self.blob(field).decode()
+        except UnicodeDecodeError:
+            raise DecodeError(f"{self._what}.{field}: not UTF-8") from None
+
+    def point(self, field: str) -> Point:
+        return Point.from_bytes(self._take(POINT_LEN, field), f"{self._what}.{field}")
+
+    def scalar(self, field: str) -> Scalar:
+        return Scalar.from_bytes(self._take(SCALAR_LEN, field), f"{self._what}.{field}")
+
+    def tag(self, expected: bytes) -> None:
+        got = self._take(len(expected), "type")
+        if got != expected:
+            raise DecodeError(f"{self._what}: wrong message type {got!r}, expected {expected!r}")
+
+    def end(self) -> None:
+        if self._pos != len(self._data):
+            raise DecodeError(f"{self._what}: {len(self._data) - self._pos} trailing bytes")

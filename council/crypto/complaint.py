@@ -1,0 +1,79 @@
+"""Encrypted shares and verifiable complaints (protocol.md, building blocks).
+
+A receiver whose share is undecryptable or fails the Feldman check publishes `K = p_j·E` with a
+DLEQ proof that log_G(P_j) == log_E(K). Anyone can then open that one ciphertext and judge: either
+the dealer cheated (the dealer is disqualified) or the complaint is false (the complainer is blamed).
+The complaint reveals nothing about the complainer's key beyond that one ciphertext.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from council.crypto import dleq, ecies, vss
+from council.crypto.ecies import EciesCiphertext
+from council.crypto.group import Point, RandomSource, Scalar
+from council.crypto.hashing import encode_parts
+from council.crypto.messages import Complaint
+from council.errors import AuthenticationFailed, DecodeError, ProofError
+
+SHARE_INFO = b"KEYCOUNCIL-V1-SHARE"
+COMPLAINT = "COMPLAINT"
+
+
+def share_info(spec_digest: bytes, dealer: int, recipient: int) -> bytes:
+    """ECIES info and associated data of one encrypted share."""
+    return SHARE_INFO + encode_parts(spec_digest, dealer.to_bytes(2, "big"), recipient.to_bytes(2, "big"))
+
+
+def encrypt_share(spec_digest: bytes, dealer: int, recipient: int, recipient_key: Point, share: Scalar,
+                  rng: RandomSource | None = None) -> EciesCiphertext:
+    return ecies.seal(recipient_key, share.to_bytes(), share_info(spec_digest, dealer, recipient), rng)
+
+
+def decrypt_share(spec_digest: bytes, dealer: int, recipient: int, secret: Scalar,
+                  ciphertext: EciesCiphertext) -> Scalar:
+    """Raise AuthenticationFailed or DecodeError if the share does not decrypt to a scalar."""
+    plain = ecies.open_(secret, ciphertext, share_info(spec_digest, dealer, recipient))
+    return Scalar.from_bytes(plain, f"share from dealer {dealer}")
+
+
+def _ctx(spec_digest: bytes, dealer: int, complainer: int) -> bytes:
+    return encode_parts(spec_digest, dealer.to_bytes(2, "big"), complainer.to_bytes(2, "big"))
+
+
+def make_complaint(spec_digest: bytes, dealer: int, complainer: int, secret: Scalar,
+                   ciphertext: EciesCiphertext, rng: RandomSource | None = None) -> Complaint:
+    """Publish `K = p_j·E` with its proof; it opens only this ciphertext."""
+    shared, proof = dleq.prove(COMPLAINT, _ctx(spec_digest, dealer, complainer), secret,
+                               ciphertext.ephemeral, rng)
+    return Complaint(dealer, shared, proof)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The judgement of one complaint: who is at fault, and why."""
+
+    dealer_at_fault: bool
+    reason: str
+
+
+def judge_complaint(spec_digest: bytes, complainer: int, complainer_key: Point, complaint: Complaint,
+                    ciphertext: EciesCiphertext, commitments: Sequence[Point]) -> Verdict:
+    """Anyone can run this: open the complained-about share with K and check it."""
+    dealer = complaint.dealer
+    try:
+        dleq.verify(COMPLAINT, _ctx(spec_digest, dealer, complainer), complainer_key,
+                    ciphertext.ephemeral, complaint.shared, complaint.proof)
+    except ProofError:
+        return Verdict(False, f"member {complainer}'s complaint against dealer {dealer} has an invalid proof")
+    try:
+        plain = ecies.open_with_shared(complaint.shared, ciphertext, complainer_key,
+                                       share_info(spec_digest, dealer, complainer))
+        share = Scalar.from_bytes(plain, "share")
+    except (AuthenticationFailed, DecodeError):
+        return Verdict(True, f"share for member {complainer} does not decrypt (complaint upheld)")
+    if not vss.share_is_valid(complainer, share, commitments):
+        return Verdict(True, f"share for member {complainer} fails the Feldman check (complaint upheld)")
+    return Verdict(False, f"member {complainer} complained falsely: dealer {dealer}'s share is valid")

@@ -1,0 +1,107 @@
+"""Step 3 (judge): who qualifies, decided deterministically from the public transcript.
+
+Anyone holding the spec and the relayed dealings and responses gets the same answer: the
+qualified dealers, every disqualified dealer with its reason, and every blamed complainer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from council.crypto import schnorr
+from council.crypto.complaint import judge_complaint
+from council.crypto.messages import CeremonySpec, Dealing, Kind, Response, Signed
+from council.errors import KeycouncilError
+
+DKG_POK = "DKG-POK"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """QUAL, the disqualified dealers and blamed members (index → reason), and the valid dealings."""
+
+    qualified: tuple[int, ...]
+    disqualified: Mapping[int, str]
+    blamed: Mapping[int, str]
+    dealings: Mapping[int, Dealing]
+
+
+def check_dealing(spec: CeremonySpec, signed: Signed) -> Dealing:
+    """Everything about one dealing that is public: signature, shape, proof or constant term."""
+    digest = spec.digest()
+    signed.verify(spec.dealers.member(signed.sender), Dealing.KIND)
+    dealing = Dealing.from_bytes(signed.body)
+    if dealing.ceremony != digest or dealing.dealer != signed.sender:
+        raise KeycouncilError("dealing belongs to another ceremony or dealer")
+    if len(dealing.commitments) != spec.receivers.threshold:
+        raise KeycouncilError(f"{len(dealing.commitments)} commitments, expected {spec.receivers.threshold}")
+    if set(dealing.encrypted_shares) != set(spec.receivers.indices):
+        raise KeycouncilError("encrypted shares do not cover exactly the receivers")
+    if spec.previous is None:
+        if dealing.pok is None:
+            raise KeycouncilError("missing proof of knowledge of the constant term")
+        schnorr.verify(DKG_POK, digest + dealing.dealer.to_bytes(2, "big"), dealing.commitments[0],
+                       dealing.pok, what="proof of knowledge of the constant term")
+    elif dealing.commitments[0] != spec.previous.verification_shares[dealing.dealer]:
+        raise KeycouncilError("constant term is not its verification share Y_i of the previous epoch")
+    return dealing
+
+
+def valid_dealings(spec: CeremonySpec, signed: Sequence[Signed]) -> tuple[dict[int, Dealing], dict[int, str]]:
+    """Split relayed dealings into valid ones and disqualified dealers (missing or malformed)."""
+    by_sender: dict[int, Signed] = {}
+    bad: dict[int, str] = {}
+    for s in signed:
+        if s.sender in by_sender and by_sender[s.sender] != s:
+            bad[s.sender] = "sent two different dealings"
+        by_sender.setdefault(s.sender, s)
+    good: dict[int, Dealing] = {}
+    for i in spec.dealers.indices:
+        if i in bad:
+            continue
+        if i not in by_sender:
+            bad[i] = "no dealing received"
+            continue
+        try:
+            good[i] = check_dealing(spec, by_sender[i])
+        except (KeycouncilError, ValueError) as exc:
+            bad[i] = f"invalid dealing: {exc}"
+    return good, bad
+
+
+def judge(spec: CeremonySpec, dealings: Sequence[Signed], responses: Sequence[Signed]) -> Judgement:
+    """Disqualify missing or malformed dealings and dealers with upheld complaints; blame liars."""
+    good, disqualified = valid_dealings(spec, dealings)
+    blamed: dict[int, str] = {}
+    for signed in sorted(responses, key=lambda s: s.sender):
+        _judge_response(spec, signed, good, disqualified, blamed)
+    if spec.kind is Kind.DKG:  # in a DKG a false complainer is also a dealer: keep it out of QUAL
+        for j, why in blamed.items():
+            disqualified.setdefault(j, f"blamed: {why}")
+    qualified = tuple(i for i in sorted(good) if i not in disqualified)
+    return Judgement(qualified, disqualified, blamed, {i: good[i] for i in qualified})
+
+
+def _judge_response(spec: CeremonySpec, signed: Signed, good: Mapping[int, Dealing],
+                    disqualified: dict[int, str], blamed: dict[int, str]) -> None:
+    j = signed.sender
+    try:
+        member = spec.receivers.member(j)
+        signed.verify(member, Response.KIND)
+        response = Response.from_bytes(signed.body)
+        if response.ceremony != spec.digest() or response.member != j:
+            raise KeycouncilError("response belongs to another ceremony or member")
+    except (KeycouncilError, ValueError) as exc:
+        blamed[j] = f"invalid response: {exc}"
+        return
+    for complaint in response.complaints:
+        dealing = good.get(complaint.dealer)
+        if dealing is None:
+            continue  # dealer already out on public grounds
+        verdict = judge_complaint(spec.digest(), j, member.encryption_key, complaint,
+                                  dealing.encrypted_shares[j], dealing.commitments)
+        if verdict.dealer_at_fault:
+            disqualified.setdefault(complaint.dealer, f"complaint by member {j} upheld: {verdict.reason}")
+        else:
+            blamed.setdefault(j, verdict.reason)

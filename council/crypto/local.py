@@ -1,0 +1,85 @@
+"""An in-process ceremony relay: runs DKG and re-share among Participant objects, no network.
+
+Used by the protocol demo, the property tests and the CPU benchmarks. The networked driver does
+the same phases over gRPC with deadlines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from council.crypto.ceremony import Outcome, Participant
+from council.crypto.committee import Committee, MemberKeys
+from council.crypto.group import P256, RandomSource, Scalar
+from council.crypto.messages import CeremonySpec, Kind, PreviousEpoch, Signed
+from council.crypto.signing import Signer
+
+Tamper = Callable[[str, Signed], Signed]
+"""A hook for tests: given the phase name and a message, return the message to relay."""
+
+
+@dataclass(frozen=True)
+class LocalMember:
+    """A member's long-term keys, for in-process ceremonies."""
+
+    name: str
+    signer: Signer
+    encryption_secret: Scalar
+
+    @classmethod
+    def generate(cls, name: str, rng: RandomSource | None = None) -> LocalMember:
+        seed = (rng or secrets.token_bytes)(32)
+        return cls(name, Signer.from_seed(seed), Scalar.random(rng))
+
+
+def committee_of(members: Sequence[LocalMember], threshold: int) -> Committee:
+    """Index members 1..n in the given order; the roster digest hashes their keys and names."""
+    keys = {i: MemberKeys(i, m.signer.public_key, P256.base_mul(m.encryption_secret))
+            for i, m in enumerate(members, start=1)}
+    h = hashlib.sha256(b"local-roster" + threshold.to_bytes(2, "big"))
+    for i, m in enumerate(members, start=1):
+        h.update(m.name.encode() + b"\x00" + keys[i].signing_key + keys[i].encryption_key.to_bytes())
+    return Committee(threshold, keys, h.digest())
+
+
+def run_phases(participants: Sequence[Participant], offline: frozenset[int] = frozenset(),
+               tamper: Tamper | None = None, rng: RandomSource | None = None) -> None:
+    """Relay deal → check → judge/output → commit; `offline` are positions that never speak."""
+    live = [p for k, p in enumerate(participants) if k not in offline]
+    relay = tamper or (lambda _phase, m: m)
+    dealings = [relay("deal", m) for p in live if (m := p.deal(rng)) is not None]
+    responses = [relay("check", m) for p in live if (m := p.check(dealings, rng)) is not None]
+    commits = [relay("commit", m) for p in live if (m := p.output(responses)) is not None]
+    for p in live:
+        if p.outcome is not None:
+            p.finalize(commits)
+
+
+def dkg_spec(committee: Committee, key_id: str, ceremony_id: bytes | None = None) -> CeremonySpec:
+    return CeremonySpec(Kind.DKG, ceremony_id or secrets.token_bytes(16), key_id, 0, committee, committee)
+
+
+def reshare_spec(old: Committee, new: Committee, key_id: str, outcome: Outcome,
+                 ceremony_id: bytes | None = None) -> CeremonySpec:
+    previous = PreviousEpoch(outcome.commit.epoch, outcome.public.public_key,
+                             dict(outcome.public.verification_shares))
+    return CeremonySpec(Kind.RESHARE, ceremony_id or secrets.token_bytes(16), key_id,
+                        outcome.commit.epoch + 1, old, new, previous)
+
+
+def participants_for(spec: CeremonySpec, old: Sequence[LocalMember], new: Sequence[LocalMember],
+                     shares: Mapping[int, Scalar] | None = None) -> list[Participant]:
+    """One Participant per distinct member (old members by dealer index, new by receiver index)."""
+    by_key: dict[bytes, Participant] = {}
+    for i, m in enumerate(old, start=1) if spec.kind is Kind.RESHARE else ():
+        by_key[m.signer.public_key] = Participant(spec, m.signer, m.encryption_secret, i, None,
+                                                  (shares or {}).get(i))
+    for j, m in enumerate(new, start=1):
+        p = by_key.get(m.signer.public_key)
+        dealer = p.dealer_index if p else (j if spec.kind is Kind.DKG else None)
+        share = p.dealer_share if p else None
+        by_key[m.signer.public_key] = Participant(spec, m.signer, m.encryption_secret, dealer, j, share)
+    return list(by_key.values())

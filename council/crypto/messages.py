@@ -1,0 +1,252 @@
+"""Ceremony messages: frozen values with canonical `to_bytes`/`from_bytes` codecs.
+
+Every message a member sends travels as `Signed` (sender index, body, Ed25519 signature) and carries
+the ceremony digest, so a message of one ceremony is never accepted in another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from council.crypto import signing
+from council.crypto.codec import Reader, Writer
+from council.crypto.committee import Committee, MemberKeys
+from council.crypto.dleq import DleqProof
+from council.crypto.ecies import EciesCiphertext
+from council.crypto.group import Point
+from council.crypto.schnorr import SchnorrProof
+from council.errors import DecodeError
+
+
+class Kind(Enum):
+    """The two ceremonies: a fresh key, or new shares of an existing key."""
+
+    DKG = "dkg"
+    RESHARE = "reshare"
+
+
+@dataclass(frozen=True)
+class PreviousEpoch:
+    """What a re-share starts from: the committed epoch's key and verification shares."""
+
+    epoch: int
+    public_key: Point
+    verification_shares: Mapping[int, Point]
+
+
+@dataclass(frozen=True)
+class CeremonySpec:
+    """Everything a ceremony is about; its digest binds every proof and ciphertext in it."""
+
+    kind: Kind
+    ceremony_id: bytes
+    key_id: str
+    epoch: int
+    dealers: Committee
+    receivers: Committee
+    previous: PreviousEpoch | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind is Kind.RESHARE) != (self.previous is not None):
+            raise ValueError("a re-share needs the previous epoch; a DKG must not have one")
+        if self.kind is Kind.DKG and self.dealers != self.receivers:
+            raise ValueError("in a DKG the dealers are the receivers")
+        if self.previous is not None:
+            if self.epoch != self.previous.epoch + 1:
+                raise ValueError("a re-share creates the epoch after the previous one")
+            if set(self.previous.verification_shares) != set(self.dealers.indices):
+                raise ValueError("previous verification shares must cover the old committee")
+
+    def to_bytes(self) -> bytes:
+        w = Writer().text("ceremony-spec").text(self.kind.value).blob(self.ceremony_id)
+        w.text(self.key_id).uint(self.epoch, 8)
+        for c in (self.dealers, self.receivers):
+            _write_committee(w, c)
+        if self.previous is not None:
+            w.uint(self.previous.epoch, 8).point(self.previous.public_key)
+            for i in self.dealers.indices:
+                w.point(self.previous.verification_shares[i])
+        return w.getvalue()
+
+    def digest(self) -> bytes:
+        """SHA-256 of the canonical encoding (cached: the spec is immutable)."""
+        cached = self.__dict__.get("_digest")
+        if cached is None:
+            cached = hashlib.sha256(self.to_bytes()).digest()
+            object.__setattr__(self, "_digest", cached)
+        return cached
+
+
+def _write_committee(w: Writer, c: Committee) -> None:
+    w.uint(c.threshold, 2).uint(c.size, 2).blob(c.roster_digest)
+    for i in c.indices:
+        m = c.members[i]
+        w.uint(i, 2).blob(m.signing_key).point(m.encryption_key)
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """A signed message: sender index, kind, body bytes, signature."""
+
+    kind: str
+    sender: int
+    body: bytes
+    signature: bytes
+
+    def to_bytes(self) -> bytes:
+        return Writer().text(self.kind).uint(self.sender, 2).blob(self.body).blob(self.signature).getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Signed:
+        r = Reader(data, "signed message")
+        out = cls(r.text("kind"), r.uint(2, "sender"), r.blob("body"), r.blob("signature"))
+        r.end()
+        return out
+
+    def verify(self, member: MemberKeys, kind: str) -> None:
+        """Raise unless this is `kind`, sent and signed by `member`."""
+        if self.kind != kind or self.sender != member.index:
+            raise DecodeError(f"expected a {kind} from member {member.index}, "
+                              f"got a {self.kind} from member {self.sender}")
+        signing.verify(member.signing_key, kind, _signed_part(self), self.signature,
+                       f"{kind} of member {member.index}")
+
+
+def _signed_part(s: Signed) -> bytes:
+    return Writer().uint(s.sender, 2).blob(s.body).getvalue()
+
+
+def sign(signer: signing.Signer, kind: str, sender: int, body: bytes) -> Signed:
+    """Wrap `body` as a message of `sender`, signed with its identity key."""
+    unsigned = Signed(kind, sender, body, b"")
+    return Signed(kind, sender, body, signer.sign(kind, _signed_part(unsigned)))
+
+
+@dataclass(frozen=True)
+class Dealing:
+    """Step 1 (deal): commitments, proof of knowledge (DKG), one encrypted share per receiver."""
+
+    ceremony: bytes
+    dealer: int
+    commitments: tuple[Point, ...]
+    pok: SchnorrProof | None
+    encrypted_shares: Mapping[int, EciesCiphertext]
+
+    KIND = "dealing"
+
+    def to_bytes(self) -> bytes:
+        w = Writer().blob(self.ceremony).uint(self.dealer, 2).uint(len(self.commitments), 2)
+        for a in self.commitments:
+            w.point(a)
+        w.blob(self.pok.to_bytes() if self.pok else b"").uint(len(self.encrypted_shares), 2)
+        for j in sorted(self.encrypted_shares):
+            w.uint(j, 2).blob(self.encrypted_shares[j].to_bytes())
+        return w.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Dealing:
+        r = Reader(data, "dealing")
+        ceremony, dealer = r.blob("ceremony"), r.uint(2, "dealer")
+        commitments = tuple(r.point(f"commitment[{k}]") for k in range(r.uint(2, "count")))
+        pok_bytes = r.blob("pok")
+        pok = SchnorrProof.from_bytes(pok_bytes, "dealing.pok") if pok_bytes else None
+        shares: dict[int, EciesCiphertext] = {}
+        for n in range(r.uint(2, "share count")):
+            j = r.uint(2, f"share[{n}].recipient")
+            if j in shares:
+                raise DecodeError(f"dealing: two shares for member {j}")
+            shares[j] = EciesCiphertext.from_bytes(r.blob(f"share[{n}]"), f"dealing.share[{j}]")
+        r.end()
+        return cls(ceremony, dealer, commitments, pok, shares)
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    """A verifiable complaint: `K = p_j·E` for one dealer's ciphertext, with a DLEQ proof."""
+
+    dealer: int
+    shared: Point
+    proof: DleqProof
+
+    def write(self, w: Writer) -> None:
+        w.uint(self.dealer, 2).point(self.shared).blob(self.proof.to_bytes())
+
+    @classmethod
+    def read(cls, r: Reader, n: int) -> Complaint:
+        return cls(r.uint(2, f"complaint[{n}].dealer"), r.point(f"complaint[{n}].K"),
+                   DleqProof.from_bytes(r.blob(f"complaint[{n}].proof"), f"complaint[{n}].proof"))
+
+
+@dataclass(frozen=True)
+class Response:
+    """Step 2 (check): a receiver's verdict on its shares; no complaints means all good."""
+
+    ceremony: bytes
+    member: int
+    complaints: tuple[Complaint, ...]
+
+    KIND = "response"
+
+    def to_bytes(self) -> bytes:
+        w = Writer().blob(self.ceremony).uint(self.member, 2).uint(len(self.complaints), 2)
+        for c in self.complaints:
+            c.write(w)
+        return w.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Response:
+        r = Reader(data, "response")
+        ceremony, member = r.blob("ceremony"), r.uint(2, "member")
+        complaints = tuple(Complaint.read(r, n) for n in range(r.uint(2, "count")))
+        r.end()
+        return cls(ceremony, member, complaints)
+
+
+@dataclass(frozen=True)
+class EpochCommit:
+    """Step 5 (commit): what receivers sign; the epoch is live once `t` sign the same bytes."""
+
+    key_id: str
+    epoch: int
+    roster_digest: bytes
+    threshold: int
+    public_key: Point
+    verification_shares_digest: bytes
+    transcript_digest: bytes
+
+    KIND = "epoch-commit"
+
+    def to_bytes(self) -> bytes:
+        return (Writer().text(self.key_id).uint(self.epoch, 8).blob(self.roster_digest)
+                .uint(self.threshold, 2).point(self.public_key).blob(self.verification_shares_digest)
+                .blob(self.transcript_digest).getvalue())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> EpochCommit:
+        r = Reader(data, "epoch commit")
+        out = cls(r.text("key_id"), r.uint(8, "epoch"), r.blob("roster_digest"), r.uint(2, "threshold"),
+                  r.point("public_key"), r.blob("verification_shares_digest"), r.blob("transcript_digest"))
+        r.end()
+        return out
+
+
+def verification_shares_digest(shares: Mapping[int, Point]) -> bytes:
+    """SHA-256 over the Y_j list in index order."""
+    w = Writer()
+    for j in sorted(shares):
+        w.uint(j, 2).point(shares[j])
+    return hashlib.sha256(w.getvalue()).digest()
+
+
+def transcript_digest(spec_digest: bytes, dealings: Sequence[Signed], responses: Sequence[Signed]) -> bytes:
+    """SHA-256 over the spec and every relayed dealing and response, in sender order."""
+    w = Writer().blob(spec_digest)
+    for group in (dealings, responses):
+        items = sorted(group, key=lambda s: s.sender)
+        w.uint(len(items), 2)
+        for s in items:
+            w.blob(s.to_bytes())
+    return hashlib.sha256(w.getvalue()).digest()

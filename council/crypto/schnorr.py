@@ -1,0 +1,48 @@
+"""Schnorr proof of knowledge of `a` for `A = a·G`, bound to a context (protocol.md, building blocks).
+
+Proof is `(c, z)`: `U = k·G`, `c = H(purpose; ctx, A, U)`, `z = k + c·a`. Verification recomputes
+`U = z·G − c·A` and checks `c`. Used for dealers' constant terms (DKG-POK) and the KEM (KEM-POK).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from council.crypto.group import P256, SCALAR_LEN, Point, RandomSource, Scalar
+from council.crypto.hashing import hash_to_scalar
+from council.errors import DecodeError, ProofError
+
+SCHNORR_LEN = 2 * SCALAR_LEN
+
+
+@dataclass(frozen=True, slots=True)
+class SchnorrProof:
+    """A non-interactive proof of knowledge of a discrete logarithm."""
+
+    c: Scalar
+    z: Scalar
+
+    def to_bytes(self) -> bytes:
+        return self.c.to_bytes() + self.z.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, field: str = "schnorr proof") -> SchnorrProof:
+        if len(data) != SCHNORR_LEN:
+            raise DecodeError(f"{field}: expected {SCHNORR_LEN} bytes, got {len(data)}")
+        return cls(Scalar.from_bytes(data[:32], f"{field}.c"), Scalar.from_bytes(data[32:], f"{field}.z"))
+
+
+def prove(purpose: str, ctx: bytes, secret: Scalar, public: Point,
+          rng: RandomSource | None = None) -> SchnorrProof:
+    """Prove knowledge of `secret` with `public = secret·G`, bound to `ctx`."""
+    k = Scalar.random(rng)
+    u = P256.base_mul(k)
+    c = hash_to_scalar(purpose, ctx, public.to_bytes(), u.to_bytes())
+    return SchnorrProof(c, k + c * secret)
+
+
+def verify(purpose: str, ctx: bytes, public: Point, proof: SchnorrProof, what: str = "proof") -> None:
+    """Raise ProofError unless `proof` shows knowledge of log_G(public) under `ctx`."""
+    u = P256.base_mul(proof.z) - public * proof.c
+    if u.is_identity() or hash_to_scalar(purpose, ctx, public.to_bytes(), u.to_bytes()) != proof.c:
+        raise ProofError(f"{what}: Schnorr proof of knowledge does not verify")
