@@ -1,0 +1,1 @@
+"""gRPC adapters of the council; generated protobuf modules live in council/rpc/gen/."""
