@@ -1,0 +1,145 @@
+"""The key bundle: what apps seal to (formats.md, "Key bundle").
+
+JSON holding the key id, group public key, epoch, threshold, roster digest, the signed
+`EpochCommit` bytes, at least `t` members' commit signatures, and the roster itself so that anyone
+can check the signatures offline. `verify()` refuses a bundle whose signatures do not verify.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from council.crypto.ceremony import CommitSignature
+from council.crypto.group import Point
+from council.crypto.messages import EpochCommit, Signed
+from council.errors import DecodeError, KeycouncilError
+from council.roster import Roster, RosterError
+
+BUNDLE_FORMAT = "keycouncil-key-bundle/1"
+
+
+class BundleError(KeycouncilError):
+    """A key bundle is malformed or its commit signatures do not verify."""
+
+
+@dataclass(frozen=True)
+class KeyBundle:
+    """A committed epoch of one key, as apps and recovery see it."""
+
+    commit: EpochCommit
+    signatures: tuple[CommitSignature, ...]
+    roster: Roster
+    source: str = "key bundle"
+
+    @property
+    def key_id(self) -> str:
+        return self.commit.key_id
+
+    @property
+    def epoch(self) -> int:
+        return self.commit.epoch
+
+    @property
+    def public_key(self) -> Point:
+        return self.commit.public_key
+
+    @property
+    def threshold(self) -> int:
+        return self.commit.threshold
+
+    def verify(self, expected_roster_digest: bytes | None = None) -> None:
+        """Raise BundleError unless ≥ t roster members signed this exact commit."""
+        digest = self.roster.digest()
+        if digest != self.commit.roster_digest:
+            raise BundleError(f"{self.source}: embedded roster does not match the commit's roster digest")
+        if expected_roster_digest is not None and digest != expected_roster_digest:
+            raise BundleError(f"{self.source}: roster digest {digest.hex()[:16]}… is not the pinned "
+                              f"{expected_roster_digest.hex()[:16]}…")
+        if self.commit.threshold != self.roster.threshold:
+            raise BundleError(f"{self.source}: commit threshold {self.commit.threshold} differs from "
+                              f"the roster's {self.roster.threshold}")
+        valid = valid_signers(self.commit, self.signatures, self.roster)
+        if len(valid) < self.commit.threshold:
+            raise BundleError(f"{self.source}: {len(valid)} valid commit signatures, "
+                              f"{self.commit.threshold} needed (key {self.key_id}, epoch {self.epoch})")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": BUNDLE_FORMAT, "key_id": self.key_id, "epoch": self.epoch,
+                "threshold": self.threshold, "public_key": self.public_key.to_bytes().hex(),
+                "roster_digest": self.commit.roster_digest.hex(), "commit": self.commit.to_bytes().hex(),
+                "signatures": [{"member": s.member, "signature": s.signature.hex()} for s in self.signatures],
+                "roster": self.roster.to_json()}
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def loads(cls, text: str | bytes, source: str = "key bundle") -> KeyBundle:
+        try:
+            d = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BundleError(f"{source}: not valid JSON ({exc})") from None
+        if not isinstance(d, dict) or d.get("format") != BUNDLE_FORMAT:
+            raise BundleError(f"{source}.format: expected {BUNDLE_FORMAT!r}")
+        try:
+            commit = EpochCommit.from_bytes(bytes.fromhex(_field(d, "commit", str, source)))
+            roster = Roster.from_json(d.get("roster"), f"{source}.roster")
+            sigs = tuple(_signature(s, f"{source}.signatures[{n}]")
+                         for n, s in enumerate(_field(d, "signatures", list, source)))
+        except (DecodeError, RosterError) as exc:
+            raise BundleError(f"{source}: {exc}") from None
+        except ValueError:
+            raise BundleError(f"{source}.commit: not hexadecimal") from None
+        _check_summary(d, commit, source)
+        return cls(commit, sigs, roster, source)
+
+    @classmethod
+    def load(cls, path: str | Path) -> KeyBundle:
+        try:
+            return cls.loads(Path(path).read_bytes(), str(path))
+        except OSError as exc:
+            raise BundleError(f"{path}: cannot read key bundle ({exc.strerror})") from None
+
+
+def valid_signers(commit: EpochCommit, signatures: Sequence[CommitSignature], roster: Roster) -> list[int]:
+    """Distinct roster members whose signature over the commit verifies."""
+    committee, body, good = roster.committee(), commit.to_bytes(), []
+    for s in signatures:
+        if s.member in good or s.member not in committee.members:
+            continue
+        try:
+            Signed(EpochCommit.KIND, s.member, body, s.signature).verify(committee.members[s.member],
+                                                                        EpochCommit.KIND)
+        except KeycouncilError:
+            continue
+        good.append(s.member)
+    return good
+
+
+def _field(d: dict[str, Any], key: str, kind: type, source: str) -> Any:
+    v = d.get(key)
+    if not isinstance(v, kind):
+        raise BundleError(f"{source}.{key}: expected a {kind.__name__}")
+    return v
+
+
+def _signature(obj: Any, where: str) -> CommitSignature:
+    if not isinstance(obj, dict) or not isinstance(obj.get("member"), int) or not isinstance(obj.get("signature"), str):
+        raise BundleError(f"{where}: expected {{member: int, signature: hex}}")
+    try:
+        return CommitSignature(obj["member"], bytes.fromhex(obj["signature"]))
+    except ValueError:
+        raise BundleError(f"{where}.signature: not hexadecimal") from None
+
+
+def _check_summary(d: dict[str, Any], commit: EpochCommit, source: str) -> None:
+    """The readable summary fields must agree with the signed commit."""
+    expected = {"key_id": commit.key_id, "epoch": commit.epoch, "threshold": commit.threshold,
+                "public_key": commit.public_key.to_bytes().hex(), "roster_digest": commit.roster_digest.hex()}
+    for key, value in expected.items():
+        if d.get(key) != value:
+            raise BundleError(f"{source}.{key}: {d.get(key)!r} disagrees with the signed commit ({value!r})")
