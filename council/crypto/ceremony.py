@@ -144,6 +144,19 @@ class Participant:
             raise CeremonyError(f"dealer {self.dealer_index}: a re-share dealer needs its current share")
         return self.dealer_share
 
+    def adopt_dealing(self, own: Signed | None) -> None:
+        """Resume after a restart: take the dealing this member persisted before sending it."""
+        self._move(State.DEALT)
+        if (own is None) != (self.dealer_index is None) or (own and own.sender != self.dealer_index):
+            raise CeremonyError(f"{self.name}: persisted dealing does not belong to this member")
+
+    def adopt_response(self, dealings: Sequence[Signed], own: Signed | None) -> None:
+        """Resume after a restart: take the persisted dealings and the response already sent."""
+        self._move(State.CHECKED)
+        self._dealings = tuple(dealings)
+        if (own is None) != (self.receiver_index is None) or (own and own.sender != self.receiver_index):
+            raise CeremonyError(f"{self.name}: persisted response does not belong to this member")
+
     # Step 2: check -----------------------------------------------------------------------------
     def check(self, dealings: Sequence[Signed], rng: RandomSource | None = None) -> Signed | None:
         """Check own shares from every publicly valid dealing; complain about bad ones."""

@@ -6,16 +6,17 @@ the same phases over gRPC with deadlines.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from council.bundle import KeyBundle
 from council.crypto.ceremony import Outcome, Participant
-from council.crypto.committee import Committee, MemberKeys
+from council.crypto.committee import Committee
 from council.crypto.group import P256, RandomSource, Scalar
 from council.crypto.messages import CeremonySpec, Kind, PreviousEpoch, Signed
 from council.crypto.signing import Signer
+from council.roster import MemberCard, Roster
 
 Tamper = Callable[[str, Signed], Signed]
 """A hook for tests: given the phase name and a message, return the message to relay."""
@@ -35,14 +36,24 @@ class LocalMember:
         return cls(name, Signer.from_seed(seed), Scalar.random(rng))
 
 
+    def card(self, address: str) -> MemberCard:
+        """A public member card (the TLS certificate is a placeholder: no network in-process)."""
+        return MemberCard(self.name, address, self.signer.public_key,
+                          P256.base_mul(self.encryption_secret).to_bytes(), "in-process: no TLS")
+
+
+def roster_of(members: Sequence[LocalMember], threshold: int) -> Roster:
+    """A roster indexing members 1..n in the given order, with placeholder loopback addresses."""
+    return Roster(threshold, tuple(m.card(f"in-process:{m.name}") for m in members))
+
+
 def committee_of(members: Sequence[LocalMember], threshold: int) -> Committee:
-    """Index members 1..n in the given order; the roster digest hashes their keys and names."""
-    keys = {i: MemberKeys(i, m.signer.public_key, P256.base_mul(m.encryption_secret))
-            for i, m in enumerate(members, start=1)}
-    h = hashlib.sha256(b"local-roster" + threshold.to_bytes(2, "big"))
-    for i, m in enumerate(members, start=1):
-        h.update(m.name.encode() + b"\x00" + keys[i].signing_key + keys[i].encryption_key.to_bytes())
-    return Committee(threshold, keys, h.digest())
+    return roster_of(members, threshold).committee()
+
+
+def key_bundle(roster: Roster, outcome: Outcome) -> KeyBundle:
+    """The key bundle of a committed in-process epoch."""
+    return KeyBundle(outcome.commit, outcome.signatures, roster)
 
 
 def run_phases(participants: Sequence[Participant], offline: frozenset[int] = frozenset(),
