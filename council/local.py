@@ -16,6 +16,7 @@ from council.crypto.committee import Committee
 from council.crypto.group import P256, RandomSource, Scalar
 from council.crypto.messages import CeremonySpec, Kind, PreviousEpoch, Signed
 from council.crypto.signing import Signer
+from council.errors import CeremonyError
 from council.roster import MemberCard, Roster
 
 Tamper = Callable[[str, Signed], Signed]
@@ -63,10 +64,26 @@ def run_phases(participants: Sequence[Participant], offline: frozenset[int] = fr
     relay = tamper or (lambda _phase, m: m)
     dealings = [relay("deal", m) for p in live if (m := p.deal(rng)) is not None]
     responses = [relay("check", m) for p in live if (m := p.check(dealings, rng)) is not None]
-    commits = [relay("commit", m) for p in live if (m := p.output(responses)) is not None]
-    for p in live:
-        if p.outcome is not None:
-            p.finalize(commits)
+    errors: list[CeremonyError] = []
+    commits = [relay("commit", m) for m in _each(live, lambda p: p.output(responses), errors) if m]
+    _each([p for p in live if p.outcome is not None], lambda p: p.finalize(commits), errors)
+    if errors:
+        raise errors[0]
+
+
+def _each(participants: Sequence[Participant], step: Callable[[Participant], Signed | object],
+          errors: list[CeremonyError]) -> list[Signed]:
+    """Run one step for every participant; a failing member fails alone, like a real node."""
+    out: list[Signed] = []
+    for p in participants:
+        try:
+            m = step(p)
+        except CeremonyError as exc:
+            errors.append(exc)
+            continue
+        if isinstance(m, Signed):
+            out.append(m)
+    return out
 
 
 def dkg_spec(committee: Committee, key_id: str, ceremony_id: bytes | None = None) -> CeremonySpec:
