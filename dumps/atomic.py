@@ -1,0 +1,65 @@
+"""Atomic, never-overwriting file output: temp file (0600) in the destination folder, fsync,
+hard-link to the final name (fails if it exists), fsync the folder. On any failure the temp file
+is removed and nothing appears at the destination."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from council.errors import StorageError
+from dumps.errors import DumpExists
+
+IO_BLOCK = 1024 * 1024
+
+
+def ensure_absent(dest: Path) -> None:
+    """Fail early (before any expensive work) when the destination already exists."""
+    if os.path.lexists(dest):
+        raise DumpExists(f"{dest}: already exists; refusing to overwrite")
+
+
+@contextmanager
+def atomic_output(dest: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
+    """Yield a buffered file; publish it at `dest` only if the block completes without error."""
+    ensure_absent(dest)
+    folder = dest.parent if str(dest.parent) else Path(".")
+    temp = folder / f".{dest.name}.tmp-{secrets.token_hex(6)}"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except OSError as exc:
+        raise StorageError(f"{folder}: cannot create a temporary file ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb", buffering=IO_BLOCK) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        _publish(temp, dest)
+    finally:
+        if os.path.lexists(temp):
+            os.unlink(temp)
+
+
+def write_file_atomic(dest: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write a small file atomically with `mode`; never overwrites."""
+    with atomic_output(dest, mode) as fh:
+        fh.write(data)
+
+
+def _publish(temp: Path, dest: Path) -> None:
+    try:
+        os.link(temp, dest)
+    except FileExistsError:
+        raise DumpExists(f"{dest}: appeared while writing; refusing to overwrite") from None
+    except OSError as exc:
+        raise StorageError(f"{dest}: cannot publish ({exc.strerror})") from None
+    os.unlink(temp)
+    dir_fd = os.open(dest.parent if str(dest.parent) else ".", os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

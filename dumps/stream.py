@@ -1,0 +1,170 @@
+"""STREAM chunked AES-256-GCM (docs/dump-format.md, "Chunks").
+
+Chunk i (counting from 0) is AES-256-GCM(data key, nonce = i as 11 bytes big-endian ‖ last-flag
+byte, aad = SHA-256(header bytes)). Every chunk but the last holds exactly `chunk_size` plaintext
+bytes; the last holds 1..chunk_size (0 only when the whole plaintext is empty). Memory stays at two
+chunk buffers whatever the stream length; bytes stay in C (readinto, encrypt_into, memoryview).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO, Final
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from dumps.errors import ChunkAuthenticationFailed, ChunkOutOfOrder, DumpTruncated
+from dumps.format import TAG_LEN
+
+COUNTER_LEN: Final = 11
+MAX_COUNTER: Final = 2 ** (8 * COUNTER_LEN) - 1
+DIAGNOSIS_WINDOW: Final = 8
+Progress = Callable[[int], None]
+"""Called with the number of bytes just processed (for progress bars)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSummary:
+    """What the trailer records about a stream of chunks."""
+
+    chunks_sha256: bytes
+    plaintext_length: int
+    plaintext_sha256: bytes
+    chunk_count: int
+
+
+def nonce(counter: int, last: bool) -> bytes:
+    """The 12-byte nonce of chunk `counter`: 11-byte big-endian counter ‖ 0x01 if last else 0x00."""
+    if not 0 <= counter <= MAX_COUNTER:
+        raise ValueError("chunk counter out of range")
+    return counter.to_bytes(COUNTER_LEN, "big") + (b"\x01" if last else b"\x00")
+
+
+def read_full(source: BinaryIO, buf: memoryview) -> int:
+    """Fill `buf` from `source` (pipes may return short reads); return the bytes read (< len at EOF)."""
+    filled = 0
+    while filled < len(buf):
+        got = source.readinto(buf[filled:])  # type: ignore[attr-defined]
+        if not got:
+            break
+        filled += got
+    return filled
+
+
+def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chunk_size: int,
+                   progress: Progress | None = None) -> StreamSummary:
+    """Sealing steps (7)-(8): encrypt `source` to `sink` chunk by chunk; one chunk of look-ahead
+    tells which chunk is the last."""
+    aead = AESGCM(key)
+    bufs = (memoryview(bytearray(chunk_size)), memoryview(bytearray(chunk_size)))
+    out = memoryview(bytearray(chunk_size + TAG_LEN))
+    p_hash, c_hash = hashlib.sha256(), hashlib.sha256()
+    counter, total, cur = 0, 0, 0
+    size = read_full(source, bufs[0])
+    while True:
+        next_size = read_full(source, bufs[1 - cur]) if size == chunk_size else 0
+        data = bufs[cur][:size]
+        p_hash.update(data)
+        record = out[: size + TAG_LEN]
+        aead.encrypt_into(nonce(counter, next_size == 0), data, aad, record)
+        c_hash.update(record)
+        sink.write(record)
+        total += size
+        counter += 1
+        if progress:
+            progress(size)
+        if next_size == 0:
+            return StreamSummary(c_hash.digest(), total, p_hash.digest(), counter)
+        cur, size = 1 - cur, next_size
+
+
+def chunk_layout(area_length: int, chunk_size: int) -> tuple[int, int]:
+    """(number of chunks, length of the last chunk record) for a chunk area of this many bytes."""
+    record = chunk_size + TAG_LEN
+    if area_length < TAG_LEN:
+        raise DumpTruncated(
+            f"the chunk area is {area_length} bytes, less than one {TAG_LEN}-byte tag: chunks missing")
+    count = max(1, -(-area_length // record))
+    last = area_length - (count - 1) * record
+    if last < TAG_LEN:
+        raise DumpTruncated(f"chunk {count - 1} is {last} bytes, shorter than its {TAG_LEN}-byte tag")
+    return count, last
+
+
+def decrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chunk_size: int,
+                   area_length: int, progress: Progress | None = None) -> StreamSummary:
+    """Opening step (10): decrypt `area_length` bytes of chunks from `source` into `sink`; a chunk
+    that fails is diagnosed (altered, or dropped / repeated / reordered)."""
+    aead = AESGCM(key)
+    count, last_len = chunk_layout(area_length, chunk_size)
+    inbuf = memoryview(bytearray(chunk_size + TAG_LEN))
+    outbuf = memoryview(bytearray(chunk_size))
+    p_hash, c_hash = hashlib.sha256(), hashlib.sha256()
+    total = 0
+    for i in range(count):
+        is_last = i == count - 1
+        record = inbuf[: last_len if is_last else chunk_size + TAG_LEN]
+        if read_full(source, record) != len(record):
+            raise DumpTruncated(f"file ends inside chunk {i} (it changed while being read?)")
+        c_hash.update(record)
+        plain = outbuf[: len(record) - TAG_LEN]
+        try:
+            aead.decrypt_into(nonce(i, is_last), record, aad, plain)
+        except InvalidTag:
+            raise _diagnose(aead, aad, record, i, is_last) from None
+        p_hash.update(plain)
+        sink.write(plain)
+        total += len(plain)
+        if progress:
+            progress(len(record))
+    return StreamSummary(c_hash.digest(), total, p_hash.digest(), count)
+
+
+def _diagnose(aead: AESGCM, aad: bytes, record: memoryview, position: int,
+              expected_last: bool) -> Exception:
+    """Find which chunk this is, if any nearby counter authenticates it (failure path only)."""
+    lo, hi = max(0, position - DIAGNOSIS_WINDOW), position + DIAGNOSIS_WINDOW
+    for counter in range(lo, hi + 1):
+        for last in (False, True):
+            if counter == position and last == expected_last:
+                continue
+            try:
+                aead.decrypt(nonce(counter, last), record, aad)
+            except InvalidTag:
+                continue
+            return ChunkOutOfOrder(_misplaced(position, counter, last, expected_last))
+    return ChunkAuthenticationFailed(
+        f"chunk {position} fails authentication: its bytes were altered (or the data key is wrong)")
+
+
+def _misplaced(position: int, counter: int, last: bool, expected_last: bool) -> str:
+    if counter == position and last:
+        return (f"chunk {position} is the final chunk, but more data follows it in the chunk area:"
+                " chunks appended or the trailer misplaced")
+    if counter == position:
+        return (f"chunk {position} is not the final chunk, but the chunk area ends after it:"
+                " the following chunks were dropped")
+    if counter < position:
+        return f"chunk at position {position} is a repeat of chunk {counter}"
+    return (f"chunk at position {position} is chunk {counter}: "
+            f"chunk {position} was dropped or the chunks were reordered")
+
+
+def hash_chunk_area(source: BinaryIO, area_length: int, block: int,
+                    progress: Progress | None = None) -> bytes:
+    """SHA-256 of the next `area_length` bytes of `source`, read in blocks (keyless verification)."""
+    digest = hashlib.sha256()
+    buf = memoryview(bytearray(min(block, max(area_length, 1))))
+    remaining = area_length
+    while remaining:
+        got = read_full(source, buf[: min(len(buf), remaining)])
+        if not got:
+            raise DumpTruncated("file ends inside the chunk area (it changed while being read?)")
+        digest.update(buf[:got])
+        remaining -= got
+        if progress:
+            progress(got)
+    return digest.digest()
