@@ -29,13 +29,16 @@ class EciesCiphertext:
     body: bytes
 
     def to_bytes(self) -> bytes:
-        return self.ephemeral.to_bytes() + self.body
+        return self.ephemeral.to_bytes() + len(self.body).to_bytes(4, "big") + self.body
 
     @classmethod
     def from_bytes(cls, data: bytes, field: str = "encrypted share") -> EciesCiphertext:
-        if len(data) < POINT_LEN + _TAG_LEN:
-            raise DecodeError(f"{field}: expected at least {POINT_LEN + _TAG_LEN} bytes, got {len(data)}")
-        return cls(Point.from_bytes(data[:POINT_LEN], f"{field}.E"), bytes(data[POINT_LEN:]))
+        if len(data) < POINT_LEN + 4 + _TAG_LEN:
+            raise DecodeError(f"{field}: expected at least {POINT_LEN + 4 + _TAG_LEN} bytes, got {len(data)}")
+        body_len = int.from_bytes(data[POINT_LEN : POINT_LEN + 4], "big")
+        if len(data) != POINT_LEN + 4 + body_len or body_len < _TAG_LEN:
+            raise DecodeError(f"{field}: body length {body_len} does not match the {len(data)} bytes given")
+        return cls(Point.from_bytes(data[:POINT_LEN], f"{field}.E"), bytes(data[POINT_LEN + 4 :]))
 
 
 def _key(shared: Point, ephemeral: Point, recipient: Point, info: bytes) -> AESGCM:

@@ -138,7 +138,7 @@ class Dealing:
     KIND = "dealing"
 
     def to_bytes(self) -> bytes:
-        w = Writer().blob(self.ceremony).uint(self.dealer, 2).uint(len(self.commitments), 2)
+        w = Writer().text(self.KIND).blob(self.ceremony).uint(self.dealer, 2).uint(len(self.commitments), 2)
         for a in self.commitments:
             w.point(a)
         w.blob(self.pok.to_bytes() if self.pok else b"").uint(len(self.encrypted_shares), 2)
@@ -149,6 +149,7 @@ class Dealing:
     @classmethod
     def from_bytes(cls, data: bytes) -> Dealing:
         r = Reader(data, "dealing")
+        _expect_type(r, cls.KIND)
         ceremony, dealer = r.blob("ceremony"), r.uint(2, "dealer")
         commitments = tuple(r.point(f"commitment[{k}]") for k in range(r.uint(2, "count")))
         pok_bytes = r.blob("pok")
@@ -191,7 +192,7 @@ class Response:
     KIND = "response"
 
     def to_bytes(self) -> bytes:
-        w = Writer().blob(self.ceremony).uint(self.member, 2).uint(len(self.complaints), 2)
+        w = Writer().text(self.KIND).blob(self.ceremony).uint(self.member, 2).uint(len(self.complaints), 2)
         for c in self.complaints:
             c.write(w)
         return w.getvalue()
@@ -199,6 +200,7 @@ class Response:
     @classmethod
     def from_bytes(cls, data: bytes) -> Response:
         r = Reader(data, "response")
+        _expect_type(r, cls.KIND)
         ceremony, member = r.blob("ceremony"), r.uint(2, "member")
         complaints = tuple(Complaint.read(r, n) for n in range(r.uint(2, "count")))
         r.end()
@@ -220,17 +222,24 @@ class EpochCommit:
     KIND = "epoch-commit"
 
     def to_bytes(self) -> bytes:
-        return (Writer().text(self.key_id).uint(self.epoch, 8).blob(self.roster_digest)
+        return (Writer().text(self.KIND).text(self.key_id).uint(self.epoch, 8).blob(self.roster_digest)
                 .uint(self.threshold, 2).point(self.public_key).blob(self.verification_shares_digest)
                 .blob(self.transcript_digest).getvalue())
 
     @classmethod
     def from_bytes(cls, data: bytes) -> EpochCommit:
         r = Reader(data, "epoch commit")
+        _expect_type(r, cls.KIND)
         out = cls(r.text("key_id"), r.uint(8, "epoch"), r.blob("roster_digest"), r.uint(2, "threshold"),
                   r.point("public_key"), r.blob("verification_shares_digest"), r.blob("transcript_digest"))
         r.end()
         return out
+
+
+def _expect_type(r: Reader, kind: str) -> None:
+    got = r.text("type")
+    if got != kind:
+        raise DecodeError(f"expected a {kind} message, got {got[:32]!r}")
 
 
 def verification_shares_digest(shares: Mapping[int, Point]) -> bytes:

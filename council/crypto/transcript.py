@@ -22,7 +22,7 @@ from council.crypto.messages import (
     verification_shares_digest,
 )
 from council.crypto.output import PublicOutput, public_output, receiver_share
-from council.errors import CeremonyError
+from council.errors import CeremonyError, DecodeError
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Transcript:
     def from_bytes(cls, data: bytes) -> Transcript:
         r = Reader(data, "transcript")
         if r.text("type") != "transcript":
-            raise CeremonyError("transcript: wrong type")
+            raise DecodeError("transcript: wrong message type")
         groups = [tuple(Signed.from_bytes(r.blob(f"{name}[{k}]")) for k in range(r.uint(4, name)))
                   for name in ("dealings", "responses", "commits")]
         r.end()
