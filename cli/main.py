@@ -17,9 +17,10 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach every command group; imported lazily so one broken group names itself."""
-    from cli import demo
+    from cli import attest, demo
 
-    cli.add_command(demo.demo)
+    for command in (demo.demo, attest.attest, attest.policy):
+        cli.add_command(command)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from council.crypto.group import G, P256, SCALAR_LEN, Point, RandomSource, Scalar
+from council.crypto.group import P256, SCALAR_LEN, G, Point, RandomSource, Scalar
 from council.crypto.hashing import hash_to_scalar
 from council.errors import DecodeError, ProofError
 

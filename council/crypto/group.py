@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 from Crypto.PublicKey import ECC
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -20,7 +20,8 @@ from council.errors import DecodeError
 RandomSource = Callable[[int], bytes]
 """A function returning n random bytes; `secrets.token_bytes` unless a test replays a seed."""
 
-_CURVE = ECC._curves["p256"]
+_CURVE: Any = getattr(ECC, "_curves")["p256"]  # noqa: B009  (untyped in pycryptodome)
+EccPoint: Any = getattr(ECC, "EccPoint")  # noqa: B009
 P: Final[int] = int(_CURVE.p)
 Q: Final[int] = int(_CURVE.order)
 _OSSL_CURVE: Final = ec.SECP256R1()
@@ -99,9 +100,9 @@ class Point:
     """A point of P-256. Decoded points are never infinity; sums may be (is_identity)."""
 
     __slots__ = ("_p",)
-    _p: ECC.EccPoint
+    _p: Any
 
-    def __init__(self, inner: ECC.EccPoint) -> None:
+    def __init__(self, inner: Any) -> None:
         object.__setattr__(self, "_p", inner)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -109,7 +110,7 @@ class Point:
 
     @classmethod
     def identity(cls) -> Point:
-        return cls(ECC.EccPoint(0, 0, "p256"))
+        return cls(EccPoint(0, 0, "p256"))
 
     @classmethod
     def from_bytes(cls, data: bytes, field: str = "point") -> Point:
@@ -127,7 +128,7 @@ class Point:
             raise DecodeError(f"{field}: x coordinate is not on the P-256 curve") from None
         raw = key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
         x, y = int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:], "big")
-        return cls(ECC.EccPoint(x, y, "p256"))
+        return cls(EccPoint(x, y, "p256"))
 
     def to_bytes(self) -> bytes:
         if self._p.is_point_at_infinity():
@@ -155,7 +156,7 @@ class Point:
         """Multiply by a small public integer (a member index): double-and-add, ~10x faster."""
         if not 0 <= k < (1 << SMALL_SCALAR_BITS):
             raise ValueError("mul_small takes a public integer below 2**16")
-        acc = ECC.EccPoint(0, 0, "p256")
+        acc = EccPoint(0, 0, "p256")
         for bit in bin(k)[2:]:
             acc = acc + acc
             if bit == "1":
@@ -179,7 +180,7 @@ class Group:
     order: Final = Q
 
     def __init__(self) -> None:
-        self._g = Point(ECC.EccPoint(int(_CURVE.Gx), int(_CURVE.Gy), "p256"))
+        self._g = Point(EccPoint(int(_CURVE.Gx), int(_CURVE.Gy), "p256"))
 
     @property
     def generator(self) -> Point:

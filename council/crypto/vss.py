@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from council.crypto.group import P256, Q, Point, RandomSource, Scalar
+from council.crypto.group import P256, Point, Q, RandomSource, Scalar
 
 
 def random_polynomial(constant: Scalar, threshold: int, rng: RandomSource | None = None) -> list[Scalar]:

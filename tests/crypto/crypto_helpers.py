@@ -10,7 +10,15 @@ from council.crypto.ceremony import Outcome, Participant
 from council.crypto.drbg import seeded
 from council.crypto.group import G, Scalar
 from council.crypto.messages import CeremonySpec, Dealing, Signed, sign
-from council.local import LocalMember, Tamper, dkg_spec, participants_for, reshare_spec, roster_of, run_phases
+from council.local import (
+    LocalMember,
+    Tamper,
+    dkg_spec,
+    participants_for,
+    reshare_spec,
+    roster_of,
+    run_phases,
+)
 
 
 def members(prefix: str, n: int, seed: int = 0) -> list[LocalMember]:
