@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from council.bundle import KeyBundle
 from council.crypto.group import Point
 
 
@@ -28,27 +29,12 @@ class SealTarget:
             raise ValueError("the council public key cannot be the identity")
 
     @classmethod
-    def from_bundle(cls, bundle: object) -> SealTarget:
-        """Verify a `council.bundle.KeyBundle` (t valid commit signatures) and take its key."""
-        bundle.verify()  # type: ignore[attr-defined]
-        return cls(_point(bundle.public_key), _key_id(bundle.key_id),  # type: ignore[attr-defined]
-                   int(bundle.epoch), _digest(bundle.roster_digest))  # type: ignore[attr-defined]
+    def from_bundle(cls, bundle: KeyBundle, expected_roster_digest: bytes | None = None) -> SealTarget:
+        """Verify the bundle (≥ t valid commit signatures against its roster), then take its key."""
+        bundle.verify(expected_roster_digest)
+        return cls(bundle.public_key, bundle.key_id, bundle.epoch, bundle.commit.roster_digest)
 
     @classmethod
-    def load_bundle(cls, path: Path) -> SealTarget:
-        """Load a key bundle file (`KeyBundle.load`), verify it, and take its key."""
-        from council.bundle import KeyBundle
-
-        return cls.from_bundle(KeyBundle.load(path))
-
-
-def _point(value: object) -> Point:
-    return value if isinstance(value, Point) else Point.from_bytes(bytes(value), "bundle public key")  # type: ignore[call-overload]
-
-
-def _key_id(value: object) -> str:
-    return value.hex() if isinstance(value, bytes) else str(value)
-
-
-def _digest(value: object) -> bytes:
-    return bytes.fromhex(value) if isinstance(value, str) else bytes(value)  # type: ignore[call-overload]
+    def load_bundle(cls, path: Path, expected_roster_digest: bytes | None = None) -> SealTarget:
+        """Load a key bundle file (`KeyBundle.load` names the file in errors), verify it, take its key."""
+        return cls.from_bundle(KeyBundle.load(path), expected_roster_digest)

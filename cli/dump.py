@@ -1,0 +1,190 @@
+"""`keycouncil dump …` and `keycouncil signer …`: thin click wrappers over the `dumps` package.
+
+Errors are KeycouncilError subclasses raised by `dumps`; cli/main.py turns each into one line on
+stderr and exit code 1. Simulated (INSECURE) sealers are flagged in every output.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from council.crypto.group import P256, Scalar
+from council.errors import DecodeError, PolicyRefused, StorageError
+from dumps.evidence import EvidenceChecker, refuse_simulated
+from dumps.format import DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE
+from dumps.inspect import inspect_dump
+from dumps.listing import list_store
+from dumps.newest import choose_newest
+from dumps.open import key_from_secret, open_dump
+from dumps.seal import SealedDump, seal_dump
+from dumps.sealer import SealingIdentity
+from dumps.store import FolderStore
+from dumps.target import SealTarget
+from dumps.verify import verify_dump
+
+PROGRESS_MIN_BYTES = 16 * 1024 * 1024
+INSECURE = "WARNING: INSECURE simulated sealer evidence: no TEE attests this signing key"
+FILE = click.Path(path_type=Path, dir_okay=False)
+
+
+@click.group()
+def dump() -> None:
+    """Encrypted state dumps: seal, inspect, verify, list, open (dev)."""
+
+
+@click.group()
+def signer() -> None:
+    """Sealing identities (the signing key of a sealing node)."""
+
+
+@signer.command("new")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--simulated", is_flag=True, help="Simulated evidence (INSECURE; dev and tests).")
+def signer_new(folder: Path, simulated: bool) -> None:
+    """Create a signing key and its evidence in FOLDER (key file 0600)."""
+    if not simulated:
+        raise click.UsageError("only --simulated identities can be made here; TEE evidence comes "
+                               "from the enclave")
+    identity = SealingIdentity.simulated()
+    identity.save(folder)
+    click.echo(f"signer public key: {identity.public_key.hex()}")
+    click.echo(f"evidence: simulated (INSECURE) in {folder}")
+    click.echo(INSECURE, err=True)
+
+
+@dump.command("seal")
+@click.option("--bundle", "bundle_path", type=FILE, required=True, help="Council key bundle (JSON).")
+@click.option("--signer", "signer_dir", type=click.Path(path_type=Path, file_okay=False),
+              required=True, help="Signer folder (`signer new`).")
+@click.option("--app", "app_id", required=True, help="Application id.")
+@click.option("--version", "dump_version", type=click.IntRange(min=1), required=True)
+@click.option("--previous", default="auto", show_default=True,
+              help="Previous dump FILE, 'auto' (newest of APP in the output folder) or 'none'.")
+@click.option("--chunk-size", type=click.IntRange(MIN_CHUNK_SIZE, MAX_CHUNK_SIZE),
+              default=DEFAULT_CHUNK_SIZE, show_default=True)
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
+@click.option("-o", "--out", type=FILE, required=True, help="New dump file (never overwritten).")
+def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: int, previous: str,
+              chunk_size: int, source: Path, out: Path) -> None:
+    """Seal SOURCE ('-' for stdin) to the council key of the bundle, signed by the signer."""
+    target = SealTarget.load_bundle(bundle_path)
+    identity = SealingIdentity.load(signer_dir)
+    previous_digest = _previous_digest(previous, out, app_id, dump_version, identity)
+    size = None if str(source) == "-" else source.stat().st_size
+    with _progress(size, "sealing") as progress:
+        sealed = seal_dump(sys.stdin.buffer if size is None else source, out, target=target,
+                           sealer=identity, app_id=app_id, dump_version=dump_version,
+                           previous_digest=previous_digest, chunk_size=chunk_size,
+                           progress=progress)
+    _print_sealed(sealed, out, identity)
+
+
+@dump.command("inspect")
+@click.argument("file", type=FILE)
+def dump_inspect(file: Path) -> None:
+    """Print FILE's header, trailer and verification result as JSON (no key needed)."""
+    click.echo(json.dumps(inspect_dump(file), indent=2))
+
+
+@dump.command("verify")
+@click.argument("file", type=FILE)
+@click.option("--bundle", "bundle_path", type=FILE, help="Also check the dump is sealed to this key.")
+@click.option("--no-simulated", is_flag=True, help="Refuse simulated sealer evidence.")
+def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool) -> None:
+    """Exit 0 only if FILE is authentic: signatures, trailer, chunks, evidence binding."""
+    checker: EvidenceChecker | None = refuse_simulated if no_simulated else None
+    with _progress(file.stat().st_size, "verifying") as progress:
+        verified = verify_dump(file, checker, progress)
+    header = verified.header
+    if bundle_path is not None:
+        target = SealTarget.load_bundle(bundle_path)
+        if header.key_id != target.key_id:
+            raise PolicyRefused(f"{file}: sealed to key {header.key_id}, the bundle is key {target.key_id}")
+    click.echo(f"authentic: {header.app_id} version {header.dump_version}, "
+               f"{verified.trailer.plaintext_length} bytes, digest {verified.digest.hex()}")
+    click.echo(f"sealer {header.sealer_public_key.hex()}, evidence {verified.evidence_status}")
+    if "INSECURE" in verified.evidence_status:
+        click.echo(INSECURE, err=True)
+
+
+@dump.command("ls")
+@click.argument("store", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--app", "app_id", help="Only this application.")
+def dump_ls(store: Path, app_id: str | None) -> None:
+    """List the dumps of a folder store: app, version, size, sealer, status."""
+    rows = list_store(FolderStore(store), app_id)
+    table = [("NAME", "APP", "VERSION", "SIZE", "SEALER", "STATUS")]
+    table += [(r.name, r.app, r.version, str(r.size), r.sealer, r.status) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    for row in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[5])
+
+
+@dump.command("open")
+@click.argument("file", type=FILE)
+@click.option("--secret-file", type=FILE, required=True,
+              help="Whole council secret as hex (DEV ONLY: real opening goes through recovery).")
+@click.option("-o", "--out", type=FILE, required=True, help="Plaintext output (0600, never overwritten).")
+def dump_open(file: Path, secret_file: Path, out: Path) -> None:
+    """DEV ONLY: open FILE with the whole council secret (tests and break-glass rehearsals)."""
+    secret = _read_secret(secret_file)
+    with _progress(file.stat().st_size, "opening") as progress:
+        opened = open_dump(file, out, key_from_secret(secret, P256.base_mul(secret)),
+                           progress=progress)
+    click.echo(f"opened {opened.header.app_id} version {opened.header.dump_version}: "
+               f"{opened.plaintext_length} bytes to {out}")
+
+
+def _previous_digest(previous: str, out: Path, app_id: str, version: int,
+                     identity: SealingIdentity) -> bytes:
+    """--previous: a FILE, 'none', or 'auto' (the newest authentic dump of APP next to OUT)."""
+    if previous == "none":
+        return b""
+    if previous != "auto":
+        prev = verify_dump(Path(previous))
+        name, prev_app, prev_version = previous, prev.header.app_id, prev.header.dump_version
+        digest, sealer = prev.digest, prev.header.sealer_public_key
+    else:
+        newest = choose_newest(FolderStore(out.parent if str(out.parent) else Path(".")), app_id).newest
+        if newest is None:
+            return b""
+        name, prev_app, prev_version = newest.name, app_id, newest.version
+        digest, sealer = newest.dump.digest, newest.dump.header.sealer_public_key
+    if prev_app != app_id or prev_version >= version:
+        raise StorageError(f"previous dump {name} is {prev_app} version {prev_version}; "
+                           f"version {version} of {app_id} must be newer and of the same app")
+    if sealer != identity.public_key:
+        click.echo(f"warning: the previous dump {name} was sealed by another key; readers without "
+                   "an admission policy will skip this dump", err=True)
+    return digest
+
+
+def _print_sealed(sealed: SealedDump, out: Path, identity: SealingIdentity) -> None:
+    click.echo(f"sealed {sealed.header.app_id} version {sealed.header.dump_version} to {out}: "
+               f"{sealed.trailer.plaintext_length} bytes in, {sealed.size} bytes out")
+    click.echo(f"digest {sealed.digest.hex()}")
+    if identity.insecure:
+        click.echo(INSECURE, err=True)
+
+
+def _read_secret(path: Path) -> Scalar:
+    try:
+        return Scalar.from_bytes(bytes.fromhex(path.read_text().strip()), "secret")
+    except ValueError:
+        raise DecodeError(f"{path}: expected the council secret as 64 hex digits") from None
+
+
+@contextmanager
+def _progress(size: int | None, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for large files, only when stderr is a terminal."""
+    if size is None or size < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=size, label=label, file=sys.stderr) as bar:
+        yield bar.update
