@@ -1,4 +1,4 @@
-"""Opening a dump: docs/dump-format.md, "Opening", steps (1)-(13).
+"""Opening a dump: docs/dump-format.md, "Opening", steps (1)-(14).
 
 The data key comes from a `KeyProvider` (threshold decryption in recovery; `key_from_secret` for
 tests and break-glass). Output goes to a 0600 temporary file in the destination folder and is
@@ -20,7 +20,7 @@ from dumps.errors import ContentMismatch, KeyProviderError, LengthMismatch
 from dumps.evidence import EvidenceChecker
 from dumps.header import DumpHeader
 from dumps.stream import Progress, StreamSummary, decrypt_stream
-from dumps.verify import AuthenticDump, authenticate
+from dumps.verify import AuthenticDump, authenticate, check_layout
 
 KeyProvider = Callable[[DumpHeader, KemCiphertext, bytes], bytes]
 """`provider(header, kem_ciphertext, label) -> 32-byte data key`; raise a KeycouncilError to refuse."""
@@ -57,13 +57,14 @@ def open_dump(source: Path, out: Path, key_provider: KeyProvider,
     ensure_absent(out)
     with open(source, "rb", buffering=INPUT_BLOCK) as f:
         dump = authenticate(f, evidence_checker)                               # (1)-(9)
-        data_key = _data_key(key_provider, dump.header)                        # (10)
+        check_layout(dump)                                                     # (10)
+        data_key = _data_key(key_provider, dump.header)                        # (11)
         f.seek(dump.body_start)
-        with atomic_output(out, 0o600) as sink:                                # (11)
+        with atomic_output(out, 0o600) as sink:                                # (12)
             summary = decrypt_stream(f, sink, data_key, dump.trailer.header_sha256,
                                      dump.header.chunk_size, dump.area_length, progress)
-            _check_summary(summary, dump)                                      # (12)
-    return OpenedDump(dump, out)                                               # (13)
+            _check_summary(summary, dump)                                      # (13)
+    return OpenedDump(dump, out)                                               # (14)
 
 
 def _data_key(provider: KeyProvider, header: DumpHeader) -> bytes:
@@ -74,7 +75,7 @@ def _data_key(provider: KeyProvider, header: DumpHeader) -> bytes:
 
 
 def _check_summary(summary: StreamSummary, dump: AuthenticDump) -> None:
-    """Step (12): what was decrypted is what the sealer signed."""
+    """Step (13): what was decrypted is what the sealer signed."""
     trailer = dump.trailer
     if summary.plaintext_length != trailer.plaintext_length:
         raise LengthMismatch(f"decrypted {summary.plaintext_length} bytes, the trailer signs "

@@ -84,16 +84,21 @@ def authenticate(f: BinaryIO, evidence_checker: EvidenceChecker | None = None) -
 
 
 def verify_chunks(f: BinaryIO, dump: AuthenticDump, progress: Progress | None = None) -> AuthenticDump:
-    """Step (V): the chunk area has the signed layout and its SHA-256 matches the trailer."""
-    expected = chunk_area_length(dump.trailer.plaintext_length, dump.header.chunk_size)
-    if dump.area_length != expected:
-        raise LengthMismatch(_length_message(dump.area_length, expected, dump.header.chunk_size))
+    """Steps (10) and (V): the chunk area has the signed layout and its SHA-256 matches the trailer."""
+    check_layout(dump)
     f.seek(dump.body_start)
     if hash_chunk_area(f, dump.area_length, READ_BLOCK, progress) != dump.trailer.chunks_sha256:
         raise ContentMismatch("the chunk area's SHA-256 does not match the signed chunks digest: "
                               "a chunk was altered, replaced or reordered")
     return AuthenticDump(dump.header, dump.header_bytes, dump.trailer, dump.body_start,
                          dump.file_size, dump.evidence_status, True)
+
+
+def check_layout(dump: AuthenticDump) -> None:
+    """Step (10): the chunk area is exactly as long as the signed plaintext length implies."""
+    expected = chunk_area_length(dump.trailer.plaintext_length, dump.header.chunk_size)
+    if dump.area_length != expected:
+        raise LengthMismatch(_length_message(dump.area_length, expected, dump.header.chunk_size))
 
 
 def verify_dump(source: Path | BinaryIO, evidence_checker: EvidenceChecker | None = None,
