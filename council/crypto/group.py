@@ -8,7 +8,7 @@ valid; `P256` is the one `Group`. Encodings: SEC1 compressed points (33 bytes, i
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 from Crypto.PublicKey import ECC
@@ -153,14 +153,14 @@ class Point:
         return Point(self._p * k.value)
 
     def mul_small(self, k: int) -> Point:
-        """Multiply by a small public integer (a member index): double-and-add, ~10x faster."""
+        """Multiply by a small public integer (a member index): in-place double-and-add in C,
+        about 20x faster than a full constant-time multiplication."""
         if not 0 <= k < (1 << SMALL_SCALAR_BITS):
             raise ValueError("mul_small takes a public integer below 2**16")
-        acc = EccPoint(0, 0, "p256")
-        for bit in bin(k)[2:]:
-            acc = acc + acc
-            if bit == "1":
-                acc = acc + self._p
+        if k == 0:
+            return Point.identity()
+        acc = self._p.copy()
+        _mul_small_inplace(acc, self._p, k)
         return Point(acc)
 
     def __eq__(self, other: object) -> bool:
@@ -171,6 +171,34 @@ class Point:
 
     def __repr__(self) -> str:
         return "Point(identity)" if self.is_identity() else f"Point({self.to_bytes().hex()[:16]}…)"
+
+
+def _mul_small_inplace(acc: Any, base: Any, k: int) -> None:
+    """acc = k·base, assuming acc == base on entry (k ≥ 1)."""
+    for bit in bin(k)[3:]:
+        acc.double()
+        if bit == "1":
+            acc += base
+
+
+def horner(coefficients: Sequence[Point], x: int) -> Point:
+    """Σ_k x^k·C_k for a small public x, with in-place C operations (Feldman checks, Y_j)."""
+    if not 0 < x < (1 << SMALL_SCALAR_BITS):
+        raise ValueError("horner takes a public integer in 1..2**16-1")
+    acc = coefficients[-1]._p.copy()
+    for c in reversed(coefficients[:-1]):
+        base = acc.copy()
+        _mul_small_inplace(acc, base, x)
+        acc += c._p
+    return Point(acc)
+
+
+def point_sum(points: Iterable[Point]) -> Point:
+    """Σ points with in-place additions."""
+    acc = EccPoint(0, 0, "p256")
+    for p in points:
+        acc += p._p
+    return Point(acc)
 
 
 class Group:

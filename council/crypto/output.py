@@ -43,12 +43,9 @@ def dealer_weights(spec: CeremonySpec, judgement: Judgement) -> dict[int, Scalar
 def public_output(spec: CeremonySpec, judgement: Judgement) -> PublicOutput:
     """Y, every Y_j, the weights and the combined commitments."""
     weights = dealer_weights(spec, judgement)
-    combined: list[Point] | None = None
-    for i, w in weights.items():
-        comms = judgement.dealings[i].commitments
-        scaled = list(comms) if w == Scalar(1) else [a * w for a in comms]
-        combined = scaled if combined is None else [c + s for c, s in zip(combined, scaled, strict=True)]
-    assert combined is not None
+    one = Scalar(1)
+    combined = vss.sum_commitments(
+        [a if w == one else a * w for a in judgement.dealings[i].commitments] for i, w in weights.items())
     public_key = combined[0]
     if spec.previous is not None and public_key != spec.previous.public_key:
         raise CeremonyError("re-shared commitments do not reproduce the public key Y")

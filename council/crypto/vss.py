@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from council.crypto.group import P256, Point, Q, RandomSource, Scalar
+from council.crypto.group import P256, Point, Q, RandomSource, Scalar, horner, point_sum
 
 
 def random_polynomial(constant: Scalar, threshold: int, rng: RandomSource | None = None) -> list[Scalar]:
@@ -41,10 +41,7 @@ def deal(secret: Scalar, threshold: int, indices: Iterable[int],
 
 def commitment_at(commitments: Sequence[Point], index: int) -> Point:
     """Σ_k index^k·A_k by Horner: the public image of the share of member `index`."""
-    acc = commitments[-1]
-    for a in reversed(commitments[:-1]):
-        acc = acc.mul_small(index) + a
-    return acc
+    return horner(commitments, index)
 
 
 def share_is_valid(index: int, share: Scalar, commitments: Sequence[Point]) -> bool:
@@ -54,9 +51,7 @@ def share_is_valid(index: int, share: Scalar, commitments: Sequence[Point]) -> b
 
 def sum_commitments(dealings: Iterable[Sequence[Point]]) -> list[Point]:
     """Coefficient-wise sum of several dealers' commitments (for the aggregate check)."""
-    total: list[Point] | None = None
-    for commitments in dealings:
-        total = list(commitments) if total is None else [a + b for a, b in zip(total, commitments, strict=True)]
-    if total is None:
+    columns = list(zip(*dealings, strict=True))
+    if not columns:
         raise ValueError("no commitments to sum")
-    return total
+    return [point_sum(column) for column in columns]

@@ -1,0 +1,44 @@
+"""Group layer: encodings round-trip, fast paths agree with the constant-time ones, Lagrange works."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from council.crypto.group import P256, Point, Q, Scalar, horner, point_sum
+from council.crypto.lagrange import lagrange_at_zero
+
+scalars = st.integers(1, Q - 1).map(Scalar)
+
+
+@settings(max_examples=40, deadline=None)
+@given(scalars)
+def test_point_encoding_roundtrip(k: Scalar) -> None:
+    p = P256.base_mul(k)
+    assert Point.from_bytes(p.to_bytes()) == p
+    assert Point.from_bytes((-p).to_bytes()) == -p
+
+
+@settings(max_examples=30, deadline=None)
+@given(scalars, st.integers(0, 2**16 - 1))
+def test_mul_small_matches_full_multiplication(k: Scalar, m: int) -> None:
+    p = P256.base_mul(k)
+    assert p.mul_small(m) == (p * Scalar(m) if m else Point.identity())
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(scalars, min_size=1, max_size=6), st.integers(1, 300))
+def test_horner_matches_the_polynomial_in_the_exponent(coeffs: list[Scalar], x: int) -> None:
+    value = sum(c.value * x**k for k, c in enumerate(coeffs)) % Q
+    assert horner([P256.base_mul(c) for c in coeffs], x) == P256.base_mul(Scalar(value))
+    assert point_sum(P256.base_mul(c) for c in coeffs) == P256.base_mul(Scalar.reduce(sum(c.value for c in coeffs)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(1, 1000), min_size=1, max_size=12, unique=True), st.integers(1, Q - 1))
+def test_lagrange_interpolates_a_constant_polynomial_of_any_degree(indices: list[int], secret: int) -> None:
+    lam = lagrange_at_zero(indices)
+    assert sum(c.value for c in lam.values()) % Q == 1  # Σλ_i·f(i) = f(0) for f ≡ 1
+    coeffs = [secret] + list(range(2, len(indices) + 1))
+    f = {i: sum(a * i**k for k, a in enumerate(coeffs)) % Q for i in indices}
+    assert sum(lam[i].value * f[i] for i in indices) % Q == secret
