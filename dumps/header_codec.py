@@ -26,9 +26,11 @@ def decode_header(data: bytes) -> DumpHeader:
         message.ParseFromString(bytes(data))
     except ProtobufDecodeError:
         raise HeaderInvalid("header is not a valid protobuf DumpHeader") from None
-    if message.SerializeToString(deterministic=True) != data:
-        message.DiscardUnknownFields()
-        if message.SerializeToString(deterministic=True) == data:
+    with_unknown = message.SerializeToString(deterministic=True)
+    message.DiscardUnknownFields()  # upb keeps unknown fields and writes them back out
+    canonical = message.SerializeToString(deterministic=True)
+    if canonical != data:
+        if with_unknown != canonical:
             raise HeaderInvalid("header has unknown fields (a newer format needs a new version)")
         raise HeaderInvalid("header is not canonically encoded protobuf")
     if not message.HasField("evidence"):
