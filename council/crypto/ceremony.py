@@ -89,6 +89,8 @@ class Participant:
     outcome: Outcome | None = None
     _dealings: tuple[Signed, ...] = ()
     _responses: tuple[Signed, ...] = ()
+    _checked: tuple[dict[int, Dealing], dict[int, str]] | None = None
+    _decrypted: dict[int, Scalar] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         enc = P256.base_mul(self.encryption_secret)
@@ -165,8 +167,8 @@ class Participant:
         j = self.receiver_index
         if j is None:
             return None
-        good, _ = valid_dealings(self.spec, dealings)
-        complaints = self._complaints(j, good, rng)
+        self._checked = valid_dealings(self.spec, dealings)
+        complaints = self._complaints(j, self._checked[0], rng)
         response = Response(self.spec.digest(), j, tuple(complaints))
         return sign(self.signer, Response.KIND, j, response.to_bytes())
 
@@ -183,10 +185,11 @@ class Participant:
         total = 0
         for i, dealing in good.items():
             try:
-                total += decrypt_share(self.spec.digest(), i, j, self.encryption_secret,
-                                       dealing.encrypted_shares[j]).value
+                share = decrypt_share(self.spec.digest(), i, j, self.encryption_secret, dealing.encrypted_shares[j])
             except (AuthenticationFailed, DecodeError):
                 return False
+            self._decrypted[i] = share
+            total += share.value
         summed = vss.sum_commitments(d.commitments for d in good.values())
         return vss.share_is_valid(j, Scalar.reduce(total), summed)
 
@@ -195,7 +198,7 @@ class Participant:
         """Judge from the transcript, compute Y, every Y_j and own share; sign the commit."""
         self._responses = tuple(responses)
         try:
-            judgement = judge(self.spec, self._dealings, responses)
+            judgement = judge(self.spec, self._dealings, responses, self._checked)
             public = public_output(self.spec, judgement)
         except KeycouncilError as exc:
             self.fail(str(exc))
@@ -218,7 +221,8 @@ class Participant:
         if self.receiver_index is None:
             return None, None
         try:
-            return receiver_share(self.spec, judgement, public, self.receiver_index, self.encryption_secret), None
+            return receiver_share(self.spec, judgement, public, self.receiver_index, self.encryption_secret,
+                                  self._decrypted), None
         except KeycouncilError as exc:
             return None, str(exc)
 

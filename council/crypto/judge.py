@@ -70,9 +70,13 @@ def valid_dealings(spec: CeremonySpec, signed: Sequence[Signed]) -> tuple[dict[i
     return good, bad
 
 
-def judge(spec: CeremonySpec, dealings: Sequence[Signed], responses: Sequence[Signed]) -> Judgement:
-    """Disqualify missing or malformed dealings and dealers with upheld complaints; blame liars."""
-    good, disqualified = valid_dealings(spec, dealings)
+def judge(spec: CeremonySpec, dealings: Sequence[Signed], responses: Sequence[Signed],
+          checked: tuple[dict[int, Dealing], dict[int, str]] | None = None) -> Judgement:
+    """Disqualify missing or malformed dealings and dealers with upheld complaints; blame liars.
+
+    `checked` is `valid_dealings(spec, dealings)` when the caller already computed it."""
+    good, disqualified = checked if checked is not None else valid_dealings(spec, dealings)
+    good, disqualified = dict(good), dict(disqualified)
     blamed: dict[int, str] = {}
     for signed in sorted(responses, key=lambda s: s.sender):
         _judge_response(spec, signed, good, disqualified, blamed)

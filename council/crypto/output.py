@@ -54,17 +54,20 @@ def public_output(spec: CeremonySpec, judgement: Judgement) -> PublicOutput:
 
 
 def receiver_share(spec: CeremonySpec, judgement: Judgement, output: PublicOutput, index: int,
-                   encryption_secret: Scalar) -> Scalar:
-    """x_j = Σ w_i·s_ij, checked against Y_j; on failure, name the dealers whose shares are bad."""
+                   encryption_secret: Scalar, decrypted: Mapping[int, Scalar] | None = None) -> Scalar:
+    """x_j = Σ w_i·s_ij, checked against Y_j; on failure, name the dealers whose shares are bad.
+
+    `decrypted` holds shares already decrypted in the check phase (dealer → share)."""
     digest = spec.digest()
     total, bad = 0, {}
     for i, w in output.weights.items():
-        dealing = judgement.dealings[i]
-        try:
-            s = decrypt_share(digest, i, index, encryption_secret, dealing.encrypted_shares[index])
-        except (AuthenticationFailed, DecodeError):
-            bad[i] = "share does not decrypt"
-            continue
+        s = (decrypted or {}).get(i)
+        if s is None:
+            try:
+                s = decrypt_share(digest, i, index, encryption_secret, judgement.dealings[i].encrypted_shares[index])
+            except (AuthenticationFailed, DecodeError):
+                bad[i] = "share does not decrypt"
+                continue
         total += w.value * s.value
     share = Scalar.reduce(total)
     if not bad and P256.base_mul(share) == output.verification_shares[index]:
