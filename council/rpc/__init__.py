@@ -1,1 +1,1 @@
-"""gRPC adapters of the council; generated protobuf modules live in council/rpc/gen/."""
+"""The gRPC edge: generated modules (`gen/`), mutual TLS, the member servicer and server, clients."""

@@ -1,0 +1,1 @@
+"""The ceremony driver and council queries: an operator's side of the network."""

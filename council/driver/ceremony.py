@@ -1,0 +1,195 @@
+"""The ceremony driver: relays signed messages between members, phase by phase, with deadlines.
+
+The driver holds no secret and is not trusted: members rebuild the spec themselves and verify
+every message. It (1) signs the request as an operator, (2) collects dealings, (3) relays them and
+collects responses, (4) relays those and collects commit signatures and verdicts, (5) relays the
+commit signatures to the receivers first, then to members that only dealt (who then erase their
+old shares). Members that do not answer in time are named with the reason; the ceremony completes
+as long as the protocol can (at least t dealers, t' commit signatures).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from council.bundle import BundleError, KeyBundle
+from council.crypto.ceremony import CommitSignature
+from council.crypto.messages import EpochCommit, Kind, Signed
+from council.driver.client import MemberClient, clients_for
+from council.driver.operator import OperatorFolder
+from council.driver.phases import DEFAULT_TIMING, PhaseResult, Timing, run_phase
+from council.driver.query import latest_epoch
+from council.errors import CeremonyError
+from council.node.request import SignedRequest, StartRequest
+from council.roster import MemberCard, Roster
+from council.rpc.gen import council_pb2 as pb
+from council.rpc.servicer import from_request
+
+PhaseHook = Callable[[str], None]
+"""Called with the phase name ("deal", "check", "output", "finalize") before each phase."""
+
+
+@dataclass
+class CeremonyReport:
+    """What happened, in public terms."""
+
+    kind: str
+    key_id: str
+    epoch: int
+    ceremony_id: str
+    committed: bool = False
+    public_key: str = ""
+    missing: dict[str, str] = field(default_factory=dict)
+    disqualified: dict[str, str] = field(default_factory=dict)
+    blamed: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    signers: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    failure: str = ""
+    bundle: KeyBundle | None = None
+
+    def lines(self) -> list[str]:
+        """A human-readable account."""
+        out = [f"{self.kind} of key {self.key_id!r} epoch {self.epoch} (ceremony {self.ceremony_id}): "
+               + ("COMMITTED" if self.committed else f"NOT COMMITTED: {self.failure}")]
+        if self.public_key:
+            out.append(f"  public key: {self.public_key}")
+        for title, items in (("missing", self.missing), ("disqualified", self.disqualified),
+                             ("blamed", self.blamed), ("no usable share", self.problems)):
+            out += [f"  {title}: {who}: {why}" for who, why in sorted(items.items())]
+        if self.signers:
+            out.append(f"  commit signed by: {', '.join(self.signers)}")
+        out.append("  phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items()))
+        return out
+
+
+@dataclass
+class _Run:
+    """A ceremony in progress on the driver side."""
+
+    req: SignedRequest
+    dealers: Roster
+    receivers: Roster
+    clients: dict[bytes, MemberClient]
+    timing: Timing
+    hook: PhaseHook | None
+    report: CeremonyReport
+
+    @property
+    def pb_request(self) -> pb.CeremonyRequest:
+        return from_request(self.req)
+
+    def name(self, key: bytes) -> str:
+        return self.clients[key].card.name
+
+    def phase(self, name: str, members: list[bytes], fn: Callable[..., object]) -> PhaseResult[object]:
+        if self.hook is not None:
+            self.hook(name)
+        start = time.monotonic()
+        res = run_phase(self.clients, members, fn, self.timing)
+        self.report.seconds[name] = time.monotonic() - start
+        for key, failure in res.failures.items():
+            self.report.missing.setdefault(self.name(key), f"{name}: {failure}")
+        return res
+
+
+def run_dkg(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING,
+            hook: PhaseHook | None = None) -> CeremonyReport:
+    """A fresh key for `roster`."""
+    request = StartRequest(Kind.DKG, secrets.token_bytes(16), key_id, roster)
+    return _drive(request, roster, roster, operator, timing, hook)
+
+
+def run_reshare(old: Roster, new: Roster, key_id: str, operator: OperatorFolder,
+                timing: Timing = DEFAULT_TIMING, hook: PhaseHook | None = None) -> CeremonyReport:
+    """New shares of `key_id`'s current epoch (committed by `old`) for the committee `new`."""
+    previous = latest_epoch(old, key_id, operator, timing, pinned=old.digest())
+    request = StartRequest(Kind.RESHARE, secrets.token_bytes(16), key_id, new, old, previous.data)
+    return _drive(request, old, new, operator, timing, hook)
+
+
+def _drive(request: StartRequest, dealers: Roster, receivers: Roster, operator: OperatorFolder,
+           timing: Timing, hook: PhaseHook | None) -> CeremonyReport:
+    req = SignedRequest.create(request, operator.identity.signer)
+    report = CeremonyReport(request.kind.value, request.key_id, request.epoch, request.ceremony_id.hex())
+    cards: list[MemberCard] = [*receivers.members, *dealers.members]
+    run = _Run(req, dealers, receivers, clients_for(cards, operator), timing, hook, report)
+    try:
+        _phases(run)
+    except CeremonyError as exc:
+        report.failure = str(exc)
+    finally:
+        for c in run.clients.values():
+            c.close()
+    return report
+
+
+def _phases(run: _Run) -> None:
+    pr = run.pb_request
+    everyone = list(run.clients)
+    deal = run.phase("deal", everyone, lambda s, t: s.Deal(pb.DealRequest(request=pr), timeout=t))
+    dealings = _messages(deal.answers, "dealing")
+    _require(len(dealings) >= run.dealers.threshold,
+             f"{len(dealings)} dealings received, {run.dealers.threshold} needed")
+    check = run.phase("check", list(deal.answers), lambda s, t: s.Check(
+        pb.CheckRequest(request=pr, dealings=[d.to_bytes() for d in dealings]), timeout=t))
+    responses = _messages(check.answers, "response")
+    output = run.phase("output", list(check.answers), lambda s, t: s.Output(
+        pb.OutputRequest(request=pr, responses=[r.to_bytes() for r in responses]), timeout=t))
+    commits = _record_output(run, output.answers)
+    receivers = {m.signing_key for m in run.receivers.members}
+    first = [k for k in output.answers if k in receivers]
+    rest = [k for k in output.answers if k not in receivers]
+    for group in (first, rest):
+        run.phase("finalize" if group is first else "finalize-dealers", group, lambda s, t: s.Finalize(
+            pb.FinalizeRequest(request=pr, commit_signatures=[c.to_bytes() for c in commits]), timeout=t))
+
+
+def _messages(answers: dict[bytes, object], field_name: str) -> list[Signed]:
+    out = []
+    for reply in answers.values():
+        raw = getattr(reply, field_name)
+        if raw:
+            out.append(Signed.from_bytes(raw))
+    return out
+
+
+def _require(ok: bool, why: str) -> None:
+    if not ok:
+        raise CeremonyError(why)
+
+
+def _record_output(run: _Run, answers: dict[bytes, object]) -> list[Signed]:
+    """Verdicts from the members' output, the commit signatures, and the verified bundle."""
+    rep = run.report
+    commits: dict[bytes, list[Signed]] = {}
+    for key, reply in answers.items():
+        _verdicts(rep.disqualified, run.dealers, reply.disqualified)
+        _verdicts(rep.blamed, run.receivers, reply.blamed)
+        if reply.share_problem:
+            rep.problems[run.name(key)] = reply.share_problem
+        if reply.commit_signature:
+            sig = Signed.from_bytes(reply.commit_signature)
+            commits.setdefault(reply.commit, []).append(sig)
+    _require(bool(commits), "no member signed a commit: "
+             + "; ".join(f"{n}: {why}" for n, why in sorted(rep.missing.items())))
+    body, sigs = max(commits.items(), key=lambda kv: len(kv[1]))
+    commit = EpochCommit.from_bytes(body)
+    bundle = KeyBundle(commit, tuple(CommitSignature(s.sender, s.signature) for s in sigs), run.receivers)
+    try:
+        bundle.verify(run.receivers.digest())
+    except BundleError as exc:
+        raise CeremonyError(f"commit not signed by enough receivers: {exc}") from None
+    rep.committed, rep.bundle = True, bundle
+    rep.public_key = commit.public_key.to_bytes().hex()
+    rep.signers = [run.receivers.member(s.sender).name for s in sigs]
+    return sigs
+
+
+def _verdicts(into: dict[str, str], roster: Roster, verdicts: object) -> None:
+    for v in verdicts:  # type: ignore[attr-defined]
+        name = roster.member(v.member).name if 1 <= v.member <= len(roster.members) else f"#{v.member}"
+        into.setdefault(f"member {v.member} ({name})", v.reason)

@@ -1,0 +1,128 @@
+"""Reading the council: each member's epoch data, the verified key bundle, status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from council.bundle import BundleError, KeyBundle
+from council.crypto.ceremony import CommitSignature
+from council.crypto.group import Point
+from council.crypto.messages import EpochCommit, Signed, verification_shares_digest
+from council.driver.client import MemberClient, clients_for
+from council.driver.operator import OperatorFolder
+from council.driver.phases import Timing, run_phase
+from council.errors import DecodeError, KeycouncilError, PeerUnavailable
+from council.node.request import EpochData
+from council.roster import Roster
+from council.rpc.gen import council_pb2 as pb
+
+
+class QueryError(KeycouncilError):
+    """No member gave a verifiable answer."""
+
+
+@dataclass(frozen=True)
+class VerifiedEpoch:
+    """An epoch whose commit verifies against its roster, with its verification shares."""
+
+    bundle: KeyBundle
+    data: EpochData
+
+
+def verify_epoch(reply: pb.GetEpochReply, source: str) -> VerifiedEpoch:
+    """Check a member's epoch reply: t commit signatures of its roster, Y_j list matching."""
+    try:
+        roster = Roster.loads(reply.roster_json, f"{source}.roster")
+        commit = EpochCommit.from_bytes(reply.commit)
+        msgs = [Signed.from_bytes(b) for b in reply.commit_signatures]
+        shares = {j: Point.from_bytes(b, f"{source}.Y_{j}")
+                  for j, b in enumerate(reply.verification_shares, start=1)}
+    except (KeycouncilError, ValueError) as exc:
+        raise BundleError(f"{source}: {exc}") from None
+    sigs = tuple(CommitSignature(m.sender, m.signature) for m in msgs if m.body == commit.to_bytes())
+    bundle = KeyBundle(commit, sigs, roster, source)
+    bundle.verify()
+    if verification_shares_digest(shares) != commit.verification_shares_digest:
+        raise BundleError(f"{source}: verification shares do not match the commit")
+    return VerifiedEpoch(bundle, EpochData(commit, sigs, shares))
+
+
+def epoch_replies(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing,
+                  clients: dict[bytes, MemberClient] | None = None) -> dict[str, VerifiedEpoch | str]:
+    """Each member's current epoch of `key_id` (verified), or why there is none, by member name."""
+    own = clients is None
+    clients = clients or clients_for(list(roster.members), operator)
+    try:
+        keys = [m.signing_key for m in roster.members]
+        res = run_phase(clients, keys, lambda s, t: s.GetEpoch(
+            pb.GetEpochRequest(key_id=key_id, current=True), timeout=t), timing)
+        out: dict[str, VerifiedEpoch | str] = {}
+        for m in roster.members:
+            if m.signing_key in res.failures:
+                out[m.name] = str(res.failures[m.signing_key])
+                continue
+            try:
+                out[m.name] = verify_epoch(res.answers[m.signing_key], f"member {m.name!r}")
+            except (BundleError, DecodeError) as exc:
+                out[m.name] = str(exc)
+        return out
+    finally:
+        if own:
+            for c in clients.values():
+                c.close()
+
+
+def latest_epoch(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing,
+                 pinned: bytes | None = None) -> VerifiedEpoch:
+    """The newest verifiable epoch any member reports (its roster digest must be `pinned`)."""
+    replies = epoch_replies(roster, key_id, operator, timing)
+    good = [v for v in replies.values() if isinstance(v, VerifiedEpoch)
+            and (pinned is None or v.bundle.commit.roster_digest == pinned)]
+    if not good:
+        detail = "; ".join(f"{name}: {why}" for name, why in replies.items() if isinstance(why, str))
+        raise QueryError(f"no member gave a verifiable epoch of key {key_id!r} for this roster ({detail})")
+    return max(good, key=lambda v: v.bundle.epoch)
+
+
+def fetch_bundle(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing) -> KeyBundle:
+    """The key bundle of the roster's current epoch, verified against the roster."""
+    bundle = latest_epoch(roster, key_id, operator, timing, pinned=roster.digest()).bundle
+    bundle.verify(expected_roster_digest=roster.digest())
+    return bundle
+
+
+@dataclass(frozen=True)
+class MemberStatus:
+    """One row of `council status`."""
+
+    name: str
+    reachable: bool
+    detail: str
+    version: str
+    epochs: dict[str, str]
+
+
+def council_status(roster: Roster, operator: OperatorFolder, timing: Timing) -> list[MemberStatus]:
+    """Ask every member for its status (unreachable members are reported, not errors)."""
+    clients = clients_for(list(roster.members), operator)
+    try:
+        res = run_phase(clients, [m.signing_key for m in roster.members],
+                        lambda s, t: s.Status(pb.StatusRequest(), timeout=t), timing)
+    finally:
+        for c in clients.values():
+            c.close()
+    rows = []
+    for m in roster.members:
+        if m.signing_key in res.failures:
+            rows.append(MemberStatus(m.name, False, str(res.failures[m.signing_key]), "", {}))
+            continue
+        s = res.answers[m.signing_key]
+        epochs = {k.key_id: f"{k.epoch}" + ("" if k.holds_share else " (no share)") for k in s.keys}
+        rows.append(MemberStatus(m.name, True, "insecure dev mode" if s.insecure else "", s.version, epochs))
+    return rows
+
+
+def require_reachable(rows: list[MemberStatus]) -> None:
+    """Raise PeerUnavailable if no member answered."""
+    if not any(r.reachable for r in rows):
+        raise PeerUnavailable("no member of the roster answered")

@@ -1,0 +1,1 @@
+"""The member node: data folder, sealed identity and shares, ceremony state, gRPC service."""

@@ -1,0 +1,37 @@
+"""Structured logs: one JSON object per line and per event, to stderr and `log/events.jsonl`.
+
+Events carry public identifiers only (member names and indices, key ids, epochs, ceremony ids,
+error messages, which never hold secret bytes by the rule of `council.errors`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+
+class EventLog:
+    """Writes events as JSON lines; thread-safe."""
+
+    def __init__(self, member: str, path: Path | None = None, stream: IO[str] | None = None) -> None:
+        self.member = member
+        self.path = path
+        self.stream = stream if stream is not None else sys.stderr
+        self._lock = threading.Lock()
+
+    def event(self, event: str, **fields: Any) -> None:
+        """Record one event."""
+        record = {"ts": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
+                  "member": self.member, "event": event, **fields}
+        line = json.dumps(record, sort_keys=True, default=str)
+        with self._lock:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with open(self.path, "a", encoding="utf-8") as f:
+                    f.write(line + "\n")

@@ -1,0 +1,149 @@
+"""Atomic file writes and secrets sealed at rest (formats.md, "A member's data folder").
+
+Every write goes to a temporary file in the same folder, is fsynced, renamed over the target, and
+the folder is fsynced: a crash leaves the old file or the new one, never half of either. Secret
+files are sealed with AES-256-GCM under a key derived with scrypt from the operator's passphrase,
+and written with mode 0600. In development mode (no passphrase) secrets are stored in the clear,
+still 0600, and every start says so.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from council.errors import StorageError
+
+SEAL_MAGIC = b"KCSEAL1"
+MODE_CLEAR = 0
+MODE_AESGCM = 1
+SCRYPT_N = 1 << 15
+SCRYPT_R = 8
+SCRYPT_P = 1
+CHECK_PLAINTEXT = b"keycouncil passphrase check"
+
+
+def write_atomic(path: Path, data: bytes, secret: bool = False) -> None:
+    """Write `data` to `path` atomically (temp file, fsync, rename, fsync folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if secret else 0o644)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or unlink in `folder` durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_durably(path: Path) -> None:
+    """Overwrite a secret file with zeros, unlink it, and fsync its folder."""
+    if not path.exists():
+        return
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        f.write(bytes(size))
+        f.flush()
+        os.fsync(f.fileno())
+    path.unlink()
+    fsync_dir(path.parent)
+
+
+def read_file(path: Path, what: str) -> bytes:
+    """Read a file, naming it and what it is on failure."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot read {what} ({exc.strerror})") from None
+
+
+@dataclass(frozen=True)
+class Vault:
+    """Seals and opens secret files; `key is None` is the insecure development mode."""
+
+    key: bytes | None
+
+    @property
+    def insecure(self) -> bool:
+        return self.key is None
+
+    def seal(self, purpose: str, plaintext: bytes) -> bytes:
+        """Seal `plaintext`; `purpose` (e.g. "share") is bound as associated data."""
+        if self.key is None:
+            return SEAL_MAGIC + bytes([MODE_CLEAR]) + plaintext
+        nonce = secrets.token_bytes(12)
+        aad = SEAL_MAGIC + bytes([MODE_AESGCM]) + purpose.encode()
+        return SEAL_MAGIC + bytes([MODE_AESGCM]) + nonce + AESGCM(self.key).encrypt(nonce, plaintext, aad)
+
+    def open(self, purpose: str, blob: bytes, where: str) -> bytes:
+        """Open a sealed blob read from `where`; raise StorageError naming the file otherwise."""
+        if len(blob) < len(SEAL_MAGIC) + 1 or not blob.startswith(SEAL_MAGIC):
+            raise StorageError(f"{where}: not a sealed keycouncil file (bad magic)")
+        mode, body = blob[len(SEAL_MAGIC)], blob[len(SEAL_MAGIC) + 1:]
+        if mode == MODE_CLEAR:
+            if self.key is not None:
+                raise StorageError(f"{where}: stored without a passphrase, but this folder is sealed")
+            return body
+        if mode != MODE_AESGCM or self.key is None:
+            raise StorageError(f"{where}: sealed with a passphrase, but none was given" if mode == MODE_AESGCM
+                               else f"{where}: unknown sealing mode {mode}")
+        aad = SEAL_MAGIC + bytes([MODE_AESGCM]) + purpose.encode()
+        try:
+            return AESGCM(self.key).decrypt(body[:12], body[12:], aad)
+        except (InvalidTag, ValueError):
+            raise StorageError(f"{where}: damaged, or sealed under another passphrase") from None
+
+
+def new_sealing(passphrase: bytes | None) -> tuple[Vault, dict[str, Any]]:
+    """A fresh vault and the config entry that lets it be re-derived from the passphrase."""
+    if passphrase is None:
+        return Vault(None), {"mode": "none"}
+    salt = secrets.token_bytes(16)
+    vault = Vault(_derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P))
+    return vault, {"mode": "scrypt-aes256gcm", "salt": salt.hex(), "n": SCRYPT_N, "r": SCRYPT_R,
+                   "p": SCRYPT_P, "check": vault.seal("check", CHECK_PLAINTEXT).hex()}
+
+
+def open_sealing(entry: dict[str, Any], passphrase: bytes | None, where: str) -> Vault:
+    """Re-derive the vault from the config entry; a wrong passphrase is refused here, once."""
+    if entry.get("mode") == "none":
+        return Vault(None)
+    if entry.get("mode") != "scrypt-aes256gcm":
+        raise StorageError(f"{where}: sealing.mode {entry.get('mode')!r} is not known")
+    if passphrase is None:
+        raise StorageError(f"{where}: secrets are sealed; give --passphrase-file or KEYCOUNCIL_PASSPHRASE")
+    try:
+        salt, n, r, p = bytes.fromhex(entry["salt"]), int(entry["n"]), int(entry["r"]), int(entry["p"])
+        check = bytes.fromhex(entry["check"])
+    except (KeyError, ValueError, TypeError):
+        raise StorageError(f"{where}: sealing entry is malformed") from None
+    vault = Vault(_derive(passphrase, salt, n, r, p))
+    try:
+        vault.open("check", check, where)
+    except StorageError:
+        raise StorageError(f"{where}: wrong passphrase") from None
+    return vault
+
+
+def _derive(passphrase: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase)

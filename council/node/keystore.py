@@ -1,0 +1,199 @@
+"""The member's keyring: one folder per committed epoch of each key (formats.md, `keys/`).
+
+`keys/<key_id>/<epoch>/` holds `epoch.json` (public: roster, commit, commit signatures, every
+Y_j, this member's index), `share.sealed` (the sealed share, recording key id, epoch, member index
+and signing key), and the ceremony's `request.bin` and `transcript.bin`. `epoch.json` is written
+last: its presence means the epoch is committed and complete on this member. Loading a share
+checks every recorded field against the folder it was found in and against `Y_j`, so a share from
+another member, key or epoch is refused by name, never silently used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from council.crypto.ceremony import CommitSignature
+from council.crypto.codec import Reader, Writer
+from council.crypto.group import P256, Point, Scalar
+from council.crypto.messages import EpochCommit
+from council.errors import DecodeError, KeycouncilError, StorageError
+from council.node.files import Vault, read_file, remove_durably, write_atomic
+from council.node.folder import read_json, write_json
+from council.roster import Roster
+
+KEY_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SHARE_FORMAT = "keycouncil-share/1"
+EPOCH_FORMAT = "keycouncil-epoch/1"
+
+
+def check_key_id(key_id: str) -> str:
+    """Key ids are 1..64 characters of [A-Za-z0-9._-] (they name folders)."""
+    if not KEY_ID_RE.match(key_id) or key_id in (".", ".."):
+        raise StorageError(f"key id {key_id!r}: expected 1..64 characters of [A-Za-z0-9._-]")
+    return key_id
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """The public data of one committed epoch, as this member stores it."""
+
+    roster: Roster
+    commit: EpochCommit
+    signatures: tuple[CommitSignature, ...]
+    verification_shares: dict[int, Point]
+    member_index: int | None
+    holds_share: bool
+
+    @property
+    def key_id(self) -> str:
+        return self.commit.key_id
+
+    @property
+    def epoch(self) -> int:
+        return self.commit.epoch
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": EPOCH_FORMAT, "key_id": self.key_id, "epoch": self.epoch,
+                "member_index": self.member_index, "holds_share": self.holds_share,
+                "roster": self.roster.to_json(), "commit": self.commit.to_bytes().hex(),
+                "signatures": [{"member": s.member, "signature": s.signature.hex()} for s in self.signatures],
+                "verification_shares": {str(j): y.to_bytes().hex() for j, y in sorted(self.verification_shares.items())}}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any], where: str) -> EpochRecord:
+        try:
+            return cls(Roster.from_json(d["roster"], f"{where}.roster"),
+                       EpochCommit.from_bytes(bytes.fromhex(d["commit"])),
+                       tuple(CommitSignature(int(s["member"]), bytes.fromhex(s["signature"]))
+                             for s in d["signatures"]),
+                       {int(j): Point.from_bytes(bytes.fromhex(y), f"{where}.Y_{j}")
+                        for j, y in d["verification_shares"].items()},
+                       d["member_index"], bool(d["holds_share"]))
+        except (KeyError, ValueError, TypeError, AttributeError, KeycouncilError) as exc:
+            raise StorageError(f"{where}: malformed epoch record ({exc})") from None
+
+
+def _share_bytes(key_id: str, epoch: int, index: int, signing_key: bytes, roster_digest: bytes,
+                 share: Scalar) -> bytes:
+    return (Writer().text(SHARE_FORMAT).text(key_id).uint(epoch, 8).uint(index, 2).blob(signing_key)
+            .blob(roster_digest).scalar(share).getvalue())
+
+
+class KeyStore:
+    """Committed epochs of every key, under `<folder>/keys`."""
+
+    def __init__(self, root: Path, vault: Vault, signing_key: bytes) -> None:
+        self.root = root
+        self.vault = vault
+        self.signing_key = signing_key
+
+    def epoch_dir(self, key_id: str, epoch: int) -> Path:
+        return self.root / check_key_id(key_id) / str(epoch)
+
+    def key_ids(self) -> list[str]:
+        if not self.root.exists():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and KEY_ID_RE.match(p.name))
+
+    def epochs(self, key_id: str) -> list[int]:
+        folder = self.root / check_key_id(key_id)
+        if not folder.exists():
+            return []
+        return sorted(int(p.name) for p in folder.iterdir()
+                      if p.name.isdigit() and (p / "epoch.json").exists())
+
+    def current(self, key_id: str) -> EpochRecord | None:
+        """The newest committed epoch of `key_id` on this member, if any."""
+        epochs = self.epochs(key_id)
+        return self.record(key_id, epochs[-1]) if epochs else None
+
+    def record(self, key_id: str, epoch: int) -> EpochRecord:
+        path = self.epoch_dir(key_id, epoch) / "epoch.json"
+        d = read_json(path, "epoch record")
+        rec = EpochRecord.from_json(d, str(path))
+        if rec.key_id != key_id or rec.epoch != epoch or d.get("key_id") != key_id or d.get("epoch") != epoch:
+            raise StorageError(f"{path}: records key {rec.key_id!r} epoch {rec.epoch}, "
+                               f"but lies in the folder of key {key_id!r} epoch {epoch}")
+        return rec
+
+    def store(self, record: EpochRecord, share: Scalar | None, request: bytes, transcript: bytes) -> None:
+        """Store a committed epoch: share and transcript first, the epoch record last."""
+        folder = self.epoch_dir(record.key_id, record.epoch)
+        if share is not None:
+            if record.member_index is None:
+                raise ValueError("a share needs a member index")
+            data = _share_bytes(record.key_id, record.epoch, record.member_index, self.signing_key,
+                                record.commit.roster_digest, share)
+            write_atomic(folder / "share.sealed", self.vault.seal("share", data), secret=True)
+        write_atomic(folder / "request.bin", request)
+        write_atomic(folder / "transcript.bin", transcript)
+        write_json(folder / "epoch.json", record.to_json())
+
+    def load_share(self, key_id: str, epoch: int) -> Scalar:
+        """Unseal a share and check it belongs here: key id, epoch, member, and x·G == Y_index."""
+        rec = self.record(key_id, epoch)
+        path = self.epoch_dir(key_id, epoch) / "share.sealed"
+        if not rec.holds_share or rec.member_index is None:
+            raise StorageError(f"{path}: this member holds no share of key {key_id!r} epoch {epoch}")
+        r = Reader(self.vault.open("share", read_file(path, "share"), str(path)), str(path))
+        try:
+            fields = (r.text("format"), r.text("key_id"), r.uint(8, "epoch"), r.uint(2, "member"),
+                      r.blob("signing_key"), r.blob("roster_digest"), r.scalar("share"))
+            r.end()
+        except DecodeError as exc:
+            raise StorageError(f"{path}: malformed share file ({exc})") from None
+        _check_share_fields(path, rec, self.signing_key, *fields)
+        return fields[6]
+
+    def erase_share(self, key_id: str, epoch: int) -> bool:
+        """Erase this member's share of an epoch (the public record stays); True if one was erased."""
+        folder = self.epoch_dir(key_id, epoch)
+        if not (folder / "epoch.json").exists():
+            return False
+        rec = self.record(key_id, epoch)
+        existed = (folder / "share.sealed").exists()
+        remove_durably(folder / "share.sealed")
+        if rec.holds_share:
+            write_json(folder / "epoch.json", EpochRecord(rec.roster, rec.commit, rec.signatures,
+                                                          rec.verification_shares, rec.member_index,
+                                                          False).to_json())
+        return existed
+
+    def verify_all(self) -> list[tuple[str, int, bool]]:
+        """Check every key's current epoch and share (at start); raise StorageError on any problem."""
+        out = []
+        for key_id in self.key_ids():
+            rec = self.current(key_id)
+            if rec is None:
+                continue
+            if rec.holds_share:
+                self.load_share(key_id, rec.epoch)
+            out.append((key_id, rec.epoch, rec.holds_share))
+        return out
+
+
+def _check_share_fields(path: Path, rec: EpochRecord, own_key: bytes, fmt: str, key_id: str, epoch: int,
+                        index: int, signing_key: bytes, roster_digest: bytes, share: Scalar) -> None:
+    problems = []
+    if fmt != SHARE_FORMAT:
+        problems.append(f"format {fmt!r} is not {SHARE_FORMAT!r}")
+    if key_id != rec.key_id:
+        problems.append(f"it is a share of key {key_id!r}, not of key {rec.key_id!r}")
+    if epoch != rec.epoch:
+        problems.append(f"it is a share of epoch {epoch}, not of epoch {rec.epoch}")
+    if signing_key != own_key:
+        problems.append(f"it belongs to the member with signing key {signing_key.hex()[:16]}…, "
+                        f"not to this member ({own_key.hex()[:16]}…)")
+    if index != rec.member_index:
+        problems.append(f"it is member {index}'s share, this member is member {rec.member_index}")
+    if roster_digest != rec.commit.roster_digest:
+        problems.append("it was made for another roster")
+    if problems:
+        raise StorageError(f"{path}: refusing share file: " + "; ".join(problems))
+    y = rec.verification_shares.get(index)
+    if y is None or P256.base_mul(share) != y:
+        raise StorageError(f"{path}: share does not match verification share Y_{index} of key "
+                           f"{rec.key_id!r} epoch {rec.epoch}")

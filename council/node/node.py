@@ -1,0 +1,316 @@
+"""The member node: drives its own Participant through a ceremony, persisting before answering.
+
+Each phase call (deal, check, output, finalize) is idempotent: a repeated call returns the answer
+already given. State is written to `ceremonies/<id>/` before any answer leaves the node, so a
+member killed at any point resumes from its files (council.node.ceremony_store). The new epoch is
+stored once `t'` receivers signed the same commit; only then does an old member erase its
+previous shares, so a crash leaves the old or the new epoch usable, never neither.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from council import __version__
+from council.crypto.ceremony import Outcome, Participant, State
+from council.crypto.messages import EpochCommit, Signed, sign
+from council.crypto.output import receiver_share
+from council.crypto.transcript import Transcript, check_transcript
+from council.errors import CeremonyError, KeycouncilError, ShareInvalid
+from council.node.ceremony_store import CeremonyDir, in_flight
+from council.node.events import EventLog
+from council.node.folder import MemberFolder
+from council.node.identity import cert_der
+from council.node.keystore import EpochRecord, KeyStore
+from council.node.request import SignedRequest
+from council.node.spec import Roles, authorise, build_roles
+from council.roster import Roster
+
+DealingHook = Callable[[Participant, Signed], Signed]
+"""Test-only: rewrite this member's dealing before it is persisted and sent (a malicious dealer)."""
+
+
+@dataclass(frozen=True)
+class OutputResult:
+    """What a member reports after judging: its commit signature and the verdicts."""
+
+    commit_signature: Signed | None
+    commit: EpochCommit
+    disqualified: dict[int, str]
+    blamed: dict[int, str]
+    share_problem: str | None
+
+
+@dataclass(frozen=True)
+class FinalizeResult:
+    """Where the member stands for the key after finalize or catch-up."""
+
+    committed: bool
+    epoch: int
+    holds_share: bool
+    erased_previous: bool
+
+
+@dataclass
+class MemberNode:
+    """One member's ceremony and key service, independent of gRPC."""
+
+    folder: MemberFolder
+    served: Roster
+    log: EventLog
+    dealing_hook: DealingHook | None = None
+    store: KeyStore = field(init=False)
+    _live: dict[bytes, tuple[Participant, CeremonyDir]] = field(init=False, default_factory=dict)
+    _lock: threading.RLock = field(init=False, default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        self.store = KeyStore(self.folder.path / "keys", self.folder.vault,
+                              self.folder.identity.signer.public_key)
+
+    # Trust ---------------------------------------------------------------------------------------
+    def trusted_rosters(self) -> list[Roster]:
+        """The served roster and the roster of every key's current epoch."""
+        out = [self.served]
+        for key_id in self.store.key_ids():
+            rec = self.store.current(key_id)
+            if rec is not None and rec.roster.digest() not in {r.digest() for r in out}:
+                out.append(rec.roster)
+        return out
+
+    def peer_certs(self) -> dict[str, bytes]:
+        """DER certificate of every member and operator of a trusted roster, by signing key (hex)."""
+        out: dict[str, bytes] = {}
+        for r in self.trusted_rosters():
+            for party in (*r.members, *r.operators):
+                out[party.signing_key.hex()] = cert_der(party.tls_cert, f"roster entry {party.name!r}")
+        return out
+
+    def startup_check(self) -> list[tuple[str, int, bool]]:
+        """Check every stored share (a bad one raises StorageError) and report what is held."""
+        held = self.store.verify_all()
+        for key_id, epoch, holds in held:
+            self.log.event("key-loaded", key_id=key_id, epoch=epoch, holds_share=holds)
+        return held
+
+    # Phases --------------------------------------------------------------------------------------
+    def deal(self, req: SignedRequest, peer: bytes | None) -> Signed | None:
+        """Step 1: start (or resume) the ceremony and return this member's dealing."""
+        with self._lock:
+            p, d = self._participant(req, peer, create=True)
+            if p.state is State.INIT:
+                dealing = self._run(p, d, lambda: p.deal())
+                if dealing is not None and self.dealing_hook is not None:
+                    dealing = self.dealing_hook(p, dealing)
+                d.save_messages("dealing", [dealing] if dealing else [])
+                self.log.event("dealt", ceremony=d.path.name, key_id=p.spec.key_id, epoch=p.spec.epoch)
+            own = d.load_messages("dealing")
+            return own[0] if own else None
+
+    def check(self, req: SignedRequest, peer: bytes | None, dealings: Sequence[Signed]) -> Signed | None:
+        """Step 2: check own shares in the relayed dealings; return the response."""
+        with self._lock:
+            p, d = self._participant(req, peer, create=False)
+            if p.state is State.DEALT:
+                response = self._run(p, d, lambda: p.check(dealings))
+                d.save_messages("dealings", dealings)
+                d.save_messages("response", [response] if response else [])
+                self.log.event("checked", ceremony=d.path.name, dealings=len(dealings))
+            own = d.load_messages("response") if d.has("response") else ()
+            return own[0] if own else None
+
+    def output(self, req: SignedRequest, peer: bytes | None, responses: Sequence[Signed]) -> OutputResult:
+        """Steps 3-5: judge, compute the output, sign the commit."""
+        with self._lock:
+            p, d = self._participant(req, peer, create=False)
+            if p.state is State.DEALT:
+                raise CeremonyError(f"ceremony {d.path.name}: this member has not checked the dealings")
+            if p.state is State.CHECKED:
+                d.save_messages("responses", responses)
+                self._run(p, d, lambda: p.output(responses))
+                self.log.event("output", ceremony=d.path.name,
+                               disqualified=_named(p.outcome.judgement.disqualified) if p.outcome else "")
+            return self._output_result(p)
+
+    def finalize(self, req: SignedRequest, peer: bytes | None, commits: Sequence[Signed]) -> FinalizeResult:
+        """Step 5: once t' receivers signed the commit, store the new epoch and erase old shares."""
+        with self._lock:
+            d = CeremonyDir(self.folder.path / "ceremonies", req.request.ceremony_id)
+            if d.state()["state"] == "done":
+                authorise(req, self.trusted_rosters(), peer, self.peer_certs())
+                return self._where(req.request.key_id, False)
+            p, d = self._participant(req, peer, create=False)
+            if p.state is not State.OUTPUT:
+                raise CeremonyError(f"ceremony {d.path.name}: no output to finalize (state {p.state.name})")
+            d.save_messages("commits", commits)
+            try:
+                outcome = p.finalize(commits)
+            except CeremonyError:
+                self._live.pop(req.request.ceremony_id, None)  # rebuilt from files on the next call
+                raise
+            return self._commit(req, p, d, outcome)
+
+    # Outcome -------------------------------------------------------------------------------------
+    def _commit(self, req: SignedRequest, p: Participant, d: CeremonyDir, outcome: Outcome) -> FinalizeResult:
+        dealings, responses = p.transcript
+        transcript = Transcript(dealings, responses, tuple(_commit_messages(p, outcome)))
+        rec = EpochRecord(req.request.new_roster, outcome.commit, outcome.signatures,
+                          dict(outcome.public.verification_shares), p.receiver_index, outcome.share is not None)
+        if outcome.commit.epoch not in self.store.epochs(outcome.commit.key_id):
+            self.store.store(rec, outcome.share, req.to_bytes(), transcript.to_bytes())
+        erased = self._erase_older(outcome.commit.key_id, outcome.commit.epoch)
+        d.set_state("done")
+        self._live.pop(req.request.ceremony_id, None)
+        self.log.event("committed", ceremony=d.path.name, key_id=outcome.commit.key_id,
+                       epoch=outcome.commit.epoch, holds_share=rec.holds_share, erased_previous=erased,
+                       share_problem=outcome.share_problem or "")
+        return FinalizeResult(True, outcome.commit.epoch, rec.holds_share, erased)
+
+    def _erase_older(self, key_id: str, epoch: int) -> bool:
+        erased = False
+        for e in self.store.epochs(key_id):
+            if e < epoch and self.store.erase_share(key_id, e):
+                self.log.event("share-erased", key_id=key_id, epoch=e)
+                erased = True
+        return erased
+
+    def catch_up(self, req: SignedRequest, peer: bytes | None, transcript_bytes: bytes) -> FinalizeResult:
+        """Take a committed ceremony this member missed: derive its share from the transcript."""
+        with self._lock:
+            authorise(req, self.trusted_rosters(), peer, self.peer_certs())
+            r = req.request
+            if r.epoch in self.store.epochs(r.key_id):
+                return self._where(r.key_id, False)
+            roles = self._roles(req)
+            transcript = Transcript.from_bytes(transcript_bytes)
+            report = check_transcript(roles.spec, transcript)
+            if not report.committed:
+                raise CeremonyError(f"key {r.key_id!r} epoch {r.epoch}: transcript has "
+                                    f"{len(report.signers)} commit signatures, {report.commit.threshold} needed")
+            share, problem = None, None
+            if roles.receiver_index is not None:
+                try:
+                    share = receiver_share(roles.spec, report.judgement, report.public,
+                                           roles.receiver_index, self.folder.identity.encryption_secret)
+                except ShareInvalid as exc:
+                    problem = str(exc)
+            rec = EpochRecord(r.new_roster, report.commit, report.signers, dict(report.verification_shares),
+                              roles.receiver_index, share is not None)
+            self.store.store(rec, share, req.to_bytes(), transcript.to_bytes())
+            erased = self._erase_older(r.key_id, r.epoch)
+            ceremony = CeremonyDir(self.folder.path / "ceremonies", r.ceremony_id)
+            if ceremony.path.exists():
+                ceremony.set_state("done")
+            self._live.pop(r.ceremony_id, None)
+            self.log.event("caught-up", key_id=r.key_id, epoch=r.epoch, holds_share=share is not None,
+                           share_problem=problem or "", erased_previous=erased)
+            return FinalizeResult(True, r.epoch, share is not None, erased)
+
+    # Queries -------------------------------------------------------------------------------------
+    def epoch_record(self, key_id: str, epoch: int | None) -> EpochRecord:
+        """The public data of one epoch (the current one if `epoch` is None)."""
+        rec = self.store.current(key_id) if epoch is None else (
+            self.store.record(key_id, epoch) if epoch in self.store.epochs(key_id) else None)
+        if rec is None:
+            raise CeremonyError(f"this member holds no committed epoch of key {key_id!r}"
+                                + ("" if epoch is None else f" numbered {epoch}"))
+        return rec
+
+    def transcript(self, key_id: str, epoch: int) -> tuple[bytes, bytes]:
+        """The stored request and transcript of the ceremony that created `key_id` epoch `epoch`."""
+        self.epoch_record(key_id, epoch)
+        folder = self.store.epoch_dir(key_id, epoch)
+        return (folder / "request.bin").read_bytes(), (folder / "transcript.bin").read_bytes()
+
+    def status(self) -> dict[str, object]:
+        """Name, version, keys with their current epoch, ceremonies in flight."""
+        keys = []
+        for key_id in self.store.key_ids():
+            rec = self.store.current(key_id)
+            if rec is not None:
+                keys.append((key_id, rec.epoch, rec.holds_share, rec.commit.public_key.to_bytes()))
+        return {"name": self.folder.name, "version": __version__, "keys": keys,
+                "ceremonies": in_flight(self.folder.path / "ceremonies"), "insecure": self.folder.vault.insecure}
+
+    # Helpers -------------------------------------------------------------------------------------
+    def _roles(self, req: SignedRequest) -> Roles:
+        return build_roles(req, self.store, self.served)
+
+    def _participant(self, req: SignedRequest, peer: bytes | None, create: bool) -> tuple[Participant, CeremonyDir]:
+        """The live participant of this ceremony, rebuilt from its files after a restart."""
+        name = authorise(req, self.trusted_rosters(), peer, self.peer_certs())
+        cid = req.request.ceremony_id
+        d = CeremonyDir(self.folder.path / "ceremonies", cid)
+        state = d.state()
+        if state["state"] != "in-flight":
+            raise CeremonyError(f"ceremony {cid.hex()} is {state['state']} on this member {state.get('reason', '')}".strip())
+        if cid in self._live:
+            return self._live[cid]
+        if d.has("request"):
+            if SignedRequest.from_bytes(d.load("request")).raw != req.raw:
+                raise CeremonyError(f"ceremony {cid.hex()}: a different request under the same id")
+        elif not create:
+            raise CeremonyError(f"ceremony {cid.hex()} was not started on this member")
+        p = self._new_participant(self._roles(req))
+        if not d.has("request"):
+            d.save("request", req.to_bytes())
+            self.log.event("ceremony-started", ceremony=cid.hex(), kind=req.request.kind.value,
+                           key_id=req.request.key_id, epoch=req.request.epoch, operator=name)
+        self._resume(p, d)
+        self._live[cid] = (p, d)
+        return p, d
+
+    def _new_participant(self, roles: Roles) -> Participant:
+        ident = self.folder.identity
+        assert ident.encryption_secret is not None
+        try:
+            return Participant(roles.spec, ident.signer, ident.encryption_secret, roles.dealer_index,
+                               roles.receiver_index, roles.dealer_share)
+        except ValueError as exc:
+            raise CeremonyError(f"this member's keys do not match its roster entry: {exc}") from None
+
+    def _resume(self, p: Participant, d: CeremonyDir) -> None:
+        """Replay the persisted phases (resume hooks of the core; output is deterministic)."""
+        if d.has("dealing"):
+            own = d.load_messages("dealing")
+            p.adopt_dealing(own[0] if own else None)
+        if d.has("response"):
+            own = d.load_messages("response")
+            p.adopt_response(d.load_messages("dealings"), own[0] if own else None)
+        if d.has("responses"):
+            self._run(p, d, lambda: p.output(d.load_messages("responses")))
+
+    def _run(self, p: Participant, d: CeremonyDir, step: Callable[[], Signed | None]) -> Signed | None:
+        """Run a phase; a protocol failure is recorded so the member never uses that ceremony."""
+        try:
+            return step()
+        except KeycouncilError as exc:
+            p.fail(str(exc))
+            d.set_state("failed", str(exc))
+            self._live.pop(p.spec.ceremony_id, None)
+            self.log.event("ceremony-failed", ceremony=d.path.name, reason=str(exc))
+            raise
+
+    def _output_result(self, p: Participant) -> OutputResult:
+        o = p.outcome
+        assert o is not None
+        sig = None
+        if o.share is not None and p.receiver_index is not None:
+            sig = sign(self.folder.identity.signer, EpochCommit.KIND, p.receiver_index, o.commit.to_bytes())
+        return OutputResult(sig, o.commit, dict(o.judgement.disqualified), dict(o.judgement.blamed),
+                            o.share_problem)
+
+    def _where(self, key_id: str, erased: bool) -> FinalizeResult:
+        rec = self.epoch_record(key_id, None)
+        return FinalizeResult(True, rec.epoch, rec.holds_share, erased)
+
+
+def _commit_messages(p: Participant, outcome: Outcome) -> list[Signed]:
+    """The valid commit signatures as messages (what the transcript keeps)."""
+    body = outcome.commit.to_bytes()
+    return [Signed(EpochCommit.KIND, s.member, body, s.signature) for s in outcome.signatures]
+
+
+def _named(verdicts: dict[int, str]) -> str:
+    return "; ".join(f"dealer {i}: {why}" for i, why in sorted(verdicts.items()))

@@ -1,0 +1,47 @@
+"""Opening a member for service: folder, roster, stored shares checked, event log.
+
+A member whose stored share fails its checks does not start: the error names the file and the
+rule (another member's, key's or epoch's share; a damaged file; a wrong passphrase).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from council.node.events import EventLog
+from council.node.files import read_file
+from council.node.folder import INSECURE_WARNING, MemberFolder
+from council.node.node import DealingHook, MemberNode
+from council.roster import Roster
+
+
+def load_roster(path: Path) -> Roster:
+    """Read and validate a roster file."""
+    return Roster.loads(read_file(path, "roster"), str(path))
+
+
+def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
+                log_to_stderr: bool = True, dealing_hook: DealingHook | None = None) -> MemberNode:
+    """Open the folder, announce development mode, check every stored share."""
+    folder = MemberFolder.open(folder_path, passphrase)
+    log = EventLog(folder.name, folder_path / "log" / "events.jsonl",
+                   None if log_to_stderr else _Discard())
+    if folder.vault.insecure:
+        log.event("insecure-mode", warning=INSECURE_WARNING)
+    roster = load_roster(roster_path)
+    node = MemberNode(folder, roster, log, dealing_hook)
+    if roster.index_of(folder.identity.signer.public_key) is None:
+        log.event("not-in-roster", roster=str(roster_path),
+                  note="this member only serves epochs it already holds")
+    node.startup_check()
+    return node
+
+
+class _Discard:
+    """A text stream that drops everything (in-process tests keep logs in the folder only)."""
+
+    def write(self, _text: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        return None

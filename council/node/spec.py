@@ -1,0 +1,104 @@
+"""How a member builds a ceremony's spec itself, from the request's rosters and its own epochs.
+
+The driver is never trusted for the spec: (1) the request must be signed by an operator of the
+council's roster, over the same TLS identity; (2) a DKG must be for the roster this member serves
+and a key it does not hold; (3) a re-share starts from the previous epoch as this member stored it
+(an old member) or as `t` old members signed it (a new member); (4) the member takes the roles its
+signing key has in the old and new rosters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from council.crypto.group import Scalar
+from council.crypto.messages import CeremonySpec, Kind, PreviousEpoch
+from council.errors import CeremonyError, PolicyRefused
+from council.node.keystore import KeyStore, check_key_id
+from council.node.request import SignedRequest
+from council.roster import Roster
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The spec and this member's part in it."""
+
+    spec: CeremonySpec
+    dealer_index: int | None
+    receiver_index: int | None
+    dealer_share: Scalar | None
+
+
+def authorise(req: SignedRequest, trusted: list[Roster], peer_cert: bytes | None,
+              cert_der: dict[str, bytes]) -> str:
+    """Step (1): the signer is an operator of the authorising roster and of a roster this member
+    trusts, and the TLS peer is that operator. Returns the operator's name."""
+    name = req.operator_name()
+    if not any(op.signing_key == req.operator_key for r in trusted for op in r.operators):
+        raise PolicyRefused(f"operator {name!r} is not an operator of this member's roster")
+    if peer_cert is not None and cert_der.get(req.operator_key.hex()) != peer_cert:
+        raise PolicyRefused(f"the TLS client is not operator {name!r}")
+    return name
+
+
+def build_roles(req: SignedRequest, store: KeyStore, served: Roster) -> Roles:
+    """Steps (2)-(4)."""
+    r = req.request
+    check_key_id(r.key_id)
+    own = store.signing_key
+    if r.kind is Kind.DKG:
+        if r.new_roster.digest() != served.digest():
+            raise PolicyRefused("a DKG must be for the roster this member serves")
+        if store.epochs(r.key_id):
+            raise CeremonyError(f"key {r.key_id!r} exists already on this member: a DKG would replace it")
+        j = _index(r.new_roster, own)
+        committee = r.new_roster.committee()
+        spec = CeremonySpec(Kind.DKG, r.ceremony_id, r.key_id, 0, committee, committee)
+        return Roles(spec, j, j, None)
+    return _reshare_roles(req, store)
+
+
+def _reshare_roles(req: SignedRequest, store: KeyStore) -> Roles:
+    r = req.request
+    assert r.old_roster is not None and r.previous is not None
+    prev_epoch = r.previous.commit.epoch
+    current = store.current(r.key_id)
+    if current is not None and current.epoch > prev_epoch:
+        raise CeremonyError(f"key {r.key_id!r}: this member is at epoch {current.epoch}, "
+                            f"the request re-shares epoch {prev_epoch}")
+    previous, dealer, share = _previous(req, store)
+    receiver = r.new_roster.index_of(store.signing_key)
+    if dealer is None and receiver is None:
+        raise PolicyRefused(f"this member has no part in re-sharing key {r.key_id!r} "
+                            f"epoch {prev_epoch}: not a dealer holding a share, not a new member")
+    spec = CeremonySpec(Kind.RESHARE, r.ceremony_id, r.key_id, prev_epoch + 1,
+                        r.old_roster.committee(), r.new_roster.committee(), previous)
+    return Roles(spec, dealer, receiver, share)
+
+
+def _previous(req: SignedRequest, store: KeyStore) -> tuple[PreviousEpoch, int | None, Scalar | None]:
+    """The previous epoch from own storage if this member holds it, else from t signatures."""
+    r = req.request
+    assert r.old_roster is not None and r.previous is not None
+    epoch = r.previous.commit.epoch
+    i = r.old_roster.index_of(store.signing_key)
+    if i is not None and epoch in store.epochs(r.key_id):
+        rec = store.record(r.key_id, epoch)
+        if rec.commit.roster_digest != r.old_roster.digest():
+            raise CeremonyError(f"key {r.key_id!r} epoch {epoch}: the request's old roster is not "
+                                "the roster this member committed")
+        if rec.commit != r.previous.commit:
+            raise CeremonyError(f"key {r.key_id!r} epoch {epoch}: the request's commit differs "
+                                "from the one this member stored")
+        previous = PreviousEpoch(epoch, rec.commit.public_key, dict(rec.verification_shares))
+        if rec.holds_share and rec.member_index == i:
+            return previous, i, store.load_share(r.key_id, epoch)
+        return previous, None, None
+    return r.previous.verified_against(r.old_roster, r.key_id), None, None
+
+
+def _index(roster: Roster, signing_key: bytes) -> int:
+    j = roster.index_of(signing_key)
+    if j is None:
+        raise PolicyRefused("this member is not in the ceremony's roster")
+    return j
