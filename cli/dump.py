@@ -16,6 +16,7 @@ import click
 
 from council.crypto.group import P256, Scalar
 from council.errors import DecodeError, PolicyRefused, StorageError
+from dumps.atomic import ensure_absent
 from dumps.evidence import EvidenceChecker, refuse_simulated
 from dumps.format import DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE
 from dumps.inspect import inspect_dump
@@ -73,6 +74,7 @@ def signer_new(folder: Path, simulated: bool) -> None:
 def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: int, previous: str,
               chunk_size: int, source: Path, out: Path) -> None:
     """Seal SOURCE ('-' for stdin) to the council key of the bundle, signed by the signer."""
+    ensure_absent(out)
     target = SealTarget.load_bundle(bundle_path)
     identity = SealingIdentity.load(signer_dir)
     previous_digest = _previous_digest(previous, out, app_id, dump_version, identity)
