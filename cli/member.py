@@ -1,0 +1,78 @@
+"""`keycouncil member`: create a member's data folder, serve it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from council.errors import KeycouncilError
+
+PathArg = click.Path(path_type=Path)
+ExistingFile = click.Path(path_type=Path, exists=True, dir_okay=False)
+
+
+def passphrase_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--passphrase-file and --insecure-no-passphrase (KEYCOUNCIL_PASSPHRASE also works)."""
+    fn = click.option("--insecure-no-passphrase", "insecure", is_flag=True,
+                      help="Development only: store secrets without a passphrase.")(fn)
+    return click.option("--passphrase-file", type=ExistingFile,
+                        help="File holding the passphrase (else $KEYCOUNCIL_PASSPHRASE).")(fn)
+
+
+def run_group(group: click.Group, args: list[str] | None = None) -> None:
+    """Run a group outside `keycouncil` (e.g. `python -m council.node`), like cli.main does."""
+    try:
+        group.main(args=args, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeycouncilError as exc:
+        click.echo(f"error: {exc.diagnostics()}", err=True)
+        sys.exit(1)
+
+
+@click.group()
+def member() -> None:
+    """A council member's share node."""
+
+
+@member.command("init")
+@click.argument("folder", type=PathArg)
+@click.option("--name", required=True, help="Member name, unique in the roster.")
+@click.option("--listen", required=True, help="HOST:PORT the node serves on (goes on the card).")
+@passphrase_options
+def init(folder: Path, name: str, listen: str, passphrase_file: Path | None, insecure: bool) -> None:
+    """Create FOLDER: identity keys, TLS certificate, sealed secrets, public member card."""
+    from council.node.folder import CARD_NAME, INSECURE_WARNING, MemberFolder, read_passphrase
+
+    passphrase = read_passphrase(passphrase_file, insecure)
+    MemberFolder.init(folder, name, listen, passphrase)
+    if passphrase is None:
+        click.echo(f"warning: {INSECURE_WARNING}", err=True)
+    click.echo(f"member {name!r} created in {folder}; hand {folder / CARD_NAME} to the roster author")
+
+
+@member.command("serve")
+@click.argument("folder", type=PathArg)
+@click.option("--roster", "roster_path", type=ExistingFile, required=True, help="The council's roster.")
+@click.option("--listen", default=None, help="Override the listen address of member.json.")
+@passphrase_options
+def serve(folder: Path, roster_path: Path, listen: str | None, passphrase_file: Path | None,
+          insecure: bool) -> None:
+    """Serve the member in FOLDER until SIGTERM."""
+    from council.node.folder import INSECURE_WARNING, read_passphrase
+    from council.node.runtime import open_member
+    from council.rpc.server import serve_forever, start
+
+    passphrase = read_passphrase(passphrase_file, insecure=True)
+    node = open_member(folder, roster_path, passphrase)
+    if node.folder.vault.insecure:
+        click.echo(f"warning: {INSECURE_WARNING}", err=True)
+    serve_forever(start(node, listen or node.folder.listen))

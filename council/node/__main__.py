@@ -1,0 +1,6 @@
+"""`python -m council.node ...`: the member commands without the `keycouncil` entry point."""
+
+from cli.member import member, run_group
+
+if __name__ == "__main__":
+    run_group(member)
