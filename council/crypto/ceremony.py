@@ -177,8 +177,8 @@ class Participant:
             return []
         judgement = Judgement(tuple(good), {}, {}, good)
         bad = find_bad_dealers(self.spec, judgement, j, self.encryption_secret, good)
-        return [make_complaint(self.spec.digest(), i, j, self.encryption_secret,
-                               good[i].encrypted_shares[j], rng) for i in sorted(bad)]
+        return [make_complaint(self.spec.digest(), i, j, self.encryption_secret, good[i], rng)
+                for i in sorted(bad)]
 
     def _aggregate_check(self, j: int, good: dict[int, Dealing]) -> bool:
         """Optimistic: (Σ_i s_ij)·G == Σ_k j^k·(Σ_i A_ik), point additions instead of n·t products."""

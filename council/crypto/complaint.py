@@ -8,14 +8,14 @@ The complaint reveals nothing about the complainer's key beyond that one ciphert
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from council.crypto import dleq, ecies, vss
+from council.crypto.dleq import DleqProof
 from council.crypto.ecies import EciesCiphertext
-from council.crypto.group import Point, RandomSource, Scalar
+from council.crypto.group import G, Point, RandomSource, Scalar
 from council.crypto.hashing import encode_parts
-from council.crypto.messages import Complaint
+from council.crypto.messages import Complaint, Dealing
 from council.errors import AuthenticationFailed, DecodeError, ProofError
 
 SHARE_INFO = b"KEYCOUNCIL-V1-SHARE"
@@ -44,8 +44,13 @@ def _ctx(spec_digest: bytes, dealer: int, complainer: int) -> bytes:
 
 
 def make_complaint(spec_digest: bytes, dealer: int, complainer: int, secret: Scalar,
-                   ciphertext: EciesCiphertext, rng: RandomSource | None = None) -> Complaint:
-    """Publish `K = p_j·E` with its proof; it opens only this ciphertext."""
+                   dealing: Dealing, rng: RandomSource | None = None) -> Complaint:
+    """Publish `K = p_j·E` with its proof; it opens only this ciphertext. If the ciphertext does
+    not even decode (publicly checkable), the complaint carries K = G and an empty proof."""
+    try:
+        ciphertext = dealing.encrypted_shares[complainer]
+    except DecodeError:
+        return Complaint(dealer, G, DleqProof(Scalar(0), Scalar(0)))
     shared, proof = dleq.prove(COMPLAINT, _ctx(spec_digest, dealer, complainer), secret,
                                ciphertext.ephemeral, rng)
     return Complaint(dealer, shared, proof)
@@ -60,9 +65,13 @@ class Verdict:
 
 
 def judge_complaint(spec_digest: bytes, complainer: int, complainer_key: Point, complaint: Complaint,
-                    ciphertext: EciesCiphertext, commitments: Sequence[Point]) -> Verdict:
+                    dealing: Dealing) -> Verdict:
     """Anyone can run this: open the complained-about share with K and check it."""
-    dealer = complaint.dealer
+    dealer, commitments = complaint.dealer, dealing.commitments
+    try:
+        ciphertext = dealing.encrypted_shares[complainer]
+    except DecodeError:
+        return Verdict(True, f"share for member {complainer} is not a valid ciphertext (complaint upheld)")
     try:
         dleq.verify(COMPLAINT, _ctx(spec_digest, dealer, complainer), complainer_key,
                     ciphertext.ephemeral, complaint.shared, complaint.proof)

@@ -103,8 +103,7 @@ def _judge_response(spec: CeremonySpec, signed: Signed, good: Mapping[int, Deali
         dealing = good.get(complaint.dealer)
         if dealing is None:
             continue  # dealer already out on public grounds
-        verdict = judge_complaint(spec.digest(), j, member.encryption_key, complaint,
-                                  dealing.encrypted_shares[j], dealing.commitments)
+        verdict = judge_complaint(spec.digest(), j, member.encryption_key, complaint, dealing)
         if verdict.dealer_at_fault:
             disqualified.setdefault(complaint.dealer, f"complaint by member {j} upheld: {verdict.reason}")
         else:

@@ -7,7 +7,7 @@ the ceremony digest, so a message of one ceremony is never accepted in another.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -143,7 +143,8 @@ class Dealing:
             w.point(a)
         w.blob(self.pok.to_bytes() if self.pok else b"").uint(len(self.encrypted_shares), 2)
         for j in sorted(self.encrypted_shares):
-            w.uint(j, 2).blob(self.encrypted_shares[j].to_bytes())
+            shares = self.encrypted_shares
+            w.uint(j, 2).blob(shares.raw(j) if isinstance(shares, LazyShares) else shares[j].to_bytes())
         return w.getvalue()
 
     @classmethod
@@ -154,14 +155,45 @@ class Dealing:
         commitments = tuple(r.point(f"commitment[{k}]") for k in range(r.uint(2, "count")))
         pok_bytes = r.blob("pok")
         pok = SchnorrProof.from_bytes(pok_bytes, "dealing.pok") if pok_bytes else None
-        shares: dict[int, EciesCiphertext] = {}
+        raw: dict[int, bytes] = {}
         for n in range(r.uint(2, "share count")):
             j = r.uint(2, f"share[{n}].recipient")
-            if j in shares:
+            if j in raw:
                 raise DecodeError(f"dealing: two shares for member {j}")
-            shares[j] = EciesCiphertext.from_bytes(r.blob(f"share[{n}]"), f"dealing.share[{j}]")
+            raw[j] = r.blob(f"share[{n}]")
         r.end()
-        return cls(ceremony, dealer, commitments, pok, shares)
+        return cls(ceremony, dealer, commitments, pok, LazyShares(raw, dealer))
+
+
+class LazyShares(Mapping[int, EciesCiphertext]):
+    """Encrypted shares kept as bytes and decoded on first access: a receiver decodes only its
+    own ciphertext (n points instead of n² per ceremony). Access raises DecodeError if malformed."""
+
+    def __init__(self, raw: Mapping[int, bytes], dealer: int) -> None:
+        self._raw = dict(raw)
+        self._dealer = dealer
+        self._decoded: dict[int, EciesCiphertext] = {}
+
+    def __getitem__(self, j: int) -> EciesCiphertext:
+        if j not in self._decoded:
+            self._decoded[j] = EciesCiphertext.from_bytes(self._raw[j], f"dealing {self._dealer}.share[{j}]")
+        return self._decoded[j]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def raw(self, j: int) -> bytes:
+        return self._raw[j]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyShares):
+            return self._raw == other._raw
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)

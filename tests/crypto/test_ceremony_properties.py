@@ -189,7 +189,7 @@ def test_false_complaint_is_rejected_and_blames_the_complainer() -> None:
         if phase == "check" and msg.sender == 5:
             from council.crypto.messages import Dealing
             d = Dealing.from_bytes(dealings[1].body)
-            c = cpl.make_complaint(spec.digest(), 1, 5, ms[4].encryption_secret, d.encrypted_shares[5])
+            c = cpl.make_complaint(spec.digest(), 1, 5, ms[4].encryption_secret, d)
             return sign(ms[4].signer, Response.KIND, 5, Response(spec.digest(), 5, (c,)).to_bytes())
         return msg
 
@@ -255,3 +255,25 @@ def test_state_table_refuses_out_of_order_transitions() -> None:
     for state, allowed in TRANSITIONS.items():
         assert state not in allowed
     assert list(itertools.chain.from_iterable(TRANSITIONS.values())).count(State.INIT) == 0
+
+
+def test_dealer_with_an_undecodable_ciphertext_is_disqualified() -> None:
+    from council.crypto.messages import Dealing, LazyShares
+    from council.local import dkg_spec, participants_for, roster_of, run_phases
+    ms = members("m", 4)
+    spec = dkg_spec(roster_of(ms, 2).committee(), "k")
+
+    def tamper(phase, msg):
+        if phase != "deal" or msg.sender != 3:
+            return msg
+        d = Dealing.from_bytes(msg.body)
+        raw = {j: d.encrypted_shares.raw(j) for j in d.encrypted_shares}
+        raw[1] = b"\x05" + raw[1][1:]  # not a SEC1 point: only member 1 notices, anyone can check
+        forged = Dealing(d.ceremony, 3, d.commitments, d.pok, LazyShares(raw, 3))
+        return sign(ms[2].signer, Dealing.KIND, 3, forged.to_bytes())
+
+    ps = participants_for(spec, [], ms)
+    run_phases(ps, tamper=tamper)
+    outcome = receiver_outcome(ps)
+    assert "not a valid ciphertext" in outcome.judgement.disqualified[3]
+    assert outcome.judgement.qualified == (1, 2, 4)

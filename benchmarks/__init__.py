@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`; they write docs/performance.md. Tests never assert timings."""
