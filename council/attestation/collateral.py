@@ -15,6 +15,7 @@ from pathlib import Path
 from cryptography import x509
 
 from council.attestation.errors import CollateralFormatError
+from council.attestation.pki import DECODE_ERRORS
 
 TCB_INFO = "tcb_info.json"
 TCB_INFO_CHAIN = "tcb_info_issuer_chain.pem"
@@ -87,7 +88,9 @@ def load_chain(pem: bytes, source: str, step: str) -> tuple[x509.Certificate, ..
     """PEM certificates, leaf first."""
     try:
         certs = x509.load_pem_x509_certificates(pem)
-    except ValueError as exc:
+        for cert in certs:
+            _ = cert.subject, cert.issuer, cert.extensions, cert.public_key()
+    except (*DECODE_ERRORS,) as exc:
         raise CollateralFormatError(step, f"{source}: not a PEM certificate chain ({exc})") from None
     return tuple(certs)
 
@@ -98,7 +101,7 @@ def load_crl(data: bytes, source: str, step: str) -> x509.CertificateRevocationL
         if data.lstrip().startswith(b"-----BEGIN"):
             return x509.load_pem_x509_crl(data)
         return x509.load_der_x509_crl(data)
-    except ValueError as exc:
+    except DECODE_ERRORS as exc:
         raise CollateralFormatError(step, f"{source}: not a CRL ({exc})") from None
 
 

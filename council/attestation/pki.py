@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.x509.oid import NameOID
 
 from council.attestation.errors import (
@@ -20,6 +20,23 @@ from council.attestation.errors import (
     ExpiredError,
     RevokedError,
 )
+
+#: What `cryptography` raises on a certificate or CRL it cannot decode (lazily, on access).
+DECODE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.DuplicateExtension,
+                 x509.UnsupportedGeneralNameType)
+
+
+def decode_pem_certificates(pems: Sequence[bytes], step: str, source: str) -> list[x509.Certificate]:
+    """Decode PEM certificates eagerly (extensions, public key), so later checks cannot trip."""
+    certs = []
+    for index, pem in enumerate(pems):
+        try:
+            cert = x509.load_pem_x509_certificate(pem)
+            _ = cert.subject, cert.issuer, cert.extensions, cert.public_key(), cert.signature_hash_algorithm
+        except DECODE_ERRORS:
+            raise CertificateChainError(step, f"{source}: certificate {index} does not decode") from None
+        certs.append(cert)
+    return certs
 
 
 def common_name(cert: x509.Certificate) -> str:
@@ -39,15 +56,16 @@ def check_validity(cert: x509.Certificate, at: datetime, step: str) -> None:
 def check_issued_by(cert: x509.Certificate, issuer: x509.Certificate, step: str) -> None:
     """Refuse `cert` unless `issuer` (a CA) issued and signed it."""
     try:
-        constraints = issuer.extensions.get_extension_for_class(x509.BasicConstraints).value
-        is_ca = constraints.ca
+        is_ca = issuer.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     except x509.ExtensionNotFound:
         is_ca = False
+    except DECODE_ERRORS:
+        raise CertificateChainError(step, f"'{common_name(issuer)}' does not decode") from None
     if not is_ca:
         raise CertificateChainError(step, f"'{common_name(issuer)}' is not a CA certificate")
     try:
         cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
+    except (*DECODE_ERRORS, InvalidSignature):
         raise CertificateChainError(step, f"certificate '{common_name(cert)}' is not signed by "
                                           f"'{common_name(issuer)}'") from None
 
@@ -80,9 +98,13 @@ def check_crl(crl: x509.CertificateRevocationList, issuer: x509.Certificate,
               at: datetime, step: str) -> None:
     """A CRL must be issued and signed by `issuer` and current at `at`."""
     name = common_name(issuer)
-    if crl.issuer != issuer.subject:
-        raise CrlError(step, f"CRL issuer is not '{name}'")
-    if not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
+    try:
+        if crl.issuer != issuer.subject:
+            raise CrlError(step, f"CRL issuer is not '{name}'")
+        valid = crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+    except DECODE_ERRORS:
+        raise CrlError(step, f"CRL of '{name}' does not decode") from None
+    if not valid:
         raise CrlError(step, f"CRL signature does not verify with the key of '{name}'")
     start, end = crl.last_update_utc, crl.next_update_utc
     if end is None or not start <= at <= end:
@@ -94,6 +116,10 @@ def check_crl(crl: x509.CertificateRevocationList, issuer: x509.Certificate,
 def check_not_revoked(cert: x509.Certificate, crl: x509.CertificateRevocationList,
                       step: str) -> None:
     """Refuse a certificate whose serial number the CRL lists."""
-    if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
+    try:
+        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+    except DECODE_ERRORS:
+        raise CrlError(step, "a CRL entry does not decode") from None
+    if entry is not None:
         raise RevokedError(step, f"certificate '{common_name(cert)}' (serial "
                                  f"{cert.serial_number:x}) is revoked by its issuer's CRL")

@@ -133,10 +133,7 @@ def _root_crl(collateral: Collateral, root: x509.Certificate,
 def _pck_chain(quote: Quote, root: x509.Certificate, root_crl: x509.CertificateRevocationList,
                at: datetime) -> tuple[x509.Certificate, x509.Certificate]:
     step = "pck_chain"
-    try:
-        chain = [x509.load_pem_x509_certificate(pem) for pem in quote.signature_data.pck_chain_pem]
-    except ValueError:
-        raise CertificateChainError(step, "a PCK chain certificate does not decode") from None
+    chain = pki.decode_pem_certificates(quote.signature_data.pck_chain_pem, step, "PCK chain")
     if len(chain) != 3:
         raise CertificateChainError(step, f"PCK chain has {len(chain)} certificates, want 3 "
                                           "(PCK, PCK CA, root)")

@@ -22,6 +22,8 @@ from council.attestation.binding import check_binding
 from council.attestation.collateral import load_collateral
 from council.errors import AttestationError
 
+pytestmark = pytest.mark.timeout(60)
+
 
 def flipped(data: bytes, offset: int) -> bytes:
     return data[:offset] + bytes([data[offset] ^ 0x01]) + data[offset + 1:]

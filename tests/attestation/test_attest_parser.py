@@ -16,6 +16,8 @@ from council.attestation.errors import CollateralFormatError, QuoteFormatError
 from council.attestation.quote import TdReport
 from council.attestation.sgx_ext import parse_sgx_extension
 
+pytestmark = pytest.mark.timeout(60)
+
 Q01 = vector("q01")
 Q02 = vector("q02")
 PROPER = {v.name: parse_quote(v.quote).to_bytes() for v in (Q01, Q02)}
@@ -129,6 +131,25 @@ def test_fuzz_mutated_quotes_through_full_verification(v: object, data: st.DataO
     assert verdict.verified in (True, False)
     if not verdict.verified:
         assert verdict.failed_step and verdict.failed_step in (verdict.message or "")
+
+
+B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_fuzz_certificate_bytes_through_full_verification(data: st.DataObject) -> None:
+    quote = bytearray(Q01.quote)
+    cert_data = parse_quote(Q01.quote).signature_data.cert_data
+    start = bytes(quote).index(cert_data)
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = start + data.draw(st.integers(40, len(cert_data) - 40))
+        if quote[at] in B64:
+            quote[at] = data.draw(st.sampled_from(B64))
+    verdict = evaluate_quote(bytes(quote), Q01.collateral, Q01.at)
+    assert verdict.verified or verdict.failed_step in ("pck_chain", "pck_crl", "pck_revocation",
+                                                      "pck_extension", "qe_report_signature",
+                                                      "tcb_level")
 
 
 # ---- DER and the SGX extension ----------------------------------------------------------------

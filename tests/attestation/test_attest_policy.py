@@ -18,6 +18,8 @@ from council.attestation.verdict import Measurements, Verdict, simulated_verdict
 from council.attestation.verify import evaluate_quote
 from council.errors import PolicyRefused
 
+pytestmark = pytest.mark.timeout(60)
+
 
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Verdict]:

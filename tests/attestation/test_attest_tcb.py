@@ -14,6 +14,8 @@ from council.attestation.tcb import converge, qe_identity_match
 from council.attestation.tcb_info import parse_qe_identity
 from council.attestation.verify import evaluate_quote
 
+pytestmark = pytest.mark.timeout(60)
+
 TDX = (3, 0, 4) + (0,) * 13
 
 

@@ -13,6 +13,8 @@ from council.attestation import evaluate_quote, parse_quote, verify_quote
 from council.attestation.collateral import load_collateral
 from council.attestation.root import INTEL_SGX_ROOT_CA_SHA256, pinned_root
 
+pytestmark = pytest.mark.timeout(60)
+
 VECTORS = vectors()
 IDS = [v.name for v in VECTORS]
 
