@@ -66,7 +66,7 @@ def _authentic(store: DumpStore, app_id: str, admit: EvidenceChecker | None,
         try:
             with store.open_entry(entry.name) as f:
                 dump = authenticate(f)                                         # (N1)
-                if dump.header.app_id != app_id:
+                if dump.header.app_id != app_id:                               # (N2)
                     continue
                 dump = verify_chunks(f, dump)
         except KeycouncilError as exc:

@@ -1,6 +1,6 @@
 """Keyless checks of a dump: signatures, trailer binding, layout, chunk digest, evidence.
 
-Implements opening steps (1)-(8) and verification step (V) of docs/dump-format.md. Needs no key:
+Implements opening steps (1)-(10) and verification step (V) of docs/dump-format.md. Needs no key:
 anyone holding the file can tell whether it is authentic and which dump it is (its digest).
 """
 
@@ -55,7 +55,7 @@ class AuthenticDump:
 
 
 def authenticate(f: BinaryIO, evidence_checker: EvidenceChecker | None = None) -> AuthenticDump:
-    """Opening steps (1)-(8), without reading the chunks."""
+    """Opening steps (1)-(9), without reading the chunks."""
     head = read_unverified_header(f)                                          # (1)-(3)
     header = head.header
     sealer = _public_key(header.sealer_public_key)
@@ -76,7 +76,7 @@ def authenticate(f: BinaryIO, evidence_checker: EvidenceChecker | None = None) -
         raise TrailerMismatch(
             f"the trailer was signed for another header (header sha256 {trailer.header_sha256.hex()[:16]}…,"
             f" this header {head.header_sha256.hex()[:16]}…): it was moved from another dump")
-    try:
+    try:                                                                      # (9)
         kem.verify_ciphertext(header.kem(), header.label())
     except ProofError:
         raise ProofError("header kem_ciphertext: its proof does not verify for this dump's label") from None
