@@ -78,15 +78,13 @@ def check_root(root: x509.Certificate, at: datetime, step: str) -> None:
 
 def check_chain(chain: Sequence[x509.Certificate], root: x509.Certificate,
                 at: datetime, step: str) -> None:
-    """Check a leaf-first chain ending at the pinned root: every link and window at `at`."""
+    """Check a leaf-first chain ending with the pinned root itself: every link and window at `at`."""
     if not chain:
         raise CertificateChainError(step, "empty certificate chain")
-    links = list(chain)
-    if links[-1] == root:
-        links.pop()
-    elif links[-1].subject == links[-1].issuer:
-        raise CertificateChainError(step, f"chain ends at '{common_name(links[-1])}', "
-                                          "a root that is not the pinned one")
+    if chain[-1] != root:
+        raise CertificateChainError(step, f"chain ends at '{common_name(chain[-1])}', which is not "
+                                          "the pinned root")
+    links = list(chain[:-1])
     if not links:
         raise CertificateChainError(step, "chain holds only the root")
     for cert, issuer in zip(links, [*links[1:], root], strict=True):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.serialization import Encoding
 from dcap_vectors import Vector, vectors
 
 from cli.attest import attest
 from council.attestation import evaluate_quote, parse_quote, verify_quote
 from council.attestation.collateral import load_collateral
-from council.attestation.root import INTEL_SGX_ROOT_CA_SHA256, pinned_root
+from council.attestation.errors import CertificateChainError
+from council.attestation.root import INTEL_SGX_ROOT_CA_SHA256, load_root, pinned_root
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -73,7 +76,11 @@ def test_trailing_bytes_are_ignored(v: Vector) -> None:
 def test_pinned_root_is_intel_sgx_root_ca() -> None:
     root = pinned_root()
     assert "Intel SGX Root CA" in root.subject.rfc4514_string()
-    assert INTEL_SGX_ROOT_CA_SHA256.startswith("44A0196B")
+    der = root.public_bytes(Encoding.DER)
+    assert hashlib.sha256(der).hexdigest().upper() == INTEL_SGX_ROOT_CA_SHA256
+    changed = der[:-1] + bytes([der[-1] ^ 1])
+    with pytest.raises(CertificateChainError, match="fingerprint"):
+        load_root(changed, INTEL_SGX_ROOT_CA_SHA256)
 
 
 def test_cli_without_root_uses_the_pinned_one() -> None:
