@@ -16,7 +16,7 @@ from council.crypto.codec import Reader, Writer
 from council.crypto.group import Point
 from council.crypto.messages import EpochCommit, Kind, PreviousEpoch, verification_shares_digest
 from council.crypto.signing import Signer, verify
-from council.errors import CeremonyError, DecodeError, KeycouncilError
+from council.errors import CeremonyError, DecodeError, KeycouncilError, PolicyRefused
 from council.roster import Roster
 
 REQUEST_KIND = "ceremony-request"
@@ -139,7 +139,7 @@ class SignedRequest:
         for op in self.request.authorising_roster.operators:
             if op.signing_key == self.operator_key:
                 return op.name
-        raise CeremonyError(f"ceremony request signed by {self.operator_key.hex()[:16]}…, "
+        raise PolicyRefused(f"ceremony request signed by {self.operator_key.hex()[:16]}…, "
                             "which is not an operator of the council's roster")
 
     def to_bytes(self) -> bytes:

@@ -1,0 +1,86 @@
+"""Integration: real gRPC servers (mutual TLS) on 127.0.0.1, one member offline in every ceremony.
+
+DKG n=5 t=3 → re-share 5→7 (t 3→5) → 7→4 (t 5→3) → a disjoint committee; the public key never
+changes, and the new epoch's shares, read back from the data folders, decapsulate on their own.
+"""
+
+from __future__ import annotations
+
+from node_helpers import Council
+
+from council.driver.catchup import run_catch_up
+from council.driver.ceremony import run_dkg, run_reshare
+from council.driver.phases import Timing
+from council.driver.query import fetch_bundle
+
+FAST = Timing(call_timeout=20, retry_window=0.3)
+
+
+def test_dkg_and_three_reshares_each_with_one_member_offline(council: Council) -> None:
+    c = council
+    c.add_members("m1", "m2", "m3", "m4", "m5", "m6", "m7", "n1", "n2", "n3", "n4", "n5")
+    r1 = c.roster("r1", 3, ["m1", "m2", "m3", "m4", "m5"])
+    for n in ["m1", "m2", "m3", "m4"]:
+        c.serve(n, "r1")
+
+    # DKG n=5, t=3; m5 offline.
+    dkg = run_dkg(r1, "app", c.op(), FAST)
+    assert dkg.committed, dkg.lines()
+    assert set(dkg.missing) == {"m5"} and "member 5 (m5)" in dkg.disqualified
+    y = dkg.bundle.public_key
+    assert c.decapsulates("app", 0, r1, ["m1", "m3", "m4"], y)
+
+    # Re-share 5 → 7, t 3 → 5; m2 offline (m5 now online, holding no share: a receiver only).
+    r2 = c.roster("r2", 5, ["m1", "m2", "m3", "m4", "m5", "m6", "m7"])
+    c.stop("m2")
+    for n in ["m5", "m6", "m7"]:
+        c.serve(n, "r2")
+    rs1 = run_reshare(r1, r2, "app", c.op(), FAST)
+    assert rs1.committed, rs1.lines()
+    assert set(rs1.missing) == {"m2"} and rs1.bundle.public_key == y
+    assert c.decapsulates("app", 1, r2, ["m1", "m4", "m5", "m6", "m7"], y)
+    assert not c.store("m1").record("app", 0).holds_share  # old share erased once committed
+    assert not (c.members["m1"].path / "keys/app/0/share.sealed").exists()
+
+    # m2 was offline: it catches up from the transcript and its share works.
+    c.serve("m2", "r1")
+    caught = run_catch_up(r2, "app", c.op(), FAST)
+    assert caught["m2"] == "caught up to epoch 1", caught
+    assert c.decapsulates("app", 1, r2, ["m2", "m3", "m5", "m6", "m7"], y)
+    assert not (c.members["m2"].path / "keys/app/0/share.sealed").exists()
+
+    # Re-share 7 → 4, t 5 → 3; m6 offline (5 dealers left: exactly t).
+    r3 = c.roster("r3", 3, ["m1", "m3", "m4", "m7"])
+    c.stop("m6")
+    rs2 = run_reshare(r2, r3, "app", c.op(), FAST)
+    assert rs2.committed, rs2.lines()
+    assert set(rs2.missing) == {"m6"} and rs2.bundle.public_key == y
+    assert c.decapsulates("app", 2, r3, ["m1", "m4", "m7"], y)
+    assert not c.store("m5").record("app", 1).holds_share  # a member that left erased its share
+
+    # A fully disjoint committee of 5, t=3; m7 offline among the dealers.
+    r4 = c.roster("r4", 3, ["n1", "n2", "n3", "n4", "n5"])
+    c.stop("m7")
+    for n in ["n1", "n2", "n3", "n4", "n5"]:
+        c.serve(n, "r4")
+    rs3 = run_reshare(r3, r4, "app", c.op(), FAST)
+    assert rs3.committed, rs3.lines()
+    assert set(rs3.missing) == {"m7"} and rs3.bundle.public_key == y
+    assert c.decapsulates("app", 3, r4, ["n2", "n4", "n5"], y)
+    for old in ["m1", "m3", "m4"]:
+        assert not c.store(old).record("app", 2).holds_share
+    bundle = fetch_bundle(r4, "app", c.op(), FAST)
+    assert bundle.epoch == 3 and bundle.public_key == y
+
+
+def test_several_key_ids_per_council(council: Council) -> None:
+    c = council
+    c.add_members("a", "b", "c")
+    r = c.roster("r", 2, ["a", "b", "c"])
+    for n in "abc":
+        c.serve(n, "r")
+    k1, k2 = run_dkg(r, "k1", c.op(), FAST), run_dkg(r, "k2", c.op(), FAST)
+    assert k1.committed and k2.committed and k1.public_key != k2.public_key
+    again = run_dkg(r, "k1", c.op(), FAST)
+    assert not again.committed and "exists already" in " ".join(again.missing.values())
+    assert c.decapsulates("k2", 0, r, ["a", "c"], k2.bundle.public_key)

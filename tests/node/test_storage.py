@@ -1,0 +1,122 @@
+"""The data folder: sealed secrets, atomic writes, and shares that refuse to be misplaced.
+
+A share file from another member, key or epoch is refused by name; a corrupted share file stops
+`member serve` with a clear error (real processes).
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from node_helpers import ROOT, Council, direct_ceremony, env, quiet_node
+
+from council.crypto.messages import Kind
+from council.errors import StorageError
+from council.node.files import write_atomic
+from council.node.folder import FolderError, MemberFolder, read_passphrase
+from council.node.identity import cert_der
+from council.node.request import SignedRequest, StartRequest
+from council.roster import Roster
+
+
+def _dkg(c: Council, roster: Roster, key_id: str) -> None:
+    nodes = [quiet_node(c.members[m.name], roster) for m in roster.members]
+    req = SignedRequest.create(StartRequest(Kind.DKG, secrets.token_bytes(16), key_id, roster),
+                               c.op().identity.signer)
+    direct_ceremony(nodes, req, cert_der(c.op().identity.tls_cert_pem, "operator"))
+
+
+def _serve_exit(c: Council, name: str, roster_label: str, passphrase: str | None = None) -> tuple[int, str]:
+    e = env()
+    if passphrase:
+        e["KEYCOUNCIL_PASSPHRASE"] = passphrase
+    p = subprocess.run([sys.executable, "-m", "council.node", "serve", str(c.base / name),
+                        "--roster", str(c.roster_files[roster_label]), "--listen", "127.0.0.1:0"],
+                       cwd=ROOT, env=e, capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stderr
+
+
+def test_secrets_are_sealed_and_private(tmp_path: Path) -> None:
+    folder = MemberFolder.init(tmp_path / "m", "m", "127.0.0.1:7001", b"correct horse")
+    seed = folder.identity.signer.seed()
+    for name in ("signing.key", "encryption.key", "tls.key"):
+        path = tmp_path / "m" / "identity" / name
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert seed not in path.read_bytes() and b"PRIVATE KEY" not in path.read_bytes()
+    again = MemberFolder.open(tmp_path / "m", b"correct horse")
+    assert again.identity.signer.seed() == seed
+    with pytest.raises(StorageError, match="wrong passphrase"):
+        MemberFolder.open(tmp_path / "m", b"wrong")
+    with pytest.raises(StorageError, match="sealed"):
+        MemberFolder.open(tmp_path / "m", None)
+    with pytest.raises(FolderError, match="already a member folder"):
+        MemberFolder.init(tmp_path / "m", "m", "127.0.0.1:7001", None)
+    assert not [p for p in (tmp_path / "m").rglob("*.tmp")]
+
+
+def test_passphrase_is_required_unless_insecure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KEYCOUNCIL_PASSPHRASE", raising=False)
+    with pytest.raises(FolderError, match="--insecure-no-passphrase"):
+        read_passphrase(None, insecure=False)
+    assert read_passphrase(None, insecure=True) is None
+    monkeypatch.setenv("KEYCOUNCIL_PASSPHRASE", "from-env")
+    assert read_passphrase(None, insecure=False) == b"from-env"
+    write_atomic(tmp_path / "pp", b"from-file\n", secret=True)
+    assert read_passphrase(tmp_path / "pp", insecure=False) == b"from-file"
+
+
+def test_share_from_another_member_key_or_epoch_is_refused(council: Council) -> None:
+    c = council
+    c.add_members("a", "b", "c")
+    r = c.roster("r", 2, ["a", "b", "c"])
+    _dkg(c, r, "k1")
+    _dkg(c, r, "k2")
+    a = c.members["a"].path / "keys"
+    assert quiet_node(c.members["a"], r).startup_check() == [("k1", 0, True), ("k2", 0, True)]
+
+    shutil.copy(c.members["b"].path / "keys/k1/0/share.sealed", a / "k1/0/share.sealed")
+    with pytest.raises(StorageError, match=r"k1/0/share.sealed: refusing share file: it belongs to the member"):
+        c.store("a").load_share("k1", 0)
+
+    shutil.copy(a / "k2/0/share.sealed", a / "k1/0/share.sealed")
+    with pytest.raises(StorageError, match="it is a share of key 'k2', not of key 'k1'"):
+        quiet_node(c.members["a"], r).startup_check()
+
+    shutil.copytree(a / "k2/0", a / "k2/1")  # an epoch folder with epoch 0's files
+    with pytest.raises(StorageError, match="records key 'k2' epoch 0, but lies in the folder of key 'k2' epoch 1"):
+        c.store("a").load_share("k2", 1)
+    (a / "k2/1/epoch.json").write_text((a / "k2/0/epoch.json").read_text().replace('"epoch": 0', '"epoch": 1'))
+    with pytest.raises(StorageError):
+        c.store("a").load_share("k2", 1)
+
+
+@pytest.mark.slow
+def test_misplaced_or_corrupted_share_stops_the_node(council: Council) -> None:
+    c = council
+    c.add_members("a", "b", passphrase=b"pw")
+    r = c.roster("r", 2, ["a", "b"])
+    _dkg(c, r, "k")
+    _dkg(c, r, "other")
+    share_a = c.members["a"].path / "keys/k/0/share.sealed"
+    original = share_a.read_bytes()
+
+    shutil.copy(c.members["a"].path / "keys/other/0/share.sealed", share_a)
+    code, err = _serve_exit(c, "a", "r", "pw")
+    assert code == 1 and "refusing share file: it is a share of key 'other', not of key 'k'" in err, err
+
+    shutil.copy(c.members["b"].path / "keys/k/0/share.sealed", share_a)  # sealed under b's own key
+    code, err = _serve_exit(c, "a", "r", "pw")
+    assert code == 1 and "keys/k/0/share.sealed: damaged, or sealed under another passphrase" in err, err
+
+    corrupted = bytearray(original)
+    corrupted[-5] ^= 0x01
+    share_a.write_bytes(bytes(corrupted))
+    code, err = _serve_exit(c, "a", "r", "pw")
+    assert code == 1 and "keys/k/0/share.sealed: damaged, or sealed under another passphrase" in err, err
+    assert "Traceback" not in err
