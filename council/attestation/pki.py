@@ -22,7 +22,7 @@ from council.attestation.errors import (
 )
 
 #: What `cryptography` raises on a certificate or CRL it cannot decode (lazily, on access).
-DECODE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.DuplicateExtension,
+DECODE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
                  x509.UnsupportedGeneralNameType)
 
 
