@@ -18,8 +18,9 @@ def cli() -> None:
 def _register() -> None:
     """Attach every command group; imported lazily so one broken group names itself."""
     from cli import attest, demo
+    from cli import dump as dump_cli
 
-    for command in (demo.demo, attest.attest, attest.policy):
+    for command in (demo.demo, attest.attest, attest.policy, dump_cli.dump, dump_cli.signer):
         cli.add_command(command)
 
 

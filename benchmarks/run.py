@@ -1,0 +1,42 @@
+"""`make bench`: run every benchmark in one process and write docs/performance.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import sys
+from pathlib import Path
+
+from benchmarks import protocol
+from benchmarks.machine import describe
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "performance.md"
+OPTIONAL_SECTIONS = ("benchmarks.dumps",)  # modules with `section() -> str`, added as they land
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    parts = [
+        "# Performance",
+        "",
+        "Written by `make bench` (`python -m benchmarks.run`); every ratio is measured in one run on one machine.",
+        "",
+        f"Machine: {describe()}. Run: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}.",
+        "",
+    ]
+    costs, rows = protocol.bench((16,) if quick else (16, 64, 128))
+    parts.append(protocol.render(costs, rows))
+    for name in OPTIONAL_SECTIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        parts.append(module.section(quick))
+    text = "\n".join(parts)
+    OUT.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
