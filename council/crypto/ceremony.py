@@ -185,7 +185,8 @@ class Participant:
         total = 0
         for i, dealing in good.items():
             try:
-                share = decrypt_share(self.spec.digest(), i, j, self.encryption_secret, dealing.encrypted_shares[j])
+                share = decrypt_share(self.spec.digest(), i, j, self.encryption_secret, dealing.encrypted_shares[j],
+                                      self.spec.receivers.members[j].encryption_key)
             except (AuthenticationFailed, DecodeError):
                 return False
             self._decrypted[i] = share

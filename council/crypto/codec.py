@@ -6,7 +6,7 @@ reader refuses truncation and trailing bytes, naming the field it was reading.
 
 from __future__ import annotations
 
-from council.crypto.group import POINT_LEN, SCALAR_LEN, Point, Scalar
+from council.crypto.group import SCALAR_LEN, UNCOMPRESSED_LEN, Point, Scalar
 from council.errors import DecodeError
 
 MAX_BLOB = 1 << 24
@@ -32,7 +32,8 @@ class Writer:
         return self.blob(value.encode())
 
     def point(self, p: Point) -> Writer:
-        self._parts.append(p.to_bytes())
+        """Ceremony messages carry points uncompressed: n·t decodes per member, no square roots."""
+        self._parts.append(p.to_uncompressed())
         return self
 
     def scalar(self, s: Scalar) -> Writer:
@@ -75,7 +76,7 @@ class Reader:
             raise DecodeError(f"{self._what}.{field}: not UTF-8") from None
 
     def point(self, field: str) -> Point:
-        return Point.from_bytes(self._take(POINT_LEN, field), f"{self._what}.{field}")
+        return Point.from_uncompressed(self._take(UNCOMPRESSED_LEN, field), f"{self._what}.{field}")
 
     def scalar(self, field: str) -> Scalar:
         return Scalar.from_bytes(self._take(SCALAR_LEN, field), f"{self._what}.{field}")

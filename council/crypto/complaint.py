@@ -33,9 +33,9 @@ def encrypt_share(spec_digest: bytes, dealer: int, recipient: int, recipient_key
 
 
 def decrypt_share(spec_digest: bytes, dealer: int, recipient: int, secret: Scalar,
-                  ciphertext: EciesCiphertext) -> Scalar:
+                  ciphertext: EciesCiphertext, recipient_key: Point | None = None) -> Scalar:
     """Raise AuthenticationFailed or DecodeError if the share does not decrypt to a scalar."""
-    plain = ecies.open_(secret, ciphertext, share_info(spec_digest, dealer, recipient))
+    plain = ecies.open_(secret, ciphertext, share_info(spec_digest, dealer, recipient), recipient_key)
     return Scalar.from_bytes(plain, f"share from dealer {dealer}")
 
 

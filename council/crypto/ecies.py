@@ -62,7 +62,7 @@ def open_with_shared(shared: Point, ciphertext: EciesCiphertext, recipient: Poin
         raise AuthenticationFailed("encrypted share does not decrypt (wrong key or tampered)") from None
 
 
-def open_(secret: Scalar, ciphertext: EciesCiphertext, info: bytes) -> bytes:
-    """Decrypt with the recipient's secret key."""
-    recipient = P256.base_mul(secret)
+def open_(secret: Scalar, ciphertext: EciesCiphertext, info: bytes, recipient: Point | None = None) -> bytes:
+    """Decrypt with the recipient's secret key (`recipient` = its public key, if already known)."""
+    recipient = recipient or P256.base_mul(secret)
     return open_with_shared(ciphertext.ephemeral * secret, ciphertext, recipient, info)

@@ -27,6 +27,7 @@ Q: Final[int] = int(_CURVE.order)
 _OSSL_CURVE: Final = ec.SECP256R1()
 SCALAR_LEN: Final = 32
 POINT_LEN: Final = 33
+UNCOMPRESSED_LEN: Final = 65
 SMALL_SCALAR_BITS: Final = 16
 
 
@@ -129,6 +130,30 @@ class Point:
         raw = key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
         x, y = int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:], "big")
         return cls(EccPoint(x, y, "p256"))
+
+    @classmethod
+    def from_uncompressed(cls, data: bytes, field: str = "point") -> Point:
+        """Decode SEC1 uncompressed (65 bytes): no square root, ~3x faster than compressed.
+        Refuses wrong length or prefix, coordinates >= p, (0, 0) (infinity) and off-curve points."""
+        if len(data) != UNCOMPRESSED_LEN:
+            raise DecodeError(f"{field}: expected {UNCOMPRESSED_LEN} bytes (SEC1 uncompressed), got {len(data)}")
+        if data[0] != 4:
+            raise DecodeError(f"{field}: prefix byte must be 0x04, got 0x{data[0]:02x}")
+        x, y = int.from_bytes(data[1:33], "big"), int.from_bytes(data[33:], "big")
+        if x >= P or y >= P:
+            raise DecodeError(f"{field}: coordinate is not below the field prime")
+        if x == 0 and y == 0:
+            raise DecodeError(f"{field}: the point at infinity is not accepted")
+        try:
+            return cls(EccPoint(x, y, "p256"))
+        except ValueError:
+            raise DecodeError(f"{field}: point is not on the P-256 curve") from None
+
+    def to_uncompressed(self) -> bytes:
+        if self._p.is_point_at_infinity():
+            raise ValueError("the point at infinity has no encoding")
+        xb, yb = self._p._get_xy_bytes()
+        return b"\x04" + bytes(xb) + bytes(yb)
 
     def to_bytes(self) -> bytes:
         if self._p.is_point_at_infinity():

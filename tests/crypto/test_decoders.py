@@ -147,6 +147,21 @@ def test_point_specific_refusals() -> None:
         Point.identity().to_bytes()
 
 
+def test_uncompressed_point_refusals() -> None:
+    good = P256.base_mul(Scalar(9)).to_uncompressed()
+    assert Point.from_uncompressed(good) == P256.base_mul(Scalar(9))
+    cases = {
+        "expected 65 bytes": good[:-1],
+        "prefix byte must be 0x04": b"\x02" + good[1:],
+        "below the field prime": b"\x04" + b"\xff" * 64,
+        "point at infinity": b"\x04" + bytes(64),
+        "not on the P-256 curve": good[:-1] + bytes([good[-1] ^ 1]),
+    }
+    for message, data in cases.items():
+        with pytest.raises(DecodeError, match=message):
+            Point.from_uncompressed(data)
+
+
 def _off(x: int) -> bool:
     try:
         Point.from_bytes(b"\x02" + x.to_bytes(32, "big"))
