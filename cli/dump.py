@@ -98,9 +98,18 @@ def dump_inspect(file: Path) -> None:
 @click.argument("file", type=FILE)
 @click.option("--bundle", "bundle_path", type=FILE, help="Also check the dump is sealed to this key.")
 @click.option("--no-simulated", is_flag=True, help="Refuse simulated sealer evidence.")
-def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool) -> None:
-    """Exit 0 only if FILE is authentic: signatures, trailer, chunks, evidence binding."""
+@click.option("--policy", "policy_path", type=FILE,
+              help="Admission policy (JSON): the sealer must be admitted by it.")
+@click.option("--collateral", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="DCAP collateral folder, to verify sgx-dcap/tdx-dcap evidence (with --policy).")
+@click.option("--at", "at_text", help="Verify the quote at this ISO-8601 time (default: now).")
+def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool, policy_path: Path | None,
+                collateral: Path | None, at_text: str | None) -> None:
+    """Exit 0 only if FILE is authentic: signatures, trailer, chunks, evidence binding, and (with
+    --policy) the sealer's admission."""
     checker: EvidenceChecker | None = refuse_simulated if no_simulated else None
+    if policy_path is not None:
+        checker = _admission(policy_path, collateral, at_text)
     with _progress(file.stat().st_size, "verifying") as progress:
         verified = verify_dump(file, checker, progress)
     header = verified.header
@@ -165,6 +174,19 @@ def _previous_digest(previous: str, out: Path, app_id: str, version: int,
         click.echo(f"warning: the previous dump {name} was sealed by another key; readers without "
                    "an admission policy will skip this dump", err=True)
     return digest
+
+
+def _admission(policy_path: Path, collateral: Path | None, at_text: str | None) -> EvidenceChecker:
+    from council.attestation.policy import PolicyFile
+    from council.attestation.policy_model import parse_time
+    from council.attestation.sealers import SealerAdmission
+
+    try:
+        at = parse_time(at_text) if at_text else None
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc}; expected ISO-8601 with a zone, e.g. 2025-07-19T10:00:00Z",
+                                 param_hint="--at") from None
+    return SealerAdmission(PolicyFile(policy_path), collateral, None, at)
 
 
 def _print_sealed(sealed: SealedDump, out: Path, identity: SealingIdentity) -> None:

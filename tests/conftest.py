@@ -1,0 +1,11 @@
+"""Make the per-folder helper modules (crypto_helpers, dump_helpers, dcap_synth, ...) importable
+from any test folder, whatever subset of the suite runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+for folder in sorted(p for p in Path(__file__).resolve().parent.iterdir() if p.is_dir()):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
