@@ -137,9 +137,8 @@ class MemberNode:
         """Step 5: once t' receivers signed the commit, store the new epoch and erase old shares."""
         with self._lock:
             d = CeremonyDir(self.folder.path / "ceremonies", req.request.ceremony_id)
-            if d.state()["state"] == "done":
-                authorise(req, self.trusted_rosters(), peer, self.peer_certs())
-                return self._where(req.request.key_id, False)
+            if d.state()["state"] == "done" or self._already_stored(req):
+                return self._settle(req, peer, d)
             p, d = self._participant(req, peer, create=False)
             if p.state is not State.OUTPUT:
                 raise CeremonyError(f"ceremony {d.path.name}: no output to finalize (state {p.state.name})")
@@ -152,6 +151,23 @@ class MemberNode:
             return self._commit(req, p, d, outcome)
 
     # Outcome -------------------------------------------------------------------------------------
+    def _already_stored(self, req: SignedRequest) -> bool:
+        """True if this request's epoch is stored here with the same roster (a crash may have
+        come between storing it and marking the ceremony done)."""
+        r = req.request
+        if r.epoch not in self.store.epochs(r.key_id):
+            return False
+        return self.store.record(r.key_id, r.epoch).commit.roster_digest == r.new_roster.digest()
+
+    def _settle(self, req: SignedRequest, peer: bytes | None, d: CeremonyDir) -> FinalizeResult:
+        """Finish what a crash interrupted: erase older shares, mark the ceremony done."""
+        authorise(req, self.trusted_rosters(), peer, self.peer_certs())
+        erased = self._erase_older(req.request.key_id, req.request.epoch)
+        if d.path.exists() and d.state()["state"] != "done":
+            d.set_state("done")
+        self._live.pop(req.request.ceremony_id, None)
+        return self._where(req.request.key_id, erased)
+
     def _commit(self, req: SignedRequest, p: Participant, d: CeremonyDir, outcome: Outcome) -> FinalizeResult:
         dealings, responses = p.transcript
         transcript = Transcript(dealings, responses, tuple(_commit_messages(p, outcome)))
@@ -178,10 +194,11 @@ class MemberNode:
     def catch_up(self, req: SignedRequest, peer: bytes | None, transcript_bytes: bytes) -> FinalizeResult:
         """Take a committed ceremony this member missed: derive its share from the transcript."""
         with self._lock:
-            authorise(req, self.trusted_rosters(), peer, self.peer_certs())
             r = req.request
-            if r.epoch in self.store.epochs(r.key_id):
-                return self._where(r.key_id, False)
+            ceremony = CeremonyDir(self.folder.path / "ceremonies", r.ceremony_id)
+            if self._already_stored(req):
+                return self._settle(req, peer, ceremony)
+            authorise(req, self.trusted_rosters(), peer, self.peer_certs())
             roles = self._roles(req)
             transcript = Transcript.from_bytes(transcript_bytes)
             report = check_transcript(roles.spec, transcript)
@@ -199,7 +216,6 @@ class MemberNode:
                               roles.receiver_index, share is not None)
             self.store.store(rec, share, req.to_bytes(), transcript.to_bytes())
             erased = self._erase_older(r.key_id, r.epoch)
-            ceremony = CeremonyDir(self.folder.path / "ceremonies", r.ceremony_id)
             if ceremony.path.exists():
                 ceremony.set_state("done")
             self._live.pop(r.ceremony_id, None)

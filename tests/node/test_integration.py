@@ -84,3 +84,29 @@ def test_several_key_ids_per_council(council: Council) -> None:
     again = run_dkg(r, "k1", c.op(), FAST)
     assert not again.committed and "exists already" in " ".join(again.missing.values())
     assert c.decapsulates("k2", 0, r, ["a", "c"], k2.bundle.public_key)
+
+
+def test_up_to_n_minus_t_offline_and_a_clean_abort(council: Council) -> None:
+    c = council
+    names = ["a", "b", "c", "d", "e"]
+    c.add_members(*names)
+    r1 = c.roster("r1", 3, names)
+    r2 = c.roster("r2", 4, names)
+    for n in ["a", "b", "c"]:
+        c.serve(n, "r1")
+    dkg = run_dkg(r1, "k", c.op(), FAST)  # n - t = 2 members offline: still a key
+    assert dkg.committed and set(dkg.missing) == {"d", "e"}, dkg.lines()
+    y = dkg.bundle.public_key
+
+    c.stop("c")  # now only 2 of the 3 share holders are up: the re-share must abort
+    for n in ["d", "e"]:
+        c.serve(n, "r1")
+    aborted = run_reshare(r1, r2, "k", c.op(), FAST)
+    assert not aborted.committed and "2 dealings received, 3 needed" in aborted.failure
+    assert "c" in aborted.missing
+    assert c.decapsulates("k", 0, r1, ["a", "b", "c"], y)  # the old epoch is whole
+
+    c.serve("c", "r1")
+    again = run_reshare(r1, r2, "k", c.op(), FAST)
+    assert again.committed, again.lines()
+    assert c.decapsulates("k", 1, r2, ["a", "c", "d", "e"], y)

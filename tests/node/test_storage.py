@@ -120,3 +120,30 @@ def test_misplaced_or_corrupted_share_stops_the_node(council: Council) -> None:
     code, err = _serve_exit(c, "a", "r", "pw")
     assert code == 1 and "keys/k/0/share.sealed: damaged, or sealed under another passphrase" in err, err
     assert "Traceback" not in err
+
+
+def test_restart_between_storing_the_new_epoch_and_erasing_the_old(council: Council) -> None:
+    from council.node.request import EpochData
+
+    c = council
+    c.add_members("a", "b", "c")
+    r1 = c.roster("r1", 2, ["a", "b", "c"])
+    r2 = c.roster("r2", 3, ["a", "b", "c"])
+    _dkg(c, r1, "k")
+    saved = (c.members["a"].path / "keys/k/0/share.sealed").read_bytes()
+    rec = c.store("a").record("k", 0)
+    req = SignedRequest.create(StartRequest(Kind.RESHARE, secrets.token_bytes(16), "k", r2, r1,
+                                            EpochData(rec.commit, rec.signatures, rec.verification_shares)),
+                               c.op().identity.signer)
+    op_cert = cert_der(c.op().identity.tls_cert_pem, "operator")
+    direct_ceremony([quiet_node(c.members[n], r1) for n in "abc"], req, op_cert)
+
+    # Simulate a crash after the new epoch was stored, before the old share was erased.
+    ceremony = c.members["a"].path / "ceremonies" / req.request.ceremony_id.hex()
+    (ceremony / "state.json").unlink()
+    (c.members["a"].path / "keys/k/0/share.sealed").write_bytes(saved)
+    restarted = quiet_node(c.members["a"], r1)
+    result = restarted.finalize(req, op_cert, [])
+    assert result.epoch == 1 and result.holds_share and result.erased_previous
+    assert not (c.members["a"].path / "keys/k/0/share.sealed").exists()
+    assert restarted.status()["ceremonies"] == []
