@@ -1,0 +1,47 @@
+"""The server's standard services (health, reflection) behind the same pinned mutual TLS, its
+JSON-lines event log, and graceful shutdown on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from node_helpers import Council
+
+from council.rpc import tls
+from council.rpc.server import SERVICE_NAME
+
+
+def test_health_and_reflection_over_mutual_tls(council: Council) -> None:
+    c = council
+    c.add_members("a")
+    c.roster("r", 1, ["a"])
+    c.serve("a", "r")
+    a, ops = c.members["a"], c.op().identity
+    with tls.secure_channel(a.listen, a.identity.tls_cert_pem, ops.tls_key_pem, ops.tls_cert_pem) as ch:
+        health = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5)
+        assert health.status == health_pb2.HealthCheckResponse.SERVING
+        replies = reflection_pb2_grpc.ServerReflectionStub(ch).ServerReflectionInfo(
+            iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)
+        names = {s.name for r in replies for s in r.list_services_response.service}
+    assert {SERVICE_NAME, "grpc.health.v1.Health"} <= names
+
+
+@pytest.mark.slow
+def test_sigterm_stops_gracefully_and_logs_json_lines(council: Council) -> None:
+    c = council
+    c.add_members("a")
+    c.roster("r", 1, ["a"])
+    c.spawn("a", "r")
+    c.wait_serving(["a"])
+    proc = c.procs.pop("a")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(20) == 0
+    events = [json.loads(line) for line in (c.base / "a/log/events.jsonl").read_text().splitlines()]
+    assert [e["event"] for e in events][:1] == ["insecure-mode"]
+    assert {"serving", "stopping", "stopped"} <= {e["event"] for e in events}
+    assert all(e["member"] == "a" and "ts" in e for e in events)
+    assert "INSECURE" in (c.base / "a.stderr").read_text()
