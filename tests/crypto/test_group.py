@@ -42,3 +42,13 @@ def test_lagrange_interpolates_a_constant_polynomial_of_any_degree(indices: list
     coeffs = [secret] + list(range(2, len(indices) + 1))
     f = {i: sum(a * i**k for k, a in enumerate(coeffs)) % Q for i in indices}
     assert sum(lam[i].value * f[i] for i in indices) % Q == secret
+
+
+@settings(max_examples=20, deadline=None)
+@given(scalars)
+def test_fast_point_construction_matches_the_public_constructor(k: Scalar) -> None:
+    from council.crypto.group import _point_from_xy, _point_from_xy_public
+
+    raw = P256.base_mul(k).to_uncompressed()
+    x, y = int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:], "big")
+    assert _point_from_xy(raw[1:33], raw[33:], x, y) == _point_from_xy_public(raw[1:33], raw[33:], x, y)
