@@ -60,18 +60,20 @@ def reshare(key_id: str, old_path: Path, new_path: Path, operator_dir: Path, pas
 
 
 @ceremony.command("catch-up")
-@click.option("--roster", "roster_path", type=RosterFile, required=True)
+@click.option("--roster", "roster_path", type=RosterFile, required=True, help="The current roster.")
 @click.option("--key-id", required=True)
+@click.option("--from", "old_path", type=RosterFile, default=None,
+              help="A previous roster: its members who left and missed the re-share erase their share.")
 @operator_options
 @timing_options
-def catch_up(roster_path: Path, key_id: str, operator_dir: Path, passphrase_file: Path | None,
-             timeout: float, retry_window: float) -> None:
+def catch_up(roster_path: Path, key_id: str, old_path: Path | None, operator_dir: Path,
+             passphrase_file: Path | None, timeout: float, retry_window: float) -> None:
     """Bring members that missed the last ceremony of KEY up to its current epoch."""
     from council.driver.catchup import run_catch_up
     from council.driver.phases import Timing
     from council.node.runtime import load_roster
 
     result = run_catch_up(load_roster(roster_path), key_id, open_operator(operator_dir, passphrase_file),
-                          Timing(timeout, retry_window))
+                          Timing(timeout, retry_window), load_roster(old_path) if old_path else None)
     _finish([f"{name}: {what}" for name, what in result.items()],
             all(not w.startswith("not caught up") for w in result.values()))

@@ -4,24 +4,28 @@ The driver (1) asks every member of the roster for its current epoch of the key,
 newest epoch that verifies against the roster, (3) fetches that ceremony's request and transcript
 from a member that holds it, and (4) hands both to each member that is behind. Each member checks
 the operator's request and the t' commit signatures itself and derives its share from the
-ciphertexts in the transcript (council.crypto.transcript).
+ciphertexts in the transcript (council.crypto.transcript). (5) Members of a previous roster that
+left the committee and missed the re-share get the transcript of the epoch after theirs: they
+check it the same way and then erase their old share.
 """
 
 from __future__ import annotations
 
-from council.driver.client import Failure, clients_for
+from collections.abc import Sequence
+
+from council.driver.client import Failure, MemberClient, clients_for
 from council.driver.operator import OperatorFolder
 from council.driver.phases import DEFAULT_TIMING, Timing, run_phase
 from council.driver.query import QueryError, VerifiedEpoch, epoch_replies
-from council.roster import Roster
+from council.roster import MemberCard, Roster
 from council.rpc.gen import council_pb2 as pb
 
 
-def run_catch_up(roster: Roster, key_id: str, operator: OperatorFolder,
-                 timing: Timing = DEFAULT_TIMING) -> dict[str, str]:
-    """Steps (1)-(4); returns what happened per member name."""
-    by_name = {m.name: m for m in roster.members}
-    clients = clients_for(list(roster.members), operator)
+def run_catch_up(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING,
+                 leaving: Roster | None = None) -> dict[str, str]:
+    """Steps (1)-(5); returns what happened per member name."""
+    cards = [*roster.members, *(leaving.members if leaving else ())]
+    clients = clients_for(cards, operator)
     try:
         replies = epoch_replies(roster, key_id, operator, timing, clients)
         current = {n: v for n, v in replies.items() if isinstance(v, VerifiedEpoch)
@@ -29,26 +33,65 @@ def run_catch_up(roster: Roster, key_id: str, operator: OperatorFolder,
         if not current:
             raise QueryError(f"no member holds a verifiable epoch of key {key_id!r} for this roster")
         latest = max(v.bundle.epoch for v in current.values())
-        source = next(n for n, v in current.items() if v.bundle.epoch == latest)
-        behind = [n for n, v in replies.items() if not isinstance(v, VerifiedEpoch) or v.bundle.epoch < latest]
-        out = {n: f"up to date at epoch {latest}" for n in replies if n not in behind}
-        if not behind:
-            return out
-        tr = clients[by_name[source].signing_key].call(lambda s, t: s.GetTranscript(
-            pb.GetTranscriptRequest(key_id=key_id, epoch=latest), timeout=t), timing.call_timeout,
-            timing.retry_window)
-        if isinstance(tr, Failure):
-            raise QueryError(f"cannot fetch the transcript of epoch {latest} from {source}: {tr}")
-        res = run_phase(clients, [by_name[n].signing_key for n in behind], lambda s, t: s.CatchUp(
-            pb.CatchUpRequest(request=tr.request, transcript=tr.transcript), timeout=t), timing)
-        for n in behind:
-            key = by_name[n].signing_key
-            if key in res.failures:
-                out[n] = f"not caught up: {res.failures[key]}"
-            else:
-                a = res.answers[key]
-                out[n] = f"caught up to epoch {a.epoch}" + ("" if a.holds_share else " (no usable share)")
+        behind = [m for m in roster.members
+                  if not isinstance(replies[m.name], VerifiedEpoch) or replies[m.name].bundle.epoch < latest]
+        out = {m.name: f"up to date at epoch {latest}" for m in roster.members if m not in behind}
+        if behind:
+            out.update(_push(clients, list(roster.members), behind, key_id, latest, timing))
+        if leaving is not None:
+            out.update(_leavers(clients, roster, leaving, key_id, operator, timing))
         return out
     finally:
         for c in clients.values():
             c.close()
+
+
+def _push(clients: dict[bytes, MemberClient], sources: Sequence[MemberCard], targets: Sequence[MemberCard],
+          key_id: str, epoch: int, timing: Timing) -> dict[str, str]:
+    """Steps (3)-(4) for one epoch."""
+    tr = _transcript(clients, sources, key_id, epoch, timing)
+    res = run_phase(clients, [m.signing_key for m in targets], lambda s, t: s.CatchUp(
+        pb.CatchUpRequest(request=tr.request, transcript=tr.transcript), timeout=t), timing)
+    out = {}
+    for m in targets:
+        if m.signing_key in res.failures:
+            out[m.name] = f"not caught up: {res.failures[m.signing_key]}"
+            continue
+        a = res.answers[m.signing_key]
+        if a.holds_share:
+            out[m.name] = f"caught up to epoch {a.epoch}"
+        else:
+            out[m.name] = f"at epoch {a.epoch} without a share" + (
+                "; erased its old share" if a.erased_previous else "")
+    return out
+
+
+def _transcript(clients: dict[bytes, MemberClient], sources: Sequence[MemberCard], key_id: str, epoch: int,
+                timing: Timing) -> pb.GetTranscriptReply:
+    failures = []
+    for m in sources:
+        tr = clients[m.signing_key].call(lambda s, t: s.GetTranscript(
+            pb.GetTranscriptRequest(key_id=key_id, epoch=epoch), timeout=t), timing.call_timeout, 0.0)
+        if not isinstance(tr, Failure):
+            return tr
+        failures.append(f"{m.name}: {tr}")
+    raise QueryError(f"no member gave the transcript of key {key_id!r} epoch {epoch}: " + "; ".join(failures))
+
+
+def _leavers(clients: dict[bytes, MemberClient], roster: Roster, leaving: Roster, key_id: str,
+             operator: OperatorFolder, timing: Timing) -> dict[str, str]:
+    """Step (5)."""
+    staying = {m.signing_key for m in roster.members}
+    replies = epoch_replies(leaving, key_id, operator, timing, clients)
+    out: dict[str, str] = {}
+    for m in leaving.members:
+        v = replies[m.name]
+        if m.signing_key in staying:
+            continue
+        if not isinstance(v, VerifiedEpoch):
+            out[m.name] = f"left; not reachable or no epoch: {v}"
+        elif v.bundle.commit.roster_digest != leaving.digest():
+            out[m.name] = f"left; at epoch {v.bundle.epoch} of another roster, nothing to do"
+        else:
+            out.update(_push(clients, [*roster.members, *leaving.members], [m], key_id, v.bundle.epoch + 1, timing))
+    return out

@@ -58,6 +58,14 @@ def test_dkg_and_three_reshares_each_with_one_member_offline(council: Council) -
     assert c.decapsulates("app", 2, r3, ["m1", "m4", "m7"], y)
     assert not c.store("m5").record("app", 1).holds_share  # a member that left erased its share
 
+    # m6 left the committee while offline: it still holds its epoch-1 share until it catches up.
+    assert (c.members["m6"].path / "keys/app/1/share.sealed").exists()
+    c.serve("m6", "r2")
+    left = run_catch_up(r3, "app", c.op(), FAST, leaving=r2)
+    assert left["m6"] == "at epoch 2 without a share; erased its old share", left
+    assert not (c.members["m6"].path / "keys/app/1/share.sealed").exists()
+    c.stop("m6")
+
     # A fully disjoint committee of 5, t=3; m7 offline among the dealers.
     r4 = c.roster("r4", 3, ["n1", "n2", "n3", "n4", "n5"])
     c.stop("m7")
