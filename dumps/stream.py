@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO, Final
 
@@ -22,6 +23,7 @@ from dumps.format import TAG_LEN
 COUNTER_LEN: Final = 11
 MAX_COUNTER: Final = 2 ** (8 * COUNTER_LEN) - 1
 DIAGNOSIS_WINDOW: Final = 8
+THREAD_MIN_CHUNK: Final = 64 * 1024
 Progress = Callable[[int], None]
 """Called with the number of bytes just processed (for progress bars)."""
 
@@ -64,21 +66,59 @@ def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
     p_hash, c_hash = hashlib.sha256(), hashlib.sha256()
     counter, total, cur = 0, 0, 0
     size = read_full(source, bufs[0])
-    while True:
-        next_size = read_full(source, bufs[1 - cur]) if size == chunk_size else 0
-        data = bufs[cur][:size]
-        p_hash.update(data)
-        record = out[: size + TAG_LEN]
-        aead.encrypt_into(nonce(counter, next_size == 0), data, aad, record)
-        c_hash.update(record)
-        sink.write(record)
-        total += size
-        counter += 1
-        if progress:
-            progress(size)
-        if next_size == 0:
-            return StreamSummary(c_hash.digest(), total, p_hash.digest(), counter)
-        cur, size = 1 - cur, next_size
+    with _Background(chunk_size) as background:
+        while True:
+            next_size = read_full(source, bufs[1 - cur]) if size == chunk_size else 0
+            data = bufs[cur][:size]
+            hashing = background.run(p_hash.update, data)  # on the other core, while AES runs here
+            record = out[: size + TAG_LEN]
+            aead.encrypt_into(nonce(counter, next_size == 0), data, aad, record)
+            c_hash.update(record)
+            sink.write(record)
+            hashing.wait()
+            total += size
+            counter += 1
+            if progress:
+                progress(size)
+            if next_size == 0:
+                return StreamSummary(c_hash.digest(), total, p_hash.digest(), counter)
+            cur, size = 1 - cur, next_size
+
+
+class _Pending:
+    """A task running on the background thread (or already done, for small chunks)."""
+
+    def __init__(self, future: Future[None] | None) -> None:
+        self._future = future
+
+    def wait(self) -> None:
+        if self._future is not None:
+            self._future.result()
+
+
+class _Background:
+    """One worker thread for one of the two SHA-256 passes: hashlib releases the GIL on large
+    buffers, so hashing overlaps AES-GCM and I/O on a second core. Small chunks run inline."""
+
+    def __init__(self, chunk_size: int) -> None:
+        threaded = chunk_size >= THREAD_MIN_CHUNK
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="dump-hash") if threaded else None
+
+    def run(self, fn: Callable[[memoryview], None], data: memoryview) -> _Pending:
+        if self._pool is None:
+            fn(data)
+            return _Pending(None)
+        return _Pending(self._pool.submit(fn, data))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> _Background:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def chunk_layout(area_length: int, chunk_size: int) -> tuple[int, int]:
@@ -104,22 +144,25 @@ def decrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
     outbuf = memoryview(bytearray(chunk_size))
     p_hash, c_hash = hashlib.sha256(), hashlib.sha256()
     total = 0
-    for i in range(count):
-        is_last = i == count - 1
-        record = inbuf[: last_len if is_last else chunk_size + TAG_LEN]
-        if read_full(source, record) != len(record):
-            raise DumpTruncated(f"file ends inside chunk {i} (it changed while being read?)")
-        c_hash.update(record)
-        plain = outbuf[: len(record) - TAG_LEN]
-        try:
-            aead.decrypt_into(nonce(i, is_last), record, aad, plain)
-        except InvalidTag:
-            raise _diagnose(aead, aad, record, i, is_last) from None
-        p_hash.update(plain)
-        sink.write(plain)
-        total += len(plain)
-        if progress:
-            progress(len(record))
+    with _Background(chunk_size) as background:
+        for i in range(count):
+            is_last = i == count - 1
+            record = inbuf[: last_len if is_last else chunk_size + TAG_LEN]
+            if read_full(source, record) != len(record):
+                raise DumpTruncated(f"file ends inside chunk {i} (it changed while being read?)")
+            hashing = background.run(c_hash.update, record)
+            plain = outbuf[: len(record) - TAG_LEN]
+            try:
+                aead.decrypt_into(nonce(i, is_last), record, aad, plain)
+            except InvalidTag:
+                hashing.wait()
+                raise _diagnose(aead, aad, record, i, is_last) from None
+            p_hash.update(plain)
+            sink.write(plain)
+            hashing.wait()
+            total += len(plain)
+            if progress:
+                progress(len(record))
     return StreamSummary(c_hash.digest(), total, p_hash.digest(), count)
 
 
