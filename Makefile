@@ -28,7 +28,8 @@ test: $(STAMP) lint check-proto
 	$(BIN)/python -m pytest tests -p no:cacheprovider
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/pip install -q -e '.[dev,bench]' || echo "bench: a peer could not be installed; its section will say so"
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 proto: $(STAMP)
 	$(BIN)/python tools/gen_proto.py
