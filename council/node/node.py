@@ -152,12 +152,28 @@ class MemberNode:
 
     # Outcome -------------------------------------------------------------------------------------
     def _already_stored(self, req: SignedRequest) -> bool:
-        """True if this request's epoch is stored here with the same roster (a crash may have
-        come between storing it and marking the ceremony done)."""
+        """True if this very ceremony's epoch is stored here (a crash may have come between
+        storing it and marking the ceremony done)."""
         r = req.request
         if r.epoch not in self.store.epochs(r.key_id):
             return False
-        return self.store.record(r.key_id, r.epoch).commit.roster_digest == r.new_roster.digest()
+        stored = self.store.epoch_dir(r.key_id, r.epoch) / "request.bin"
+        return SignedRequest.from_bytes(stored.read_bytes()).request.ceremony_id == r.ceremony_id
+
+    def _signed_elsewhere(self, p: Participant) -> str | None:
+        """Another ceremony of the same key and epoch whose commit this member may have signed:
+        a member signs one commit per epoch, so two ceremonies can never both commit it."""
+        root = self.folder.path / "ceremonies"
+        for path in sorted(root.iterdir()) if root.exists() else ():
+            if path.name == p.spec.ceremony_id.hex() or not (path / "responses.bin").exists():
+                continue
+            other = CeremonyDir(root, bytes.fromhex(path.name))
+            if other.state()["state"] == "failed":
+                continue
+            r = SignedRequest.from_bytes(other.load("request")).request
+            if r.key_id == p.spec.key_id and r.epoch == p.spec.epoch:
+                return path.name
+        return None
 
     def _settle(self, req: SignedRequest, peer: bytes | None, d: CeremonyDir) -> FinalizeResult:
         """Finish what a crash interrupted: erase older shares, mark the ceremony done."""
@@ -311,11 +327,16 @@ class MemberNode:
     def _output_result(self, p: Participant) -> OutputResult:
         o = p.outcome
         assert o is not None
-        sig = None
+        sig, problem = None, o.share_problem
         if o.share is not None and p.receiver_index is not None:
-            sig = sign(self.folder.identity.signer, EpochCommit.KIND, p.receiver_index, o.commit.to_bytes())
-        return OutputResult(sig, o.commit, dict(o.judgement.disqualified), dict(o.judgement.blamed),
-                            o.share_problem)
+            other = self._signed_elsewhere(p)
+            if other is None:
+                sig = sign(self.folder.identity.signer, EpochCommit.KIND, p.receiver_index, o.commit.to_bytes())
+            else:
+                problem = (f"already signed the commit of ceremony {other} for key {p.spec.key_id!r} "
+                           f"epoch {p.spec.epoch}; a member signs one commit per epoch")
+                self.log.event("commit-withheld", ceremony=p.spec.ceremony_id.hex(), reason=problem)
+        return OutputResult(sig, o.commit, dict(o.judgement.disqualified), dict(o.judgement.blamed), problem)
 
     def _where(self, key_id: str, erased: bool) -> FinalizeResult:
         rec = self.epoch_record(key_id, None)

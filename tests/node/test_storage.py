@@ -147,3 +147,37 @@ def test_restart_between_storing_the_new_epoch_and_erasing_the_old(council: Coun
     assert result.epoch == 1 and result.holds_share and result.erased_previous
     assert not (c.members["a"].path / "keys/k/0/share.sealed").exists()
     assert restarted.status()["ceremonies"] == []
+
+
+def test_one_commit_signature_per_epoch_across_ceremonies(council: Council) -> None:
+    from council.errors import CeremonyError
+    from council.node.request import EpochData
+
+    c = council
+    c.add_members("a", "b", "c")
+    r1 = c.roster("r1", 2, ["a", "b", "c"])
+    r2 = c.roster("r2", 2, ["a", "b", "c"])
+    _dkg(c, r1, "k")
+    rec = c.store("a").record("k", 0)
+    previous = EpochData(rec.commit, rec.signatures, rec.verification_shares)
+    op, op_cert = c.op().identity.signer, cert_der(c.op().identity.tls_cert_pem, "operator")
+    nodes = [quiet_node(c.members[n], r1) for n in "abc"]
+
+    def until_output(req: SignedRequest) -> list[object]:
+        dealings = [m for n in nodes if (m := n.deal(req, op_cert)) is not None]
+        responses = [m for n in nodes if (m := n.check(req, op_cert, dealings)) is not None]
+        return [n.output(req, op_cert, responses) for n in nodes]
+
+    first = SignedRequest.create(StartRequest(Kind.RESHARE, secrets.token_bytes(16), "k", r2, r1, previous), op)
+    second = SignedRequest.create(StartRequest(Kind.RESHARE, secrets.token_bytes(16), "k", r2, r1, previous), op)
+    outs_first = until_output(first)
+    outs_second = until_output(second)  # a concurrent ceremony for the same epoch gets no signatures
+    assert all(o.commit_signature is None and "one commit per epoch" in o.share_problem for o in outs_second)
+    with pytest.raises(CeremonyError, match="1 receivers signed|0 receivers signed"):
+        nodes[0].finalize(second, op_cert, [o.commit_signature for o in outs_first])
+    commits = [o.commit_signature for o in outs_first]
+    assert all(n.finalize(first, op_cert, commits).epoch == 1 for n in nodes)
+    with pytest.raises(CeremonyError, match="0 receivers signed this commit"):
+        nodes[1].finalize(second, op_cert, commits)
+    stored = c.store("b").epoch_dir("k", 1) / "request.bin"
+    assert SignedRequest.from_bytes(stored.read_bytes()).request.ceremony_id == first.request.ceremony_id
