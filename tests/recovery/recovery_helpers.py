@@ -1,0 +1,84 @@
+"""Shared helpers for recovery tests: a council from an in-process DKG and re-share, dumps sealed
+to its bundle, backups, operators and a folder store."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from crypto_helpers import members, new_shares, receiver_outcome, run_dkg, run_reshare
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from council.crypto.drbg import seeded
+from council.crypto.group import Scalar
+from council.crypto.signing import Signer
+from council.local import key_bundle, roster_of
+from council.roster import OperatorCard, Roster
+from dumps.seal import seal_stream
+from dumps.sealer import SealingIdentity
+from dumps.target import SealTarget
+from recovery.epoch import CouncilEpoch
+
+KEY_ID = "recovery-key"
+CHUNK = 64
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """One committed epoch: public data (with a roster naming the operator) and every share."""
+
+    council: CouncilEpoch
+    shares: dict[int, Scalar]
+    roster: Roster
+
+
+@dataclass(frozen=True)
+class TwoEpochs:
+    old: Epoch
+    new: Epoch
+    operator: Signer
+
+
+def _with_operator(roster: Roster, operator: Signer) -> Roster:
+    return Roster(roster.threshold, roster.members, (OperatorCard("op", operator.public_key, "none"),))
+
+
+@cache
+def two_epochs() -> TwoEpochs:
+    """DKG with 5 members (t = 3), then a re-share to 7 members (t = 5)."""
+    operator = Signer.from_seed(seeded(b"operator")(32))
+    old_ms, new_ms = members("o", 5), members("n", 7)
+    _spec, ps = run_dkg(old_ms, 3, KEY_ID)
+    old_out, old_shares = receiver_outcome(ps), new_shares(ps)
+    _spec2, ps2 = run_reshare(old_ms, 3, new_ms, 5, old_out, old_shares, KEY_ID)
+    new_out = receiver_outcome(ps2)
+    old = _epoch(roster_of(old_ms, 3), old_out, old_shares, operator)
+    new = _epoch(roster_of(new_ms, 5), new_out, new_shares(ps2), operator)
+    return TwoEpochs(old, new, operator)
+
+
+def _epoch(roster: Roster, outcome, shares: dict[int, Scalar], operator: Signer) -> Epoch:
+    bundle = key_bundle(roster, outcome)
+    return Epoch(CouncilEpoch(bundle, dict(outcome.public.verification_shares)), shares,
+                 _with_operator(roster, operator))
+
+
+def sealer(seed: bytes = b"sealer") -> SealingIdentity:
+    return SealingIdentity.simulated(Ed25519PrivateKey.from_private_bytes(seeded(seed)(32)))
+
+
+def seal_versions(store: Path, epochs: list[Epoch], payloads: list[bytes], app: str = "app") -> list[Path]:
+    """Seal payload k as version k+1 to epochs[k]'s bundle, chained, into `store`."""
+    previous, paths, ident = b"", [], sealer()
+    for k, (epoch, data) in enumerate(zip(epochs, payloads, strict=True), start=1):
+        sink = io.BytesIO()
+        sealed = seal_stream(io.BytesIO(data), sink, target=SealTarget.from_bundle(epoch.council.bundle),
+                             sealer=ident, app_id=app, dump_version=k, previous_digest=previous,
+                             chunk_size=CHUNK, now_ms=1_700_000_000_000 + k)
+        path = store / f"{app}-{k}.kcd"
+        path.write_bytes(sink.getvalue())
+        previous = sealed.digest
+        paths.append(path)
+    return paths
