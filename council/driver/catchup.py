@@ -33,8 +33,7 @@ def run_catch_up(roster: Roster, key_id: str, operator: OperatorFolder, timing: 
         if not current:
             raise QueryError(f"no member holds a verifiable epoch of key {key_id!r} for this roster")
         latest = max(v.bundle.epoch for v in current.values())
-        behind = [m for m in roster.members
-                  if not isinstance(replies[m.name], VerifiedEpoch) or replies[m.name].bundle.epoch < latest]
+        behind = [m for m in roster.members if _epoch_of(replies[m.name]) < latest]
         out = {m.name: f"up to date at epoch {latest}" for m in roster.members if m not in behind}
         if behind:
             out.update(_push(clients, list(roster.members), behind, key_id, latest, timing))
@@ -44,6 +43,11 @@ def run_catch_up(roster: Roster, key_id: str, operator: OperatorFolder, timing: 
     finally:
         for c in clients.values():
             c.close()
+
+
+def _epoch_of(reply: VerifiedEpoch | str) -> int:
+    """The epoch a member reported, or -1 if it reported none."""
+    return reply.bundle.epoch if isinstance(reply, VerifiedEpoch) else -1
 
 
 def _push(clients: dict[bytes, MemberClient], sources: Sequence[MemberCard], targets: Sequence[MemberCard],
@@ -72,7 +76,8 @@ def _transcript(clients: dict[bytes, MemberClient], sources: Sequence[MemberCard
     for m in sources:
         tr = clients[m.signing_key].call(lambda s, t: s.GetTranscript(
             pb.GetTranscriptRequest(key_id=key_id, epoch=epoch), timeout=t), timing.call_timeout, 0.0)
-        if not isinstance(tr, Failure):
+        assert isinstance(tr, pb.GetTranscriptReply | Failure)
+        if isinstance(tr, pb.GetTranscriptReply):
             return tr
         failures.append(f"{m.name}: {tr}")
     raise QueryError(f"no member gave the transcript of key {key_id!r} epoch {epoch}: " + "; ".join(failures))

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from council.bundle import BundleError, KeyBundle
 from council.crypto.ceremony import CommitSignature
@@ -28,6 +29,7 @@ from council.roster import MemberCard, Roster
 from council.rpc.gen import council_pb2 as pb
 from council.rpc.servicer import from_request
 
+T = TypeVar("T")
 PhaseHook = Callable[[str], None]
 """Called with the phase name ("deal", "check", "output", "finalize") before each phase."""
 
@@ -85,7 +87,7 @@ class _Run:
     def name(self, key: bytes) -> str:
         return self.clients[key].card.name
 
-    def phase(self, name: str, members: list[bytes], fn: Callable[..., object]) -> PhaseResult[object]:
+    def phase(self, name: str, members: list[bytes], fn: Callable[[Any, float], T]) -> PhaseResult[T]:
         if self.hook is not None:
             self.hook(name)
         start = time.monotonic()
@@ -148,7 +150,7 @@ def _phases(run: _Run) -> None:
             pb.FinalizeRequest(request=pr, commit_signatures=[c.to_bytes() for c in commits]), timeout=t))
 
 
-def _messages(answers: dict[bytes, object], field_name: str) -> list[Signed]:
+def _messages(answers: dict[bytes, Any], field_name: str) -> list[Signed]:
     out = []
     for reply in answers.values():
         raw = getattr(reply, field_name)
@@ -162,7 +164,7 @@ def _require(ok: bool, why: str) -> None:
         raise CeremonyError(why)
 
 
-def _record_output(run: _Run, answers: dict[bytes, object]) -> list[Signed]:
+def _record_output(run: _Run, answers: dict[bytes, pb.OutputReply]) -> list[Signed]:
     """Verdicts from the members' output, the commit signatures, and the verified bundle."""
     rep = run.report
     commits: dict[bytes, list[Signed]] = {}
@@ -189,7 +191,7 @@ def _record_output(run: _Run, answers: dict[bytes, object]) -> list[Signed]:
     return sigs
 
 
-def _verdicts(into: dict[str, str], roster: Roster, verdicts: object) -> None:
-    for v in verdicts:  # type: ignore[attr-defined]
+def _verdicts(into: dict[str, str], roster: Roster, verdicts: Sequence[pb.Verdict]) -> None:
+    for v in verdicts:
         name = roster.member(v.member).name if 1 <= v.member <= len(roster.members) else f"#{v.member}"
         into.setdefault(f"member {v.member} ({name})", v.reason)

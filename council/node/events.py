@@ -17,10 +17,12 @@ from typing import IO, Any
 class EventLog:
     """Writes events as JSON lines; thread-safe."""
 
-    def __init__(self, member: str, path: Path | None = None, stream: IO[str] | None = None) -> None:
+    def __init__(self, member: str, path: Path | None = None, stream: IO[str] | None = None,
+                 echo: bool = True) -> None:
         self.member = member
         self.path = path
         self.stream = stream if stream is not None else sys.stderr
+        self.echo = echo
         self._lock = threading.Lock()
 
     def event(self, event: str, **fields: Any) -> None:
@@ -29,8 +31,9 @@ class EventLog:
                   "member": self.member, "event": event, **fields}
         line = json.dumps(record, sort_keys=True, default=str)
         with self._lock:
-            self.stream.write(line + "\n")
-            self.stream.flush()
+            if self.echo:
+                self.stream.write(line + "\n")
+                self.stream.flush()
             if self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 with open(self.path, "a", encoding="utf-8") as f:

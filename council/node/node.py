@@ -10,7 +10,7 @@ previous shares, so a crash leaves the old or the new epoch usable, never neithe
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from council import __version__
@@ -53,6 +53,27 @@ class FinalizeResult:
     erased_previous: bool
 
 
+@dataclass(frozen=True)
+class KeyStatus:
+    """One key as this member holds it."""
+
+    key_id: str
+    epoch: int
+    holds_share: bool
+    public_key: bytes
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """What `Status` reports."""
+
+    name: str
+    version: str
+    keys: tuple[KeyStatus, ...]
+    ceremonies: tuple[str, ...]
+    insecure: bool
+
+
 @dataclass
 class MemberNode:
     """One member's ceremony and key service, independent of gRPC."""
@@ -83,8 +104,10 @@ class MemberNode:
         """DER certificate of every member and operator of a trusted roster, by signing key (hex)."""
         out: dict[str, bytes] = {}
         for r in self.trusted_rosters():
-            for party in (*r.members, *r.operators):
-                out[party.signing_key.hex()] = cert_der(party.tls_cert, f"roster entry {party.name!r}")
+            parties = [(m.signing_key, m.tls_cert, m.name) for m in r.members]
+            parties += [(o.signing_key, o.tls_cert, o.name) for o in r.operators]
+            for signing_key, cert, name in parties:
+                out[signing_key.hex()] = cert_der(cert, f"roster entry {name!r}")
         return out
 
     def startup_check(self) -> list[tuple[str, int, bool]]:
@@ -222,10 +245,11 @@ class MemberNode:
                 raise CeremonyError(f"key {r.key_id!r} epoch {r.epoch}: transcript has "
                                     f"{len(report.signers)} commit signatures, {report.commit.threshold} needed")
             share, problem = None, None
-            if roles.receiver_index is not None:
+            secret = self.folder.identity.encryption_secret
+            if roles.receiver_index is not None and secret is not None:
                 try:
                     share = receiver_share(roles.spec, report.judgement, report.public,
-                                           roles.receiver_index, self.folder.identity.encryption_secret)
+                                           roles.receiver_index, secret)
                 except ShareInvalid as exc:
                     problem = str(exc)
             rec = EpochRecord(r.new_roster, report.commit, report.signers, dict(report.verification_shares),
@@ -255,15 +279,15 @@ class MemberNode:
         folder = self.store.epoch_dir(key_id, epoch)
         return (folder / "request.bin").read_bytes(), (folder / "transcript.bin").read_bytes()
 
-    def status(self) -> dict[str, object]:
+    def status(self) -> NodeStatus:
         """Name, version, keys with their current epoch, ceremonies in flight."""
         keys = []
         for key_id in self.store.key_ids():
             rec = self.store.current(key_id)
             if rec is not None:
-                keys.append((key_id, rec.epoch, rec.holds_share, rec.commit.public_key.to_bytes()))
-        return {"name": self.folder.name, "version": __version__, "keys": keys,
-                "ceremonies": in_flight(self.folder.path / "ceremonies"), "insecure": self.folder.vault.insecure}
+                keys.append(KeyStatus(key_id, rec.epoch, rec.holds_share, rec.commit.public_key.to_bytes()))
+        return NodeStatus(self.folder.name, __version__, tuple(keys),
+                          tuple(in_flight(self.folder.path / "ceremonies")), self.folder.vault.insecure)
 
     # Helpers -------------------------------------------------------------------------------------
     def _roles(self, req: SignedRequest) -> Roles:
@@ -349,5 +373,5 @@ def _commit_messages(p: Participant, outcome: Outcome) -> list[Signed]:
     return [Signed(EpochCommit.KIND, s.member, body, s.signature) for s in outcome.signatures]
 
 
-def _named(verdicts: dict[int, str]) -> str:
+def _named(verdicts: Mapping[int, str]) -> str:
     return "; ".join(f"dealer {i}: {why}" for i, why in sorted(verdicts.items()))

@@ -24,8 +24,7 @@ def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
                 log_to_stderr: bool = True, dealing_hook: DealingHook | None = None) -> MemberNode:
     """Open the folder, announce development mode, check every stored share."""
     folder = MemberFolder.open(folder_path, passphrase)
-    log = EventLog(folder.name, folder_path / "log" / "events.jsonl",
-                   None if log_to_stderr else _Discard())
+    log = EventLog(folder.name, folder_path / "log" / "events.jsonl", echo=log_to_stderr)
     if folder.vault.insecure:
         log.event("insecure-mode", warning=INSECURE_WARNING)
     roster = load_roster(roster_path)
@@ -36,12 +35,3 @@ def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
     node.startup_check()
     return node
 
-
-class _Discard:
-    """A text stream that drops everything (in-process tests keep logs in the folder only)."""
-
-    def write(self, _text: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        return None

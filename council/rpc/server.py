@@ -60,7 +60,8 @@ def _add_extras(server: grpc.Server, node: MemberNode) -> list[str]:
 def start(node: MemberNode, listen: str, workers: int = 8) -> RunningServer:
     """Start serving `node` on `listen` (HOST:PORT; port 0 picks a free one)."""
     ident = node.folder.identity
-    trusted = [p.tls_cert.encode() for r in node.trusted_rosters() for p in (*r.members, *r.operators)]
+    trusted = [m.tls_cert.encode() for r in node.trusted_rosters() for m in r.members]
+    trusted += [o.tls_cert.encode() for r in node.trusted_rosters() for o in r.operators]
     creds = tls.server_credentials(ident.tls_key_pem, ident.tls_cert_pem, trusted)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers),
                          options=[("grpc.max_receive_message_length", 64 << 20)])

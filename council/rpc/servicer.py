@@ -9,11 +9,11 @@ StorageError → DATA_LOSS, any other KeycouncilError → FAILED_PRECONDITION.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import grpc
 
-from council.crypto.messages import Signed
+from council.crypto.messages import EpochCommit, Signed
 from council.errors import (
     AuthenticationFailed,
     DecodeError,
@@ -125,7 +125,6 @@ class MemberServicer(pb_grpc.MemberServicer):
         def run(_peer: bytes | None) -> pb.GetEpochReply:
             rec = self.node.epoch_record(request.key_id, None if request.current else request.epoch)
             body = rec.commit.to_bytes()
-            from council.crypto.messages import EpochCommit
             return pb.GetEpochReply(
                 key_id=rec.key_id, epoch=rec.epoch, commit=body,
                 commit_signatures=[Signed(EpochCommit.KIND, s.member, body, s.signature).to_bytes()
@@ -137,9 +136,8 @@ class MemberServicer(pb_grpc.MemberServicer):
 
     def Status(self, request: pb.StatusRequest, context: grpc.ServicerContext) -> pb.StatusReply:
         def run(_peer: bytes | None) -> pb.StatusReply:
-            s: dict[str, Any] = self.node.status()
-            return pb.StatusReply(name=s["name"], version=s["version"], ceremonies=s["ceremonies"],
-                                  insecure=s["insecure"],
-                                  keys=[pb.KeyStatus(key_id=k, epoch=e, holds_share=h, public_key=y)
-                                        for k, e, h, y in s["keys"]])
+            s = self.node.status()
+            return pb.StatusReply(name=s.name, version=s.version, ceremonies=s.ceremonies, insecure=s.insecure,
+                                  keys=[pb.KeyStatus(key_id=k.key_id, epoch=k.epoch, holds_share=k.holds_share,
+                                                     public_key=k.public_key) for k in s.keys])
         return self._call(context, "Status", run)
