@@ -8,13 +8,20 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from crypto_helpers import members, new_shares, receiver_outcome, run_dkg, run_reshare
+from crypto_helpers import members, new_shares, receiver_outcome
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from council.crypto.drbg import seeded
 from council.crypto.group import Scalar
 from council.crypto.signing import Signer
-from council.local import key_bundle, roster_of
+from council.local import (
+    dkg_spec,
+    key_bundle,
+    participants_for,
+    reshare_spec,
+    roster_of,
+    run_phases,
+)
 from council.roster import OperatorCard, Roster
 from dumps.seal import seal_stream
 from dumps.sealer import SealingIdentity
@@ -50,19 +57,22 @@ def two_epochs() -> TwoEpochs:
     """DKG with 5 members (t = 3), then a re-share to 7 members (t = 5)."""
     operator = Signer.from_seed(seeded(b"operator")(32))
     old_ms, new_ms = members("o", 5), members("n", 7)
-    _spec, ps = run_dkg(old_ms, 3, KEY_ID)
+    old_roster = _with_operator(roster_of(old_ms, 3), operator)
+    new_roster = _with_operator(roster_of(new_ms, 5), operator)
+    ps = participants_for(dkg_spec(old_roster.committee(), KEY_ID), [], old_ms)
+    run_phases(ps)
     old_out, old_shares = receiver_outcome(ps), new_shares(ps)
-    _spec2, ps2 = run_reshare(old_ms, 3, new_ms, 5, old_out, old_shares, KEY_ID)
-    new_out = receiver_outcome(ps2)
-    old = _epoch(roster_of(old_ms, 3), old_out, old_shares, operator)
-    new = _epoch(roster_of(new_ms, 5), new_out, new_shares(ps2), operator)
+    spec = reshare_spec(old_roster.committee(), new_roster.committee(), KEY_ID, old_out)
+    ps2 = participants_for(spec, old_ms, new_ms, old_shares)
+    run_phases(ps2)
+    old = _epoch(old_roster, old_out, old_shares)
+    new = _epoch(new_roster, receiver_outcome(ps2), new_shares(ps2))
     return TwoEpochs(old, new, operator)
 
 
-def _epoch(roster: Roster, outcome, shares: dict[int, Scalar], operator: Signer) -> Epoch:
+def _epoch(roster: Roster, outcome, shares: dict[int, Scalar]) -> Epoch:
     bundle = key_bundle(roster, outcome)
-    return Epoch(CouncilEpoch(bundle, dict(outcome.public.verification_shares)), shares,
-                 _with_operator(roster, operator))
+    return Epoch(CouncilEpoch(bundle, dict(outcome.public.verification_shares)), shares, roster)
 
 
 def sealer(seed: bytes = b"sealer") -> SealingIdentity:

@@ -1,0 +1,205 @@
+"""`keycouncil recover`: bring the newest state back (docs/recovery.md).
+
+One click group, `invoke_without_command=True`, so that both modes share the dump options:
+
+    recover --offline --backup FILE... --store DIR --app APP -o OUT [--version N]
+            [--policy POLICY --collateral DIR] [--passphrase-file MEMBER=FILE]...
+    recover --roster FILE --operator DIR --store DIR --app APP -o OUT [--version N]
+            [--target-key FILE]                     (networked; the member client is phase 2)
+    recover finish --target-secret FILE --package FILE --dump FILE -o OUT
+
+Thin: parsing and printing only. Errors are KeycouncilError subclasses; cli/main.py prints one line
+and exits 1. Secrets (passphrases, target secret) come from files or a hidden prompt, never argv.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import click
+
+from council.crypto.group import Point, Scalar
+from council.crypto.signing import Signer
+from council.errors import DecodeError
+from dumps.atomic import ensure_absent, write_file_atomic
+from dumps.evidence import EvidenceChecker
+from dumps.newest import Skipped
+from recovery.backup_file import BackupLabel
+from recovery.choose import choose_dump
+from recovery.coordinator import RecoveryReport, finish_target, recover_for_target, recover_to_file
+from recovery.epoch import CouncilEpoch
+from recovery.gather import MemberClient, MemberEvent
+from recovery.offline import recover_offline
+from recovery.package import TargetPackage
+
+FILE = click.Path(path_type=Path, dir_okay=False)
+DIR = click.Path(path_type=Path, file_okay=False)
+BACKEND_KEY = "recovery_backend"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What the networked mode needs: a member client, the operator's signer, the current epoch."""
+
+    client: MemberClient
+    operator: Signer
+    council: CouncilEpoch
+
+
+class RecoveryBackend(Protocol):
+    """Phase 2 supplies this (gRPC); tests supply an in-process one through click's `obj`."""
+
+    def connect(self, roster_path: Path, operator_dir: Path, key_id: str) -> Connection: ...
+
+
+@click.group("recover", invoke_without_command=True)
+@click.option("--offline", is_flag=True, help="Break glass: decrypt here from SLIP-39 share backups.")
+@click.option("--backup", "backups", type=FILE, multiple=True, help="A backup file (repeat; --offline).")
+@click.option("--passphrase-file", "passphrase_files", multiple=True, metavar="MEMBER=FILE",
+              help="Passphrase of MEMBER's backup, read from FILE (else asked, hidden).")
+@click.option("--roster", "roster_path", type=FILE, help="Council roster (networked mode).")
+@click.option("--operator", "operator_dir", type=DIR, help="Operator folder (networked mode).")
+@click.option("--target-key", type=FILE, help="Seal shares to this target key (hex SEC1 point); -o gets "
+              "the target package instead of the plaintext.")
+@click.option("--deadline", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds to wait for members (networked mode).")
+@click.option("--store", "store_dir", type=DIR, help="Folder store holding the dumps.")
+@click.option("--app", "app_id", help="Application id.")
+@click.option("--version", "dump_version", type=click.IntRange(min=1), help="This version, not the newest.")
+@click.option("--policy", "policy_path", type=FILE, help="Admission policy (JSON) for the dump's sealer.")
+@click.option("--collateral", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="DCAP collateral folder (with --policy).")
+@click.option("-o", "--out", type=FILE, help="Output file (never overwritten; nothing on failure).")
+@click.pass_context
+def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passphrase_files: tuple[str, ...],
+            roster_path: Path | None, operator_dir: Path | None, target_key: Path | None, deadline: float,
+            store_dir: Path | None, app_id: str | None, dump_version: int | None, policy_path: Path | None,
+            collateral: Path | None, out: Path | None) -> None:
+    """Recover the newest authentic dump of APP: from members (networked) or from backups (--offline)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if store_dir is None or app_id is None or out is None:
+        raise click.UsageError("--store, --app and -o/--out are required")
+    admit = _admission(policy_path, collateral)
+    if offline:
+        if not backups:
+            raise click.UsageError("--offline needs --backup FILE (one per mnemonic file)")
+        _offline(store_dir, app_id, list(backups), out, dump_version, admit, _passphrases(passphrase_files))
+        return
+    if roster_path is None or operator_dir is None:
+        raise click.UsageError("networked recovery needs --roster and --operator (or use --offline)")
+    connect = _backend(ctx).connect
+    _networked(connect, roster_path, operator_dir, store_dir, app_id, out, dump_version, admit,
+               target_key, deadline)
+
+
+def _offline(store_dir: Path, app_id: str, backups: list[Path], out: Path, version: int | None,
+             admit: EvidenceChecker | None, passphrases: dict[int, Path]) -> None:
+    def passphrase(label: BackupLabel) -> bytes:
+        if label.member in passphrases:
+            return passphrases[label.member].read_bytes().rstrip(b"\r\n")
+        return click.prompt(f"passphrase of {label.describe()}", hide_input=True, err=True).encode()
+    report = recover_offline(store_dir, app_id, backups, out, version=version, admit=admit,
+                             passphrase=passphrase)
+    _print_skipped(report.skipped)
+    click.echo(f"recovered {app_id} version {report.dump_version} ({report.dump_name}, "
+               f"{report.plaintext_length} bytes) to {out} from backups of members "
+               f"{', '.join(map(str, report.used))} (key {report.key_id}, epoch {report.epoch})")
+
+
+def _networked(connect: Any, roster_path: Path, operator_dir: Path, store_dir: Path, app_id: str,
+               out: Path, version: int | None, admit: EvidenceChecker | None, target_key: Path | None,
+               deadline: float) -> None:
+    ensure_absent(out)
+    chosen = choose_dump(store_dir, app_id, version, admit)                                   # (1)
+    _print_skipped(chosen.skipped)
+    click.echo(f"chosen: {chosen.name} ({app_id} version {chosen.version})", err=True)
+    conn: Connection = connect(roster_path, operator_dir, chosen.key_id)
+    now = int(time.time() * 1000)
+    if target_key is not None:
+        package, report = recover_for_target(chosen, conn.council, conn.operator, conn.client,
+                                             _read_point(target_key), now_unix_ms=now,
+                                             deadline_seconds=deadline, progress=_progress)
+        write_file_atomic(out, package.to_bytes(), 0o600)
+        click.echo(f"target package for request {report.request_id}: sealed shares of members "
+                   f"{', '.join(map(str, report.used))} written to {out}")
+        return
+    report = recover_to_file(chosen, conn.council, conn.operator, conn.client, out, now_unix_ms=now,
+                             deadline_seconds=deadline, progress=_progress, admit=admit)
+    _print_report(report, out)
+
+
+@recover.command("finish")
+@click.option("--target-secret", type=FILE, required=True, help="The target's secret key (hex, 0600 file).")
+@click.option("--package", "package_path", type=FILE, required=True, help="Target package from the coordinator.")
+@click.option("--dump", "dump_path", type=FILE, required=True, help="The dump file the request names.")
+@click.option("--roster-digest", help="Pin the council's roster digest (hex).")
+@click.option("-o", "--out", type=FILE, required=True, help="Plaintext output (never overwritten).")
+def recover_finish(target_secret: Path, package_path: Path, dump_path: Path, roster_digest: str | None,
+                   out: Path) -> None:
+    """On the target: open the sealed shares, combine, decrypt DUMP to OUT."""
+    ensure_absent(out)
+    package = TargetPackage.from_bytes(package_path.read_bytes(), str(package_path))
+    pinned = bytes.fromhex(roster_digest) if roster_digest else None
+    report = finish_target(package, _read_scalar(target_secret), dump_path, out, expected_roster_digest=pinned)
+    _print_report(report, out)
+
+
+def _backend(ctx: click.Context) -> RecoveryBackend:
+    obj = ctx.find_object(dict)
+    if obj and BACKEND_KEY in obj:
+        return obj[BACKEND_KEY]  # type: ignore[no-any-return]
+    raise click.UsageError("networked recovery needs the member client, which this build does not have "
+                           "yet; use --offline with share backups")
+
+
+def _admission(policy_path: Path | None, collateral: Path | None) -> EvidenceChecker | None:
+    if policy_path is None:
+        return None
+    from council.attestation.policy import PolicyFile
+    from council.attestation.sealers import SealerAdmission
+
+    return SealerAdmission(PolicyFile(policy_path), collateral)
+
+
+def _passphrases(specs: tuple[str, ...]) -> dict[int, Path]:
+    out = {}
+    for spec in specs:
+        member, sep, path = spec.partition("=")
+        if not sep or not member.isdigit() or not path:
+            raise click.BadParameter(f"{spec!r}: expected MEMBER=FILE", param_hint="--passphrase-file")
+        out[int(member)] = Path(path)
+    return out
+
+
+def _progress(event: MemberEvent) -> None:
+    click.echo(f"member {event.index}: {event.status}" + (f" ({event.detail})" if event.detail else ""), err=True)
+
+
+def _print_skipped(skipped: tuple[Skipped, ...]) -> None:
+    for s in skipped:
+        click.echo(f"skipped {s.name}: {s.reason}", err=True)
+
+
+def _print_report(report: RecoveryReport, out: Path) -> None:
+    click.echo(f"recovered {report.dump_name} (version {report.dump_version}, {report.plaintext_length} "
+               f"bytes) to {out} with shares of members {', '.join(map(str, report.used))}")
+    for i, why in sorted(report.invalid.items()):
+        click.echo(f"warning: member {i} gave an invalid share: {why}", err=True)
+
+
+def _read_scalar(path: Path) -> Scalar:
+    try:
+        return Scalar.from_bytes(bytes.fromhex(path.read_text().strip()), f"{path}")
+    except ValueError:
+        raise DecodeError(f"{path}: expected a secret scalar as 64 hex digits") from None
+
+
+def _read_point(path: Path) -> Point:
+    try:
+        return Point.from_bytes(bytes.fromhex(path.read_text().strip()), f"{path}")
+    except ValueError:
+        raise DecodeError(f"{path}: expected a public key as 66 hex digits (SEC1 compressed)") from None

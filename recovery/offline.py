@@ -1,0 +1,106 @@
+"""Break-glass recovery on one machine with no server (docs/recovery.md, "Break glass").
+
+(1) choose the newest authentic dump of the app (or version N), reporting every skip; (2) load
+backups of at least `t` distinct members of ONE epoch of the dump's key; (3) compute each
+`D_i = x_i·R` locally with its DLEQ proof and combine through the same verifier as the networked
+path, so a bad backup is named; derive the data key; (4) stream-decrypt into a temporary file and
+publish it at OUT only after the last check.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from council.crypto import kem
+from council.crypto.decryption import DecryptionContext, combine, create_share
+from council.errors import NotEnoughShares
+from dumps.atomic import ensure_absent
+from dumps.evidence import EvidenceChecker
+from dumps.header import DumpHeader
+from dumps.newest import Skipped
+from dumps.open import KeyProvider, open_dump
+from recovery.backup import PassphraseSource, RestoredShare, load_backup_files
+from recovery.choose import choose_dump
+from recovery.errors import BackupIncomplete, BackupMismatch, BackupShareInvalid
+
+OFFLINE_REQUEST_PREFIX = b"offline-"
+
+
+@dataclass(frozen=True)
+class OfflineReport:
+    """The dump recovered, the members whose backups were used, and every dump skipped."""
+
+    dump_name: str
+    dump_version: int
+    key_id: str
+    epoch: int
+    used: tuple[int, ...]
+    skipped: tuple[Skipped, ...]
+    plaintext_length: int
+
+
+def recover_offline(store_dir: Path, app_id: str, backups: Sequence[Path], out: Path, *,
+                    version: int | None = None, admit: EvidenceChecker | None = None,
+                    passphrase: PassphraseSource | None = None) -> OfflineReport:
+    """Steps (1)-(4); raises a KeycouncilError naming what is wrong, and leaves nothing at `out`."""
+    ensure_absent(out)
+    chosen = choose_dump(store_dir, app_id, version, admit)                          # (1)
+    restored = one_epoch(load_backup_files(backups, passphrase), chosen.key_id)      # (2)
+    provider = _provider_from_backups(restored)                                      # (3)
+    opened = open_dump(chosen.path, out, provider, admit)                            # (4)
+    council = restored[0].council
+    return OfflineReport(chosen.name, chosen.version, council.key_id, council.epoch,
+                         tuple(r.index for r in restored[:council.threshold]), chosen.skipped,
+                         opened.plaintext_length)
+
+
+def one_epoch(restored: Sequence[RestoredShare], key_id: str) -> list[RestoredShare]:
+    """Step (2): one key, one epoch, at least `t` distinct members; else name what is missing."""
+    if not restored:
+        raise BackupIncomplete("no backups given")
+    for r in restored:
+        if r.key_id != key_id:
+            raise BackupMismatch(f"backup {r.files[0]} is of key {r.key_id}; the dump is sealed to key {key_id}")
+    epochs = sorted({r.epoch for r in restored})
+    if len(epochs) > 1:
+        by_epoch = "; ".join(f"epoch {e}: members {_indices(r for r in restored if r.epoch == e)}" for e in epochs)
+        raise BackupMismatch(f"backups of key {key_id} mix epochs ({by_epoch}): shares of different "
+                             "epochs never combine; use backups of one epoch")
+    council = restored[0].council
+    if len(restored) < council.threshold:
+        missing = sorted(set(council.verification_shares) - {r.index for r in restored})
+        raise BackupIncomplete(
+            f"backups of {len(restored)} members of key {key_id} epoch {council.epoch} "
+            f"(members {_indices(restored)}), {council.threshold} needed: add backups of "
+            f"{council.threshold - len(restored)} more of members {', '.join(map(str, missing))}")
+    return list(restored)
+
+
+def _indices(rs: Iterable[RestoredShare]) -> str:
+    return ", ".join(str(r.index) for r in rs)
+
+
+def _provider_from_backups(restored: Sequence[RestoredShare]) -> KeyProvider:
+    council = restored[0].council
+
+    def provide(header: DumpHeader, ciphertext: kem.KemCiphertext, label: bytes) -> bytes:
+        ctx = DecryptionContext(council.key_id, council.epoch,
+                                OFFLINE_REQUEST_PREFIX + secrets.token_bytes(16))
+        shares = [create_share(ctx, ciphertext, label, r.index, r.share) for r in restored]
+        try:
+            result = combine(ctx, ciphertext, shares, council.verification_shares, council.threshold)
+        except NotEnoughShares as exc:
+            raise BackupShareInvalid(f"backups do not combine: {exc}") from None
+        if result.culprits:
+            bad = ", ".join(f"member {i} ({', '.join(_files(restored, i))})" for i in sorted(result.culprits))
+            raise BackupShareInvalid(f"bad backups: {bad}")
+        return kem.derive_data_key(result.shared_point, ciphertext.r_point, council.public_key, label)
+    return provide
+
+
+def _files(restored: Sequence[RestoredShare], index: int) -> tuple[str, ...]:
+    return next((r.files for r in restored if r.index == index), ())
+
