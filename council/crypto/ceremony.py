@@ -14,7 +14,7 @@ from enum import Enum
 
 from council.crypto import schnorr, vss
 from council.crypto.complaint import decrypt_share, encrypt_share, make_complaint
-from council.crypto.group import P256, Point, RandomSource, Scalar
+from council.crypto.group import P256, RandomSource, Scalar
 from council.crypto.judge import DKG_POK, Judgement, judge, valid_dealings
 from council.crypto.messages import (
     CeremonySpec,
@@ -264,7 +264,3 @@ def collect_commit_signatures(spec: CeremonySpec, commit: EpochCommit,
         seen[m.sender] = CommitSignature(m.sender, m.signature)
     return [seen[i] for i in sorted(seen)]
 
-
-def public_key_of(secret: Scalar) -> Point:
-    """An encryption public key from its secret."""
-    return P256.base_mul(secret)
