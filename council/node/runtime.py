@@ -10,7 +10,8 @@ from pathlib import Path
 
 from council.node.events import EventLog
 from council.node.files import read_file
-from council.node.folder import INSECURE_WARNING, MemberFolder
+from council.node.folder import INSECURE_WARNING, FolderError, MemberFolder
+from council.node.identity import cert_der
 from council.node.node import DealingHook, MemberNode
 from council.roster import Roster
 
@@ -18,6 +19,17 @@ from council.roster import Roster
 def load_roster(path: Path) -> Roster:
     """Read and validate a roster file."""
     return Roster.loads(read_file(path, "roster"), str(path))
+
+
+def check_card(folder: MemberFolder, roster: Roster, index: int, roster_path: Path) -> None:
+    """The roster's entry for this member must carry this member's keys and certificate."""
+    card, own = roster.member(index), folder.card()
+    for what, listed, mine in (("encryption key", card.encryption_key, own.encryption_key),
+                               ("TLS certificate", cert_der(card.tls_cert, str(roster_path)),
+                                cert_der(own.tls_cert, "identity/tls.crt"))):
+        if listed != mine:
+            raise FolderError(f"{roster_path}: member {index} ({card.name!r}) has this member's signing "
+                              f"key but another {what} than {folder.path}")
 
 
 def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
@@ -29,9 +41,12 @@ def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
         log.event("insecure-mode", warning=INSECURE_WARNING)
     roster = load_roster(roster_path)
     node = MemberNode(folder, roster, log, dealing_hook)
-    if roster.index_of(folder.identity.signer.public_key) is None:
+    index = roster.index_of(folder.identity.signer.public_key)
+    if index is None:
         log.event("not-in-roster", roster=str(roster_path),
                   note="this member only serves epochs it already holds")
+    else:
+        check_card(folder, roster, index, roster_path)
     node.startup_check()
     return node
 

@@ -57,12 +57,16 @@ def _add_extras(server: grpc.Server, node: MemberNode) -> list[str]:
     return names
 
 
+def _trusted_pems(node: MemberNode) -> list[bytes]:
+    rosters = node.trusted_rosters()
+    return [m.tls_cert.encode() for r in rosters for m in r.members] + \
+        [o.tls_cert.encode() for r in rosters for o in r.operators]
+
+
 def start(node: MemberNode, listen: str, workers: int = 8) -> RunningServer:
     """Start serving `node` on `listen` (HOST:PORT; port 0 picks a free one)."""
     ident = node.folder.identity
-    trusted = [m.tls_cert.encode() for r in node.trusted_rosters() for m in r.members]
-    trusted += [o.tls_cert.encode() for r in node.trusted_rosters() for o in r.operators]
-    creds = tls.server_credentials(ident.tls_key_pem, ident.tls_cert_pem, trusted)
+    creds = tls.server_credentials(ident.tls_key_pem, ident.tls_cert_pem, lambda: _trusted_pems(node))
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers),
                          options=[("grpc.max_receive_message_length", 64 << 20)])
     council_pb2_grpc.add_MemberServicer_to_server(MemberServicer(node), server)

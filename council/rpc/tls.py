@@ -2,28 +2,48 @@
 
 gRPC Python verifies a peer against a list of root certificates. Every roster certificate is
 self-signed, so (1) the server takes all trusted roster certificates as roots and requires a client
-certificate; (2) the servicer then pins the exact peer certificate (`peer_cert`), so a certificate
+certificate (re-read before each new connection); (2) the servicer then pins the exact peer certificate (`peer_cert`), so a certificate
 merely issued by a roster key is refused too; (3) a client trusts only the one certificate of the
 member it calls, under the fixed TLS name of `council.node.identity`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import grpc
 
+from council.errors import KeycouncilError
 from council.node.identity import TLS_NAME, cert_der
 
 CLIENT_OPTIONS = (("grpc.ssl_target_name_override", TLS_NAME), ("grpc.default_authority", TLS_NAME))
 
 
-def server_credentials(key_pem: bytes, cert_pem: bytes, trusted_pems: Iterable[bytes]) -> grpc.ServerCredentials:
+def _roots(trusted_pems: Iterable[bytes]) -> bytes:
+    return b"".join(p if p.endswith(b"\n") else p + b"\n" for p in sorted(set(trusted_pems)))
+
+
+def server_credentials(key_pem: bytes, cert_pem: bytes,
+                       trusted: Callable[[], Iterable[bytes]]) -> grpc.ServerCredentials:
     """Server side: own key and certificate, every trusted certificate as a root, clients must
-    present a certificate."""
-    roots = b"".join(p if p.endswith(b"\n") else p + b"\n" for p in trusted_pems)
-    return grpc.ssl_server_credentials([(key_pem, cert_pem)], root_certificates=roots,
-                                       require_client_auth=True)
+    present a certificate. `trusted` is asked again before each new connection, so a roster
+    learnt in a ceremony (a new operator) is trusted without a restart."""
+    current = [_roots(trusted())]
+
+    def config(roots: bytes) -> grpc.ServerCertificateConfiguration:
+        return grpc.ssl_server_certificate_configuration([(key_pem, cert_pem)], root_certificates=roots)
+
+    def fetch() -> grpc.ServerCertificateConfiguration | None:
+        try:
+            roots = _roots(trusted())
+        except KeycouncilError:
+            return None  # keep the roots in force; the servicer reports the storage problem
+        if roots == current[0]:
+            return None
+        current[0] = roots
+        return config(roots)
+
+    return grpc.dynamic_ssl_server_credentials(config(current[0]), fetch, require_client_authentication=True)
 
 
 def channel_credentials(peer_cert_pem: bytes, key_pem: bytes, cert_pem: bytes) -> grpc.ChannelCredentials:

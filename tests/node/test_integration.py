@@ -118,3 +118,24 @@ def test_up_to_n_minus_t_offline_and_a_clean_abort(council: Council) -> None:
     again = run_reshare(r1, r2, "k", c.op(), FAST)
     assert again.committed, again.lines()
     assert c.decapsulates("k", 1, r2, ["a", "c", "d", "e"], y)
+
+
+def test_operator_added_by_a_reshare_is_trusted_without_restart(council: Council) -> None:
+    from council.driver.operator import OperatorFolder
+    from council.node.folder import write_json
+    from council.roster import Roster
+
+    c = council
+    c.add_members("a", "b", "c")
+    r1 = c.roster("r1", 2, ["a", "b", "c"])
+    for n in "abc":
+        c.serve(n, "r1")
+    assert run_dkg(r1, "k", c.op(), FAST).committed
+    bob = OperatorFolder.init(c.base / "bob", "bob", None)
+    r2 = Roster(2, r1.members, (c.op().card(), bob.card()))
+    write_json(c.base / "roster-r2.json", r2.to_json())
+    assert run_reshare(r1, r2, "k", c.op(), FAST).committed
+    r3 = Roster(3, r1.members, (bob.card(),))
+    by_bob = run_reshare(r2, r3, "k", bob, FAST)  # members still run with --roster r1
+    assert by_bob.committed, by_bob.lines()
+    assert fetch_bundle(r3, "k", bob, FAST).epoch == 2

@@ -181,3 +181,18 @@ def test_one_commit_signature_per_epoch_across_ceremonies(council: Council) -> N
         nodes[1].finalize(second, op_cert, commits)
     stored = c.store("b").epoch_dir("k", 1) / "request.bin"
     assert SignedRequest.from_bytes(stored.read_bytes()).request.ceremony_id == first.request.ceremony_id
+
+
+def test_roster_entry_with_another_certificate_is_refused_at_start(council: Council) -> None:
+    from dataclasses import replace
+
+    from council.node.folder import write_json
+    from council.node.runtime import open_member
+
+    c = council
+    c.add_members("a", "b")
+    r = c.roster("r", 1, ["a", "b"])
+    wrong = Roster(1, (replace(r.members[0], tls_cert=r.members[1].tls_cert), r.members[1]), r.operators)
+    write_json(c.base / "wrong.json", wrong.to_json())
+    with pytest.raises(FolderError, match="member 1 .'a'. has this member's signing key but another TLS certificate"):
+        open_member(c.base / "a", c.base / "wrong.json", None, log_to_stderr=False)
