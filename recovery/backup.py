@@ -170,19 +170,19 @@ def _enough_mnemonics(files: list[BackupFile]) -> list[BackupFile]:
 
 
 def _member_threshold(group: dict[int, BackupFile]) -> int:
-    return next(iter(group.values())).share.member_threshold
+    return int(next(iter(group.values())).share.member_threshold)
 
 
 def _shortfall(groups: dict[int, dict[int, BackupFile]], first: Share) -> str:
-    have = "; ".join(f"group {g + 1}: have {len(m)}, need {_member_threshold(m)}" for g, m in sorted(groups.items()))
-    return (f"{first.group_threshold} of {first.group_count} groups must be complete "
-            f"({have}; other groups: have 0)" if len(groups) < first.group_count else
-            f"{first.group_threshold} of {first.group_count} groups must be complete ({have})")
+    have = [f"group {g + 1}: have {len(m)}, need {_member_threshold(m)}" for g, m in sorted(groups.items())]
+    if len(groups) < first.group_count:
+        have.append("other groups: have 0")
+    return f"{first.group_threshold} of {first.group_count} groups must be complete ({'; '.join(have)})"
 
 
 def _combine(files: list[BackupFile], label: BackupLabel, passphrase: bytes) -> bytes:
     try:
-        return shamir_mnemonic.combine_mnemonics([f.mnemonic for f in files], passphrase)
+        return bytes(shamir_mnemonic.combine_mnemonics([f.mnemonic for f in files], passphrase))
     except (MnemonicError, ValueError) as exc:
         raise BackupFileInvalid(f"{label.describe()}: mnemonics {_names(files)} do not combine: "
                                 f"{str(exc).splitlines()[0][:160]}") from None

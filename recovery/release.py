@@ -3,7 +3,8 @@
 decide_release: (1) a roster operator signed the request; (2) the request asks this member's
 committed epoch of this key; (3) the dump reference verifies and matches the request; (4) the
 sealer's evidence: simulated only if allowed, admitted by the evidence checker if required;
-(5) the waiting period has passed since the member first recorded the request; (6) a human
+(5) the request is not from the future and the waiting period has passed since the member first
+recorded it; (6) a human
 approved it, if required; (7) the share: create_share refuses a mauled KEM ciphertext or a wrong
 label; (8) target-bound requests get the share ECIES-sealed to the target key.
 """
@@ -21,6 +22,8 @@ from recovery.dumpref import VerifiedDump, verify_reference
 from recovery.policy import ReleasePolicy
 from recovery.request import RecoveryRequest, verify_request
 from recovery.shares import MemberReply, TargetBoundShare, context_of
+
+MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,9 @@ def _check_evidence(dump: VerifiedDump, policy: ReleasePolicy, checker: Evidence
 
 
 def _check_waiting(request: RecoveryRequest, policy: ReleasePolicy, facts: ReleaseFacts) -> None:
+    if request.created_unix_ms > facts.now_unix_ms + MAX_CLOCK_SKEW_MS:
+        raise PolicyRefused(f"recovery request {request.id_hex} is dated in the future (more than "
+                            f"{MAX_CLOCK_SKEW_MS // 1000} s ahead of this member's clock)")
     waited_ms = facts.now_unix_ms - facts.first_seen_unix_ms
     if waited_ms < policy.waiting_period_seconds * 1000:
         raise PolicyRefused(f"recovery request {request.id_hex}: known for {max(waited_ms, 0) // 1000} s, "

@@ -109,6 +109,8 @@ def test_waiting_period_and_manual_approval(chosen) -> None:
     with pytest.raises(PolicyRefused, match=f"awaits manual approval: keycouncil member approve {request.id_hex}"):
         _decide(request, policy=policy, facts=ReleaseFacts(later, NOW))
     assert _decide(request, policy=policy, facts=ReleaseFacts(later, NOW, approved=True)).index == 1
+    with pytest.raises(PolicyRefused, match="dated in the future"):
+        _decide(request, facts=ReleaseFacts(NOW - 3_600_000, NOW - 3_600_000))
 
 
 def test_mauled_kem_ciphertext_gets_no_share(chosen) -> None:
