@@ -19,8 +19,10 @@ def _register() -> None:
     """Attach every command group; imported lazily so one broken group names itself."""
     from cli import attest, demo
     from cli import dump as dump_cli
+    from cli import recover as recover_cli
 
-    for command in (demo.demo, attest.attest, attest.policy, dump_cli.dump, dump_cli.signer):
+    for command in (demo.demo, attest.attest, attest.policy, dump_cli.dump, dump_cli.signer,
+                    recover_cli.recover):
         cli.add_command(command)
 
 
