@@ -82,6 +82,8 @@ class MemberNode:
     served: Roster
     log: EventLog
     dealing_hook: DealingHook | None = None
+    after_persist: Callable[[str], None] | None = None
+    """Test-only: called with the phase name once its state is on disk, before the answer."""
     store: KeyStore = field(init=False)
     _live: dict[bytes, tuple[Participant, CeremonyDir]] = field(init=False, default_factory=dict)
     _lock: threading.RLock = field(init=False, default_factory=threading.RLock)
@@ -128,6 +130,7 @@ class MemberNode:
                     dealing = self.dealing_hook(p, dealing)
                 d.save_messages("dealing", [dealing] if dealing else [])
                 self.log.event("dealt", ceremony=d.path.name, key_id=p.spec.key_id, epoch=p.spec.epoch)
+                self._persisted("deal")
             own = d.load_messages("dealing")
             return own[0] if own else None
 
@@ -140,6 +143,7 @@ class MemberNode:
                 d.save_messages("dealings", dealings)
                 d.save_messages("response", [response] if response else [])
                 self.log.event("checked", ceremony=d.path.name, dealings=len(dealings))
+                self._persisted("check")
             own = d.load_messages("response") if d.has("response") else ()
             return own[0] if own else None
 
@@ -154,6 +158,7 @@ class MemberNode:
                 self._run(p, d, lambda: p.output(responses))
                 self.log.event("output", ceremony=d.path.name,
                                disqualified=_named(p.outcome.judgement.disqualified) if p.outcome else "")
+                self._persisted("output")
             return self._output_result(p)
 
     def finalize(self, req: SignedRequest, peer: bytes | None, commits: Sequence[Signed]) -> FinalizeResult:
@@ -214,6 +219,7 @@ class MemberNode:
                           dict(outcome.public.verification_shares), p.receiver_index, outcome.share is not None)
         if outcome.commit.epoch not in self.store.epochs(outcome.commit.key_id):
             self.store.store(rec, outcome.share, req.to_bytes(), transcript.to_bytes())
+            self._persisted("stored")
         erased = self._erase_older(outcome.commit.key_id, outcome.commit.epoch)
         d.set_state("done")
         self._live.pop(req.request.ceremony_id, None)
@@ -361,6 +367,10 @@ class MemberNode:
                            f"epoch {p.spec.epoch}; a member signs one commit per epoch")
                 self.log.event("commit-withheld", ceremony=p.spec.ceremony_id.hex(), reason=problem)
         return OutputResult(sig, o.commit, dict(o.judgement.disqualified), dict(o.judgement.blamed), problem)
+
+    def _persisted(self, phase: str) -> None:
+        if self.after_persist is not None:
+            self.after_persist(phase)
 
     def _where(self, key_id: str, erased: bool) -> FinalizeResult:
         rec = self.epoch_record(key_id, None)

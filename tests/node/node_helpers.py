@@ -80,13 +80,16 @@ class Council:
         log = self.base / name / "log" / "events.jsonl"
         return log.read_text().count('"event": "serving"') if log.exists() else 0
 
-    def spawn(self, name: str, roster_label: str) -> None:
+    def spawn(self, name: str, roster_label: str, crash_after: str | None = None) -> None:
+        """Start a member process; with `crash_after`, one that SIGKILLs itself after persisting
+        that phase (tests/node/crashing_member.py)."""
         self.serving_before[name] = self.serving_count(name)
+        folder, roster = str(self.base / name), str(self.roster_files[roster_label])
+        args = ([str(Path(__file__).with_name("crashing_member.py")), folder, roster, crash_after]
+                if crash_after else ["-m", "council.node", "serve", folder, "--roster", roster])
         log = open(self.base / f"{name}.stderr", "ab")
-        self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "council.node", "serve", str(self.base / name),
-             "--roster", str(self.roster_files[roster_label])],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, env=env())
+        self.procs[name] = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                            stderr=log, env=env())
         log.close()
 
     def kill(self, name: str) -> None:

@@ -73,6 +73,37 @@ def test_member_killed_during_reshare_and_restarted(council: Council, phase: str
     assert report.committed  # with a restart inside the retry window the ceremony completes
 
 
+@pytest.mark.parametrize("phase", ["deal", "check", "output", "stored"])
+def test_member_sigkilled_mid_phase_after_persisting(council: Council, phase: str) -> None:
+    """m2 dies after writing its state but before answering; restarted, it answers from its files
+    (or, after `stored`, settles: new epoch kept, old share erased)."""
+    c = council
+    names = ["m1", "m2", "m3", "m4"]
+    c.add_members(*names)
+    r1 = c.roster("r1", 2, names)
+    r2 = c.roster("r2", 3, names)
+    _start(c, names, "r1")
+    dkg = run_dkg(r1, "k", c.op(), FAST)
+    assert dkg.committed, dkg.lines()
+    y = dkg.bundle.public_key
+    c.kill("m2")
+    c.spawn("m2", "r1", crash_after=phase)
+    c.wait_serving(["m2"])
+    crashing = c.procs["m2"]
+
+    def restart_when_dead() -> None:
+        crashing.wait(60)
+        c.spawn("m2", "r1")
+    threading.Thread(target=restart_when_dead, daemon=True).start()
+
+    report = run_reshare(r1, r2, "k", c.op(), PATIENT)
+    assert crashing.returncode == -9  # it really was SIGKILLed mid-phase
+    assert report.committed and report.missing == {}, report.lines()
+    assert c.decapsulates("k", 1, r2, ["m2", "m3", "m4"], y)
+    assert c.store("m2").current("k").epoch == 1
+    assert not (c.members["m2"].path / "keys/k/0/share.sealed").exists()  # erased after the restart
+
+
 def test_member_offline_during_reshare_catches_up_later(council: Council) -> None:
     c = council
     names = ["m1", "m2", "m3", "m4"]
