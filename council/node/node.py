@@ -229,12 +229,27 @@ class MemberNode:
         return FinalizeResult(True, outcome.commit.epoch, rec.holds_share, erased)
 
     def _erase_older(self, key_id: str, epoch: int) -> bool:
+        """Erase every older share of the key, and close ceremonies that can no longer commit."""
+        self._supersede(key_id, epoch)
         erased = False
         for e in self.store.epochs(key_id):
             if e < epoch and self.store.erase_share(key_id, e):
                 self.log.event("share-erased", key_id=key_id, epoch=e)
                 erased = True
         return erased
+
+    def _supersede(self, key_id: str, epoch: int) -> None:
+        root = self.folder.path / "ceremonies"
+        for name in in_flight(root):
+            other = CeremonyDir(root, bytes.fromhex(name))
+            if not other.has("request"):
+                continue
+            req = SignedRequest.from_bytes(other.load("request"))
+            r = req.request
+            if r.key_id == key_id and r.epoch <= epoch and not self._already_stored(req):
+                other.set_state("superseded", f"key {key_id!r} epoch {epoch} was committed by another ceremony")
+                self._live.pop(r.ceremony_id, None)
+                self.log.event("ceremony-superseded", ceremony=name, key_id=key_id, epoch=epoch)
 
     def catch_up(self, req: SignedRequest, peer: bytes | None, transcript_bytes: bytes) -> FinalizeResult:
         """Take a committed ceremony this member missed: derive its share from the transcript."""

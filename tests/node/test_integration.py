@@ -115,8 +115,10 @@ def test_up_to_n_minus_t_offline_and_a_clean_abort(council: Council) -> None:
     assert c.decapsulates("k", 0, r1, ["a", "b", "c"], y)  # the old epoch is whole
 
     c.serve("c", "r1")
+    assert c.servers["a"].node.status().ceremonies == (aborted.ceremony_id,)
     again = run_reshare(r1, r2, "k", c.op(), FAST)
     assert again.committed, again.lines()
+    assert c.servers["a"].node.status().ceremonies == ()  # the aborted one is closed as superseded
     assert c.decapsulates("k", 1, r2, ["a", "c", "d", "e"], y)
 
 
