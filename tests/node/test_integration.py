@@ -141,3 +141,17 @@ def test_operator_added_by_a_reshare_is_trusted_without_restart(council: Council
     by_bob = run_reshare(r2, r3, "k", bob, FAST)  # members still run with --roster r1
     assert by_bob.committed, by_bob.lines()
     assert fetch_bundle(r3, "k", bob, FAST).epoch == 2
+
+
+def test_member_offline_during_dkg_catches_up(council: Council) -> None:
+    c = council
+    c.add_members("a", "b", "c")
+    r = c.roster("r", 2, ["a", "b", "c"])
+    for n in "ab":
+        c.serve(n, "r")
+    dkg = run_dkg(r, "k", c.op(), FAST)
+    assert dkg.committed and set(dkg.missing) == {"c"}
+    c.serve("c", "r")
+    assert run_catch_up(r, "k", c.op(), FAST) == {"a": "up to date at epoch 0", "b": "up to date at epoch 0",
+                                                  "c": "caught up to epoch 0"}
+    assert c.decapsulates("k", 0, r, ["a", "c"], dkg.bundle.public_key)

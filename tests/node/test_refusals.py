@@ -114,3 +114,22 @@ def test_malicious_dealer_is_disqualified_and_named(council: Council) -> None:
     y = report.bundle.public_key
     assert c.decapsulates("k", 0, r, ["a", "b", "e"], y)
     assert c.decapsulates("k", 0, r, ["b", "d", "evil"], y)  # the cheater's own share still fits
+
+
+def test_malicious_dealer_in_a_reshare_is_disqualified_and_named(council: Council) -> None:
+    from council.driver.ceremony import run_reshare
+
+    c = council
+    names = ["a", "b", "evil", "d"]
+    c.add_members(*names)
+    r1 = c.roster("r1", 2, names)
+    r2 = c.roster("r2", 3, names)
+    for n in names:
+        c.serve(n, "r1")
+    y = run_dkg(r1, "k", c.op(), FAST).bundle.public_key
+    c.stop("evil")
+    c.serve("evil", "r1", hook=_bad_share_for(victim=4))  # type: ignore[arg-type]
+    report = run_reshare(r1, r2, "k", c.op(), FAST)
+    assert report.committed, report.lines()
+    assert "complaint by member 4 upheld" in report.disqualified["member 3 (evil)"]
+    assert c.decapsulates("k", 1, r2, ["a", "b", "d"], y)
