@@ -145,7 +145,7 @@ def _phases(run: _Run) -> None:
     receivers = {m.signing_key for m in run.receivers.members}
     first = [k for k in output.answers if k in receivers]
     rest = [k for k in output.answers if k not in receivers]
-    for group in (first, rest):
+    for group in (first, rest) if rest else (first,):
         run.phase("finalize" if group is first else "finalize-dealers", group, lambda s, t: s.Finalize(
             pb.FinalizeRequest(request=pr, commit_signatures=[c.to_bytes() for c in commits]), timeout=t))
 

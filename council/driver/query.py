@@ -79,9 +79,16 @@ def latest_epoch(roster: Roster, key_id: str, operator: OperatorFolder, timing: 
     good = [v for v in replies.values() if isinstance(v, VerifiedEpoch)
             and (pinned is None or v.bundle.commit.roster_digest == pinned)]
     if not good:
-        detail = "; ".join(f"{name}: {why}" for name, why in replies.items() if isinstance(why, str))
+        detail = "; ".join(f"{name}: {_why(v)}" for name, v in replies.items())
         raise QueryError(f"no member gave a verifiable epoch of key {key_id!r} for this roster ({detail})")
     return max(good, key=lambda v: v.bundle.epoch)
+
+
+def _why(reply: VerifiedEpoch | str) -> str:
+    if isinstance(reply, str):
+        return reply
+    return (f"holds epoch {reply.bundle.epoch} of roster {reply.bundle.commit.roster_digest.hex()[:16]}…, "
+            "not of this roster")
 
 
 def fetch_bundle(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing) -> KeyBundle:
