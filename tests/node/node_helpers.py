@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ class Council:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     roster_files: dict[str, Path] = field(default_factory=dict)
     serving_before: dict[str, int] = field(default_factory=dict)
+    closed: bool = False
+    _procs_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_members(self, *names: str, passphrase: bytes | None = None) -> None:
         for name in names:
@@ -87,10 +90,11 @@ class Council:
         folder, roster = str(self.base / name), str(self.roster_files[roster_label])
         args = ([str(Path(__file__).with_name("crashing_member.py")), folder, roster, crash_after]
                 if crash_after else ["-m", "council.node", "serve", folder, "--roster", roster])
-        log = open(self.base / f"{name}.stderr", "ab")
-        self.procs[name] = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                            stderr=log, env=env())
-        log.close()
+        with self._procs_lock, open(self.base / f"{name}.stderr", "ab") as log:
+            if self.closed:  # a restart thread that outlived its test starts nothing
+                return
+            self.procs[name] = subprocess.Popen([sys.executable, *args], cwd=ROOT,
+                                                stdout=subprocess.DEVNULL, stderr=log, env=env())
 
     def kill(self, name: str) -> None:
         p = self.procs.pop(name)
@@ -114,11 +118,13 @@ class Council:
         for s in list(self.servers.values()):
             s.stop(0)
         self.servers.clear()
-        for p in self.procs.values():
-            if p.poll() is None:
-                p.send_signal(signal.SIGKILL)
-            p.wait(10)
-        self.procs.clear()
+        with self._procs_lock:
+            self.closed = True
+            for p in self.procs.values():
+                if p.poll() is None:
+                    p.send_signal(signal.SIGKILL)
+                p.wait(10)
+            self.procs.clear()
 
     # Shares read back from the data folders ---------------------------------------------------
     def store(self, name: str) -> KeyStore:
