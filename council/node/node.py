@@ -25,53 +25,12 @@ from council.node.folder import MemberFolder
 from council.node.identity import cert_der
 from council.node.keystore import EpochRecord, KeyStore
 from council.node.request import SignedRequest
+from council.node.results import FinalizeResult, KeyStatus, NodeStatus, OutputResult
 from council.node.spec import Roles, authorise, build_roles
 from council.roster import Roster
 
 DealingHook = Callable[[Participant, Signed], Signed]
 """Test-only: rewrite this member's dealing before it is persisted and sent (a malicious dealer)."""
-
-
-@dataclass(frozen=True)
-class OutputResult:
-    """What a member reports after judging: its commit signature and the verdicts."""
-
-    commit_signature: Signed | None
-    commit: EpochCommit
-    disqualified: dict[int, str]
-    blamed: dict[int, str]
-    share_problem: str | None
-
-
-@dataclass(frozen=True)
-class FinalizeResult:
-    """Where the member stands for the key after finalize or catch-up."""
-
-    committed: bool
-    epoch: int
-    holds_share: bool
-    erased_previous: bool
-
-
-@dataclass(frozen=True)
-class KeyStatus:
-    """One key as this member holds it."""
-
-    key_id: str
-    epoch: int
-    holds_share: bool
-    public_key: bytes
-
-
-@dataclass(frozen=True)
-class NodeStatus:
-    """What `Status` reports."""
-
-    name: str
-    version: str
-    keys: tuple[KeyStatus, ...]
-    ceremonies: tuple[str, ...]
-    insecure: bool
 
 
 @dataclass

@@ -21,8 +21,9 @@ from council.errors import (
     PolicyRefused,
     StorageError,
 )
-from council.node.node import FinalizeResult, MemberNode
+from council.node.node import MemberNode
 from council.node.request import SignedRequest
+from council.node.results import FinalizeResult
 from council.rpc import tls
 from council.rpc.gen import council_pb2 as pb
 from council.rpc.gen import council_pb2_grpc as pb_grpc

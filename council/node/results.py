@@ -1,0 +1,50 @@
+"""What a member answers: phase results and status, as frozen values (converted to protobuf
+by council.rpc.servicer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from council.crypto.messages import EpochCommit, Signed
+
+
+@dataclass(frozen=True)
+class OutputResult:
+    """What a member reports after judging: its commit signature and the verdicts."""
+
+    commit_signature: Signed | None
+    commit: EpochCommit
+    disqualified: dict[int, str]
+    blamed: dict[int, str]
+    share_problem: str | None
+
+
+@dataclass(frozen=True)
+class FinalizeResult:
+    """Where the member stands for the key after finalize or catch-up."""
+
+    committed: bool
+    epoch: int
+    holds_share: bool
+    erased_previous: bool
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """One key as this member holds it."""
+
+    key_id: str
+    epoch: int
+    holds_share: bool
+    public_key: bytes
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """What `Status` reports."""
+
+    name: str
+    version: str
+    keys: tuple[KeyStatus, ...]
+    ceremonies: tuple[str, ...]
+    insecure: bool
