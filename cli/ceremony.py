@@ -77,3 +77,25 @@ def catch_up(roster_path: Path, key_id: str, old_path: Path | None, operator_dir
                           Timing(timeout, retry_window), load_roster(old_path) if old_path else None)
     _finish([f"{name}: {what}" for name, what in result.items()],
             all(not w.startswith("not caught up") for w in result.values()))
+
+
+@ceremony.command("resume")
+@click.option("--roster", "roster_path", type=RosterFile, required=True,
+              help="A roster whose members took part (the old one for a re-share).")
+@click.option("--ceremony-id", required=True, help="The ceremony id (hex), as printed or in `council status`.")
+@operator_options
+@timing_options
+def resume(roster_path: Path, ceremony_id: str, operator_dir: Path, passphrase_file: Path | None,
+           timeout: float, retry_window: float) -> None:
+    """Finish a ceremony whose driver stopped after the members signed its commit."""
+    from council.driver.ceremony import run_resume
+    from council.driver.phases import Timing
+    from council.node.runtime import load_roster
+
+    try:
+        cid = bytes.fromhex(ceremony_id)
+    except ValueError:
+        raise click.BadParameter("expected hexadecimal", param_hint="--ceremony-id") from None
+    report = run_resume(load_roster(roster_path), cid, open_operator(operator_dir, passphrase_file),
+                        Timing(timeout, retry_window))
+    _finish(report.lines(), report.committed)

@@ -22,7 +22,7 @@ from council.crypto.messages import EpochCommit, Kind, Signed
 from council.driver.client import MemberClient, clients_for
 from council.driver.operator import OperatorFolder
 from council.driver.phases import DEFAULT_TIMING, PhaseResult, Timing, run_phase
-from council.driver.query import latest_epoch
+from council.driver.query import QueryError, latest_epoch
 from council.errors import CeremonyError
 from council.node.request import SignedRequest, StartRequest
 from council.roster import MemberCard, Roster
@@ -102,7 +102,7 @@ def run_dkg(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timin
             hook: PhaseHook | None = None) -> CeremonyReport:
     """A fresh key for `roster`."""
     request = StartRequest(Kind.DKG, secrets.token_bytes(16), key_id, roster)
-    return _drive(request, roster, roster, operator, timing, hook)
+    return _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases)
 
 
 def run_reshare(old: Roster, new: Roster, key_id: str, operator: OperatorFolder,
@@ -110,17 +110,50 @@ def run_reshare(old: Roster, new: Roster, key_id: str, operator: OperatorFolder,
     """New shares of `key_id`'s current epoch (committed by `old`) for the committee `new`."""
     previous = latest_epoch(old, key_id, operator, timing, pinned=old.digest())
     request = StartRequest(Kind.RESHARE, secrets.token_bytes(16), key_id, new, old, previous.data)
-    return _drive(request, old, new, operator, timing, hook)
+    return _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases)
 
 
-def _drive(request: StartRequest, dealers: Roster, receivers: Roster, operator: OperatorFolder,
-           timing: Timing, hook: PhaseHook | None) -> CeremonyReport:
-    req = SignedRequest.create(request, operator.identity.signer)
-    report = CeremonyReport(request.kind.value, request.key_id, request.epoch, request.ceremony_id.hex())
-    cards: list[MemberCard] = [*receivers.members, *dealers.members]
-    run = _Run(req, dealers, receivers, clients_for(cards, operator), timing, hook, report)
+def run_resume(roster: Roster, ceremony_id: bytes, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING,
+               hook: PhaseHook | None = None) -> CeremonyReport:
+    """Finish a ceremony whose driver stopped after members signed its commit: relay the responses
+    the members recorded again, collect the (same) commit signatures, finalize. Members that signed
+    a commit sign no other for that epoch, so this is how such an epoch gets committed."""
+    req, responses = recorded_ceremony(roster, ceremony_id, operator, timing)
+    if not responses:
+        raise QueryError(f"no member of the roster reached the output phase of ceremony {ceremony_id.hex()}: "
+                         "nothing was signed, start a new ceremony instead")
+    return _drive(req, operator, timing, hook, lambda run: _output_and_finalize(run, responses, list(run.clients)))
+
+
+def recorded_ceremony(roster: Roster, ceremony_id: bytes, operator: OperatorFolder,
+                      timing: Timing) -> tuple[SignedRequest, list[Signed]]:
+    """The operator-signed request and the relayed responses, as the members recorded them."""
+    clients = clients_for(list(roster.members), operator)
     try:
-        _phases(run)
+        res = run_phase(clients, list(clients), lambda s, t: s.GetCeremony(
+            pb.GetCeremonyRequest(ceremony_id=ceremony_id), timeout=t), timing)
+    finally:
+        for c in clients.values():
+            c.close()
+    req, responses = None, []
+    for reply in res.answers.values():
+        req = req or SignedRequest.parse(reply.request.body, reply.request.operator_key, reply.request.signature)
+        if reply.responses and not responses:
+            responses = [Signed.from_bytes(b) for b in reply.responses]
+    if req is None:
+        raise QueryError(f"no member of the roster knows ceremony {ceremony_id.hex()}")
+    return req, responses
+
+
+def _drive(req: SignedRequest, operator: OperatorFolder, timing: Timing, hook: PhaseHook | None,
+           phases: Callable[[_Run], None]) -> CeremonyReport:
+    request = req.request
+    dealers = request.old_roster or request.new_roster
+    report = CeremonyReport(request.kind.value, request.key_id, request.epoch, request.ceremony_id.hex())
+    cards: list[MemberCard] = [*request.new_roster.members, *dealers.members]
+    run = _Run(req, dealers, request.new_roster, clients_for(cards, operator), timing, hook, report)
+    try:
+        phases(run)
     except CeremonyError as exc:
         report.failure = str(exc)
     finally:
@@ -138,8 +171,12 @@ def _phases(run: _Run) -> None:
              f"{len(dealings)} dealings received, {run.dealers.threshold} needed")
     check = run.phase("check", list(deal.answers), lambda s, t: s.Check(
         pb.CheckRequest(request=pr, dealings=[d.to_bytes() for d in dealings]), timeout=t))
-    responses = _messages(check.answers, "response")
-    output = run.phase("output", list(check.answers), lambda s, t: s.Output(
+    _output_and_finalize(run, _messages(check.answers, "response"), list(check.answers))
+
+
+def _output_and_finalize(run: _Run, responses: list[Signed], members: list[bytes]) -> None:
+    pr = run.pb_request
+    output = run.phase("output", members, lambda s, t: s.Output(
         pb.OutputRequest(request=pr, responses=[r.to_bytes() for r in responses]), timeout=t))
     commits = _record_output(run, output.answers)
     receivers = {m.signing_key for m in run.receivers.members}

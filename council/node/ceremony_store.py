@@ -2,8 +2,9 @@
 
 Files, each written atomically once per phase: `request.bin` (the operator-signed request),
 `dealing.bin` (own dealing, or none), `dealings.bin` and `response.bin` (what was checked and
-answered), `responses.bin` (what the output was computed from), `commits.bin` (the commit
-signatures), and `state.json` (`done` or `failed` with a reason). Messages are public: no secret is
+answered), `responses.bin` (what the output was computed from), `signed.bin` (the commit this
+member signed: it signs one per key epoch), `commits.bin` (the commit signatures), and
+`state.json` (`done`, `failed` or `superseded`, with a reason). Messages are public: no secret is
 stored here; a restarted member recomputes its share deterministically from these files.
 """
 
@@ -18,7 +19,7 @@ from council.crypto.messages import Signed
 from council.errors import DecodeError, StorageError
 from council.node.files import read_file, write_atomic
 
-PHASE_FILES = ("request", "dealing", "dealings", "response", "responses", "commits")
+PHASE_FILES = ("request", "dealing", "dealings", "response", "responses", "signed", "commits")
 
 
 def encode_messages(messages: Sequence[Signed]) -> bytes:

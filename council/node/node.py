@@ -118,7 +118,7 @@ class MemberNode:
                 self.log.event("output", ceremony=d.path.name,
                                disqualified=_named(p.outcome.judgement.disqualified) if p.outcome else "")
                 self._persisted("output")
-            return self._output_result(p)
+            return self._output_result(p, d)
 
     def finalize(self, req: SignedRequest, peer: bytes | None, commits: Sequence[Signed]) -> FinalizeResult:
         """Step 5: once t' receivers signed the commit, store the new epoch and erase old shares."""
@@ -148,11 +148,11 @@ class MemberNode:
         return SignedRequest.from_bytes(stored.read_bytes()).request.ceremony_id == r.ceremony_id
 
     def _signed_elsewhere(self, p: Participant) -> str | None:
-        """Another ceremony of the same key and epoch whose commit this member may have signed:
-        a member signs one commit per epoch, so two ceremonies can never both commit it."""
+        """Another ceremony of the same key and epoch whose commit this member signed (it keeps
+        `signed.bin`): a member signs one commit per epoch, so two ceremonies never both commit it."""
         root = self.folder.path / "ceremonies"
         for path in sorted(root.iterdir()) if root.exists() else ():
-            if path.name == p.spec.ceremony_id.hex() or not (path / "responses.bin").exists():
+            if path.name == p.spec.ceremony_id.hex() or not (path / "signed.bin").exists():
                 continue
             other = CeremonyDir(root, bytes.fromhex(path.name))
             if other.state()["state"] == "failed":
@@ -259,6 +259,14 @@ class MemberNode:
         folder = self.store.epoch_dir(key_id, epoch)
         return (folder / "request.bin").read_bytes(), (folder / "transcript.bin").read_bytes()
 
+    def ceremony(self, ceremony_id: bytes) -> tuple[bytes, tuple[Signed, ...], str]:
+        """A ceremony's stored request (SignedRequest bytes), responses, and state."""
+        d = CeremonyDir(self.folder.path / "ceremonies", ceremony_id)
+        if len(ceremony_id) != 16 or not d.has("request"):
+            raise CeremonyError(f"no ceremony {ceremony_id.hex()} on this member")
+        responses = d.load_messages("responses") if d.has("responses") else ()
+        return d.load("request"), responses, d.state()["state"]
+
     def status(self) -> NodeStatus:
         """Name, version, keys with their current epoch, ceremonies in flight."""
         keys = []
@@ -328,7 +336,7 @@ class MemberNode:
             self.log.event("ceremony-failed", ceremony=d.path.name, reason=str(exc))
             raise
 
-    def _output_result(self, p: Participant) -> OutputResult:
+    def _output_result(self, p: Participant, d: CeremonyDir) -> OutputResult:
         o = p.outcome
         assert o is not None
         sig, problem = None, o.share_problem
@@ -336,6 +344,8 @@ class MemberNode:
             other = self._signed_elsewhere(p)
             if other is None:
                 sig = sign(self.folder.identity.signer, EpochCommit.KIND, p.receiver_index, o.commit.to_bytes())
+                if not d.has("signed"):
+                    d.save("signed", o.commit.to_bytes())  # before the signature leaves this member
             else:
                 problem = (f"already signed the commit of ceremony {other} for key {p.spec.key_id!r} "
                            f"epoch {p.spec.epoch}; a member signs one commit per epoch")

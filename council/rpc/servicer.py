@@ -135,6 +135,13 @@ class MemberServicer(pb_grpc.MemberServicer):
                 holds_share=rec.holds_share)
         return self._call(context, "GetEpoch", run)
 
+    def GetCeremony(self, request: pb.GetCeremonyRequest, context: grpc.ServicerContext) -> pb.GetCeremonyReply:
+        def run(_peer: bytes | None) -> pb.GetCeremonyReply:
+            raw, responses, state = self.node.ceremony(request.ceremony_id)
+            return pb.GetCeremonyReply(request=from_request(SignedRequest.from_bytes(raw)),
+                                       responses=[r.to_bytes() for r in responses], state=state)
+        return self._call(context, "GetCeremony", run)
+
     def Status(self, request: pb.StatusRequest, context: grpc.ServicerContext) -> pb.StatusReply:
         def run(_peer: bytes | None) -> pb.StatusReply:
             s = self.node.status()

@@ -155,3 +155,39 @@ def test_member_offline_during_dkg_catches_up(council: Council) -> None:
     assert run_catch_up(r, "k", c.op(), FAST) == {"a": "up to date at epoch 0", "b": "up to date at epoch 0",
                                                   "c": "caught up to epoch 0"}
     assert c.decapsulates("k", 0, r, ["a", "c"], dkg.bundle.public_key)
+
+
+class DriverCrash(Exception):
+    """The driver stops between output and finalize."""
+
+
+def test_driver_stopping_after_output_is_resumed(council: Council) -> None:
+    from council.driver.ceremony import run_resume
+
+    c = council
+    names = ["a", "b", "c", "d"]
+    c.add_members(*names)
+    r1 = c.roster("r1", 2, names)
+    r2 = c.roster("r2", 3, names)
+    for n in names:
+        c.serve(n, "r1")
+    y = run_dkg(r1, "k", c.op(), FAST).bundle.public_key
+    started: list[str] = []
+
+    def crash(phase: str) -> None:
+        if phase == "finalize":
+            raise DriverCrash
+    try:
+        run_reshare(r1, r2, "k", c.op(), FAST, hook=lambda p: (started.append(p), crash(p)))
+    except DriverCrash:
+        pass
+    assert started[-1] == "finalize"
+    stuck = c.servers["a"].node.status().ceremonies
+    assert len(stuck) == 1 and c.store("a").current("k").epoch == 0  # old epoch intact
+
+    second = run_reshare(r1, r2, "k", c.op(), FAST)  # members signed the first commit: no second
+    assert not second.committed and all("one commit per epoch" in why for why in second.problems.values())
+    resumed = run_resume(r1, bytes.fromhex(stuck[0]), c.op(), FAST)
+    assert resumed.committed and resumed.ceremony_id == stuck[0], resumed.lines()
+    assert c.decapsulates("k", 1, r2, ["a", "b", "d"], y)
+    assert c.servers["b"].node.status().ceremonies == ()

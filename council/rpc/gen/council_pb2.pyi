@@ -183,3 +183,19 @@ class StatusReply(_message.Message):
     ceremonies: _containers.RepeatedScalarFieldContainer[str]
     insecure: bool
     def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[KeyStatus, _Mapping]]] = ..., ceremonies: _Optional[_Iterable[str]] = ..., insecure: _Optional[bool] = ...) -> None: ...
+
+class GetCeremonyRequest(_message.Message):
+    __slots__ = ("ceremony_id",)
+    CEREMONY_ID_FIELD_NUMBER: _ClassVar[int]
+    ceremony_id: bytes
+    def __init__(self, ceremony_id: _Optional[bytes] = ...) -> None: ...
+
+class GetCeremonyReply(_message.Message):
+    __slots__ = ("request", "responses", "state")
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    RESPONSES_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    request: CeremonyRequest
+    responses: _containers.RepeatedScalarFieldContainer[bytes]
+    state: str
+    def __init__(self, request: _Optional[_Union[CeremonyRequest, _Mapping]] = ..., responses: _Optional[_Iterable[bytes]] = ..., state: _Optional[str] = ...) -> None: ...

@@ -75,6 +75,11 @@ class MemberStub:
                 request_serializer=council__pb2.StatusRequest.SerializeToString,
                 response_deserializer=council__pb2.StatusReply.FromString,
                 _registered_method=True)
+        self.GetCeremony = channel.unary_unary(
+                '/keycouncil.council.v1.Member/GetCeremony',
+                request_serializer=council__pb2.GetCeremonyRequest.SerializeToString,
+                response_deserializer=council__pb2.GetCeremonyReply.FromString,
+                _registered_method=True)
 
 
 class MemberServicer:
@@ -137,6 +142,13 @@ class MemberServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCeremony(self, request, context):
+        """A ceremony as this member recorded it (to resume one whose driver stopped after output).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MemberServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -179,6 +191,11 @@ def add_MemberServicer_to_server(servicer, server):
                     servicer.Status,
                     request_deserializer=council__pb2.StatusRequest.FromString,
                     response_serializer=council__pb2.StatusReply.SerializeToString,
+            ),
+            'GetCeremony': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCeremony,
+                    request_deserializer=council__pb2.GetCeremonyRequest.FromString,
+                    response_serializer=council__pb2.GetCeremonyReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -398,6 +415,33 @@ class Member:
             '/keycouncil.council.v1.Member/Status',
             council__pb2.StatusRequest.SerializeToString,
             council__pb2.StatusReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCeremony(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/keycouncil.council.v1.Member/GetCeremony',
+            council__pb2.GetCeremonyRequest.SerializeToString,
+            council__pb2.GetCeremonyReply.FromString,
             options,
             channel_credentials,
             insecure,
