@@ -19,8 +19,6 @@ from council.crypto.messages import Signed
 from council.errors import DecodeError, StorageError
 from council.node.files import read_file, write_atomic
 
-PHASE_FILES = ("request", "dealing", "dealings", "response", "responses", "signed", "commits")
-
 
 def encode_messages(messages: Sequence[Signed]) -> bytes:
     w = Writer().uint(len(messages), 4)
