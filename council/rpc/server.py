@@ -18,6 +18,8 @@ import grpc
 from council.node.node import MemberNode
 from council.rpc import tls
 from council.rpc.gen import council_pb2, council_pb2_grpc
+from council.rpc.recovery_servicer import SERVICE_NAME as RECOVERY_SERVICE_NAME
+from council.rpc.recovery_servicer import register_recovery
 from council.rpc.servicer import MemberServicer
 
 SERVICE_NAME = council_pb2.DESCRIPTOR.services_by_name["Member"].full_name
@@ -37,7 +39,7 @@ class RunningServer:
 
 
 def _add_extras(server: grpc.Server, node: MemberNode) -> list[str]:
-    names = [SERVICE_NAME]
+    names = [SERVICE_NAME, RECOVERY_SERVICE_NAME]
     try:
         from grpc_health.v1 import health, health_pb2, health_pb2_grpc
     except ImportError:
@@ -70,6 +72,7 @@ def start(node: MemberNode, listen: str, workers: int = 8) -> RunningServer:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers),
                          options=[("grpc.max_receive_message_length", 64 << 20)])
     council_pb2_grpc.add_MemberServicer_to_server(MemberServicer(node), server)
+    register_recovery(server, node)
     services = _add_extras(server, node)
     port = server.add_secure_port(listen, creds)
     if port == 0:
