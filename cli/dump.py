@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from cli.run import about
 from council.crypto.group import P256, Scalar
 from council.errors import DecodeError, PolicyRefused, StorageError
 from dumps.atomic import ensure_absent
@@ -91,7 +92,8 @@ def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: in
 @click.argument("file", type=FILE)
 def dump_inspect(file: Path) -> None:
     """Print FILE's header, trailer and verification result as JSON (no key needed)."""
-    click.echo(json.dumps(inspect_dump(file), indent=2))
+    with about(file):
+        click.echo(json.dumps(inspect_dump(file), indent=2))
 
 
 @dump.command("verify")
@@ -111,7 +113,8 @@ def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool, policy
     if policy_path is not None:
         checker = _admission(policy_path, collateral, at_text)
     with _progress(file.stat().st_size, "verifying") as progress:
-        verified = verify_dump(file, checker, progress)
+        with about(file):
+            verified = verify_dump(file, checker, progress)
     header = verified.header
     if bundle_path is not None:
         target = SealTarget.load_bundle(bundle_path)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from council.errors import KeycouncilError
+from cli.run import run_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,14 +28,4 @@ def _register() -> None:
 def main() -> None:
     """Run the CLI; every KeycouncilError becomes one line on stderr and exit code 1."""
     _register()
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except KeycouncilError as exc:
-        click.echo(f"error: {exc.diagnostics()}", err=True)
-        sys.exit(1)
+    run_group(cli)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from council.errors import KeycouncilError
+from cli.run import run_group  # noqa: F401  (re-exported for python -m council.node)
 
 PathArg = click.Path(path_type=Path)
 ExistingFile = click.Path(path_type=Path, exists=True, dir_okay=False)
@@ -21,21 +20,6 @@ def passphrase_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                       help="Development only: store secrets without a passphrase.")(fn)
     return click.option("--passphrase-file", type=ExistingFile,
                         help="File holding the passphrase (else $KEYCOUNCIL_PASSPHRASE).")(fn)
-
-
-def run_group(group: click.Group, args: list[str] | None = None) -> None:
-    """Run a group outside `keycouncil` (e.g. `python -m council.node`), like cli.main does."""
-    try:
-        group.main(args=args, standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except KeycouncilError as exc:
-        click.echo(f"error: {exc.diagnostics()}", err=True)
-        sys.exit(1)
 
 
 @click.group()

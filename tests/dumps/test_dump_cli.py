@@ -67,7 +67,7 @@ def test_verify_fails_on_tampering_and_seal_never_overwrites(tmp_path: Path) -> 
     blob = (tmp_path / "d.kcd").read_bytes()
     (tmp_path / "t.kcd").write_bytes(blob[:-300] + blob[-175:])
     code, _, exc = _run(dump, "verify", tmp_path / "t.kcd")
-    assert code == 1 and isinstance(exc, LengthMismatch)
+    assert code == 1 and isinstance(exc.__cause__, LengthMismatch) and "t.kcd" in str(exc)
     (tmp_path / "f.kcd").write_bytes(flip(blob, 700))
     assert _run(dump, "verify", tmp_path / "f.kcd")[0] == 1
     code, _, exc = _run(signer, "new", tmp_path / "s2")
