@@ -5,7 +5,7 @@ One click group, `invoke_without_command=True`, so that both modes share the dum
     recover --offline --backup FILE... --store DIR --app APP -o OUT [--version N]
             [--policy POLICY --collateral DIR] [--passphrase-file MEMBER=FILE]...
     recover --roster FILE --operator DIR --store DIR --app APP -o OUT [--version N]
-            [--target-key FILE]                     (networked; the member client is phase 2)
+            [--target-key FILE] [--deadline S] [--operator-passphrase-file F]   (members over gRPC)
     recover finish --target-secret FILE --package FILE --dump FILE -o OUT
 
 Thin: parsing and printing only. Errors are KeycouncilError subclasses; cli/main.py prints one line
@@ -15,44 +15,27 @@ and exits 1. Secrets (passphrases, target secret) come from files or a hidden pr
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import click
 
 from council.crypto.group import Point, Scalar
-from council.crypto.signing import Signer
 from council.errors import DecodeError
 from dumps.atomic import ensure_absent, write_file_atomic
 from dumps.evidence import EvidenceChecker
 from dumps.newest import Skipped
 from recovery.backup_file import BackupLabel
 from recovery.choose import choose_dump
+from recovery.connection import Connection, RecoveryBackend
 from recovery.coordinator import RecoveryReport, finish_target, recover_for_target, recover_to_file
-from recovery.epoch import CouncilEpoch
-from recovery.gather import MemberClient, MemberEvent
+from recovery.gather import MemberEvent
 from recovery.offline import recover_offline
 from recovery.package import TargetPackage
 
 FILE = click.Path(path_type=Path, dir_okay=False)
 DIR = click.Path(path_type=Path, file_okay=False)
 BACKEND_KEY = "recovery_backend"
-
-
-@dataclass(frozen=True)
-class Connection:
-    """What the networked mode needs: a member client, the operator's signer, the current epoch."""
-
-    client: MemberClient
-    operator: Signer
-    council: CouncilEpoch
-
-
-class RecoveryBackend(Protocol):
-    """Phase 2 supplies this (gRPC); tests supply an in-process one through click's `obj`."""
-
-    def connect(self, roster_path: Path, operator_dir: Path, key_id: str) -> Connection: ...
 
 
 @click.group("recover", invoke_without_command=True)
@@ -65,7 +48,9 @@ class RecoveryBackend(Protocol):
 @click.option("--target-key", type=FILE, help="Seal shares to this target key (hex SEC1 point); -o gets "
               "the target package instead of the plaintext.")
 @click.option("--deadline", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for members (networked mode).")
+              help="Seconds to wait for members, approvals included (networked mode).")
+@click.option("--operator-passphrase-file", "operator_passphrase", type=FILE,
+              help="Passphrase of the operator folder (else $KEYCOUNCIL_PASSPHRASE).")
 @click.option("--store", "store_dir", type=DIR, help="Folder store holding the dumps.")
 @click.option("--app", "app_id", help="Application id.")
 @click.option("--version", "dump_version", type=click.IntRange(min=1), help="This version, not the newest.")
@@ -76,7 +61,7 @@ class RecoveryBackend(Protocol):
 @click.pass_context
 def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passphrase_files: tuple[str, ...],
             roster_path: Path | None, operator_dir: Path | None, target_key: Path | None, deadline: float,
-            store_dir: Path | None, app_id: str | None, dump_version: int | None, policy_path: Path | None,
+            operator_passphrase: Path | None, store_dir: Path | None, app_id: str | None, dump_version: int | None, policy_path: Path | None,
             collateral: Path | None, out: Path | None) -> None:
     """Recover the newest authentic dump of APP: from members (networked) or from backups (--offline)."""
     if ctx.invoked_subcommand is not None:
@@ -91,7 +76,7 @@ def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passph
         return
     if roster_path is None or operator_dir is None:
         raise click.UsageError("networked recovery needs --roster and --operator (or use --offline)")
-    connect = _backend(ctx).connect
+    connect = _backend(ctx, deadline, operator_passphrase).connect
     _networked(connect, roster_path, operator_dir, store_dir, app_id, out, dump_version, admit,
                target_key, deadline)
 
@@ -148,12 +133,17 @@ def recover_finish(target_secret: Path, package_path: Path, dump_path: Path, ros
     _print_report(report, out)
 
 
-def _backend(ctx: click.Context) -> RecoveryBackend:
+def _backend(ctx: click.Context, deadline: float, passphrase_file: Path | None) -> RecoveryBackend:
+    """The backend in click's obj (tests), else members over gRPC."""
     obj = ctx.find_object(dict)
     if obj and BACKEND_KEY in obj:
         return obj[BACKEND_KEY]  # type: ignore[no-any-return]
-    raise click.UsageError("networked recovery needs the member client, which this build does not have "
-                           "yet; use --offline with share backups")
+    from recovery.grpc_client import GrpcRecoveryBackend
+
+    # a member awaiting approval is given up slightly before the coordinator's deadline, so it
+    # is reported as "refused (awaits approval …)" rather than "unavailable"
+    return GrpcRecoveryBackend(wait_seconds=max(0.2, deadline - 1.0), passphrase_file=passphrase_file,
+                               notice=lambda line: click.echo(line, err=True))
 
 
 def _admission(policy_path: Path | None, collateral: Path | None) -> EvidenceChecker | None:

@@ -95,14 +95,14 @@ class RequestBook:
     def _approval_path(self, request_id: str) -> Path:
         return self.root / "approvals" / f"{check_request_id(request_id)}.json"
 
-    def first_seen(self, request_id: str, now_unix_ms: int, **public: Any) -> int:
-        """When this member first saw the request; remembers it (atomically) the first time."""
-        path = self._request_path(request_id)
+    def first_seen(self, public: dict[str, Any], now_unix_ms: int) -> int:
+        """When this member first saw the request (`public["request_id"]`); remembers it
+        (atomically, with its public fields) the first time."""
+        path = self._request_path(str(public["request_id"]))
         with self._lock:
             if path.exists():
                 return int(_read(path)["first_seen_unix_ms"])
-            write_atomic(path, _dumps({"request_id": request_id, "first_seen_unix_ms": now_unix_ms,
-                                       "first_seen": utc_now_text(), **public}))
+            write_atomic(path, _dumps({**public, "first_seen_unix_ms": now_unix_ms, "first_seen": utc_now_text()}))
             return now_unix_ms
 
     def approved(self, request_id: str) -> bool:

@@ -93,7 +93,7 @@ class MemberRecovery:
         public = _public(request, operator)
         now = self.clock_ms()
         remember = config.policy.manual_approval or config.policy.waiting_period_seconds > 0
-        seen = self.book.first_seen(request.id_hex, now, **public) if remember else now  # (5)
+        seen = self.book.first_seen(public, now) if remember else now  # (5)
         approved = self.book.approved(request.id_hex) if config.policy.manual_approval else False
         state = self._share(request, rec)
         check_policy = dataclasses.replace(config.policy, manual_approval=False)

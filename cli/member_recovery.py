@@ -1,0 +1,138 @@
+"""`keycouncil member requests | approve | backup export | backup import` (docs/recovery.md).
+
+`COMMANDS` is attached to the `member` group. Thin: parsing and printing; the work is in
+`recovery.member_records` and `recovery.member_backup`. Passphrases come from files or the
+environment, never argv.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cli.member import ExistingFile, PathArg, passphrase_options
+
+if TYPE_CHECKING:
+    from council.node.folder import MemberFolder
+
+DIR = click.Path(path_type=Path, file_okay=False, exists=True)
+
+
+@click.command("requests")
+@click.argument("folder", type=DIR)
+def requests_cmd(folder: Path) -> None:
+    """List the recovery requests FOLDER's member remembers, with their state."""
+    from recovery.member_records import ReleaseLog, RequestBook
+
+    entries = RequestBook(folder).entries(ReleaseLog(folder))
+    if not entries:
+        click.echo("no recovery requests")
+    for e in entries:
+        r = e.record
+        click.echo(f"{e.request_id}  {e.state:<8}  operator {r.get('operator')}  app {r.get('app')} "
+                   f"version {r.get('dump_version')}  key {r.get('key_id')} epoch {r.get('epoch')}  "
+                   f"first seen {r.get('first_seen')}" + ("  target-bound" if r.get("target_bound") else ""))
+
+
+@click.command("approve")
+@click.argument("folder", type=DIR)
+@click.argument("request_id")
+@click.option("--by", default=None, help="Who approves (recorded; default: the login name).")
+def approve_cmd(folder: Path, request_id: str, by: str | None) -> None:
+    """Approve REQUEST_ID on FOLDER's member (takes effect without a restart)."""
+    import getpass
+
+    from recovery.member_records import ReleaseLog, RequestBook
+
+    path = RequestBook(folder).approve(request_id.lower(), by or getpass.getuser())
+    ReleaseLog(folder).append(decision="approved", request_id=request_id.lower(), by=by or getpass.getuser())
+    click.echo(f"request {request_id} approved ({path})")
+
+
+@click.group("backup")
+def backup() -> None:
+    """SLIP-39 backups of this member's share."""
+
+
+def _group(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[int, int]]:
+    out = []
+    for v in values or ("2/3",):
+        m, sep, n = v.partition("/")
+        if not sep or not m.isdigit() or not n.isdigit() or not 1 <= int(m) <= int(n) <= 16:
+            raise click.BadParameter(f"{v!r}: expected M/N with 1 <= M <= N <= 16")
+        out.append((int(m), int(n)))
+    return out
+
+
+def _backup_passphrase(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    data = path.read_bytes().rstrip(b"\r\n")
+    if not data:
+        raise click.BadParameter(f"{path}: the file is empty", param_hint="--backup-passphrase-file")
+    if any(not 32 <= b <= 126 for b in data):
+        raise click.BadParameter(f"{path}: a SLIP-39 passphrase must be printable ASCII (32..126)",
+                                 param_hint="--backup-passphrase-file")
+    return data
+
+
+@backup.command("export")
+@click.argument("folder", type=DIR)
+@click.option("--key-id", required=True, help="The key whose current share to back up.")
+@click.option("--group-threshold", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="How many groups are needed.")
+@click.option("--group", "groups", multiple=True, callback=_group, metavar="M/N",
+              help="A group: M of N mnemonics (repeat; default 2/3).")
+@click.option("--backup-passphrase-file", "backup_passphrase", type=ExistingFile,
+              help="SLIP-39 passphrase (printable ASCII) for the mnemonics.")
+@click.option("-o", "--out", "out_dir", type=PathArg, required=True, help="Folder for the backup files.")
+@passphrase_options
+def export_cmd(folder: Path, key_id: str, group_threshold: int, groups: list[tuple[int, int]],
+               backup_passphrase: Path | None, out_dir: Path, passphrase_file: Path | None, insecure: bool) -> None:
+    """Write FOLDER's current share of KEY as SLIP-39 mnemonic files (one 0600 file each)."""
+    from recovery.member_backup import export_member_backup
+
+    if group_threshold > len(groups):
+        raise click.BadParameter(f"{group_threshold} groups needed but {len(groups)} given",
+                                 param_hint="--group-threshold")
+    slip = _backup_passphrase(backup_passphrase)
+    rec, paths = export_member_backup(_open(folder, passphrase_file), key_id, out_dir, group_threshold,
+                                      groups, slip)
+    click.echo(f"member {rec.member_index} of key {key_id} epoch {rec.epoch}: {len(paths)} backup files in "
+               f"{out_dir}" + ("" if slip else " (INSECURE: no passphrase)"))
+    for p in paths:
+        click.echo(f"  {p.name}")
+
+
+@backup.command("import")
+@click.argument("folder", type=DIR)
+@click.argument("files", nargs=-1, required=True, type=ExistingFile)
+@click.option("--backup-passphrase-file", "backup_passphrase", type=ExistingFile,
+              help="SLIP-39 passphrase of the backup (else asked, hidden, if the files need one).")
+@passphrase_options
+def import_cmd(folder: Path, files: tuple[Path, ...], backup_passphrase: Path | None,
+               passphrase_file: Path | None, insecure: bool) -> None:
+    """Restore FOLDER's share from backup FILES (stop the member first)."""
+    from recovery.backup_file import BackupLabel
+    from recovery.member_backup import import_member_backup
+
+    def passphrase(label: BackupLabel) -> bytes:
+        slip = _backup_passphrase(backup_passphrase)
+        if slip is not None:
+            return slip
+        return click.prompt(f"passphrase of {label.describe()}", hide_input=True, err=True).encode()
+
+    done = import_member_backup(_open(folder, passphrase_file), list(files), passphrase)
+    click.echo(f"restored the share of member {done.member} of key {done.key_id} epoch {done.epoch} into "
+               f"{folder}" + (" (replacing the stored one)" if done.replaced else ""))
+
+
+def _open(folder: Path, passphrase_file: Path | None) -> MemberFolder:
+    from council.node.folder import MemberFolder, read_passphrase
+
+    return MemberFolder.open(folder, read_passphrase(passphrase_file, insecure=True))
+
+
+COMMANDS: list[click.Command] = [requests_cmd, approve_cmd, backup]

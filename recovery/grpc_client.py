@@ -1,0 +1,144 @@
+"""The coordinator's MemberClient over gRPC, and the default RecoveryBackend of `keycouncil recover`.
+
+Each member is called on a channel pinned to the certificate on its roster card, with the
+operator's client TLS identity (council.driver.client). Each call has its own deadline. A PENDING
+answer (manual approval) is asked again every `poll_seconds` until the coordinator's deadline,
+saying "waiting for approval by member X". Errors name the member: unreachable or too slow →
+PeerUnavailable; refused (policy, certificate, request) → PolicyRefused.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+
+from council.crypto.decryption import DecryptionShare
+from council.driver.operator import OperatorFolder
+from council.driver.phases import Timing
+from council.driver.query import latest_epoch
+from council.errors import DecodeError, PeerUnavailable, PolicyRefused
+from council.node.folder import read_passphrase
+from council.node.runtime import load_roster
+from council.roster import MemberCard, Roster
+from council.rpc import tls
+from council.rpc.gen import recovery_pb2 as pb
+from council.rpc.gen import recovery_pb2_grpc as pb_grpc
+from recovery.connection import Connection
+from recovery.epoch import CouncilEpoch
+from recovery.request import RecoveryRequest
+from recovery.shares import MemberReply, TargetBoundShare
+
+DEFAULT_CALL_TIMEOUT = 10.0
+DEFAULT_POLL_SECONDS = 1.0
+_UNAVAILABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
+                grpc.StatusCode.CANCELLED, grpc.StatusCode.RESOURCE_EXHAUSTED)
+Notice = Callable[[str], None]
+
+
+@dataclass
+class GrpcMemberClient:
+    """`recovery.gather.MemberClient` over the Recovery service of each member of `roster`."""
+
+    roster: Roster
+    operator: OperatorFolder
+    wait_seconds: float = 30.0
+    call_timeout: float = DEFAULT_CALL_TIMEOUT
+    poll_seconds: float = DEFAULT_POLL_SECONDS
+    notice: Notice | None = None
+    _stubs: dict[int, tuple[grpc.Channel, pb_grpc.RecoveryStub]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def decrypt(self, member_index: int, request: RecoveryRequest) -> MemberReply:
+        """This member's share; PENDING is asked again until `wait_seconds` from the first call."""
+        card = self._card(member_index)
+        give_up = time.monotonic() + self.wait_seconds
+        told = False
+        while True:
+            reply = self._call(member_index, card, request, give_up)
+            if reply.decision != pb.DecryptReply.PENDING:
+                return _share_of(member_index, card, reply)
+            if not told and self.notice is not None:
+                self.notice(f"member {member_index} ({card.name}): waiting for approval by member "
+                            f"{card.name} (request {reply.request_id})")
+                told = True
+            if time.monotonic() + self.poll_seconds >= give_up:
+                raise PolicyRefused(f"member {member_index} ({card.name}): {reply.reason} "
+                                    f"(not approved within {self.wait_seconds:g} s)")
+            time.sleep(self.poll_seconds)
+
+    def close(self) -> None:
+        with self._lock:
+            for channel, _ in self._stubs.values():
+                channel.close()
+            self._stubs.clear()
+
+    def _card(self, index: int) -> MemberCard:
+        if not 1 <= index <= len(self.roster.members):
+            raise PeerUnavailable(f"member {index}: not in the roster")
+        return self.roster.member(index)
+
+    def _stub(self, index: int, card: MemberCard) -> pb_grpc.RecoveryStub:
+        with self._lock:
+            if index not in self._stubs:
+                ident = self.operator.identity
+                channel = tls.secure_channel(card.address, card.tls_cert.encode(), ident.tls_key_pem,
+                                             ident.tls_cert_pem)
+                self._stubs[index] = (channel, pb_grpc.RecoveryStub(channel))
+            return self._stubs[index][1]
+
+    def _call(self, index: int, card: MemberCard, request: RecoveryRequest, give_up: float) -> pb.DecryptReply:
+        timeout = max(0.1, min(self.call_timeout, give_up - time.monotonic()))
+        try:
+            return self._stub(index, card).Decrypt(pb.DecryptRequest(request=request.to_bytes()),
+                                                   timeout=timeout)
+        except grpc.RpcError as exc:
+            code, detail = exc.code(), exc.details() or ""
+            where = f"member {index} ({card.name}, {card.address})"
+            if code in _UNAVAILABLE:
+                raise PeerUnavailable(f"{where}: {code.name.lower()}: {detail[:200]}") from None
+            raise PolicyRefused(f"{where}: {detail[:300]} ({code.name if code else 'UNKNOWN'})") from None
+
+
+def _share_of(index: int, card: MemberCard, reply: pb.DecryptReply) -> MemberReply:
+    where = f"member {index} ({card.name})"
+    if reply.decision == pb.DecryptReply.REFUSED:
+        raise PolicyRefused(f"{where}: {reply.reason or 'refused without a reason'}")
+    if reply.decision != pb.DecryptReply.RELEASED:
+        raise PolicyRefused(f"{where}: malformed reply (decision {reply.decision})")
+    if reply.sealed_share:
+        return TargetBoundShare(reply.member, bytes(reply.sealed_share))
+    try:
+        return DecryptionShare.from_bytes(bytes(reply.share), f"{where}: decryption share")
+    except DecodeError as exc:
+        raise PolicyRefused(f"{where}: undecodable share ({exc})") from None
+
+
+def fetch_council(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing) -> CouncilEpoch:
+    """The roster's current epoch of `key_id` from the members, verified against the signed commit."""
+    verified = latest_epoch(roster, key_id, operator, timing, pinned=roster.digest())
+    verified.bundle.verify(expected_roster_digest=roster.digest())
+    return CouncilEpoch(verified.bundle, dict(verified.data.verification_shares))
+
+
+@dataclass
+class GrpcRecoveryBackend:
+    """The default `cli.recover.RecoveryBackend`: members over gRPC with the operator's identity."""
+
+    wait_seconds: float = 30.0
+    call_timeout: float = DEFAULT_CALL_TIMEOUT
+    passphrase_file: Path | None = None
+    notice: Notice | None = None
+
+    def connect(self, roster_path: Path, operator_dir: Path, key_id: str) -> Connection:
+        """Open the operator folder, fetch and verify the epoch, make the member client."""
+        roster = load_roster(roster_path)
+        operator = OperatorFolder.open(operator_dir, read_passphrase(self.passphrase_file, insecure=True))
+        council = fetch_council(roster, key_id, operator, Timing(min(self.call_timeout, 10.0), 0.0))
+        client = GrpcMemberClient(council.bundle.roster, operator, self.wait_seconds, self.call_timeout,
+                                  notice=self.notice)
+        return Connection(client, operator.identity.signer, council)
