@@ -1,0 +1,137 @@
+"""End to end with member processes: DKG of 5, three dumps, re-share to 7 (t = 5), every process
+killed, 5 of the 7 restarted; `keycouncil recover` restores version 3; a member of the old epoch
+(its share erased) is refused; break glass from `member backup export` files with every server
+stopped; an older-epoch backup is refused on import."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from net_helpers import APP, KEY, invoke, keycouncil, releases, seal_versions, write_release_policy
+from node_helpers import Council
+
+from cli.member_recovery import backup
+from council.driver.ceremony import run_dkg, run_reshare
+from council.driver.phases import Timing
+from council.errors import PolicyRefused
+from council.node.runtime import load_roster
+from dumps.sealer import SealingIdentity
+from recovery.choose import choose_dump
+from recovery.grpc_client import GrpcMemberClient
+from recovery.request import sign_request
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
+FAST = Timing(call_timeout=20, retry_window=1)
+OLD = ["m1", "m2", "m3", "m4", "m5"]
+NEW = ["m3", "m4", "m5", "m6", "m7", "m8", "m9"]
+
+
+@pytest.fixture
+def council(tmp_path: Path) -> Iterator[Council]:
+    c = Council(tmp_path)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def _start(c: Council, names: list[str], label: str) -> None:
+    for n in names:
+        c.spawn(n, label)
+    c.wait_serving(names)
+
+
+def _export(c: Council, name: str, out: Path) -> list[Path]:
+    result = invoke(backup, ["export", str(c.base / name), "--key-id", KEY, "-o", str(out)])
+    assert result.exit_code == 0, (result.output, result.exception)
+    return sorted(out.glob(f"backup-{KEY}-*.txt"))
+
+
+def test_recover_after_full_shutdown_with_member_processes(council: Council, tmp_path: Path) -> None:
+    c = council
+    c.add_members("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9")
+    r1, r2 = c.roster("r1", 3, OLD), c.roster("r2", 5, NEW)
+    for n in c.members:
+        write_release_policy(c.base / n)
+    _start(c, OLD, "r1")
+    dkg = run_dkg(r1, KEY, c.op(), FAST)
+    assert dkg.committed and dkg.bundle is not None, dkg.lines()
+    payloads = [os.urandom(20_000 + k) for k in range(3)]
+    seal_versions(c.base / "store", dkg.bundle, payloads, SealingIdentity.simulated())
+    stale = _export(c, "m3", tmp_path / "stale")                              # epoch 0 backup
+
+    _start(c, ["m6", "m7", "m8", "m9"], "r2")
+    reshare = run_reshare(r1, r2, KEY, c.op(), FAST)
+    assert reshare.committed, reshare.lines()
+    for n in list(c.procs):
+        c.kill(n)                                                             # full shutdown
+
+    _start(c, ["m3", "m4", "m5", "m6", "m7"], "r2")                           # 5 of the 7
+    _start(c, ["m1"], "r1")                                                   # old member, erased
+    out = tmp_path / "state.bin"
+    started = time.monotonic()
+    p = keycouncil("recover", "--roster", str(c.roster_files["r2"]), "--operator", str(c.op().path),
+                   "--store", str(c.base / "store"), "--app", APP, "-o", str(out), "--deadline", "20")
+    assert p.code == 0, p.err
+    assert out.read_bytes() == payloads[2]
+    assert "member 6: unavailable" in p.err and "member 7: unavailable" in p.err   # m8, m9 down
+    assert time.monotonic() - started < 30
+    assert releases(c.base / "m3")[-1]["decision"] == "released"
+
+    _old_member_is_refused(c)
+    _break_glass(c, tmp_path, payloads[2], stale)
+
+
+def _old_member_is_refused(c: Council) -> None:
+    chosen = choose_dump(c.base / "store", APP)
+    request = sign_request(c.op().identity.signer, key_id=KEY, epoch=0, dump=chosen.reference, app_id=APP,
+                           dump_version=3, created_unix_ms=int(time.time() * 1000))
+    client = GrpcMemberClient(load_roster(c.roster_files["r1"]), c.op(), wait_seconds=5)
+    try:
+        with pytest.raises(PolicyRefused, match="member 1 \\(m1\\): .*epoch 0 was erased after the re-share "
+                                                "to epoch 1; it cannot contribute"):
+            client.decrypt(1, request)
+    finally:
+        client.close()
+    assert releases(c.base / "m1")[-1]["decision"] == "refused"
+
+
+def _break_glass(c: Council, tmp_path: Path, expected: bytes, stale: list[Path]) -> None:
+    files = [f for n in ["m3", "m4", "m5", "m6", "m7"] for f in _export(c, n, tmp_path / f"bk-{n}")]
+    for n in list(c.procs):
+        c.kill(n)                                                             # servers gone too
+    out = tmp_path / "offline.bin"
+    args = [a for f in files for a in ("--backup", str(f))]
+    p = keycouncil("recover", "--offline", "--store", str(c.base / "store"), "--app", APP, "-o", str(out), *args)
+    assert p.code == 0, p.err
+    assert out.read_bytes() == expected
+    refused = invoke(backup, ["import", str(c.base / "m3"), *map(str, stale)])
+    assert refused.exit_code != 0
+    assert "is stale: the key was re-shared to epoch 1" in str(refused.exception), refused.exception
+
+
+def test_backup_import_restores_a_lost_share(council: Council, tmp_path: Path) -> None:
+    """A member that lost its share (erased here) restores it from its own backup of the current
+    epoch; a backup of another member is refused."""
+    c = council
+    names = ["m1", "m2", "m3"]
+    c.add_members(*names)
+    r1 = c.roster("r1", 2, names)
+    _start(c, names, "r1")
+    assert run_dkg(r1, KEY, c.op(), FAST).committed
+    for n in list(c.procs):
+        c.kill(n)
+    files = _export(c, "m2", tmp_path / "bk")
+    other = _export(c, "m3", tmp_path / "bk3")
+    assert c.store("m2").erase_share(KEY, 0)
+    wrong = invoke(backup, ["import", str(c.base / "m2"), *map(str, other[:2])])
+    assert wrong.exit_code != 0 and "this member" in str(wrong.exception) and "is member 2" in str(wrong.exception)
+    done = invoke(backup, ["import", str(c.base / "m2"), *map(str, files[:2])])
+    assert done.exit_code == 0, (done.output, done.exception)
+    assert "restored the share of member 2 of key appkey epoch 0" in done.output
+    store = c.store("m2")
+    assert store.record(KEY, 0).holds_share and store.load_share(KEY, 0) is not None
