@@ -29,6 +29,7 @@ SCALAR_LEN: Final = 32
 POINT_LEN: Final = 33
 UNCOMPRESSED_LEN: Final = 65
 SMALL_SCALAR_BITS: Final = 16
+MSM_MIN_TERMS: Final = 32  # below this, separate C multiplications are as fast
 
 
 class Scalar:
@@ -256,6 +257,37 @@ def point_sum(points: Iterable[Point]) -> Point:
     acc = EccPoint(0, 0, "p256")
     for p in points:
         acc += p._p
+    return Point(acc)
+
+
+def multi_scalar_mul(scalars: Sequence[Scalar], points: Sequence[Point]) -> Point:
+    """Σ k_i·P_i for PUBLIC scalars (Lagrange weights, never secrets): Pippenger's bucket method
+    over in-place C additions, about 2x cheaper than separate multiplications for 40+ terms.
+    Not constant-time: do not pass secret scalars."""
+    if len(scalars) != len(points):
+        raise ValueError("as many scalars as points")
+    if len(points) < MSM_MIN_TERMS:
+        return point_sum(p * k for k, p in zip(scalars, points, strict=True))
+    window = 4
+    mask, acc = (1 << window) - 1, EccPoint(0, 0, "p256")
+    for shift in range(((Q.bit_length() + window - 1) // window - 1) * window, -1, -window):
+        for _ in range(window):
+            acc.double()
+        buckets: list[Any] = [None] * (mask + 1)
+        for k, p in zip(scalars, points, strict=True):
+            digit = (k.value >> shift) & mask
+            if digit:
+                b = buckets[digit]
+                if b is None:
+                    buckets[digit] = p._p.copy()
+                else:
+                    b += p._p
+        running, total = EccPoint(0, 0, "p256"), EccPoint(0, 0, "p256")
+        for b in reversed(buckets[1:]):
+            if b is not None:
+                running += b
+            total += running
+        acc += total
     return Point(acc)
 
 

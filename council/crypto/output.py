@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from council.crypto import vss
 from council.crypto.complaint import decrypt_share
-from council.crypto.group import P256, Point, Scalar
+from council.crypto.group import P256, Point, Scalar, multi_scalar_mul
 from council.crypto.judge import Judgement
 from council.crypto.lagrange import lagrange_at_zero
 from council.crypto.messages import CeremonySpec
@@ -43,9 +43,12 @@ def dealer_weights(spec: CeremonySpec, judgement: Judgement) -> dict[int, Scalar
 def public_output(spec: CeremonySpec, judgement: Judgement) -> PublicOutput:
     """Y, every Y_j, the weights and the combined commitments."""
     weights = dealer_weights(spec, judgement)
-    one = Scalar(1)
-    combined = vss.sum_commitments(
-        [a if w == one else a * w for a in judgement.dealings[i].commitments] for i, w in weights.items())
+    if spec.previous is None:  # DKG: unit weights, C_k is a plain sum
+        combined = vss.sum_commitments(judgement.dealings[i].commitments for i in weights)
+    else:  # re-share: C_k = Σ_i λ_i·A_ik, public weights, one multi-scalar multiplication per k
+        dealers, lam = list(weights), list(weights.values())
+        combined = [multi_scalar_mul(lam, [judgement.dealings[i].commitments[k] for i in dealers])
+                    for k in range(spec.receivers.threshold)]
     public_key = combined[0]
     if spec.previous is not None and public_key != spec.previous.public_key:
         raise CeremonyError("re-shared commitments do not reproduce the public key Y")

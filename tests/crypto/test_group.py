@@ -52,3 +52,13 @@ def test_fast_point_construction_matches_the_public_constructor(k: Scalar) -> No
     raw = P256.base_mul(k).to_uncompressed()
     x, y = int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:], "big")
     assert _point_from_xy(raw[1:33], raw[33:], x, y) == _point_from_xy_public(raw[1:33], raw[33:], x, y)
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(1, 70), st.randoms(use_true_random=False))
+def test_multi_scalar_mul_matches_separate_multiplications(n: int, rnd) -> None:
+    from council.crypto.group import multi_scalar_mul
+
+    ks = [Scalar(rnd.randrange(0, Q)) for _ in range(n)]
+    ps = [P256.base_mul(Scalar(rnd.randrange(1, Q))) for _ in range(n)]
+    assert multi_scalar_mul(ks, ps) == point_sum(p * k if k.value else Point.identity() for k, p in zip(ks, ps, strict=True))
