@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from council.errors import KeycouncilError, PolicyRefused, StorageError
-from council.node.identity import cert_der
 from council.node.keystore import EpochRecord
 from council.node.node import MemberNode
 from council.roster import Roster
-from recovery.dumpref import verify_reference
+from dumps.format import Trailer
+from recovery.member_cache import EpochCache
 from recovery.member_config import ReleaseConfigFile
 from recovery.member_records import ReleaseLog, RequestBook
 from recovery.release import MemberShare, ReleaseFacts, decide_release
@@ -65,6 +65,7 @@ class MemberRecovery:
         self.book = RequestBook(folder)
         self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
         self.reply_hook = reply_hook
+        self.cache = EpochCache(node)
         self._pending_logged: set[str] = set()
 
     def decrypt(self, request_bytes: bytes, peer: bytes | None) -> Decision:
@@ -81,9 +82,7 @@ class MemberRecovery:
             return self._refused(request, None, str(exc))
 
     def _check_caller(self, peer: bytes | None) -> None:
-        operators = {cert_der(o.tls_cert, f"operator {o.name!r}")
-                     for r in self.node.trusted_rosters() for o in r.operators}
-        if peer is None or peer not in operators:
+        if peer is None or peer not in self.cache.operator_certs():
             raise CallerRefused("client certificate is not an operator's certificate of the roster")
 
     def _decide(self, request: RecoveryRequest) -> Decision:
@@ -113,7 +112,7 @@ class MemberRecovery:
             newest = f"its newest is epoch {held[-1]}" if held else "it holds no epoch of that key"
             raise PolicyRefused(f"member {self.node.folder.name!r} holds no committed epoch "
                                 f"{request.epoch} of key {key_id} ({newest})")
-        rec = store.record(key_id, request.epoch)
+        rec = self.cache.record(key_id, request.epoch)
         if not rec.holds_share:
             current = held[-1]
             why = (f"was erased after the re-share to epoch {current}" if current > request.epoch
@@ -125,7 +124,7 @@ class MemberRecovery:
     def _share(self, request: RecoveryRequest, rec: EpochRecord) -> MemberShare:
         if rec.member_index is None:
             raise StorageError(f"key {request.key_id} epoch {request.epoch}: no member index recorded")
-        share = self.node.store.load_share(request.key_id, request.epoch)
+        share = self.cache.share(request.key_id, request.epoch)
         return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True)
 
     def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any]) -> Decision:
@@ -144,9 +143,9 @@ class MemberRecovery:
 
 def _public(request: RecoveryRequest, operator: str) -> dict[str, Any]:
     """The public fields every log line and request record carries (no secret bytes)."""
-    try:
-        digest = verify_reference(request.dump).digest.hex()
-    except KeycouncilError:
+    try:  # as the trailer states it; a release happens only after decide_release verified it
+        digest = Trailer.from_bytes(request.dump.trailer_bytes).dump_digest().hex()
+    except (KeycouncilError, ValueError):
         digest = None
     return {"request_id": request.id_hex, "operator": operator, "app": request.app_id,
             "dump_version": request.dump_version, "key_id": request.key_id, "epoch": request.epoch,
