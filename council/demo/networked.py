@@ -137,6 +137,9 @@ def run_networked_demo(opts: DemoOptions, out: Console) -> bool:
         ok = True
     except (KeycouncilError, OSError, ValueError) as exc:
         out.echo(f"FAILED at {out.current}: {exc}")
+    except (KeyboardInterrupt, SystemExit):
+        out.echo(f"interrupted at {out.current}: stopping every member process")
+        raise
     finally:
         council.close()
         if opts.keep:
