@@ -87,11 +87,13 @@ class MemberRecovery:
 
     def _decide(self, request: RecoveryRequest) -> Decision:
         rec = self._epoch(request)                                                # (3)
-        operator = verify_request(request, rec.roster)                            # (4)
         config = self.config.current()
+        remember = config.policy.manual_approval or config.policy.waiting_period_seconds > 0
+        # (4): decide_release verifies the signature too; verify first only when the request is
+        # about to be remembered, so that nobody but an operator can make this member write files
+        operator = verify_request(request, rec.roster) if remember else _operator_name(request, [rec.roster])
         public = _public(request, operator)
         now = self.clock_ms()
-        remember = config.policy.manual_approval or config.policy.waiting_period_seconds > 0
         seen = self.book.first_seen(public, now) if remember else now  # (5)
         approved = self.book.approved(request.id_hex) if config.policy.manual_approval else False
         state = self._share(request, rec)

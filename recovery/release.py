@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from council.crypto.decryption import create_share, seal_to_target
-from council.crypto.group import P256, RandomSource, Scalar
+from council.crypto.group import RandomSource, Scalar
 from council.errors import PolicyRefused
 from council.roster import Roster
 from dumps.evidence import EvidenceChecker, check_binding, is_insecure
@@ -79,7 +79,7 @@ def _check_epoch(request: RecoveryRequest, state: MemberShare) -> None:
     if request.epoch != state.epoch:
         raise PolicyRefused(f"member {state.index} holds epoch {state.epoch} of key {state.key_id}; "
                             f"the request asks for epoch {request.epoch}")
-    if P256.base_mul(state.share).is_identity():
+    if state.share.value == 0:  # x·G is the identity exactly when x = 0 (G has prime order q)
         raise PolicyRefused(f"member {state.index}: no usable share")
 
 
