@@ -3,8 +3,9 @@
 Each member is called on a channel pinned to the certificate on its roster card, with the
 operator's client TLS identity (council.driver.client). Each call has its own deadline. A PENDING
 answer (manual approval) is asked again every `poll_seconds` until the coordinator's deadline,
-saying "waiting for approval by member X". Errors name the member: unreachable or too slow →
-PeerUnavailable; refused (policy, certificate, request) → PolicyRefused.
+saying "waiting for approval by member X". Errors start with the member's name (the coordinator
+adds its index): unreachable or too slow → PeerUnavailable; refused (policy, certificate,
+request) → PolicyRefused.
 """
 
 from __future__ import annotations
@@ -63,12 +64,11 @@ class GrpcMemberClient:
             if reply.decision != pb.DecryptReply.PENDING:
                 return _share_of(member_index, card, reply)
             if not told and self.notice is not None:
-                self.notice(f"member {member_index} ({card.name}): waiting for approval by member "
-                            f"{card.name} (request {reply.request_id})")
+                self.notice(f"member {member_index}: waiting for approval by member {card.name} "
+                            f"(request {reply.request_id})")
                 told = True
             if time.monotonic() + self.poll_seconds >= give_up:
-                raise PolicyRefused(f"member {member_index} ({card.name}): {reply.reason} "
-                                    f"(not approved within {self.wait_seconds:g} s)")
+                raise PolicyRefused(f"{card.name}: {reply.reason} (not approved within {self.wait_seconds:g} s)")
             time.sleep(self.poll_seconds)
 
     def close(self) -> None:
@@ -79,7 +79,7 @@ class GrpcMemberClient:
 
     def _card(self, index: int) -> MemberCard:
         if not 1 <= index <= len(self.roster.members):
-            raise PeerUnavailable(f"member {index}: not in the roster")
+            raise PeerUnavailable(f"not in the roster of {len(self.roster.members)} members")
         return self.roster.member(index)
 
     def _stub(self, index: int, card: MemberCard) -> pb_grpc.RecoveryStub:
@@ -98,14 +98,24 @@ class GrpcMemberClient:
                                                    timeout=timeout)
         except grpc.RpcError as exc:
             code, detail = exc.code(), exc.details() or ""
-            where = f"member {index} ({card.name}, {card.address})"
             if code in _UNAVAILABLE:
-                raise PeerUnavailable(f"{where}: {code.name.lower()}: {detail[:200]}") from None
-            raise PolicyRefused(f"{where}: {detail[:300]} ({code.name if code else 'UNKNOWN'})") from None
+                raise PeerUnavailable(f"{card.name} at {card.address}: {_unreachable(code, detail, timeout)}") from None
+            raise PolicyRefused(f"{card.name}: {detail[:300]} ({code.name if code else 'UNKNOWN'})") from None
+
+
+def _unreachable(code: grpc.StatusCode, detail: str, timeout: float) -> str:
+    """A short reason for an unavailable member (gRPC's details are long and repetitive)."""
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return f"no answer within {timeout:.3g} s"
+    if "Connection refused" in detail:
+        return "connection refused"
+    if "Socket closed" in detail or "handshake" in detail.lower():
+        return "connection closed during the TLS handshake (is this operator's certificate in its roster?)"
+    return f"{code.name.lower()}: {detail[:200]}"
 
 
 def _share_of(index: int, card: MemberCard, reply: pb.DecryptReply) -> MemberReply:
-    where = f"member {index} ({card.name})"
+    where = card.name
     if reply.decision == pb.DecryptReply.REFUSED:
         raise PolicyRefused(f"{where}: {reply.reason or 'refused without a reason'}")
     if reply.decision != pb.DecryptReply.RELEASED:

@@ -112,15 +112,14 @@ class MemberRecovery:
         held = store.epochs(key_id) if _valid_key_id(key_id) else []
         if request.epoch not in held:
             newest = f"its newest is epoch {held[-1]}" if held else "it holds no epoch of that key"
-            raise PolicyRefused(f"member {self.node.folder.name!r} holds no committed epoch "
-                                f"{request.epoch} of key {key_id} ({newest})")
+            raise PolicyRefused(f"this member holds no committed epoch {request.epoch} of key {key_id} "
+                                f"({newest})")
         rec = self.cache.record(key_id, request.epoch)
         if not rec.holds_share:
             current = held[-1]
             why = (f"was erased after the re-share to epoch {current}" if current > request.epoch
                    else "is not held (this member received no share in that epoch)")
-            raise PolicyRefused(f"member {self.node.folder.name!r}: its share of key {key_id} epoch "
-                                f"{request.epoch} {why}; it cannot contribute")
+            raise PolicyRefused(f"its share of key {key_id} epoch {request.epoch} {why}; it cannot contribute")
         return rec
 
     def _share(self, request: RecoveryRequest, rec: EpochRecord) -> MemberShare:

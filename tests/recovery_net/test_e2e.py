@@ -83,7 +83,22 @@ def test_recover_after_full_shutdown_with_member_processes(council: Council, tmp
     assert releases(c.base / "m3")[-1]["decision"] == "released"
 
     _old_member_is_refused(c)
+    _too_few_members(c, tmp_path)
     _break_glass(c, tmp_path, payloads[2], stale)
+
+
+def _too_few_members(c: Council, tmp_path: Path) -> None:
+    c.kill("m3")                                                              # 4 of 7 left, t = 5
+    out = tmp_path / "too-few.bin"
+    p = keycouncil("recover", "--roster", str(c.roster_files["r2"]), "--operator", str(c.op().path),
+                   "--store", str(c.base / "store"), "--app", APP, "-o", str(out), "--deadline", "10")
+    assert p.code == 1 and not out.exists()
+    line = p.err.strip().splitlines()[-1]
+    assert line.startswith("error: recovery of app-3.kcd: 4 valid decryption shares of key appkey epoch 1, "
+                           "5 needed; unavailable: member 1 (m3 at 127.0.0.1:"), line
+    assert "member 6 (m8 at " in line and "member 7 (m9 at " in line and "connection refused" in line
+    c.spawn("m3", "r2")
+    c.wait_serving(["m3"])
 
 
 def _old_member_is_refused(c: Council) -> None:
@@ -92,7 +107,7 @@ def _old_member_is_refused(c: Council) -> None:
                            dump_version=3, created_unix_ms=int(time.time() * 1000))
     client = GrpcMemberClient(load_roster(c.roster_files["r1"]), c.op(), wait_seconds=5)
     try:
-        with pytest.raises(PolicyRefused, match="member 1 \\(m1\\): .*epoch 0 was erased after the re-share "
+        with pytest.raises(PolicyRefused, match="m1: its share of key appkey epoch 0 was erased after the re-share "
                                                 "to epoch 1; it cannot contribute"):
             client.decrypt(1, request)
     finally:
