@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.member import ExistingFile, PathArg, passphrase_options
+from cli.member import ExistingFile, PathArg
 
 if TYPE_CHECKING:
     from council.node.folder import MemberFolder
 
 DIR = click.Path(path_type=Path, file_okay=False, exists=True)
+folder_passphrase = click.option("--passphrase-file", type=ExistingFile,
+                                 help="Passphrase of the member's data folder (else $KEYCOUNCIL_PASSPHRASE).")
 
 
 @click.command("requests")
@@ -88,9 +90,9 @@ def _backup_passphrase(path: Path | None) -> bytes | None:
 @click.option("--backup-passphrase-file", "backup_passphrase", type=ExistingFile,
               help="SLIP-39 passphrase (printable ASCII) for the mnemonics.")
 @click.option("-o", "--out", "out_dir", type=PathArg, required=True, help="Folder for the backup files.")
-@passphrase_options
+@folder_passphrase
 def export_cmd(folder: Path, key_id: str, group_threshold: int, groups: list[tuple[int, int]],
-               backup_passphrase: Path | None, out_dir: Path, passphrase_file: Path | None, insecure: bool) -> None:
+               backup_passphrase: Path | None, out_dir: Path, passphrase_file: Path | None) -> None:
     """Write FOLDER's current share of KEY as SLIP-39 mnemonic files (one 0600 file each)."""
     from recovery.member_backup import export_member_backup
 
@@ -111,9 +113,9 @@ def export_cmd(folder: Path, key_id: str, group_threshold: int, groups: list[tup
 @click.argument("files", nargs=-1, required=True, type=ExistingFile)
 @click.option("--backup-passphrase-file", "backup_passphrase", type=ExistingFile,
               help="SLIP-39 passphrase of the backup (else asked, hidden, if the files need one).")
-@passphrase_options
+@folder_passphrase
 def import_cmd(folder: Path, files: tuple[Path, ...], backup_passphrase: Path | None,
-               passphrase_file: Path | None, insecure: bool) -> None:
+               passphrase_file: Path | None) -> None:
     """Restore FOLDER's share from backup FILES (stop the member first)."""
     from recovery.backup_file import BackupLabel
     from recovery.member_backup import import_member_backup
