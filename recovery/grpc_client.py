@@ -64,11 +64,10 @@ class GrpcMemberClient:
             if reply.decision != pb.DecryptReply.PENDING:
                 return _share_of(member_index, card, reply)
             if not told and self.notice is not None:
-                self.notice(f"member {member_index}: waiting for approval by member {card.name} "
-                            f"(request {reply.request_id})")
+                self.notice(_waiting(member_index, card.name, reply))
                 told = True
             if time.monotonic() + self.poll_seconds >= give_up:
-                raise PolicyRefused(f"{card.name}: {reply.reason} (not approved within {self.wait_seconds:g} s)")
+                raise PolicyRefused(f"{card.name}: still pending after {self.wait_seconds:g} s: {reply.reason}")
             time.sleep(self.poll_seconds)
 
     def close(self) -> None:
@@ -112,6 +111,12 @@ def _unreachable(code: grpc.StatusCode, detail: str, timeout: float) -> str:
     if "Socket closed" in detail or "handshake" in detail.lower():
         return "connection closed during the TLS handshake (is this operator's certificate in its roster?)"
     return f"{code.name.lower()}: {detail[:200]}"
+
+
+def _waiting(index: int, name: str, reply: pb.DecryptReply) -> str:
+    if "manual approval" in reply.reason:
+        return f"member {index}: waiting for approval by member {name} (request {reply.request_id})"
+    return f"member {index}: waiting for member {name}: {reply.reason}"
 
 
 def _share_of(index: int, card: MemberCard, reply: pb.DecryptReply) -> MemberReply:

@@ -7,7 +7,8 @@ docs/recovery.md, "Networked recovery". For each Decrypt call the member:
     when its share of that epoch was erased after a re-share);
 (4) verifies the operator's signature against that epoch's roster;
 (5) remembers the request if the policy needs it (waiting period, manual approval);
-(6) applies `recovery.release.decide_release` with its committed share;
+(6) applies `recovery.release.decide_release` with its committed share, then answers PENDING while
+    the waiting period runs or a human has not approved;
 (7) appends the decision to `log/releases.jsonl`.
 Independent of gRPC: the servicer (council/rpc/recovery_servicer.py) only converts and maps.
 """
@@ -66,7 +67,7 @@ class MemberRecovery:
         self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
         self.reply_hook = reply_hook
         self.cache = EpochCache(node)
-        self._pending_logged: set[str] = set()
+        self._pending_logged: set[tuple[str, str]] = set()
 
     def decrypt(self, request_bytes: bytes, peer: bytes | None) -> Decision:
         """Decide on one call; raises CallerRefused / RequestInvalid (both logged) before (3)."""
@@ -97,11 +98,17 @@ class MemberRecovery:
         seen = self.book.first_seen(public, now) if remember else now  # (5)
         approved = self.book.approved(request.id_hex) if config.policy.manual_approval else False
         state = self._share(request, rec)
-        check_policy = dataclasses.replace(config.policy, manual_approval=False)
-        reply = decide_release(request, rec.roster, state, check_policy, config.checker,   # (6)
-                               ReleaseFacts(now, seen, approved))
+        # (6): every rule but the two that only time or a human can satisfy; for those the
+        # answer is PENDING, and the coordinator asks again
+        checks = dataclasses.replace(config.policy, manual_approval=False, waiting_period_seconds=0)
+        reply = decide_release(request, rec.roster, state, checks, config.checker, ReleaseFacts(now, seen))
+        waited_s, period = (now - seen) // 1000, config.policy.waiting_period_seconds
+        if now - seen < period * 1000:
+            return self._pending(request, state.index, public, f"in its waiting period: known to this member "
+                                 f"for {waited_s} s, the waiting period is {period} s")
         if config.policy.manual_approval and not approved:
-            return self._pending(request, state.index, public)
+            return self._pending(request, state.index, public, f"awaits manual approval by member "
+                                 f"{self.node.folder.name!r}: keycouncil member approve DIR {request.id_hex}")
         if self.reply_hook is not None:
             reply = self.reply_hook(request, reply)
         self.log.append(decision=RELEASED, reason="", member=state.index, **public)   # (7)
@@ -128,11 +135,10 @@ class MemberRecovery:
         share = self.cache.share(request.key_id, request.epoch)
         return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True)
 
-    def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any]) -> Decision:
-        reason = (f"awaits manual approval by member {self.node.folder.name!r}: "
-                  f"keycouncil member approve DIR {request.id_hex}")
-        if request.id_hex not in self._pending_logged:
-            self._pending_logged.add(request.id_hex)
+    def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any], reason: str) -> Decision:
+        kind = (request.id_hex, reason.split(":")[0])
+        if kind not in self._pending_logged:  # once per request and kind of wait, not once per poll
+            self._pending_logged.add(kind)
             self.log.append(decision=PENDING, reason=reason, member=index, **public)
         return Decision(PENDING, index, request.id_hex, None, reason)
 

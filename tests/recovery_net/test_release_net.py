@@ -101,6 +101,24 @@ def test_manual_approval_waits_for_member_approve(net: Net, tmp_path: Path) -> N
     assert [e["decision"] for e in releases(c.base / "m1")][-3:] == ["pending", "approved", "released"]
 
 
+def test_waiting_period_answers_pending_then_releases(net: Net, tmp_path: Path) -> None:
+    c = net.council
+    for n in NAMES:
+        text = (c.base / n / "release-policy.toml").read_text()
+        (c.base / n / "release-policy.toml").write_text(text.replace("waiting_period_seconds = 0",
+                                                                     "waiting_period_seconds = 2"))
+    out = tmp_path / "state.bin"
+    args = ["--roster", str(c.roster_files["r1"]), "--operator", str(c.op().path), "--store", str(net.store),
+            "--app", APP, "-o", str(out), "--deadline", "15"]
+    started = time.monotonic()
+    result = invoke(recover, args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert out.read_bytes() == net.payloads[-1] and time.monotonic() - started >= 2
+    assert "waiting for member m1: in its waiting period" in result.output
+    decisions = [e["decision"] for e in releases(c.base / "m1")][-2:]
+    assert decisions == ["pending", "released"]
+
+
 def _wait_pending(folder: Path) -> str:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
