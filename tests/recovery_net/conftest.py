@@ -5,37 +5,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from net_helpers import KEY, seal_versions, write_release_policy
+from net_helpers import KEY, NAMES, Net, seal_versions, write_release_policy
 from node_helpers import Council
 
-from council.bundle import KeyBundle
 from council.driver.ceremony import run_dkg
 from council.driver.phases import Timing
 from dumps.sealer import SealingIdentity
-
-NAMES = ["m1", "m2", "m3"]
-
-
-@dataclass
-class Net:
-    council: Council
-    bundle: KeyBundle
-    store: Path
-    payloads: list[bytes]
-
-    def up(self, *names: str) -> None:
-        for n in names or NAMES:
-            if n not in self.council.servers:
-                self.council.serve(n, "r1")
-
-    def down(self, *names: str) -> None:
-        for n in names:
-            if n in self.council.servers:
-                self.council.stop(n)
 
 
 @pytest.fixture(scope="module")

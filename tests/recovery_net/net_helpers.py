@@ -32,6 +32,27 @@ KEY = "appkey"
 APP = "app"
 
 
+NAMES = ["m1", "m2", "m3"]
+
+
+@dataclass
+class Net:
+    council: Council
+    bundle: KeyBundle
+    store: Path
+    payloads: list[bytes]
+
+    def up(self, *names: str) -> None:
+        for n in names or NAMES:
+            if n not in self.council.servers:
+                self.council.serve(n, "r1")
+
+    def down(self, *names: str) -> None:
+        for n in names:
+            if n in self.council.servers:
+                self.council.stop(n)
+
+
 def write_release_policy(folder: Path, *, allow_simulated: bool = True, manual_approval: bool = False,
                          require_admitted_sealer: bool = True, admission: bool = True,
                          frozen: bool = False) -> None:

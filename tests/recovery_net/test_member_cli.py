@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Net
-from net_helpers import KEY, invoke
+from net_helpers import KEY, Net, invoke
 
 from cli.member_recovery import approve_cmd, backup, requests_cmd
 from recovery.member_config import ReleaseConfigFile

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Net
-from net_helpers import APP, invoke, releases, serve_with_hook
+from net_helpers import APP, Net, invoke, releases, serve_with_hook
 
 from cli.recover import recover
 from council.crypto.decryption import DecryptionShare

@@ -8,8 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import NAMES, Net
-from net_helpers import APP, KEY, invoke, releases, write_release_policy
+from net_helpers import APP, KEY, NAMES, Net, invoke, releases, write_release_policy
 
 from cli.member_recovery import approve_cmd, requests_cmd
 from cli.recover import recover
