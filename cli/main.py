@@ -15,10 +15,22 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach every command group; imported lazily so one broken group names itself."""
-    from cli import attest, ceremony, council_status, demo, key, member, operator, roster
+    from cli import (
+        attest,
+        ceremony,
+        council_status,
+        demo,
+        key,
+        member,
+        member_recovery,
+        operator,
+        roster,
+    )
     from cli import dump as dump_cli
     from cli import recover as recover_cli
 
+    for command in member_recovery.COMMANDS:
+        member.member.add_command(command)
     for command in (demo.demo, member.member, operator.operator, roster.roster, ceremony.ceremony,
                     key.key, council_status.council, dump_cli.dump, dump_cli.signer,
                     recover_cli.recover, attest.attest, attest.policy):
