@@ -89,6 +89,7 @@ class KeyStore:
         self.root = root
         self.vault = vault
         self.signing_key = signing_key
+        self._records: dict[Path, tuple[tuple[int, int, int], EpochRecord]] = {}
 
     def epoch_dir(self, key_id: str, epoch: int) -> Path:
         return self.root / check_key_id(key_id) / str(epoch)
@@ -111,7 +112,23 @@ class KeyStore:
         return self.record(key_id, epochs[-1]) if epochs else None
 
     def record(self, key_id: str, epoch: int) -> EpochRecord:
+        """The epoch record, parsed once per version of the file (every RPC consults it; the
+        cache is keyed on inode, mtime and size, so an atomic rewrite is always seen)."""
         path = self.epoch_dir(key_id, epoch) / "epoch.json"
+        try:
+            st = path.stat()
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+        cached = self._records.get(path)
+        if stamp is not None and cached is not None and cached[0] == stamp:
+            return cached[1]
+        rec = self._parse_record(path, key_id, epoch)
+        if stamp is not None:
+            self._records[path] = (stamp, rec)
+        return rec
+
+    def _parse_record(self, path: Path, key_id: str, epoch: int) -> EpochRecord:
         d = read_json(path, "epoch record")
         rec = EpochRecord.from_json(d, str(path))
         if rec.key_id != key_id or rec.epoch != epoch or d.get("key_id") != key_id or d.get("epoch") != epoch:
