@@ -56,8 +56,13 @@ def write_json(path: Path, obj: Any) -> None:
 
 
 def read_json(path: Path, what: str) -> dict[str, Any]:
+    return parse_json(read_file(path, what), path, what)
+
+
+def parse_json(raw: bytes, path: Path, what: str) -> dict[str, Any]:
+    """A JSON object read from `path`, or a StorageError naming the file."""
     try:
-        obj = json.loads(read_file(path, what))
+        obj = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise StorageError(f"{path}: {what} is not valid JSON ({exc})") from None
     if not isinstance(obj, dict):

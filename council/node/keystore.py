@@ -21,7 +21,7 @@ from council.crypto.group import P256, Point, Scalar
 from council.crypto.messages import EpochCommit
 from council.errors import DecodeError, KeycouncilError, StorageError
 from council.node.files import Vault, read_file, remove_durably, write_atomic
-from council.node.folder import read_json, write_json
+from council.node.folder import parse_json, write_json
 from council.roster import Roster
 
 KEY_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -89,7 +89,7 @@ class KeyStore:
         self.root = root
         self.vault = vault
         self.signing_key = signing_key
-        self._records: dict[Path, tuple[tuple[int, int, int], EpochRecord]] = {}
+        self._records: dict[Path, tuple[bytes, EpochRecord]] = {}
 
     def epoch_dir(self, key_id: str, epoch: int) -> Path:
         return self.root / check_key_id(key_id) / str(epoch)
@@ -112,24 +112,19 @@ class KeyStore:
         return self.record(key_id, epochs[-1]) if epochs else None
 
     def record(self, key_id: str, epoch: int) -> EpochRecord:
-        """The epoch record, parsed once per version of the file (every RPC consults it; the
-        cache is keyed on inode, mtime and size, so an atomic rewrite is always seen)."""
+        """The epoch record, parsed once per content of the file: every RPC consults it, and
+        parsing (roster, points) costs far more than reading the small file to compare."""
         path = self.epoch_dir(key_id, epoch) / "epoch.json"
-        try:
-            st = path.stat()
-            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        except OSError:
-            stamp = None
+        raw = read_file(path, "epoch record")
         cached = self._records.get(path)
-        if stamp is not None and cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == raw:
             return cached[1]
-        rec = self._parse_record(path, key_id, epoch)
-        if stamp is not None:
-            self._records[path] = (stamp, rec)
+        rec = self._parse_record(path, raw, key_id, epoch)
+        self._records[path] = (raw, rec)
         return rec
 
-    def _parse_record(self, path: Path, key_id: str, epoch: int) -> EpochRecord:
-        d = read_json(path, "epoch record")
+    def _parse_record(self, path: Path, raw: bytes, key_id: str, epoch: int) -> EpochRecord:
+        d = parse_json(raw, path, "epoch record")
         rec = EpochRecord.from_json(d, str(path))
         if rec.key_id != key_id or rec.epoch != epoch or d.get("key_id") != key_id or d.get("epoch") != epoch:
             raise StorageError(f"{path}: records key {rec.key_id!r} epoch {rec.epoch}, "
