@@ -45,18 +45,19 @@ def init(folder: Path, name: str, listen: str, passphrase_file: Path | None, ins
 
 @member.command("serve")
 @click.argument("folder", type=PathArg)
-@click.option("--roster", "roster_path", type=ExistingFile, required=True, help="The council's roster.")
+@click.option("--roster", "roster_path", type=ExistingFile,
+              help="The council's roster (kept in FOLDER; later starts may omit it).")
 @click.option("--listen", default=None, help="Override the listen address of member.json.")
 @passphrase_options
-def serve(folder: Path, roster_path: Path, listen: str | None, passphrase_file: Path | None,
+def serve(folder: Path, roster_path: Path | None, listen: str | None, passphrase_file: Path | None,
           insecure: bool) -> None:
     """Serve the member in FOLDER until SIGTERM."""
     from council.node.folder import INSECURE_WARNING, read_passphrase
-    from council.node.runtime import open_member
+    from council.node.runtime import open_member, served_roster
     from council.rpc.server import serve_forever, start
 
     passphrase = read_passphrase(passphrase_file, insecure=True)
-    node = open_member(folder, roster_path, passphrase)
+    node = open_member(folder, served_roster(folder, roster_path), passphrase)
     if node.folder.vault.insecure:
         click.echo(f"warning: {INSECURE_WARNING}", err=True)
     serve_forever(start(node, listen or node.folder.listen))

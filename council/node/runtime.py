@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from council.node.events import EventLog
-from council.node.files import read_file
+from council.node.files import read_file, write_atomic
 from council.node.folder import INSECURE_WARNING, FolderError, MemberFolder
 from council.node.identity import cert_der
 from council.node.node import DealingHook, MemberNode
@@ -30,6 +30,24 @@ def check_card(folder: MemberFolder, roster: Roster, index: int, roster_path: Pa
         if listed != mine:
             raise FolderError(f"{roster_path}: member {index} ({card.name!r}) has this member's signing "
                               f"key but another {what} than {folder.path}")
+
+
+SERVED_ROSTER = "roster.json"
+
+
+def served_roster(folder_path: Path, roster_path: Path | None) -> Path:
+    """The roster to serve: the one given (validated, then kept as DIR/roster.json for the next
+    start), or the one kept from the last start."""
+    kept = folder_path / SERVED_ROSTER
+    if roster_path is None:
+        if not kept.exists():
+            raise FolderError(f"{folder_path}: no roster yet; pass --roster FILE once "
+                              f"(it is kept as {kept} for later starts)")
+        return kept
+    roster = load_roster(roster_path)
+    if roster_path.resolve() != kept.resolve():
+        write_atomic(kept, roster.canonical_bytes())
+    return roster_path
 
 
 def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
