@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from council.driver.operator import OperatorFolder
 from council.node.folder import MemberFolder, write_json
+from council.node.ports import loopback_ports
 from council.roster import Roster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,17 +27,8 @@ class StartError(RuntimeError):
 
 
 def _free_ports(count: int) -> list[int]:
-    """Distinct loopback ports, all held open while choosing so none is picked twice."""
-    socks = []
-    try:
-        for _ in range(count):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [int(s.getsockname()[1]) for s in socks]
-    finally:
-        for s in socks:
-            s.close()
+    """Distinct loopback ports (council.node.ports never hands one out twice)."""
+    return loopback_ports(count)
 
 
 def _env() -> dict[str, str]:

@@ -14,7 +14,6 @@ import io
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from council.node.ports import loopback_port
 
 if TYPE_CHECKING:
     from recovery.epoch import CouncilEpoch
@@ -49,9 +50,7 @@ class Cluster:
 
 
 def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return loopback_port()
 
 
 def _release_policy(folder: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from council.demo.member_process import PARENT_ENV
 from council.driver.operator import OperatorFolder
 from council.errors import KeycouncilError
 from council.node.folder import PASSPHRASE_ENV, MemberFolder, write_json
+from council.node.ports import loopback_port
 from council.roster import Roster
 
 SERVING = '"event": "serving"'
@@ -40,10 +40,8 @@ class DemoFailed(KeycouncilError):
 
 
 def free_port() -> int:
-    """A port that was free a moment ago on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port that was free a moment ago on 127.0.0.1 (never the same twice)."""
+    return loopback_port()
 
 
 @dataclass

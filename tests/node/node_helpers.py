@@ -7,7 +7,6 @@ import io
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from council.node.events import EventLog
 from council.node.folder import MemberFolder, write_json
 from council.node.keystore import KeyStore
 from council.node.node import DealingHook, MemberNode
+from council.node.ports import loopback_port
 from council.node.runtime import open_member
 from council.roster import Roster
 from council.rpc.server import RunningServer, start
@@ -33,9 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return loopback_port()
 
 
 @dataclass
