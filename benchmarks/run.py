@@ -25,7 +25,7 @@ def main() -> None:
         f"Machine: {describe()}. Run: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}.",
         "",
     ]
-    costs, rows = protocol.bench((16,) if quick else (16, 64, 128))
+    costs, rows = protocol.bench((16,) if quick else (16, 64, 128, 256))
     parts.append(protocol.render(costs, rows))
     for name in OPTIONAL_SECTIONS:
         try:
