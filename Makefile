@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/keycouncil demo $(DEMO_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check council dumps recovery cli tests tools
+	$(BIN)/ruff check council dumps recovery cli tests tools benchmarks
 	$(BIN)/mypy council/crypto
 
 check-proto: $(STAMP)
