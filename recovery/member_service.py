@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from council.errors import KeycouncilError, PolicyRefused, StorageError
-from council.node.keystore import EpochRecord
+from council.node.keystore import EpochRecord, is_valid_key_id
 from council.node.node import MemberNode
 from council.roster import Roster
 from dumps.format import Trailer
@@ -116,7 +116,7 @@ class MemberRecovery:
 
     def _epoch(self, request: RecoveryRequest) -> EpochRecord:
         store, key_id = self.node.store, request.key_id
-        held = store.epochs(key_id) if _valid_key_id(key_id) else []
+        held = store.epochs(key_id) if is_valid_key_id(key_id) else []
         if request.epoch not in held:
             newest = f"its newest is epoch {held[-1]}" if held else "it holds no epoch of that key"
             raise PolicyRefused(f"this member holds no committed epoch {request.epoch} of key {key_id} "
@@ -166,8 +166,3 @@ def _operator_name(request: RecoveryRequest, rosters: list[Roster]) -> str:
                 return o.name
     return f"unknown key {request.operator_key.hex()[:16]}…"
 
-
-def _valid_key_id(key_id: str) -> bool:
-    from council.node.keystore import KEY_ID_RE
-
-    return bool(KEY_ID_RE.match(key_id)) and key_id not in (".", "..")

@@ -29,9 +29,14 @@ SHARE_FORMAT = "keycouncil-share/1"
 EPOCH_FORMAT = "keycouncil-epoch/1"
 
 
+def is_valid_key_id(key_id: str) -> bool:
+    """Key ids are 1..64 characters of [A-Za-z0-9._-] (they name folders), never `.` or `..`."""
+    return bool(KEY_ID_RE.match(key_id)) and key_id not in (".", "..")
+
+
 def check_key_id(key_id: str) -> str:
-    """Key ids are 1..64 characters of [A-Za-z0-9._-] (they name folders)."""
-    if not KEY_ID_RE.match(key_id) or key_id in (".", ".."):
+    """The key id, or a StorageError if it breaks `is_valid_key_id`."""
+    if not is_valid_key_id(key_id):
         raise StorageError(f"key id {key_id!r}: expected 1..64 characters of [A-Za-z0-9._-]")
     return key_id
 
