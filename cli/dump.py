@@ -182,7 +182,7 @@ def _previous_digest(previous: str, out: Path, app_id: str, version: int,
 def _admission(policy_path: Path, collateral: Path | None, at_text: str | None) -> EvidenceChecker:
     from council.attestation.policy import PolicyFile
     from council.attestation.policy_model import parse_time
-    from council.attestation.sealers import SealerAdmission
+    from dumps.admission import SealerAdmission
 
     try:
         at = parse_time(at_text) if at_text else None
