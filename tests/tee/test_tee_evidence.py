@@ -31,7 +31,7 @@ from council.attestation.policy import PolicyFile
 from council.attestation.policy_file import write_policy
 from council.attestation.policy_model import AdmissionRefused, Policy, SgxAllow, TdxAllow
 from council.attestation.quote import TdReport, parse_quote
-from council.attestation.sealers import SealerAdmission
+from dumps.admission import SealerAdmission
 from council.attestation.verify import verify_quote
 from dumps.evidence import key_binding
 from dumps.header import Evidence
