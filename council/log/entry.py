@@ -91,6 +91,15 @@ class Entry:
         """The digest in hex: the id operators type (`member approve DIR ID`)."""
         return self.digest.hex()
 
+    @property
+    def approval_message(self) -> bytes:
+        """What each approving member signs: `approval_message(key_id, seq, digest)` (cached)."""
+        cached = self.__dict__.get("_approval_message")
+        if cached is None:
+            cached = approval_message(self.key_id, self.seq, self.digest)
+            object.__setattr__(self, "_approval_message", cached)
+        return cached
+
     def author_signature_valid(self) -> bool:
         return is_valid(self.author.public_key, ENTRY_KIND, self.digest, self.signature)
 
@@ -163,8 +172,7 @@ class Approval:
 
     def is_valid_for(self, entry: Entry) -> bool:
         """True when this is `member_key`'s signature over (key id, seq, digest) of `entry`."""
-        return is_valid(self.member_key, APPROVAL_KIND, approval_message(entry.key_id, entry.seq, entry.digest),
-                        self.signature)
+        return is_valid(self.member_key, APPROVAL_KIND, entry.approval_message, self.signature)
 
     def to_bytes(self) -> bytes:
         return (Writer().fixed(self.member_key, KEY_LEN).fixed(self.signature, SIG_LEN)
@@ -178,8 +186,7 @@ def approval_message(key_id: str, seq: int, digest: bytes) -> bytes:
 
 def approve(signer: Signer, entry: Entry, anchor: bytes = b"") -> Approval:
     """A member's approval of `entry` (sign only: persisting it first is the caller's duty)."""
-    return Approval(signer.public_key, signer.sign(APPROVAL_KIND, approval_message(entry.key_id, entry.seq,
-                                                                                   entry.digest)), anchor)
+    return Approval(signer.public_key, signer.sign(APPROVAL_KIND, entry.approval_message), anchor)
 
 
 def _read_approval(r: Reader) -> Approval:

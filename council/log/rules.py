@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Final
+from typing import Any, Final
 
 from council.log.bodies import (
     AdvisoryForbidden,
@@ -151,8 +151,7 @@ def apply(state: LogState, entry: Entry, approvals: Iterable[Approval], now: int
 
 def fold(state: LogState, entry: Entry, now: int | None) -> LogState:
     """Step (10) alone: the effect of an entry already known to pass (1)–(9)."""
-    moved = replace(state, next_seq=entry.seq + 1, head=entry.digest)
-    return _EFFECTS[entry.kind](moved, entry, now)
+    return replace(state, next_seq=entry.seq + 1, head=entry.digest, **_EFFECTS[entry.kind](state, entry, now))
 
 
 def classify(state: LogState, entry: Entry) -> Effect:
@@ -174,7 +173,7 @@ def apply_narrowing(state: LogState, entry: Entry) -> LogState:
         raise _fail(entry, "narrowing.only", f"a {entry.kind.label} entry is not narrowing: it takes effect "
                                              "only once accepted")
     _KIND_RULES[entry.kind](state, entry)
-    return replace(_EFFECTS[entry.kind](state, entry, None), next_seq=state.next_seq, head=state.head)
+    return replace(state, **_EFFECTS[entry.kind](state, entry, None))
 
 
 # (8) the kind's own rule -------------------------------------------------------------------------
@@ -336,100 +335,101 @@ _KIND_RULES: Final[dict[Kind, Callable[[LogState, Entry], None]]] = {
 
 # (10) effects --------------------------------------------------------------------------------------
 
-Effector = Callable[[LogState, Entry, int | None], LogState]
+Changes = dict[str, Any]
+Effector = Callable[[LogState, Entry, int | None], Changes]
 
 
-def _eff_genesis(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_genesis(s: LogState, e: Entry, now: int | None) -> Changes:
     b = e.body
     assert isinstance(b, Genesis)
-    return replace(s, roster=b.roster, epoch=b.epoch, public_key=b.public_key, transcript_digest=b.transcript_digest)
+    return dict(roster=b.roster, epoch=b.epoch, public_key=b.public_key, transcript_digest=b.transcript_digest)
 
 
-def _eff_roster(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_roster(s: LogState, e: Entry, now: int | None) -> Changes:
     assert isinstance(e.body, RosterProposed)
-    return replace(s, pending=PendingRoster(e.body.roster, e.seq))
+    return dict(pending=PendingRoster(e.body.roster, e.seq))
 
 
-def _eff_epoch(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_epoch(s: LogState, e: Entry, now: int | None) -> Changes:
     assert isinstance(e.body, EpochCommitted)
     roster = s.pending.roster if s.pending is not None else s.roster
-    return replace(s, roster=roster, epoch=e.body.epoch, transcript_digest=e.body.transcript_digest, pending=None)
+    return dict(roster=roster, epoch=e.body.epoch, transcript_digest=e.body.transcript_digest, pending=None)
 
 
-def _eff_policy(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_policy(s: LogState, e: Entry, now: int | None) -> Changes:
     assert isinstance(e.body, PolicyChanged)
-    return replace(s, policy=e.body.policy)
+    return dict(policy=e.body.policy)
 
 
-def _eff_admit(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_admit(s: LogState, e: Entry, now: int | None) -> Changes:
     b = e.body
     assert isinstance(b, SealerAdmitted)
-    return replace(s, sealers={**s.sealers, b.public_key: SealerRecord(b.public_key, b.tee, b.measurement,
+    return dict(sealers={**s.sealers, b.public_key: SealerRecord(b.public_key, b.tee, b.measurement,
                                                                        b.tcb_status, e.seq)})
 
 
-def _eff_revoke(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_revoke(s: LogState, e: Entry, now: int | None) -> Changes:
     b = e.body
     assert isinstance(b, SealerRevoked)
     old = s.sealers.get(b.public_key) or SealerRecord(b.public_key, "", b"", "", None)
     if old.revoked_seq is not None:
-        return s
-    return replace(s, sealers={**s.sealers, b.public_key: replace(old, revoked_seq=e.seq, revoke_reason=b.reason)})
+        return {}
+    return dict(sealers={**s.sealers, b.public_key: replace(old, revoked_seq=e.seq, revoke_reason=b.reason)})
 
 
-def _eff_freeze(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_freeze(s: LogState, e: Entry, now: int | None) -> Changes:
     b = e.body
     assert isinstance(b, Freeze)
     freeze = stricter_freeze(s.policy.freeze, freeze_of(b.after_unix_ms, b.reason))
-    return replace(s, policy=replace(s.policy, freeze=freeze))
+    return dict(policy=replace(s.policy, freeze=freeze))
 
 
-def _eff_unfreeze(s: LogState, e: Entry, now: int | None) -> LogState:
-    return replace(s, policy=replace(s.policy, freeze=None))
+def _eff_unfreeze(s: LogState, e: Entry, now: int | None) -> Changes:
+    return dict(policy=replace(s.policy, freeze=None))
 
 
-def _eff_advisory(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_advisory(s: LogState, e: Entry, now: int | None) -> Changes:
     b = e.body
     assert isinstance(b, AdvisoryForbidden)
     forbidden = tuple(sorted(set(s.policy.forbidden_advisories) | {b.advisory_id}))
-    return replace(s, policy=replace(s.policy, forbidden_advisories=forbidden))
+    return dict(policy=replace(s.policy, forbidden_advisories=forbidden))
 
 
-def _eff_dump(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_dump(s: LogState, e: Entry, now: int | None) -> Changes:
     b = e.body
     assert isinstance(b, DumpAnnounced)
     head = AppHead(b.app_id, b.version, b.dump_digest, e.seq, e.author.public_key, s.apps.get(b.app_id))
-    return replace(s, apps={**s.apps, b.app_id: head})
+    return dict(apps={**s.apps, b.app_id: head})
 
 
-def _eff_request(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_request(s: LogState, e: Entry, now: int | None) -> Changes:
     b = e.body
     assert isinstance(b, RecoveryRequested)
-    return replace(s, requests={**s.requests, b.request_id: OpenRequest(b, e.seq, e.author.public_key, now)})
+    return dict(requests={**s.requests, b.request_id: OpenRequest(b, e.seq, e.author.public_key, now)})
 
 
-def _eff_release(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_release(s: LogState, e: Entry, now: int | None) -> Changes:
     b = e.body
     assert isinstance(b, ShareReleased)
     members = s.releases.get(b.request_id, frozenset()) | {b.member_key}
-    return replace(s, releases={**s.releases, b.request_id: members})
+    return dict(releases={**s.releases, b.request_id: members})
 
 
-def _eff_older(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_older(s: LogState, e: Entry, now: int | None) -> Changes:
     b = e.body
     assert isinstance(b, OlderDumpAllowed)
-    return replace(s, older_allowed={**s.older_allowed, (b.app_id, b.skipped_version): b})
+    return dict(older_allowed={**s.older_allowed, (b.app_id, b.skipped_version): b})
 
 
-def _eff_rotate(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_rotate(s: LogState, e: Entry, now: int | None) -> Changes:
     assert isinstance(e.body, KeyRotated)
-    return replace(s, successor=e.body.successor_key_id)
+    return dict(successor=e.body.successor_key_id)
 
 
-def _eff_retire(s: LogState, e: Entry, now: int | None) -> LogState:
+def _eff_retire(s: LogState, e: Entry, now: int | None) -> Changes:
     b = e.body
     assert isinstance(b, KeyRetired)
-    return replace(s, retired=Retirement(e.seq, b.waiting_period_ms, b.reason, now))
+    return dict(retired=Retirement(e.seq, b.waiting_period_ms, b.reason, now))
 
 
 _EFFECTS: Final[dict[Kind, Effector]] = {

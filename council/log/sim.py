@@ -16,7 +16,7 @@ from council.crypto.signing import Signer
 from council.log.bodies import Body, Genesis
 from council.log.entry import Approval, Entry, LogRecord, approve, sign_entry
 from council.log.kinds import Role
-from council.log.rules import apply
+from council.log.rules import apply, fold
 from council.log.state import LogState
 from council.roster import MemberCard, OperatorCard, Roster
 
@@ -102,19 +102,23 @@ class Council:
             names = [m.name for m in roster.members[:roster.threshold]]
         return [approve(self.signer(n), entry) for n in names]
 
-    def accept(self, entry: Entry, names: Sequence[str] | None = None, now: int | None = None) -> LogRecord:
-        """Approve with the named members, fold with `rules.apply`, append the record."""
+    def accept(self, entry: Entry, names: Sequence[str] | None = None, now: int | None = None,
+               check: bool = True) -> LogRecord:
+        """Approve with the named members, fold with `rules.apply`, append the record.
+
+        `check=False` folds without checking (`rules.fold`): for building large logs quickly.
+        """
         record = LogRecord.of(entry, self.approvals(entry, names))
-        self.state = apply(self.state, entry, record.approvals, now)
+        self.state = apply(self.state, entry, record.approvals, now) if check else fold(self.state, entry, now)
         self.records.append(record)
         if isinstance(entry.body, Genesis):
             self.roster = entry.body.roster
         return record
 
     def add(self, author: Signer, role: Role, body: Body, names: Sequence[str] | None = None,
-            now: int | None = None) -> LogRecord:
+            now: int | None = None, check: bool = True) -> LogRecord:
         """Author, approve and accept one entry."""
-        return self.accept(self.entry(author, role, body), names, now)
+        return self.accept(self.entry(author, role, body), names, now, check)
 
 
 SAMPLE_TIME_MS = 1_752_000_000_000
@@ -153,4 +157,47 @@ def sample_log(seed: bytes = b"keycouncil-log-sample", key_id: str = "app-key") 
     c.add(op, Role.OPERATOR, b.KeyRotated(f"{key_id}-2"))
     c.add(op, Role.OPERATOR, b.KeyRetired(7 * b.DAY_MS, "superseded"))
     c.add(c.signer("m6"), Role.MEMBER, b.ShareReleased(rid2, c.signer("m6").public_key))
+    return c
+
+
+def busy_log(entries: int, n: int = 7, t: int = 4, seed: bytes = b"keycouncil-log-busy") -> Council:
+    """A log of `entries` entries as a busy key writes them: mostly dump announcements of four apps,
+    a recovery request with t releases every 100 entries, a roster change and commit every 2,000.
+    Built without checks (`fold`); `verify_log` of it must pass."""
+    from council.attestation.policy_model import Policy
+    from council.log import bodies as b
+
+    c = Council.create("busy-key", n=n, t=t, seed=seed)
+    op = c.operator()
+    c.add(op, Role.OPERATOR, b.PolicyChanged(Policy(allow_simulated=True)), check=False)
+    sealer = c.sealer()
+    c.add(op, Role.OPERATOR, b.SealerAdmitted(sealer.public_key, "simulated", b"", "", "simulated", b""), check=False)
+    apps = [f"app-{i}" for i in range(4)]
+    epoch, k = 0, 0
+    while c.state.next_seq < entries:
+        k += 1
+        seq = c.state.next_seq
+        if seq % 2000 == 1999 and entries - seq >= 2:
+            epoch += 1
+            names = [m.name for m in c.state.roster.members] if c.state.roster else []
+            nxt = c.make_roster([*names[1:], f"m{n + epoch}"], t)
+            c.add(op, Role.OPERATOR, b.RosterProposed(nxt), check=False)
+            c.add(c.signer(names[1]), Role.MEMBER,
+                  b.EpochCommitted(epoch, nxt.digest(), hashlib.sha256(seed + bytes([epoch])).digest()), check=False)
+        elif seq % 100 == 50 and entries - seq > t:
+            app = apps[k % 4]
+            head = c.state.apps[app]
+            rid = hashlib.sha256(seed + seq.to_bytes(8, "big")).digest()[:16]
+            c.add(op, Role.OPERATOR, b.RecoveryRequested.make(rid, app, head.version, head.digest, SAMPLE_TIME_MS),
+                  check=False)
+            members = c.state.roster.members[:t] if c.state.roster else ()
+            for m in members:
+                c.add(c.signer(m.name), Role.MEMBER, b.ShareReleased(rid, m.signing_key), check=False)
+        else:
+            app = apps[k % 4]
+            prev = c.state.apps.get(app)
+            version = prev.version + 1 if prev else 1
+            digest = hashlib.sha256(seed + app.encode() + version.to_bytes(8, "big")).digest()
+            c.add(sealer, Role.SEALER, b.DumpAnnounced(app, version, digest, prev.digest if prev else b""),
+                  check=False)
     return c
