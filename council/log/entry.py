@@ -178,6 +178,14 @@ class Approval:
         return (Writer().fixed(self.member_key, KEY_LEN).fixed(self.signature, SIG_LEN)
                 .var(self.anchor, 2, MAX_ANCHOR).getvalue())
 
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Approval:
+        """One approval as a member sends it (the same bytes as inside a record)."""
+        r = Reader(data, "approval")
+        approval = _read_approval(r)
+        r.end()
+        return approval
+
 
 def approval_message(key_id: str, seq: int, digest: bytes) -> bytes:
     """magic ‖ version ‖ u8-length key id ‖ u64 seq ‖ entry digest: what an approval signs."""
