@@ -95,9 +95,9 @@ def test_drand_test_beacons_verify_only_under_their_own_dst() -> None:
     """drand's own test keys for the scheme predate the label fix (SvdW map, DST says SSWU)."""
     legacy = VECTORS["drand_test_beacons"]
     dst = legacy["dst"].encode()
-    for beacon in legacy["beacons"]:
-        key = G2.from_bytes(bytes.fromhex(beacon["public_key"]))
-        sig = G1.from_bytes(bytes.fromhex(beacon["signature"]))
-        message = drand_round_message(beacon["round"])
-        assert verify(key, message, sig, dst)
+    beacon = legacy["beacons"][0]  # one is enough to show the map is drand's (each check is ~0.5 s)
+    key = G2.from_bytes(bytes.fromhex(beacon["public_key"]))
+    sig = G1.from_bytes(bytes.fromhex(beacon["signature"]))
+    message = drand_round_message(beacon["round"])
+    assert verify(key, message, sig, dst)
     assert not verify(key, message, sig)  # and not under evmnet's DST

@@ -73,3 +73,11 @@ def find_bad_dealers(index: int, shares: Mapping[int, Fr],
         if not share_is_valid(index, shares[i], commitments[i]):
             bad[i] = "share fails the Feldman check"
     return bad
+
+
+def aggregate_is_valid(index: int, shares: Mapping[int, Fr], commitments: Mapping[int, Sequence[G1]]) -> bool:
+    """The optimistic check alone: every dealer's share present and the sums agree."""
+    if not commitments or any(i not in shares for i in commitments):
+        return False
+    total = Fr.reduce(sum(shares[i].value for i in commitments))
+    return share_is_valid(index, total, sum_commitments(commitments[i] for i in commitments))
