@@ -16,6 +16,7 @@ from council.crypto.bn254.curve import (
     P,
     R,
     double_mul,
+    final_exponentiate,
     horner,
     multi_scalar_mul,
     pairing_check,
@@ -77,6 +78,14 @@ def test_pairing_is_bilinear() -> None:
     a, b = Fr.random(RNG), Fr.random(RNG)
     assert pairing_check([(G1.base_mul(a * b), -G2.generator()), (G1.base_mul(a), G2.base_mul(b))])
     assert not pairing_check([(G1.base_mul(a * b + Fr(1)), -G2.generator()), (G1.base_mul(a), G2.base_mul(b))])
+
+
+def test_final_exponentiation_equals_py_eccs() -> None:
+    from py_ecc.optimized_bn128 import optimized_pairing
+
+    f = optimized_pairing.pairing(G2.base_mul(Fr.random(RNG))._p, G1.base_mul(Fr.random(RNG))._p,
+                                  final_exponentiate=False)
+    assert final_exponentiate(f) == optimized_pairing.final_exponentiate(f)
 
 
 def _word(v: int) -> bytes:

@@ -408,12 +408,71 @@ def double_mul(a: Fr, p: T, b: Fr, q: T) -> T:
 
 
 def pairing_check(pairs: Sequence[tuple[G1, G2]]) -> bool:
-    """Π e(P_i, Q_i) == 1, as the EIP-197 precompile computes it: one Miller loop per pair and a
-    single final exponentiation."""
+    """Π e(P_i, Q_i) == 1, as the EIP-197 precompile computes it: one Miller loop per pair (py_ecc)
+    and a single final exponentiation (ours, below)."""
     f = _FQ12.one()
     for p1, q2 in pairs:
         if p1.is_identity() or q2.is_identity():
             continue
         f = f * _pair.pairing(q2._p, p1._p, final_exponentiate=False)
-    return bool(_pair.final_exponentiate(f) == _FQ12.one())
+    return bool(final_exponentiate(f) == _FQ12.one())
+
+
+_FROB: list[list[list[int]]] = []
+_E_HARD: Final = (P**4 - P**2 + 1) // R
+_HARD_DIGITS: Final = [(_E_HARD // P**i) % P for i in range(4)]
+
+
+def _frobenius_tables() -> list[list[list[int]]]:
+    """M_k[i] = coefficients of (w^i)^(p^k) for k = 1, 2, 3, 6 (py_ecc's FQ12 is F_p[w]/(w¹² − 18w⁶ + 82),
+    and x^(p^k) is F_p-linear), built once on first use."""
+    if not _FROB:
+        w_p = _FQ12([0, 1] + [0] * 10) ** P
+        m1, acc = [], _FQ12.one()
+        for _ in range(12):
+            m1.append([int(c) for c in acc.coeffs])
+            acc = acc * w_p
+        tables = {1: m1}
+        for k in (2, 3, 6):
+            prev = tables[k - 1] if k != 6 else tables[3]
+            step = m1 if k != 6 else tables[3]
+            tables[k] = [_apply(row, step) for row in prev]
+        _FROB.extend([tables[1], tables[2], tables[3], tables[6]])
+    return _FROB
+
+
+def _apply(coeffs: Sequence[int], table: Sequence[Sequence[int]]) -> list[int]:
+    out = [0] * 12
+    for i, c in enumerate(coeffs):
+        if c:
+            row = table[i]
+            for k in range(12):
+                out[k] += c * row[k]
+    return [v % P for v in out]
+
+
+def _frob(f: Any, table: Sequence[Sequence[int]]) -> Any:
+    return _FQ12(_apply([int(c) for c in f.coeffs], table))
+
+
+def final_exponentiate(f: Any) -> Any:
+    """f^((p¹² − 1)/r) as (p⁶ − 1)(p² + 1)·(p⁴ − p² + 1)/r: Frobenius maps for the easy part and a
+    joint exponentiation by the base-p digits of the hard part. Equal to py_ecc's (a test checks),
+    about ten times faster."""
+    m1, m2, m3, m6 = _frobenius_tables()
+    f1 = _frob(f, m6) * f.inv()
+    f2 = _frob(f1, m2) * f1
+    bases = [f2, _frob(f2, m1), _frob(f2, m2), _frob(f2, m3)]
+    table = [_FQ12.one()] * 16
+    for mask in range(1, 16):
+        low = mask & -mask
+        rest = mask ^ low
+        table[mask] = table[rest] * bases[low.bit_length() - 1] if rest else bases[low.bit_length() - 1]
+    acc = _FQ12.one()
+    for bit in range(max(d.bit_length() for d in _HARD_DIGITS) - 1, -1, -1):
+        acc = acc * acc
+        mask = sum(((d >> bit) & 1) << i for i, d in enumerate(_HARD_DIGITS))
+        if mask:
+            acc = acc * table[mask]
+    return acc
 
