@@ -364,9 +364,9 @@ def multi_scalar_mul(scalars: Sequence[Fr], points: Sequence[T]) -> T:
     kind, zero = type(points[0]), type(points[0])._ZERO
     if len(points) < 4:
         return kind(_sum_raw((_window_mul(p._p, k.value, zero) for k, p in zip(scalars, points, strict=True)), zero))
-    c = max(2, min(8, (len(points).bit_length() + 1)))
-    mask, acc = (1 << c) - 1, zero
     top = max(k.value.bit_length() for k in scalars)
+    c = min(range(2, 9), key=lambda w: -(-top // w) * (2 * len(points) + (1 << (w + 1)) + w))
+    mask, acc = (1 << c) - 1, zero
     for shift in range(((top + c - 1) // c - 1) * c, -1, -c):
         for _ in range(c):
             acc = _c.double(acc)
