@@ -155,7 +155,7 @@ class Participant:
         return sign(self.signer, Dealing.KIND, i, dealing.to_bytes())
 
     def _deal_bn254(self, i: int, rng: RandomSource | None) -> tuple[bn_sharing.BnDealing | None, dict[int, Fr]]:
-        """Step 1 for the BN254 key (protocol.md §7): fresh, or this dealer's current BN254 share."""
+        """Step 1 for the BN254 key (protocol.md §8): fresh, or this dealer's current BN254 share."""
         if not self.spec.bn254:
             return None, {}
         secret = None

@@ -22,7 +22,7 @@ DKG_POK = "DKG-POK"
 @dataclass(frozen=True)
 class Judgement:
     """QUAL, the disqualified dealers and blamed members (index → reason), the valid dealings, and
-    the BN254 key in G2 when this ceremony makes one (protocol.md §7 step 3)."""
+    the BN254 key in G2 when this ceremony makes one (protocol.md §8 step 3)."""
 
     qualified: tuple[int, ...]
     disqualified: Mapping[int, str]

@@ -44,7 +44,7 @@ class CeremonySpec:
     """Everything a ceremony is about; its digest binds every proof and ciphertext in it.
 
     `bn254`: every dealing also carries a BN254 sub-dealing for the council's signing key
-    (protocol.md §7): fresh in a DKG or when the previous epoch has none, carried over otherwise."""
+    (protocol.md §8): fresh in a DKG or when the previous epoch has none, carried over otherwise."""
 
     kind: Kind
     ceremony_id: bytes

@@ -72,7 +72,7 @@ def bn254_weights(spec: CeremonySpec, judgement: Judgement, weights: Mapping[int
 
 def _bn254_output(spec: CeremonySpec, judgement: Judgement,
                   weights: Mapping[int, Scalar]) -> bn_sharing.BnPublicOutput:
-    """Step 4 for the BN254 key (protocol.md §7): C_k, Y_j, and the key (new, or carried over)."""
+    """Step 4 for the BN254 key (protocol.md §8): C_k, Y_j, and the key (new, or carried over)."""
     bw = bn254_weights(spec, judgement, weights)
     dealings = {}
     for i in bw:
