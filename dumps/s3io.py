@@ -99,7 +99,8 @@ class MultipartWriter(io.RawIOBase):
             raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum)")
         self._client, self._bucket, self._key, self._where = client, bucket, key, where
         self._part_size = part_size
-        self._buf = bytearray()
+        self._spare = bytearray(part_size)     # two part buffers: one filling, one uploading
+        self._buf, self._filled = bytearray(part_size), 0
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
         self._pool: ThreadPoolExecutor | None = None
@@ -111,19 +112,22 @@ class MultipartWriter(io.RawIOBase):
 
     def write(self, data: Any) -> int:
         view = memoryview(data).cast("B")
-        self._buf += view
-        self.written += len(view)
-        while len(self._buf) >= self._part_size:
-            part = bytes(self._buf[:self._part_size])
-            del self._buf[:self._part_size]
-            self._send_part(part)
-        return len(view)
+        done = 0
+        while done < len(view):
+            take = min(len(view) - done, self._part_size - self._filled)
+            self._buf[self._filled:self._filled + take] = view[done:done + take]
+            self._filled += take
+            done += take
+            if self._filled == self._part_size:
+                self._send_part(self._buf)
+        self.written += done
+        return done
 
     def finish(self) -> str:
         """Upload what is left and create the object only if it does not exist; return its ETag."""
         if self._upload_id is None:
-            return self._put_small(bytes(self._buf))
-        self._send_part(bytes(self._buf))
+            return self._put_small(bytes(self._buf[:self._filled]))
+        self._send_part(bytes(self._buf[:self._filled]))
         self._wait_pending()
         try:
             answer = self._client.complete_multipart_upload(
@@ -162,8 +166,9 @@ class MultipartWriter(io.RawIOBase):
             raise s3_failure(exc, self._where, "PutObject", create=True) from None
         return str(answer.get("ETag", ""))
 
-    def _send_part(self, part: bytes) -> None:
-        """Upload `part` in the background once the previous part is done (two parts at most)."""
+    def _send_part(self, part: bytes | bytearray) -> None:
+        """Upload `part` (the full filling buffer, or the last bytes) in the background once the previous part
+        is done, and fill the other buffer meanwhile."""
         if self._upload_id is None:
             self._start()
         self._wait_pending()
@@ -174,8 +179,9 @@ class MultipartWriter(io.RawIOBase):
         self._parts.append({"PartNumber": number, "ETag": ""})
         assert self._pool is not None
         self._pending = self._pool.submit(self._upload_part, number, part)
+        self._buf, self._spare, self._filled = self._spare, self._buf, 0
 
-    def _upload_part(self, number: int, part: bytes) -> None:
+    def _upload_part(self, number: int, part: bytes | bytearray) -> None:
         try:
             answer = self._client.upload_part(Bucket=self._bucket, Key=self._key, Body=part,
                                               UploadId=self._upload_id, PartNumber=number)
