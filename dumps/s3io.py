@@ -4,13 +4,14 @@ create-only writer made of a multipart upload (docs/dump-format.md, "Stores", "S
 `RangedReader` reads with `Range` GETs pinned to the ETag seen when it was opened (`If-Match`), so
 an object replaced while it is read fails instead of mixing two objects. After a seek, the first GET
 is bounded (headers and trailers are small); a read that continues where a range ended streams the
-rest of the object in one GET. `MultipartWriter` holds at most two parts (one filling, one uploading)
-and completes with `If-None-Match: *`, so an existing object is never overwritten.
+rest of the object in one GET. `MultipartWriter` holds at most four parts (one filling, three
+uploading) and completes with `If-None-Match: *`, so an existing object is never overwritten.
 """
 
 from __future__ import annotations
 
 import io
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Final
 
@@ -21,6 +22,7 @@ FIRST_RANGE: Final = 256 * 1024
 DEFAULT_PART_SIZE: Final = 8 * 1024 * 1024
 MIN_PART_SIZE: Final = 5 * 1024 * 1024
 MAX_PARTS: Final = 10_000
+IN_FLIGHT: Final = 3
 
 
 class RangedReader(io.RawIOBase):
@@ -89,22 +91,24 @@ class RangedReader(io.RawIOBase):
 
 
 class MultipartWriter(io.RawIOBase):
-    """Write-only, create-only: parts of `part_size` bytes go up while the next one fills; `finish`
-    completes the upload conditionally (or does one conditional PutObject for a small object)."""
+    """Write-only, create-only: parts of `part_size` bytes go up (`in_flight` at a time) while the
+    next one fills, so memory is (in_flight + 1) part buffers; `finish` completes the upload
+    conditionally (or does one conditional PutObject for a small object)."""
 
     def __init__(self, client: Any, bucket: str, key: str, where: str, *,
-                 part_size: int = DEFAULT_PART_SIZE) -> None:
+                 part_size: int = DEFAULT_PART_SIZE, in_flight: int = IN_FLIGHT) -> None:
         super().__init__()
-        if part_size < MIN_PART_SIZE:
-            raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum)")
+        if part_size < MIN_PART_SIZE or in_flight < 1:
+            raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum), "
+                             "in_flight at least 1")
         self._client, self._bucket, self._key, self._where = client, bucket, key, where
-        self._part_size = part_size
-        self._spare = bytearray(part_size)     # two part buffers: one filling, one uploading
+        self._part_size, self._in_flight = part_size, in_flight
+        self._free: list[bytearray] = []        # buffers back from finished uploads
         self._buf, self._filled = bytearray(part_size), 0
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: Future[None] | None = None
+        self._pending: deque[tuple[Future[None], bytes | bytearray]] = deque()
         self.written = 0
 
     def writable(self) -> bool:
@@ -167,19 +171,21 @@ class MultipartWriter(io.RawIOBase):
         return str(answer.get("ETag", ""))
 
     def _send_part(self, part: bytes | bytearray) -> None:
-        """Upload `part` (the full filling buffer, or the last bytes) in the background once the previous part
-        is done, and fill the other buffer meanwhile."""
+        """Upload `part` (the full filling buffer, or the last bytes) in the background, waiting
+        for the oldest upload when `in_flight` are running; fill a free buffer meanwhile."""
         if self._upload_id is None:
             self._start()
-        self._wait_pending()
+        while len(self._pending) >= self._in_flight:
+            self._wait_oldest()
         number = len(self._parts) + 1
         if number > MAX_PARTS:
             raise StorageError(f"{self._where}: more than {MAX_PARTS} parts of {self._part_size} "
                                "bytes; use a larger part size")
         self._parts.append({"PartNumber": number, "ETag": ""})
         assert self._pool is not None
-        self._pending = self._pool.submit(self._upload_part, number, part)
-        self._buf, self._spare, self._filled = self._spare, self._buf, 0
+        self._pending.append((self._pool.submit(self._upload_part, number, part), part))
+        self._buf = self._free.pop() if self._free else bytearray(self._part_size)
+        self._filled = 0
 
     def _upload_part(self, number: int, part: bytes | bytearray) -> None:
         try:
@@ -189,10 +195,22 @@ class MultipartWriter(io.RawIOBase):
             raise s3_failure(exc, self._where, f"UploadPart {number}") from None
         self._parts[number - 1]["ETag"] = answer["ETag"]
 
+    def _wait_oldest(self) -> None:
+        future, part = self._pending.popleft()
+        future.result()
+        if isinstance(part, bytearray):
+            self._free.append(part)
+
     def _wait_pending(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()
+        """Wait for every upload in flight (the first failure is raised, after all are done)."""
+        failure: BaseException | None = None
+        while self._pending:
+            try:
+                self._wait_oldest()
+            except BaseException as exc:  # noqa: BLE001 - keep waiting, then raise the first
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     def _start(self) -> None:
         try:
@@ -200,4 +218,4 @@ class MultipartWriter(io.RawIOBase):
         except Exception as exc:
             raise s3_failure(exc, self._where, "CreateMultipartUpload") from None
         self._upload_id = answer["UploadId"]
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="s3-part")
+        self._pool = ThreadPoolExecutor(self._in_flight, thread_name_prefix="s3-part")
