@@ -13,7 +13,7 @@ from benchmarks.machine import describe
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "performance.md"
 OPTIONAL_SECTIONS = ("benchmarks.dumps", "benchmarks.ceremony_net", "benchmarks.recovery", "benchmarks.peers",
-                     "benchmarks.s3")  # modules with `section() -> str`, added as they land
+                     "benchmarks.log", "benchmarks.s3")  # modules with `section() -> str`, added as they land
 
 
 def main() -> None:

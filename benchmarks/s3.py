@@ -127,7 +127,9 @@ def _delete(endpoint: str, bucket: str, key: str, env: dict[str, str]) -> None:
 
 def _child(what: str, url: str, endpoint: str, path: Path, env: dict[str, str]) -> dict[str, float]:
     out = subprocess.run([sys.executable, "-c", CHILD, what, url, endpoint, str(path)], cwd=ROOT, env=env,
-                         capture_output=True, text=True, check=True, timeout=1800)
+                         capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmarks/s3.py: {what} failed: {out.stderr[-2000:]}")
     return dict(json.loads(out.stdout.splitlines()[-1]))
 
 

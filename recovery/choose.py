@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from council.errors import StorageError
+from council.protocol.dumpref import DumpReference
 from dumps.evidence import EvidenceChecker
 from dumps.newest import Candidate, Selection, Skipped, choose_newest
 from dumps.store import READ_BUFFER, DumpStore, FolderStore
-from recovery.dumpref import DumpReference
 
 
 class NoDumpToRecover(StorageError):

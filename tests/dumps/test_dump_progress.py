@@ -13,7 +13,7 @@ import pytest
 from recovery_helpers import two_epochs
 
 from cli.progress import MIN_BYTES, Bar
-from recovery.backup import export_backup
+from council.protocol.backup import export_backup
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = MIN_BYTES + 4 * 1024 * 1024

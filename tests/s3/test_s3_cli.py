@@ -13,7 +13,7 @@ import pytest
 from recovery_helpers import seal_versions, two_epochs
 from s3_helpers import ACCESS_KEY, ROOT, SECRET_KEY, S3Server, keycouncil
 
-from recovery.backup import export_backup
+from council.protocol.backup import export_backup
 
 pytestmark = pytest.mark.timeout(120)
 PAYLOADS = [os.urandom(4000 + k) for k in range(3)]
