@@ -13,7 +13,7 @@ import hmac
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from dumps.errors import ContentMismatch, DumpTruncated
 from dumps.evidence import EvidenceChecker
@@ -44,7 +44,7 @@ def publish_file(store: DumpStore, path: Path, name: str | None = None, *,
         dump = authenticate(f, admit)                                             # (1)-(9)
         check_layout(dump)                                                        # (10)
         f.seek(0)
-        checked = _CheckingReader(f, dump)
+        checked = cast(BinaryIO, _CheckingReader(f, dump))
         create_from(store, name, checked, dump.file_size, progress)               # (V) on the way
     return PublishedDump(store.describe(name), name, dump)
 
