@@ -11,6 +11,7 @@ from arguments of ours.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, BinaryIO, cast
@@ -34,13 +35,14 @@ def make_client(endpoint: str | None = None, region: str | None = None) -> Any:
     from botocore.config import Config
 
     session = boto3.session.Session()
+    custom = endpoint or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     config = Config(retries={"mode": "standard", "max_attempts": 5},
-                    s3={"addressing_style": "path" if endpoint else "auto"},
+                    s3={"addressing_style": "path" if custom else "auto"},
                     request_checksum_calculation="when_required",
                     response_checksum_validation="when_required", max_pool_connections=4)
     client = session.client("s3", endpoint_url=endpoint, config=config,
                             region_name=region or session.region_name or "us-east-1")
-    if endpoint and urlparse(endpoint).hostname == GCS_HOST:
+    if custom and urlparse(custom).hostname == GCS_HOST:
         _create_only_on_gcs(client)
     return client
 

@@ -200,3 +200,13 @@ def test_errors_name_bucket_key_and_answer_never_credentials(tmp_path: Path, s3:
         unreachable.entries()
     for error in (listing.value, put.value):
         assert ACCESS_KEY not in str(error) and SECRET_KEY not in str(error)
+
+
+def test_the_endpoint_may_come_from_the_standard_environment(s3: S3Server,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _store(s3)
+    (blob, _), = _chain(1)
+    create_from(store, "app-1.kcd", io.BytesIO(blob))
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3.endpoint)
+    from_env = open_store(store.url)
+    assert [e.name for e in from_env.entries()] == ["app-1.kcd"]
