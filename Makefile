@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench proto lint check-proto clean
+.PHONY: demo test bench proto lint check-proto contracts check-contracts clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,7 +25,10 @@ lint: $(STAMP)
 check-proto: $(STAMP)
 	$(BIN)/python tools/gen_proto.py --check
 
-test: $(STAMP) lint check-proto
+check-contracts: $(STAMP)
+	$(BIN)/python tools/build_contracts.py --check
+
+test: $(STAMP) lint check-proto check-contracts
 	$(BIN)/python -m pytest tests -p no:cacheprovider
 
 bench: $(STAMP)
@@ -34,6 +37,9 @@ bench: $(STAMP)
 
 proto: $(STAMP)
 	$(BIN)/python tools/gen_proto.py
+
+contracts: $(STAMP)
+	$(BIN)/python tools/build_contracts.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
