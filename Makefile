@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench proto lint check-proto contracts check-contracts clean
+.PHONY: demo test bench proto lint check-proto contracts check-contracts hardhat clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,10 +25,18 @@ lint: $(STAMP)
 check-proto: $(STAMP)
 	$(BIN)/python tools/gen_proto.py --check
 
+HARDHAT_DIR := tools/hardhat
+
+# The local Hardhat 2 node for the chain end-to-end tests (pinned by package-lock.json); needs node/npm.
+hardhat: $(HARDHAT_DIR)/node_modules/.package-lock.json
+
+$(HARDHAT_DIR)/node_modules/.package-lock.json: $(HARDHAT_DIR)/package.json $(HARDHAT_DIR)/package-lock.json
+	cd $(HARDHAT_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
 check-contracts: $(STAMP)
 	$(BIN)/python tools/build_contracts.py --check
 
-test: $(STAMP) lint check-proto check-contracts
+test: $(STAMP) lint check-proto check-contracts hardhat
 	$(BIN)/python -m pytest tests -p no:cacheprovider
 
 bench: $(STAMP)
