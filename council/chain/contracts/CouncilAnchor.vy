@@ -46,10 +46,15 @@ MODEXP: constant(address) = 0x0000000000000000000000000000000000000005
 PAIRING: constant(address) = 0x0000000000000000000000000000000000000008
 
 
+# seq and epoch share one slot with a "registered" bit, so the first anchor never writes a zero
+# slot (20k gas) and each anchor reads and writes one slot fewer.
+REGISTERED: constant(uint256) = 1 << 255
+SEQ_MASK: constant(uint256) = 2**64 - 1
+
+
 struct Record:
-    pubkey: uint256[4]  # EIP-197 order; all zero = not registered
-    seq: uint64
-    epoch: uint64
+    pubkey: uint256[4]  # EIP-197 order
+    meta: uint256  # REGISTERED | epoch << 64 | seq; zero = not registered
     head: bytes32
     roster_digest: bytes32
 
@@ -90,10 +95,8 @@ def __init__(registrar: address):
 @internal
 @view
 def _modexp(base: uint256, exponent: uint256) -> uint256:
-    data: Bytes[192] = concat(
-        convert(32, bytes32), convert(32, bytes32), convert(32, bytes32),
-        convert(base, bytes32), convert(exponent, bytes32), convert(P, bytes32),
-    )
+    # Input: three 32-byte lengths, then base, exponent, modulus (six words: abi_encode lays them out).
+    data: Bytes[192] = abi_encode(convert(32, uint256), convert(32, uint256), convert(32, uint256), base, exponent, P)
     out: Bytes[32] = raw_call(MODEXP, data, max_outsize=32, is_static_call=True)
     assert len(out) == 32, "CouncilAnchor: modexp precompile failed"
     return extract32(out, 0, output_type=uint256)
@@ -195,18 +198,21 @@ def _pairing_check(sig: uint256[2], pk: uint256[4], message: Bytes[MAX_MESSAGE])
     # e(sig, -g2) * e(H(m), pk) == 1. The precompile checks that pk is on the twist and in
     # the order-r subgroup; a failed call means pk is not a valid G2 point (sig is checked).
     h: uint256[2] = self._hash_to_point(message)
-    data: Bytes[384] = concat(
-        convert(sig[0], bytes32), convert(sig[1], bytes32),
-        NEG_G2_X_IM, NEG_G2_X_RE,
-        NEG_G2_Y_IM, NEG_G2_Y_RE,
-        convert(h[0], bytes32), convert(h[1], bytes32),
-        convert(pk[0], bytes32), convert(pk[1], bytes32), convert(pk[2], bytes32), convert(pk[3], bytes32),
+    data: Bytes[384] = abi_encode(
+        sig[0], sig[1], NEG_G2_X_IM, NEG_G2_X_RE, NEG_G2_Y_IM, NEG_G2_Y_RE,
+        h[0], h[1], pk[0], pk[1], pk[2], pk[3],
     )
     ok: bool = False
     out: Bytes[32] = b""
     ok, out = raw_call(PAIRING, data, max_outsize=32, is_static_call=True, revert_on_failure=False)
     assert ok and len(out) == 32, "CouncilAnchor: public key is not a valid G2 point"
     return extract32(out, 0, output_type=uint256) == 1
+
+
+@internal
+@pure
+def _meta(seq: uint64, epoch: uint64) -> uint256:
+    return REGISTERED | (convert(epoch, uint256) << 64) | convert(seq, uint256)
 
 
 # ---------------------------------------------------------------- messages
@@ -238,7 +244,7 @@ def register(key_id: bytes32, pubkey: Bytes[128], roster_digest: bytes32, epoch:
     """
     # 1. Only a new key id, only by the registrar if one is set.
     assert self.registrar == empty(address) or msg.sender == self.registrar, "CouncilAnchor: caller is not the registrar"
-    assert self.records[key_id].pubkey[0] | self.records[key_id].pubkey[1] | self.records[key_id].pubkey[2] | self.records[key_id].pubkey[3] == 0, "CouncilAnchor: key id already registered"
+    assert self.records[key_id].meta == 0, "CouncilAnchor: key id already registered"
     # 2. Well-formed points.
     pk: uint256[4] = self._g2_words(pubkey)
     sig: uint256[2] = self._g1_point(pop_signature)
@@ -246,7 +252,7 @@ def register(key_id: bytes32, pubkey: Bytes[128], roster_digest: bytes32, epoch:
     message: bytes32 = self._register_message(key_id, pubkey, roster_digest, epoch, head_seq, head_digest)
     assert self._pairing_check(sig, pk, concat(message, b"")), "CouncilAnchor: proof of possession does not verify"
     # 4. Store and publish.
-    self.records[key_id] = Record(pubkey=pk, seq=head_seq, epoch=epoch, head=head_digest, roster_digest=roster_digest)
+    self.records[key_id] = Record(pubkey=pk, meta=self._meta(head_seq, epoch), head=head_digest, roster_digest=roster_digest)
     log Registered(key_id=key_id, registrant=msg.sender, pubkey=pubkey, roster_digest=roster_digest,
                    epoch=epoch, head_seq=head_seq, head_digest=head_digest)
 
@@ -260,22 +266,20 @@ def anchor(key_id: bytes32, seq: uint64, prev_head: bytes32, new_head: bytes32,
     """
     record: Record = self.records[key_id]
     # 1. The key id is registered.
-    assert record.pubkey[0] | record.pubkey[1] | record.pubkey[2] | record.pubkey[3] != 0, "CouncilAnchor: key id not registered"
+    assert record.meta != 0, "CouncilAnchor: key id not registered"
     # 2. The new head extends the anchored one; the epoch never goes back.
     assert prev_head == record.head, "CouncilAnchor: prev_head is not the anchored head"
-    assert seq > record.seq, "CouncilAnchor: seq does not extend the anchored head"
-    assert epoch >= record.epoch, "CouncilAnchor: epoch is older than the anchored epoch"
+    assert convert(seq, uint256) > record.meta & SEQ_MASK, "CouncilAnchor: seq does not extend the anchored head"
+    assert convert(epoch, uint256) >= (record.meta >> 64) & SEQ_MASK, "CouncilAnchor: epoch is older than the anchored epoch"
     # 3. The council signed exactly this head, for this chain, contract and key id.
     sig: uint256[2] = self._g1_point(signature)
     message: bytes32 = self._anchor_message(key_id, seq, prev_head, new_head, roster_digest, epoch, keccak256(entries))
     assert self._pairing_check(sig, record.pubkey, concat(message, b"")), "CouncilAnchor: council signature does not verify"
     # 4. Store the head and publish the entries.
-    self.records[key_id].seq = seq
+    self.records[key_id].meta = self._meta(seq, epoch)
     self.records[key_id].head = new_head
     if roster_digest != record.roster_digest:
         self.records[key_id].roster_digest = roster_digest
-    if epoch != record.epoch:
-        self.records[key_id].epoch = epoch
     log Anchored(key_id=key_id, seq=seq, prev_head=prev_head, new_head=new_head, roster_digest=roster_digest,
                  epoch=epoch, signature=signature, entries=entries)
 
@@ -290,11 +294,11 @@ def record(key_id: bytes32) -> (Bytes[128], uint64, bytes32, bytes32, uint64):
             pubkey means the key id is not registered.
     """
     r: Record = self.records[key_id]
-    if r.pubkey[0] | r.pubkey[1] | r.pubkey[2] | r.pubkey[3] == 0:
+    if r.meta == 0:
         return b"", 0, empty(bytes32), empty(bytes32), 0
     pubkey: Bytes[128] = concat(convert(r.pubkey[0], bytes32), convert(r.pubkey[1], bytes32),
                                 convert(r.pubkey[2], bytes32), convert(r.pubkey[3], bytes32))
-    return pubkey, r.seq, r.head, r.roster_digest, r.epoch
+    return pubkey, convert(r.meta & SEQ_MASK, uint64), r.head, r.roster_digest, convert((r.meta >> 64) & SEQ_MASK, uint64)
 
 
 @external
