@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 from council.crypto.drbg import seeded  # noqa: E402
 from council.crypto.group import P256, RandomSource, Scalar  # noqa: E402
-from council.rpc.gen import dump_pb2  # noqa: E402
 from dumps.format import (  # noqa: E402
     PREFIX,
     TRAILER_DOMAIN,
@@ -30,6 +29,7 @@ from dumps.format import (  # noqa: E402
     Trailer,
     header_signed_message,
 )
+from dumps.gen import dump_pb2  # noqa: E402
 from dumps.seal import seal_stream  # noqa: E402
 from dumps.sealer import SealingIdentity  # noqa: E402
 from dumps.target import SealTarget  # noqa: E402
@@ -62,11 +62,64 @@ def _resign_trailer(sealer: SealingIdentity, header: bytes, trailer: Trailer, **
 
 
 def _seal(target: SealTarget, sealer: SealingIdentity, data: bytes, rng: RandomSource,
-          version: int = 1) -> bytes:
+          version: int = 1, previous: bytes = b"") -> bytes:
     sink = io.BytesIO()
     seal_stream(io.BytesIO(data), sink, target=target, sealer=sealer, app_id="vector-app",
-                dump_version=version, chunk_size=CHUNK, rng=rng, now_ms=NOW_MS)
+                dump_version=version, previous_digest=previous, chunk_size=CHUNK, rng=rng, now_ms=NOW_MS)
     return sink.getvalue()
+
+
+def _digest(blob: bytes) -> bytes:
+    """The dump digest of a well-formed dump (docs/dump-format.md, "Dump digest")."""
+    return Trailer.from_bytes(blob[-TRAILER_LEN:]).dump_digest()
+
+
+def _chain(target: SealTarget, sealer: SealingIdentity,
+           rng: RandomSource) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Dumps with a non-empty previous digest (the chain link), a sealer re-labelling that link,
+    and stores to choose the newest from: a chain with a rollback and a copy, and a fork."""
+    versions: list[bytes] = []
+    vectors = []
+    for version in (1, 2, 3):
+        data = rng(40 + version)
+        previous = _digest(versions[-1]) if versions else b""
+        blob = _seal(target, sealer, data, rng, version, previous)
+        versions.append(blob)
+        vectors.append({"name": f"chain: version {version}" + (f" links to version {version - 1}" if previous else
+                                                                 " starts the chain"),
+                        "dump": blob.hex(), "expected": "ok", "plaintext": data.hex(), "verify_expected": "ok",
+                        "previous_digest": previous.hex()})
+    rollback_data, fork_data = rng(41), rng(43)
+    rollback = _seal(target, sealer, rollback_data, rng, 4, _digest(versions[0]))
+    fork = _seal(target, sealer, fork_data, rng, 3, _digest(versions[1]))
+    vectors.append({"name": "chain: version 4 re-sealed by the sealer on top of version 1 (rollback)",
+                    "dump": rollback.hex(), "expected": "ok", "plaintext": rollback_data.hex(), "verify_expected": "ok",
+                    "previous_digest": _digest(versions[0]).hex()})
+    vectors.append({"name": "chain: a second version 3 linking to version 2 (fork)",
+                    "dump": fork.hex(), "expected": "ok", "plaintext": fork_data.hex(), "verify_expected": "ok",
+                    "previous_digest": _digest(versions[1]).hex()})
+    header, _, area, trailer = _split(versions[1])
+    msg = dump_pb2.DumpHeader.FromString(header)
+    msg.previous_digest = _digest(rollback)
+    relinked = msg.SerializeToString(deterministic=True)
+    vectors.append({"name": "chain: previous digest re-labelled by the sealer, KEM proof still bound to the old link",
+                    "dump": _join(sealer, relinked, area, _resign_trailer(sealer, relinked, Trailer.from_bytes(trailer))).hex(),
+                    "expected": "ProofError", "message": "kem_ciphertext", "verify_expected": "ProofError",
+                    "verify_message": "kem_ciphertext"})
+    v1, v2, v3, v4, v3b = (v["name"] for v in vectors[:5])
+    stores = [
+        {"name": "linear chain with a rollback and a renamed copy",
+         "files": {"app-0001.kcd": v1, "app-0002.kcd": v2, "app-0003.kcd": v3, "app-0004.kcd": v4,
+                   "app-9999.kcd": v2},
+         "expected_chain": ["app-0001.kcd", "app-0002.kcd", "app-0003.kcd"],
+         "expected_skipped": {"app-0004.kcd": "chain broken at version 4", "app-9999.kcd": "duplicate copy of app-0002.kcd"}},
+        {"name": "fork at version 3",
+         "files": {"a-1.kcd": v1, "a-2.kcd": v2, "a-3.kcd": v3, "b-3.kcd": v3b},
+         "expected_chain": ["a-1.kcd", "a-2.kcd"],
+         "expected_skipped": {"a-3.kcd": "conflict: 2 authentic dumps claim version 3",
+                              "b-3.kcd": "conflict: 2 authentic dumps claim version 3"}},
+    ]
+    return vectors, stores
 
 
 def _flip(blob: bytes, offset: int) -> bytes:
@@ -133,13 +186,21 @@ def build() -> dict[str, Any]:
         data = rng(size)
         ok.append({"name": f"{size}-byte plaintext", "dump": _seal(target, sealer, data, rng).hex(),
                    "expected": "ok", "plaintext": data.hex(), "verify_expected": "ok"})
+    failures = _failures(target, sealer, rng)
+    chain, stores = _chain(target, sealer, rng)
+    vectors = ok + failures + chain
+    for vector in vectors:
+        blob = bytes.fromhex(vector["dump"])
+        if vector["verify_expected"] == "ok":
+            vector["digest"] = _digest(blob).hex()
     return {
         "description": "keycouncil dump vectors (docs/dump-format.md); generated by tools/gen_dump_vectors.py",
         "seed": SEED.decode(), "council_secret": secret.to_bytes().hex(),
         "council_public_key": target.public_key.to_bytes().hex(), "key_id": target.key_id,
         "epoch": target.epoch, "roster_digest": target.roster_digest.hex(), "chunk_size": CHUNK,
         "sealer_public_key": sealer.public_key.hex(),
-        "vectors": ok + _failures(target, sealer, rng),
+        "vectors": vectors,
+        "stores": stores,
     }
 
 

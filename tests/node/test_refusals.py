@@ -21,10 +21,10 @@ from council.crypto.messages import Dealing, Signed, sign
 from council.driver.ceremony import run_dkg
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
-from council.node.identity import TLS_NAME, Identity
-from council.rpc import tls
-from council.rpc.gen import council_pb2 as pb
-from council.rpc.gen import council_pb2_grpc as pb_grpc
+from council.protocol import tls
+from council.protocol.gen import council_pb2 as pb
+from council.protocol.gen import council_pb2_grpc as pb_grpc
+from council.storage.identity import TLS_NAME, Identity
 
 FAST = Timing(call_timeout=20, retry_window=0.3)
 
@@ -122,7 +122,7 @@ def test_malicious_dealer_in_a_reshare_is_disqualified_and_named(council: Counci
     c = council
     names = ["a", "b", "evil", "d"]
     c.add_members(*names)
-    r1 = c.roster("r1", 2, names)
+    r1 = c.roster("r1", 3, names)
     r2 = c.roster("r2", 3, names)
     for n in names:
         c.serve(n, "r1")

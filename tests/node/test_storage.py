@@ -14,15 +14,24 @@ import sys
 from pathlib import Path
 
 import pytest
-from node_helpers import ROOT, Council, direct_ceremony, env, quiet_node
+from node_helpers import (
+    ROOT,
+    Council,
+    direct_ceremony,
+    direct_genesis,
+    direct_log_for,
+    env,
+    quiet_node,
+)
 
 from council.crypto.messages import Kind
 from council.errors import StorageError
-from council.node.files import write_atomic
+from council.log import RosterProposed
 from council.node.folder import FolderError, MemberFolder, read_passphrase
-from council.node.identity import cert_der
-from council.node.request import SignedRequest, StartRequest
+from council.protocol.ceremony_request import SignedRequest, StartRequest
 from council.roster import Roster
+from council.storage.files import write_atomic
+from council.storage.identity import cert_der
 
 
 def _dkg(c: Council, roster: Roster, key_id: str) -> None:
@@ -30,6 +39,7 @@ def _dkg(c: Council, roster: Roster, key_id: str) -> None:
     req = SignedRequest.create(StartRequest(Kind.DKG, secrets.token_bytes(16), key_id, roster),
                                c.op().identity.signer)
     direct_ceremony(nodes, req, cert_der(c.op().identity.tls_cert_pem, "operator"))
+    direct_genesis(nodes, key_id, c.op())
 
 
 def _serve_exit(c: Council, name: str, roster_label: str, passphrase: str | None = None) -> tuple[int, str]:
@@ -123,7 +133,7 @@ def test_misplaced_or_corrupted_share_stops_the_node(council: Council) -> None:
 
 
 def test_restart_between_storing_the_new_epoch_and_erasing_the_old(council: Council) -> None:
-    from council.node.request import EpochData
+    from council.protocol.ceremony_request import EpochData
 
     c = council
     c.add_members("a", "b", "c")
@@ -136,6 +146,7 @@ def test_restart_between_storing_the_new_epoch_and_erasing_the_old(council: Coun
                                             EpochData(rec.commit, rec.signatures, rec.verification_shares)),
                                c.op().identity.signer)
     op_cert = cert_der(c.op().identity.tls_cert_pem, "operator")
+    direct_log_for([quiet_node(c.members[n], r1) for n in "abc"], "k", RosterProposed(r2), c.op())
     direct_ceremony([quiet_node(c.members[n], r1) for n in "abc"], req, op_cert)
 
     # Simulate a crash after the new epoch was stored, before the old share was erased.
@@ -151,7 +162,7 @@ def test_restart_between_storing_the_new_epoch_and_erasing_the_old(council: Coun
 
 def test_one_commit_signature_per_epoch_across_ceremonies(council: Council) -> None:
     from council.errors import CeremonyError
-    from council.node.request import EpochData
+    from council.protocol.ceremony_request import EpochData
 
     c = council
     c.add_members("a", "b", "c")
