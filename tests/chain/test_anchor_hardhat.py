@@ -111,7 +111,7 @@ def test_reorg_noticed_and_rebroadcast(hh: tuple[ChainClient, Council]) -> None:
 def test_drand_evmnet_beacons_on_hardhat(hh: tuple[ChainClient, Council]) -> None:
     client, _ = hh
     vectors = json.loads(VECTORS.read_text())
-    pubkey = bytes.fromhex(vectors["public_key"])
+    pubkey = bytes.fromhex(vectors["chain"]["public_key"])
     for beacon in vectors["beacons"]:
         sig = bytes.fromhex(beacon["signature"])
         assert client.verify_signature(pubkey, drand_round_message(beacon["round"]), sig)

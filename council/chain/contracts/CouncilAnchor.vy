@@ -117,13 +117,10 @@ def _g(x: uint256) -> uint256:
 
 @internal
 @view
-def _map_to_curve(u: uint256) -> uint256[2]:
-    # RFC 9380 section 6.6.1 map_to_curve_svdw, steps numbered as there (constant time is
-    # not a concern on chain: every input is public).
-    tv1: uint256 = uint256_mulmod(uint256_mulmod(u, u, P), SVDW_C1, P)  # 1-2
-    tv2: uint256 = uint256_addmod(1, tv1, P)  # 3
-    tv1 = self._sub(1, tv1)  # 4
-    tv3: uint256 = self._modexp(uint256_mulmod(tv1, tv2, P), P_MINUS_2)  # 5-6 (inv0)
+def _map_to_curve(u: uint256, tv1: uint256, tv2: uint256, tv3: uint256) -> uint256[2]:
+    # RFC 9380 section 6.6.1 map_to_curve_svdw, steps numbered as there; steps 1-6 are done by
+    # the caller for both field elements at once (one inversion). Constant time is not a concern
+    # on chain: every input is public.
     tv4: uint256 = uint256_mulmod(uint256_mulmod(uint256_mulmod(u, tv1, P), tv3, P), SVDW_C3, P)  # 7-9
     x: uint256 = self._sub(SVDW_C2, tv4)  # 10: x1
     gx: uint256 = self._g(x)  # 11-14
@@ -164,7 +161,27 @@ def _expand_message(message: Bytes[MAX_MESSAGE]) -> uint256[2]:
 @view
 def _hash_to_point(message: Bytes[MAX_MESSAGE]) -> uint256[2]:
     u: uint256[2] = self._expand_message(message)
-    return ecadd(self._map_to_curve(u[0]), self._map_to_curve(u[1]))  # cofactor is 1
+    # Steps 1-4 of the map for u0 and u1.
+    a1: uint256 = uint256_mulmod(uint256_mulmod(u[0], u[0], P), SVDW_C1, P)
+    a2: uint256 = uint256_addmod(1, a1, P)
+    a1 = self._sub(1, a1)
+    b1: uint256 = uint256_mulmod(uint256_mulmod(u[1], u[1], P), SVDW_C1, P)
+    b2: uint256 = uint256_addmod(1, b1, P)
+    b1 = self._sub(1, b1)
+    # Steps 5-6, inv0(tv1 * tv2), for both with one modexp (Montgomery's trick); a zero
+    # denominator (inv0 gives 0) is inverted on its own.
+    da: uint256 = uint256_mulmod(a1, a2, P)
+    db: uint256 = uint256_mulmod(b1, b2, P)
+    ia: uint256 = 0
+    ib: uint256 = 0
+    if da == 0 or db == 0:
+        ia = self._modexp(da, P_MINUS_2)
+        ib = self._modexp(db, P_MINUS_2)
+    else:
+        both: uint256 = self._modexp(uint256_mulmod(da, db, P), P_MINUS_2)
+        ia = uint256_mulmod(both, db, P)
+        ib = uint256_mulmod(both, da, P)
+    return ecadd(self._map_to_curve(u[0], a1, a2, ia), self._map_to_curve(u[1], b1, b2, ib))  # cofactor is 1
 
 
 @internal
