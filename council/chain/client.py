@@ -13,12 +13,13 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from eth_utils.exceptions import ValidationError
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError, Web3RPCError
+from web3.types import TxParams
 
 from council.chain.account import Signer
 from council.chain.artefact import council_anchor
@@ -120,7 +121,7 @@ class ChainClient:
         try:
             gas = int(fn.estimate_gas({"from": signer.address}) * GAS_MARGIN)
             tx = fn.build_transaction({"from": signer.address, "gas": gas,
-                                       "nonce": w3.eth.get_transaction_count(signer.address, "pending")})
+                                       "nonce": w3.eth.get_transaction_count(Web3.to_checksum_address(signer.address), "pending")})
             tx_hash = w3.eth.send_raw_transaction(signer.sign(tx))
             receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
         except _REFUSED as exc:
@@ -258,7 +259,7 @@ class ChainClient:
                 raise _AlreadyAnchored from None
             raise ChainError(f"{what} of key {key_id.hex()} refused by the contract: {_reason(exc)}") from None
         tx = fn.build_transaction({"from": signer.address, "gas": gas, "chainId": self.chain_id,
-                                   "nonce": self.w3.eth.get_transaction_count(signer.address, "pending")})
+                                   "nonce": self.w3.eth.get_transaction_count(Web3.to_checksum_address(signer.address), "pending")})
         return Prepared(what, key_id, signer.sign(tx), head, from_block,
                         lambda: self._prepare(fn, what, key_id, head))
 
@@ -280,7 +281,7 @@ class ChainClient:
     def _replay_reason(self, prepared: Prepared, block: int) -> str:
         """Why a mined transaction reverted: replay it as a call on the state it left behind."""
         try:
-            self.w3.eth.call(_call_of(prepared.raw), block_identifier=block)
+            self.w3.eth.call(cast(TxParams, _call_of(prepared.raw)), block_identifier=block)
         except _REFUSED as exc:
             return _reason(exc)
         return "reverted (the same call succeeds now; the state changed in between)"
@@ -321,7 +322,7 @@ def _reason(exc: BaseException) -> str:
 def _call_of(raw: bytes) -> dict[str, Any]:
     """The call (from, to, data, gas) a signed raw transaction makes."""
     from eth_account import Account
-    from eth_account.typed_transactions import TypedTransaction
+    from eth_account.typed_transactions.typed_transaction import TypedTransaction
     from hexbytes import HexBytes
 
     tx = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()

@@ -18,7 +18,7 @@ from types import TracebackType
 from web3 import HTTPProvider, Web3
 
 from council.errors import ChainError
-from council.node.ports import loopback_port
+from council.localnet.ports import loopback_port
 
 HARDHAT_DIR = Path(__file__).resolve().parents[2] / "tools" / "hardhat"
 

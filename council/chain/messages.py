@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_abi import encode
-from eth_utils import keccak, to_canonical_address
+from eth_abi.abi import encode
+from eth_utils.address import to_canonical_address
+from eth_utils.crypto import keccak
 
 ANCHOR_TAG = "KEYCOUNCIL-V1-ANCHOR"
 REGISTER_TAG = "KEYCOUNCIL-V1-REGISTER"

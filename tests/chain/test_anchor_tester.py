@@ -234,3 +234,18 @@ def test_confirmations_and_reorg(chain: tuple[ChainClient, Council]) -> None:
     event = client.wait_confirmed(head, confirmations=1, timeout=60, from_block=start,
                                   rebroadcast=prepared.raw)  # type: ignore[union-attr]
     assert client.record(council.key_id).head == head.new_head and event.new_head == head.new_head
+
+
+def test_product_bls_signs_heads_the_contract_accepts(chain: tuple[ChainClient, Council]) -> None:
+    """council.crypto.bn254 (the members' BLS) and the contract agree on H(m) and on signatures."""
+    from council.crypto.bn254 import bls
+    from council.crypto.bn254.curve import Fr
+    from council.crypto.bn254.hash_to_curve import hash_to_g1
+
+    client, council = chain
+    head = council.next_head(b"signed by the product code")
+    message = head.message(client.chain_id, client.address)
+    assert hash_to_g1(message).to_bytes() == b"".join(c.to_bytes(32, "big") for c in client.hash_to_point(message))
+    assert bls.public_key(Fr(council.sk)).to_bytes() == council.pubkey
+    result = client.anchor(head, bls.sign(Fr(council.sk), message).to_bytes())
+    assert not result.already_anchored and client.record(council.key_id).head == head.new_head
