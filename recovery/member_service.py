@@ -25,7 +25,7 @@ from council.errors import KeycouncilError, PolicyRefused, StorageError
 from council.node.keystore import EpochRecord, is_valid_key_id
 from council.node.node import MemberNode
 from council.roster import Roster
-from dumps.format import Trailer
+from dumps.trailers import parse_trailer_bytes
 from recovery.member_cache import EpochCache
 from recovery.member_config import ReleaseConfigFile
 from recovery.member_records import ReleaseLog, RequestBook
@@ -151,7 +151,7 @@ class MemberRecovery:
 def _public(request: RecoveryRequest, operator: str) -> dict[str, Any]:
     """The public fields every log line and request record carries (no secret bytes)."""
     try:  # as the trailer states it; a release happens only after decide_release verified it
-        digest = Trailer.from_bytes(request.dump.trailer_bytes).dump_digest().hex()
+        digest = parse_trailer_bytes(request.dump.trailer_bytes).dump_digest().hex()
     except (KeycouncilError, ValueError):
         digest = None
     return {"request_id": request.id_hex, "operator": operator, "app": request.app_id,
