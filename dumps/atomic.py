@@ -14,7 +14,9 @@ from typing import BinaryIO
 from council.errors import StorageError
 from dumps.errors import DumpExists
 
-IO_BLOCK = 1024 * 1024
+IO_BLOCK = 64 * 1024
+"""Smaller than a chunk on purpose: small writes (header, trailer) are buffered, while a chunk
+record, longer than the buffer, goes straight from our buffer to the kernel without a copy."""
 
 
 def ensure_absent(dest: Path) -> None:

@@ -25,7 +25,7 @@ from dumps.verify import AuthenticDump, authenticate, check_layout
 
 KeyProvider = Callable[[DumpHeader, KemCiphertext, bytes], bytes]
 """`provider(header, kem_ciphertext, label) -> 32-byte data key`; raise a KeycouncilError to refuse."""
-INPUT_BLOCK = 4 * 1024 * 1024
+INPUT_BLOCK = 64 * 1024  # below the chunk size: records are read straight into our buffer
 
 
 @dataclass(frozen=True, slots=True)
