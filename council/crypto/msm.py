@@ -12,13 +12,15 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
+from Crypto.Util import _raw_api
 from Crypto.Util._raw_api import VoidPointer
 
 from council.crypto.group import EccPoint, Point, Q
 
 _MIN_WINDOW = 2
 _MAX_WINDOW = 9
-_COPY_COST = 2.0  # a point copy (allocation) costs about two additions
+_COPY_COST = 1.0  # a point copy (allocation) costs about one addition
+_ffi: Any = getattr(_raw_api, "ffi", None) if getattr(_raw_api, "backend", "") == "cffi" else None
 
 
 def window_for(bit_lengths: Sequence[int]) -> int:
@@ -50,17 +52,24 @@ def signed_digits(k: int, c: int) -> list[tuple[int, int]]:
 
 
 class _Arena:
-    """Raw point copies made during one multiplication, all freed by `close`."""
+    """Raw point copies made during one multiplication, all freed by `close`. With the cffi
+    backend one output slot is reused for every copy (1.3 µs a copy instead of 6 µs)."""
 
     def __init__(self, lib: Any) -> None:
         self._clone, self._free = lib.clone, lib.free_point
         self._owned: list[Any] = []
+        self._slot = _ffi.new("void *[1]") if _ffi is not None else None
 
     def clone(self, raw: Any) -> Any:
-        out = VoidPointer()
-        if self._clone(out.address_of(), raw):
-            raise ValueError("cannot copy an EC point")
-        copy = out.get()
+        if self._slot is not None:
+            if self._clone(self._slot, raw):
+                raise ValueError("cannot copy an EC point")
+            copy = self._slot[0]
+        else:
+            out = VoidPointer()
+            if self._clone(out.address_of(), raw):
+                raise ValueError("cannot copy an EC point")
+            copy = out.get()
         self._owned.append(copy)
         return copy
 
