@@ -19,7 +19,8 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check council dumps recovery cli tests tools benchmarks
-	$(BIN)/mypy council/crypto
+	$(BIN)/lint-imports
+	$(BIN)/mypy council dumps
 
 check-proto: $(STAMP)
 	$(BIN)/python tools/gen_proto.py --check

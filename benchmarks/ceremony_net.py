@@ -97,8 +97,8 @@ def one_run(n: int) -> Run:
             old = c.roster("old", t, names)
             new = c.roster("new", t, [*names[replaced:], *newcomers])
             start_timeout = 60.0 + 2.0 * n
-            run.startup = c.start(names, "old", start_timeout)
-            run.newcomers_startup = c.start(newcomers, "new", start_timeout)
+            run.startup = c.start_timed(names, "old", start_timeout)
+            run.newcomers_startup = c.start_timed(newcomers, "new", start_timeout)
 
             began = time.perf_counter()
             dkg = run_dkg(old, KEY_ID, c.operator, TIMING)

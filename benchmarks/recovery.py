@@ -13,40 +13,23 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from council.node.ports import loopback_port
+from council.localnet.ports import loopback_port
 
 if TYPE_CHECKING:
-    from recovery.epoch import CouncilEpoch
+    from council.protocol.epoch import CouncilEpoch
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY, APP = "bench", "bench-app"
 CHUNK = 1 << 20
 ROUNDS = 3
-
-
-@dataclass
-class Cluster:
-    """Member processes of one committed key, an operator, and the verified epoch."""
-
-    base: Path
-    roster_path: Path
-    procs: list[subprocess.Popen[bytes]]
-
-    def stop(self) -> None:
-        for p in self.procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGKILL)
-            p.wait(10)
 
 
 def _port() -> int:
@@ -62,45 +45,26 @@ def _release_policy(folder: Path) -> None:
 
 
 def start_cluster(base: Path, n: int, t: int):  # type: ignore[no-untyped-def]
-    """n member processes, a DKG; returns (cluster, operator, council epoch)."""
+    """n member processes, a DKG; returns (council, operator, council epoch); `council.close()` stops it."""
     from council.driver.ceremony import run_dkg
-    from council.driver.operator import OperatorFolder
     from council.driver.phases import Timing
-    from council.node.folder import MemberFolder, write_json
-    from council.roster import Roster
+    from council.localnet.council import LocalCouncil
     from recovery.grpc_client import fetch_council
 
-    folders = [MemberFolder.init(base / f"m{i}", f"m{i}", f"127.0.0.1:{_port()}", None) for i in range(1, n + 1)]
-    op = OperatorFolder.init(base / "op", "ops", None)
-    roster = Roster(t, tuple(f.card() for f in folders), (op.card(),))
-    roster_path = base / "roster.json"
-    write_json(roster_path, roster.to_json())
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("KEYCOUNCIL_PASSPHRASE", None)
-    procs = []
-    for f in folders:
-        _release_policy(f.path)
-        procs.append(subprocess.Popen([sys.executable, "-m", "council.node", "serve", str(f.path), "--roster",
-                                       str(roster_path)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL))
-    cluster = Cluster(base, roster_path, procs)
-    _wait_serving([f.path for f in folders])
+    names = [f"m{i}" for i in range(1, n + 1)]
+    council = LocalCouncil(base, operator_name="ops")
+    council.add_members(names)
+    for name in names:
+        _release_policy(base / name)
+    roster, roster_path = council.write_roster("bench", t, names)
+    council.start(names, roster_path)
+    op = council.init_operator()
     timing = Timing(call_timeout=120, retry_window=5)
     report = run_dkg(roster, KEY, op, timing)
     if not report.committed:
-        cluster.stop()
+        council.close()
         raise RuntimeError("bench DKG failed: " + "; ".join(report.lines()))
-    return cluster, op, fetch_council(roster, KEY, op, timing)
-
-
-def _wait_serving(folders: list[Path], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    for folder in folders:
-        log = folder / "log" / "events.jsonl"
-        while not (log.exists() and '"event": "serving"' in log.read_text()):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{folder} did not start")
-            time.sleep(0.05)
+    return council, op, fetch_council(roster, KEY, op, timing)
 
 
 class _Pattern(io.RawIOBase):
@@ -132,9 +96,9 @@ def _seal(store: Path, council: CouncilEpoch, size: int) -> None:
 def _collect(chosen, council, op, client):  # type: ignore[no-untyped-def]
     """Sign, ask every member, verify, combine: (seconds, shared point, request)."""
     from council.crypto.decryption import combine
+    from council.protocol.shares import context_of
     from recovery.coordinator import build_request
     from recovery.gather import ask_members, verified_shares
-    from recovery.shares import context_of
 
     start = time.perf_counter()
     request = build_request(chosen, council, op.identity.signer, int(time.time() * 1000))
@@ -209,11 +173,11 @@ def load_child(spec_path: str) -> None:
 
     from council.crypto.decryption import DecryptionShare, verify_share
     from council.crypto.group import Point
-    from council.rpc import tls
-    from council.rpc.gen import recovery_pb2 as pb
-    from council.rpc.gen import recovery_pb2_grpc as pb_grpc
-    from recovery.request import RecoveryRequest
-    from recovery.shares import context_of
+    from council.protocol import tls
+    from council.protocol.gen import recovery_pb2 as pb
+    from council.protocol.gen import recovery_pb2_grpc as pb_grpc
+    from council.protocol.recovery_request import RecoveryRequest
+    from council.protocol.shares import context_of
 
     spec = json.loads(Path(spec_path).read_text())
     request = RecoveryRequest.from_bytes(bytes.fromhex(spec["request"]))
@@ -295,7 +259,7 @@ def section(quick: bool) -> str:
             rounds = collection(base, op, council, 100)
             load = throughput(base, op, council, 3.0 if quick else 6.0)
         finally:
-            cluster.stop()
+            cluster.close()
     return _render(n, t, size, setup, big, rounds, load)
 
 

@@ -34,7 +34,7 @@ def dkg(roster_path: Path, key_id: str, operator_dir: Path, passphrase_file: Pat
     """Generate a new key among the roster's members (epoch 0)."""
     from council.driver.ceremony import run_dkg
     from council.driver.phases import Timing
-    from council.node.runtime import load_roster
+    from council.storage.folders import load_roster
 
     report = run_dkg(load_roster(roster_path), key_id, open_operator(operator_dir, passphrase_file),
                      Timing(timeout, retry_window))
@@ -52,7 +52,7 @@ def reshare(key_id: str, old_path: Path, new_path: Path, operator_dir: Path, pas
     """Re-share KEY's current epoch to the new roster; the public key stays the same."""
     from council.driver.ceremony import run_reshare
     from council.driver.phases import Timing
-    from council.node.runtime import load_roster
+    from council.storage.folders import load_roster
 
     report = run_reshare(load_roster(old_path), load_roster(new_path), key_id,
                          open_operator(operator_dir, passphrase_file), Timing(timeout, retry_window))
@@ -71,7 +71,7 @@ def catch_up(roster_path: Path, key_id: str, old_path: Path | None, operator_dir
     """Bring members that missed the last ceremony of KEY up to its current epoch."""
     from council.driver.catchup import run_catch_up
     from council.driver.phases import Timing
-    from council.node.runtime import load_roster
+    from council.storage.folders import load_roster
 
     result = run_catch_up(load_roster(roster_path), key_id, open_operator(operator_dir, passphrase_file),
                           Timing(timeout, retry_window), load_roster(old_path) if old_path else None)
@@ -90,7 +90,7 @@ def resume(roster_path: Path, ceremony_id: str, operator_dir: Path, passphrase_f
     """Finish a ceremony whose driver stopped after the members signed its commit."""
     from council.driver.ceremony import run_resume
     from council.driver.phases import Timing
-    from council.node.runtime import load_roster
+    from council.storage.folders import load_roster
 
     try:
         cid = bytes.fromhex(ceremony_id)

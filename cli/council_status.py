@@ -24,7 +24,7 @@ def status(roster_path: Path, operator_dir: Path, passphrase_file: Path | None, 
     """Print member, reachable, epoch per key id, version."""
     from council.driver.phases import Timing
     from council.driver.query import council_status, require_reachable
-    from council.node.runtime import load_roster
+    from council.storage.folders import load_roster
 
     rows = council_status(load_roster(roster_path), open_operator(operator_dir, passphrase_file),
                           Timing(timeout, retry_window))

@@ -15,9 +15,11 @@ from pathlib import Path
 import click
 
 from cli.run import about
+from council.attestation.quote import TdReport
 from council.crypto.group import P256, Scalar
 from council.errors import DecodeError, PolicyRefused, StorageError
 from dumps.atomic import ensure_absent
+from dumps.errors import DumpExists
 from dumps.evidence import EvidenceChecker, refuse_simulated
 from dumps.format import DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE
 from dumps.inspect import inspect_dump
@@ -25,9 +27,11 @@ from dumps.listing import list_store
 from dumps.newest import choose_newest
 from dumps.open import key_from_secret, open_dump
 from dumps.seal import SealedDump, seal_dump
-from dumps.sealer import SealingIdentity
+from dumps.sealer import KEY_FILE, SealingIdentity
 from dumps.store import FolderStore
 from dumps.target import SealTarget
+from dumps.tee.configfs_tsm import TSM_REPORT_ROOT
+from dumps.tee.gramine import ATTESTATION_ROOT
 from dumps.verify import verify_dump
 
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024
@@ -48,16 +52,49 @@ def signer() -> None:
 @signer.command("new")
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--simulated", is_flag=True, help="Simulated evidence (INSECURE; dev and tests).")
-def signer_new(folder: Path, simulated: bool) -> None:
+@click.option("--tee", type=click.Choice(["tdx", "sgx"]),
+              help="Ask the platform for a DCAP quote: tdx via configfs-tsm, sgx via Gramine.")
+@click.option("--tsm-root", type=click.Path(path_type=Path, file_okay=False),
+              default=str(TSM_REPORT_ROOT), show_default=True,
+              help="configfs-tsm report folder (override only for tests).")
+@click.option("--attestation-root", type=click.Path(path_type=Path, file_okay=False),
+              default=str(ATTESTATION_ROOT), show_default=True,
+              help="Gramine attestation folder (override only for tests).")
+def signer_new(folder: Path, simulated: bool, tee: str | None, tsm_root: Path,
+               attestation_root: Path) -> None:
     """Create a signing key and its evidence in FOLDER (key file 0600)."""
-    if not simulated:
-        raise click.UsageError("only --simulated identities can be made here; TEE evidence comes "
-                               "from the enclave")
+    if simulated == (tee is not None):
+        raise click.UsageError("give --tee tdx|sgx (inside a TEE) or --simulated (INSECURE), not both")
+    if tee is not None:
+        _signer_new_tee(folder, tee, tsm_root, attestation_root)
+        return
     identity = SealingIdentity.simulated()
     identity.save(folder)
     click.echo(f"signer public key: {identity.public_key.hex()}")
     click.echo(f"evidence: simulated (INSECURE) in {folder}")
     click.echo(INSECURE, err=True)
+
+
+def _signer_new_tee(folder: Path, tee: str, tsm_root: Path, attestation_root: Path) -> None:
+    """`signer new --tee`: a fresh key, the platform's quote over its binding, both saved."""
+    from dumps.tee.identity import new_tee_identity
+    from dumps.tee.provider import provider_for
+
+    if (folder / KEY_FILE).exists():  # before asking the platform for a quote in vain
+        raise DumpExists(f"{folder / KEY_FILE}: a signing key already exists; refusing to overwrite")
+    provider = provider_for(tee, tsm_root, attestation_root)
+    identity, quote = new_tee_identity(provider)
+    identity.save(folder)
+    click.echo(f"signer public key: {identity.public_key.hex()}")
+    click.echo(f"evidence: {identity.evidence.type} quote v{quote.version}, "
+               f"{len(identity.evidence.data)} bytes from {provider.interface}, in {folder}")
+    body = quote.body
+    if isinstance(body, TdReport):
+        click.echo(f"measurement: mrtd {body.mr_td.hex()}")
+        for i, rtmr in enumerate(body.rtmrs):
+            click.echo(f"             rtmr{i} {rtmr.hex()}")
+    else:
+        click.echo(f"measurement: mrenclave {body.mr_enclave.hex()} mrsigner {body.mr_signer.hex()}")
 
 
 @dump.command("seal")
@@ -182,7 +219,7 @@ def _previous_digest(previous: str, out: Path, app_id: str, version: int,
 def _admission(policy_path: Path, collateral: Path | None, at_text: str | None) -> EvidenceChecker:
     from council.attestation.policy import PolicyFile
     from council.attestation.policy_model import parse_time
-    from council.attestation.sealers import SealerAdmission
+    from dumps.admission import SealerAdmission
 
     try:
         at = parse_time(at_text) if at_text else None

@@ -27,8 +27,8 @@ def bundle(roster_path: Path, key_id: str, output: Path, operator_dir: Path, pas
     """Fetch KEY's bundle from the members, verify its commit signatures, write it."""
     from council.driver.phases import Timing
     from council.driver.query import fetch_bundle
-    from council.node.files import write_atomic
-    from council.node.runtime import load_roster
+    from council.storage.files import write_atomic
+    from council.storage.folders import load_roster
 
     b = fetch_bundle(load_roster(roster_path), key_id, open_operator(operator_dir, passphrase_file),
                      Timing(timeout, retry_window))

@@ -34,7 +34,8 @@ def member() -> None:
 @passphrase_options
 def init(folder: Path, name: str, listen: str, passphrase_file: Path | None, insecure: bool) -> None:
     """Create FOLDER: identity keys, TLS certificate, sealed secrets, public member card."""
-    from council.node.folder import CARD_NAME, INSECURE_WARNING, MemberFolder, read_passphrase
+    from council.node.folder import CARD_NAME, INSECURE_WARNING, MemberFolder
+    from council.storage.folders import read_passphrase
 
     passphrase = read_passphrase(passphrase_file, insecure)
     MemberFolder.init(folder, name, listen, passphrase)
@@ -52,9 +53,10 @@ def init(folder: Path, name: str, listen: str, passphrase_file: Path | None, ins
 def serve(folder: Path, roster_path: Path | None, listen: str | None, passphrase_file: Path | None,
           insecure: bool) -> None:
     """Serve the member in FOLDER until SIGTERM."""
-    from council.node.folder import INSECURE_WARNING, read_passphrase
+    from council.node.folder import INSECURE_WARNING
     from council.node.runtime import open_member, served_roster
-    from council.rpc.server import serve_forever, start
+    from council.node.server import serve_forever, start
+    from council.storage.folders import read_passphrase
 
     passphrase = read_passphrase(passphrase_file, insecure=True)
     node = open_member(folder, served_roster(folder, roster_path), passphrase)

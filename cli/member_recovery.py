@@ -1,7 +1,7 @@
 """`keycouncil member requests | approve | backup export | backup import` (docs/recovery.md).
 
 `COMMANDS` is attached to the `member` group. Thin: parsing and printing; the work is in
-`recovery.member_records` and `recovery.member_backup`. Passphrases come from files or the
+`council.node.release.records` and `council.node.backup`. Passphrases come from files or the
 environment, never argv.
 """
 
@@ -26,7 +26,7 @@ folder_passphrase = click.option("--passphrase-file", type=ExistingFile,
 @click.argument("folder", type=DIR)
 def requests_cmd(folder: Path) -> None:
     """List the recovery requests FOLDER's member remembers, with their state."""
-    from recovery.member_records import ReleaseLog, RequestBook
+    from council.node.release.records import ReleaseLog, RequestBook
 
     entries = RequestBook(folder).entries(ReleaseLog(folder))
     if not entries:
@@ -46,7 +46,7 @@ def approve_cmd(folder: Path, request_id: str, by: str | None) -> None:
     """Approve REQUEST_ID on FOLDER's member (takes effect without a restart)."""
     import getpass
 
-    from recovery.member_records import ReleaseLog, RequestBook
+    from council.node.release.records import ReleaseLog, RequestBook
 
     path = RequestBook(folder).approve(request_id.lower(), by or getpass.getuser())
     ReleaseLog(folder).append(decision="approved", request_id=request_id.lower(), by=by or getpass.getuser())
@@ -94,7 +94,7 @@ def _backup_passphrase(path: Path | None) -> bytes | None:
 def export_cmd(folder: Path, key_id: str, group_threshold: int, groups: list[tuple[int, int]],
                backup_passphrase: Path | None, out_dir: Path, passphrase_file: Path | None) -> None:
     """Write FOLDER's current share of KEY as SLIP-39 mnemonic files (one 0600 file each)."""
-    from recovery.member_backup import export_member_backup
+    from council.node.backup import export_member_backup
 
     if group_threshold > len(groups):
         raise click.BadParameter(f"{group_threshold} groups needed but {len(groups)} given",
@@ -117,8 +117,8 @@ def export_cmd(folder: Path, key_id: str, group_threshold: int, groups: list[tup
 def import_cmd(folder: Path, files: tuple[Path, ...], backup_passphrase: Path | None,
                passphrase_file: Path | None) -> None:
     """Restore FOLDER's share from backup FILES (stop the member first)."""
-    from recovery.backup_file import BackupLabel
-    from recovery.member_backup import import_member_backup
+    from council.node.backup import import_member_backup
+    from council.protocol.backup_file import BackupLabel
 
     def passphrase(label: BackupLabel) -> bytes:
         slip = _backup_passphrase(backup_passphrase)

@@ -35,7 +35,7 @@ def new(folder: Path, name: str, passphrase_file: Path | None, insecure: bool) -
 
 def open_operator(folder: Path, passphrase_file: Path | None) -> OperatorFolder:
     """Open an operator folder (the passphrase is needed only if it was sealed with one)."""
-    from council.node.folder import read_passphrase
+    from council.storage.folders import read_passphrase
 
     return OperatorFolder.open(folder, read_passphrase(passphrase_file, insecure=True))
 

@@ -22,10 +22,10 @@ import click
 
 from council.crypto.group import Point, Scalar
 from council.errors import DecodeError
+from council.protocol.backup_file import BackupLabel
 from dumps.atomic import ensure_absent, write_file_atomic
 from dumps.evidence import EvidenceChecker
 from dumps.newest import Skipped
-from recovery.backup_file import BackupLabel
 from recovery.choose import choose_dump
 from recovery.connection import Connection, RecoveryBackend
 from recovery.coordinator import RecoveryReport, finish_target, recover_for_target, recover_to_file
@@ -150,7 +150,7 @@ def _admission(policy_path: Path | None, collateral: Path | None) -> EvidenceChe
     if policy_path is None:
         return None
     from council.attestation.policy import PolicyFile
-    from council.attestation.sealers import SealerAdmission
+    from dumps.admission import SealerAdmission
 
     return SealerAdmission(PolicyFile(policy_path), collateral)
 

@@ -38,6 +38,6 @@ def new(threshold: int, members: tuple[Path, ...], operators: tuple[Path, ...], 
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 def digest(file: Path) -> None:
     """Print a roster's digest (what commits and key bundles refer to)."""
-    from council.node.runtime import load_roster
+    from council.storage.folders import load_roster
 
     click.echo(load_roster(file).digest().hex())

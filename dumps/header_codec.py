@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from google.protobuf.message import DecodeError as ProtobufDecodeError
 
-from council.rpc.gen import dump_pb2
 from dumps.errors import HeaderInvalid
+from dumps.gen import dump_pb2
 from dumps.header import DumpHeader, Evidence
 
 
 def encode_header(header: DumpHeader) -> bytes:
     """The canonical bytes of a header (the bytes that get signed and stored)."""
-    return _to_message(header).SerializeToString(deterministic=True)
+    data: bytes = _to_message(header).SerializeToString(deterministic=True)
+    return data
 
 
 def decode_header(data: bytes) -> DumpHeader:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from council.errors import StorageError
+from council.protocol.dumpref import DumpReference
 from dumps.evidence import EvidenceChecker
 from dumps.newest import Candidate, Selection, Skipped, choose_newest
 from dumps.store import FolderStore
-from recovery.dumpref import DumpReference
 
 
 class NoDumpToRecover(StorageError):

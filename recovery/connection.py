@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from council.crypto.signing import Signer
-from recovery.epoch import CouncilEpoch
+from council.protocol.epoch import CouncilEpoch
 from recovery.gather import MemberClient
 
 

@@ -19,13 +19,15 @@ from council.crypto.decryption import DecryptionShare, combine, open_from_target
 from council.crypto.group import P256, Point, Scalar
 from council.crypto.signing import Signer
 from council.errors import KeycouncilError, NotEnoughShares, PolicyRefused
+from council.protocol.epoch import CouncilEpoch
+from council.protocol.errors import RecoveryFailed
+from council.protocol.recovery_request import RecoveryRequest, sign_request, verify_request
+from council.protocol.shares import TargetBoundShare, context_of
 from dumps.atomic import ensure_absent
 from dumps.evidence import EvidenceChecker
 from dumps.header import DumpHeader
 from dumps.open import KeyProvider, open_dump
 from recovery.choose import ChosenDump
-from recovery.epoch import CouncilEpoch
-from recovery.errors import RecoveryFailed
 from recovery.gather import (
     Gathered,
     MemberClient,
@@ -36,8 +38,6 @@ from recovery.gather import (
     verified_shares,
 )
 from recovery.package import TargetPackage
-from recovery.request import RecoveryRequest, sign_request, verify_request
-from recovery.shares import TargetBoundShare, context_of
 
 DEFAULT_DEADLINE_SECONDS = 30.0
 

@@ -16,9 +16,9 @@ from typing import Protocol
 from council.crypto.decryption import DecryptionShare, invalid_shares
 from council.crypto.kem import KemCiphertext
 from council.errors import KeycouncilError, PeerUnavailable, PolicyRefused
-from recovery.epoch import CouncilEpoch
-from recovery.request import RecoveryRequest
-from recovery.shares import MemberReply, TargetBoundShare, context_of
+from council.protocol.epoch import CouncilEpoch
+from council.protocol.recovery_request import RecoveryRequest
+from council.protocol.shares import MemberReply, TargetBoundShare, context_of
 
 
 class MemberClient(Protocol):

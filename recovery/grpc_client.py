@@ -23,16 +23,15 @@ from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
 from council.driver.query import latest_epoch
 from council.errors import DecodeError, PeerUnavailable, PolicyRefused
-from council.node.folder import read_passphrase
-from council.node.runtime import load_roster
+from council.protocol import tls
+from council.protocol.epoch import CouncilEpoch
+from council.protocol.gen import recovery_pb2 as pb
+from council.protocol.gen import recovery_pb2_grpc as pb_grpc
+from council.protocol.recovery_request import RecoveryRequest
+from council.protocol.shares import MemberReply, TargetBoundShare
 from council.roster import MemberCard, Roster
-from council.rpc import tls
-from council.rpc.gen import recovery_pb2 as pb
-from council.rpc.gen import recovery_pb2_grpc as pb_grpc
+from council.storage.folders import load_roster, read_passphrase
 from recovery.connection import Connection
-from recovery.epoch import CouncilEpoch
-from recovery.request import RecoveryRequest
-from recovery.shares import MemberReply, TargetBoundShare
 
 DEFAULT_CALL_TIMEOUT = 10.0
 DEFAULT_POLL_SECONDS = 1.0

@@ -17,14 +17,14 @@ from pathlib import Path
 from council.crypto import kem
 from council.crypto.decryption import DecryptionContext, combine, create_share
 from council.errors import NotEnoughShares
+from council.protocol.backup import PassphraseSource, RestoredShare, load_backup_files
+from council.protocol.errors import BackupIncomplete, BackupMismatch, BackupShareInvalid
 from dumps.atomic import ensure_absent
 from dumps.evidence import EvidenceChecker
 from dumps.header import DumpHeader
 from dumps.newest import Skipped
 from dumps.open import KeyProvider, open_dump
-from recovery.backup import PassphraseSource, RestoredShare, load_backup_files
 from recovery.choose import choose_dump
-from recovery.errors import BackupIncomplete, BackupMismatch, BackupShareInvalid
 
 OFFLINE_REQUEST_PREFIX = b"offline-"
 

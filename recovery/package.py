@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from council.crypto.codec import Reader, Writer
 from council.errors import DecodeError
-from recovery.epoch import CouncilEpoch
-from recovery.errors import RequestInvalid
-from recovery.request import RecoveryRequest
-from recovery.shares import TargetBoundShare
+from council.protocol.epoch import CouncilEpoch
+from council.protocol.errors import RequestInvalid
+from council.protocol.recovery_request import RecoveryRequest
+from council.protocol.shares import TargetBoundShare
 
 KIND = "recovery-target-package"
 

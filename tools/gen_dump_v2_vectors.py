@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 from council.crypto.drbg import seeded  # noqa: E402
 from council.crypto.group import P256, RandomSource, Scalar  # noqa: E402
-from council.rpc.gen import dump_pb2  # noqa: E402
 from dumps.format import FORMAT_V1, FORMAT_V2, Trailer, header_signed_message, prefix_for  # noqa: E402
 from dumps.format_v2 import TRAILER_LEN_V2, TrailerV2, chunk_hasher  # noqa: E402
+from dumps.gen import dump_pb2  # noqa: E402
 from dumps.seal import seal_stream  # noqa: E402
 from dumps.sealer import SealingIdentity  # noqa: E402
 from dumps.target import SealTarget  # noqa: E402

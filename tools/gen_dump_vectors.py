@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 from council.crypto.drbg import seeded  # noqa: E402
 from council.crypto.group import P256, RandomSource, Scalar  # noqa: E402
-from council.rpc.gen import dump_pb2  # noqa: E402
 from dumps.format import (  # noqa: E402
     PREFIX,
     TRAILER_DOMAIN,
@@ -30,6 +29,7 @@ from dumps.format import (  # noqa: E402
     Trailer,
     header_signed_message,
 )
+from dumps.gen import dump_pb2  # noqa: E402
 from dumps.seal import seal_stream  # noqa: E402
 from dumps.sealer import SealingIdentity  # noqa: E402
 from dumps.target import SealTarget  # noqa: E402

@@ -17,8 +17,8 @@ from council.driver.client import Failure, MemberClient, clients_for
 from council.driver.operator import OperatorFolder
 from council.driver.phases import DEFAULT_TIMING, Timing, run_phase
 from council.driver.query import QueryError, VerifiedEpoch, epoch_replies
+from council.protocol.gen import council_pb2 as pb
 from council.roster import MemberCard, Roster
-from council.rpc.gen import council_pb2 as pb
 
 
 def run_catch_up(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING,

@@ -24,10 +24,10 @@ from council.driver.operator import OperatorFolder
 from council.driver.phases import DEFAULT_TIMING, PhaseResult, Timing, run_phase
 from council.driver.query import QueryError, latest_epoch
 from council.errors import CeremonyError
-from council.node.request import SignedRequest, StartRequest
+from council.protocol.ceremony_request import SignedRequest, StartRequest
+from council.protocol.ceremony_wire import from_request
+from council.protocol.gen import council_pb2 as pb
 from council.roster import MemberCard, Roster
-from council.rpc.gen import council_pb2 as pb
-from council.rpc.servicer import from_request
 
 T = TypeVar("T")
 PhaseHook = Callable[[str], None]
@@ -135,7 +135,8 @@ def recorded_ceremony(roster: Roster, ceremony_id: bytes, operator: OperatorFold
     finally:
         for c in clients.values():
             c.close()
-    req, responses = None, []
+    req: SignedRequest | None = None
+    responses: list[Signed] = []
     for reply in res.answers.values():
         req = req or SignedRequest.parse(reply.request.body, reply.request.operator_key, reply.request.signature)
         if reply.responses and not responses:

@@ -14,9 +14,9 @@ from typing import TypeVar
 import grpc
 
 from council.driver.operator import OperatorFolder
+from council.protocol import tls
+from council.protocol.gen import council_pb2_grpc as pb_grpc
 from council.roster import MemberCard
-from council.rpc import tls
-from council.rpc.gen import council_pb2_grpc as pb_grpc
 
 T = TypeVar("T")
 RETRY_PAUSE = 0.2
@@ -41,7 +41,7 @@ class MemberClient:
         ident = operator.identity
         self.channel = tls.secure_channel(card.address, card.tls_cert.encode(), ident.tls_key_pem,
                                           ident.tls_cert_pem)
-        self.stub = pb_grpc.MemberStub(self.channel)
+        self.stub = pb_grpc.MemberStub(self.channel)  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
         self.channel.close()

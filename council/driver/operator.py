@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from council.errors import StorageError
-from council.node.files import new_sealing, open_sealing
-from council.node.folder import FolderError, read_json, write_json
-from council.node.identity import Identity
 from council.roster import OperatorCard
+from council.storage.files import new_sealing, open_sealing
+from council.storage.folders import FolderError, read_json, write_json
+from council.storage.identity import Identity
 
 OPERATOR_FORMAT = "keycouncil-operator/1"
 CONFIG_NAME = "operator.json"

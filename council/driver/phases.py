@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from council.driver.client import Failure, MemberClient
-from council.rpc.gen import council_pb2_grpc as pb_grpc
+from council.protocol.gen import council_pb2_grpc as pb_grpc
 
 T = TypeVar("T")
 

@@ -12,9 +12,9 @@ from council.driver.client import MemberClient, clients_for
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing, run_phase
 from council.errors import DecodeError, KeycouncilError, PeerUnavailable
-from council.node.request import EpochData
+from council.protocol.ceremony_request import EpochData
+from council.protocol.gen import council_pb2 as pb
 from council.roster import Roster
-from council.rpc.gen import council_pb2 as pb
 
 
 class QueryError(KeycouncilError):

@@ -17,7 +17,7 @@ from pathlib import Path
 from council.crypto.codec import Reader, Writer
 from council.crypto.messages import Signed
 from council.errors import DecodeError, StorageError
-from council.node.files import read_file, write_atomic
+from council.storage.files import read_file, write_atomic
 
 
 def encode_messages(messages: Sequence[Signed]) -> bytes:

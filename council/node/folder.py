@@ -12,62 +12,27 @@ log/                 the member's event log
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from council.errors import KeycouncilError, StorageError
-from council.node.files import Vault, new_sealing, open_sealing, read_file, write_atomic
-from council.node.identity import Identity
+from council.errors import StorageError
 from council.roster import MemberCard
+from council.storage.files import Vault, new_sealing, open_sealing
+from council.storage.folders import (  # noqa: F401  (re-exported: the folder's helpers)
+    PASSPHRASE_ENV,
+    FolderError,
+    parse_json,
+    read_json,
+    read_passphrase,
+    write_json,
+)
+from council.storage.identity import Identity
 
 MEMBER_FORMAT = "keycouncil-member/1"
 CONFIG_NAME = "member.json"
 CARD_NAME = "member-card.json"
-PASSPHRASE_ENV = "KEYCOUNCIL_PASSPHRASE"
 INSECURE_WARNING = ("INSECURE: secrets in this folder are stored without a passphrase "
                     "(development mode); never use it for a real council")
-
-
-class FolderError(KeycouncilError):
-    """A data folder cannot be created or opened as asked."""
-
-
-def read_passphrase(passphrase_file: Path | None, insecure: bool) -> bytes | None:
-    """The passphrase from a file or KEYCOUNCIL_PASSPHRASE; None only with the insecure flag."""
-    if passphrase_file is not None:
-        data = read_file(passphrase_file, "passphrase file").rstrip(b"\r\n")
-        if not data:
-            raise FolderError(f"{passphrase_file}: passphrase file is empty")
-        return data
-    env = os.environ.get(PASSPHRASE_ENV)
-    if env:
-        return env.encode()
-    if insecure:
-        return None
-    raise FolderError(f"no passphrase: give --passphrase-file, set {PASSPHRASE_ENV}, "
-                      "or --insecure-no-passphrase for development")
-
-
-def write_json(path: Path, obj: Any) -> None:
-    write_atomic(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
-
-
-def read_json(path: Path, what: str) -> dict[str, Any]:
-    return parse_json(read_file(path, what), path, what)
-
-
-def parse_json(raw: bytes, path: Path, what: str) -> dict[str, Any]:
-    """A JSON object read from `path`, or a StorageError naming the file."""
-    try:
-        obj = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise StorageError(f"{path}: {what} is not valid JSON ({exc})") from None
-    if not isinstance(obj, dict):
-        raise StorageError(f"{path}: {what} must be a JSON object")
-    return obj
 
 
 def check_listen(listen: str) -> str:

@@ -20,9 +20,9 @@ from council.crypto.codec import Reader, Writer
 from council.crypto.group import P256, Point, Scalar
 from council.crypto.messages import EpochCommit
 from council.errors import DecodeError, KeycouncilError, StorageError
-from council.node.files import Vault, read_file, remove_durably, write_atomic
-from council.node.folder import parse_json, write_json
 from council.roster import Roster
+from council.storage.files import Vault, read_file, remove_durably, write_atomic
+from council.storage.folders import parse_json, write_json
 
 KEY_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 SHARE_FORMAT = "keycouncil-share/1"

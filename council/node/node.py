@@ -22,12 +22,12 @@ from council.errors import CeremonyError, KeycouncilError, ShareInvalid
 from council.node.ceremony_store import CeremonyDir, in_flight
 from council.node.events import EventLog
 from council.node.folder import MemberFolder
-from council.node.identity import cert_der
 from council.node.keystore import EpochRecord, KeyStore
-from council.node.request import SignedRequest
 from council.node.results import FinalizeResult, KeyStatus, NodeStatus, OutputResult
 from council.node.spec import Roles, authorise, build_roles
+from council.protocol.ceremony_request import SignedRequest
 from council.roster import Roster
+from council.storage.identity import cert_der
 
 DealingHook = Callable[[Participant, Signed], Signed]
 """Test-only: rewrite this member's dealing before it is persisted and sent (a malicious dealer)."""

@@ -1,5 +1,5 @@
 """What a member answers: phase results and status, as frozen values (converted to protobuf
-by council.rpc.servicer)."""
+by council.node.ceremony_service)."""
 
 from __future__ import annotations
 

@@ -9,16 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from council.node.events import EventLog
-from council.node.files import read_file, write_atomic
-from council.node.folder import INSECURE_WARNING, FolderError, MemberFolder
-from council.node.identity import cert_der
+from council.node.folder import INSECURE_WARNING, MemberFolder
 from council.node.node import DealingHook, MemberNode
 from council.roster import Roster
-
-
-def load_roster(path: Path) -> Roster:
-    """Read and validate a roster file."""
-    return Roster.loads(read_file(path, "roster"), str(path))
+from council.storage.files import write_atomic
+from council.storage.folders import (
+    FolderError,
+    load_roster,  # noqa: F401  (re-exported)
+)
+from council.storage.identity import cert_der
 
 
 def check_card(folder: MemberFolder, roster: Roster, index: int, roster_path: Path) -> None:

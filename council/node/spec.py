@@ -15,7 +15,7 @@ from council.crypto.group import Scalar
 from council.crypto.messages import CeremonySpec, Kind, PreviousEpoch
 from council.errors import CeremonyError, PolicyRefused
 from council.node.keystore import KeyStore, check_key_id
-from council.node.request import SignedRequest
+from council.protocol.ceremony_request import SignedRequest
 from council.roster import Roster
 
 

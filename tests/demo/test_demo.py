@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from council.demo import networked
-from council.demo.networked import Console, DemoOptions
-from council.demo.processes import DemoFailed, LocalCouncil
-from council.demo.state import StateStream, same_as_version, state_sha256
+from cli.demo import networked
+from cli.demo.networked import Console, DemoOptions
+from cli.demo.state import StateStream, same_as_version, state_sha256
+from council.localnet.council import DemoFailed, LocalCouncil
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = [sys.executable, "-c", "from cli.main import main; main()", "demo"]

@@ -17,7 +17,7 @@ from council.attestation.binding import expected_report_data_prefix
 from council.attestation.policy import PolicyFile
 from council.attestation.policy_file import write_policy
 from council.attestation.policy_model import AdmissionRefused, Freeze, Policy, SgxAllow
-from council.attestation.sealers import SealerAdmission
+from dumps.admission import SealerAdmission
 from dumps.header import Evidence
 from dumps.sealer import SealingIdentity
 from dumps.verify import verify_dump

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from council.errors import KeycouncilError
-from council.rpc.gen import dump_pb2
 from dumps.errors import DumpTruncated, HeaderInvalid, NotADump, TrailerInvalid, UnsupportedVersion
 from dumps.format import check_prefix
+from dumps.gen import dump_pb2
 from dumps.header_codec import decode_header, encode_header
 from dumps.reader import read_unverified_header
 from dumps.sealer import SealingIdentity

@@ -23,7 +23,6 @@ from dump_helpers import (
 )
 
 from council.errors import KeycouncilError, ProofError
-from council.rpc.gen import dump_pb2
 from dumps import open_dump, verify_dump
 from dumps.errors import (
     ChunkAuthenticationFailed,
@@ -42,6 +41,7 @@ from dumps.errors import (
 )
 from dumps.format import Trailer, header_signed_message, prefix_for
 from dumps.format_v2 import TrailerV2, chunk_hasher
+from dumps.gen import dump_pb2
 from dumps.seal import SealedDump
 
 COUNCIL = make_council()

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from council.node.runtime import open_member
-from council.rpc.server import serve_forever, start
+from council.node.server import serve_forever, start
 
 
 def main() -> None:

@@ -4,68 +4,37 @@ and decapsulation with shares read back from the members' data folders."""
 from __future__ import annotations
 
 import io
-import os
 import secrets
-import signal
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
 
 from council.crypto import decryption, kem
 from council.crypto.group import Point
-from council.driver.operator import OperatorFolder
+from council.localnet.council import LocalCouncil, free_port  # noqa: F401  (free_port re-exported)
+from council.localnet.processes import child_env, member_command, serving_count
 from council.node.events import EventLog
-from council.node.folder import MemberFolder, write_json
+from council.node.folder import MemberFolder
 from council.node.keystore import KeyStore
 from council.node.node import DealingHook, MemberNode
-from council.node.ports import loopback_port
 from council.node.runtime import open_member
+from council.node.server import RunningServer, start
 from council.roster import Roster
-from council.rpc.server import RunningServer, start
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    return loopback_port()
-
-
-@dataclass
-class Council:
+class Council(LocalCouncil):
     """Member folders, an operator, rosters and running members (threads or processes)."""
 
-    base: Path
-    members: dict[str, MemberFolder] = field(default_factory=dict)
-    operator: OperatorFolder | None = None
-    servers: dict[str, RunningServer] = field(default_factory=dict)
-    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    roster_files: dict[str, Path] = field(default_factory=dict)
-    serving_before: dict[str, int] = field(default_factory=dict)
-    closed: bool = False
-    _procs_lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, base: Path) -> None:
+        super().__init__(base, log_dir=base)
+        self.servers: dict[str, RunningServer] = {}
 
-    def add_members(self, *names: str, passphrase: bytes | None = None) -> None:
-        for name in names:
-            self.members[name] = MemberFolder.init(self.base / name, name, f"127.0.0.1:{free_port()}",
-                                                   passphrase)
-
-    def op(self) -> OperatorFolder:
-        if self.operator is None:
-            self.operator = OperatorFolder.init(self.base / "operator", "ops", None)
-        return self.operator
-
-    def roster(self, label: str, threshold: int, names: Sequence[str]) -> Roster:
-        r = Roster(threshold, tuple(self.members[n].card() for n in names), (self.op().card(),))
-        path = self.base / f"roster-{label}.json"
-        write_json(path, r.to_json())
-        self.roster_files[label] = path
-        return r
+    def add_members(self, *names: str, passphrase: bytes | None = None) -> None:  # type: ignore[override]
+        super().add_members(names, passphrase)
 
     # In-process servers -----------------------------------------------------------------------
     def serve(self, name: str, roster_label: str, hook: DealingHook | None = None) -> None:
@@ -77,52 +46,30 @@ class Council:
         self.servers.pop(name).stop(0)
 
     # Processes --------------------------------------------------------------------------------
-    def serving_count(self, name: str) -> int:
-        log = self.base / name / "log" / "events.jsonl"
-        return log.read_text().count('"event": "serving"') if log.exists() else 0
+    @property
+    def procs(self) -> dict[str, subprocess.Popen[bytes]]:
+        return self.processes.procs
 
-    def spawn(self, name: str, roster_label: str, crash_after: str | None = None) -> None:
+    def serving_count(self, name: str) -> int:
+        return serving_count(self.base / name)
+
+    def spawn(self, name: str, roster_label: str, crash_after: str | None = None) -> None:  # type: ignore[override]
         """Start a member process; with `crash_after`, one that SIGKILLs itself after persisting
         that phase (tests/node/crashing_member.py)."""
-        self.serving_before[name] = self.serving_count(name)
-        folder, roster = str(self.base / name), str(self.roster_files[roster_label])
-        args = ([str(Path(__file__).with_name("crashing_member.py")), folder, roster, crash_after]
-                if crash_after else ["-m", "council.node", "serve", folder, "--roster", roster])
-        with self._procs_lock, open(self.base / f"{name}.stderr", "ab") as log:
-            if self.closed:  # a restart thread that outlived its test starts nothing
-                return
-            self.procs[name] = subprocess.Popen([sys.executable, *args], cwd=ROOT,
-                                                stdout=subprocess.DEVNULL, stderr=log, env=env())
-
-    def kill(self, name: str) -> None:
-        p = self.procs.pop(name)
-        p.send_signal(signal.SIGKILL)
-        p.wait(10)
+        folder, roster = self.base / name, self.roster_files[roster_label]
+        argv = ([str(Path(__file__).with_name("crashing_member.py")), str(folder), str(roster), crash_after]
+                if crash_after else member_command(folder, roster))
+        self.processes.spawn(name, folder, argv)
 
     def wait_serving(self, names: Sequence[str], timeout: float = 30.0) -> None:
         """Wait until each process logged `serving` (its port accepts TLS from then on)."""
-        deadline = time.monotonic() + timeout
-        for name in names:
-            while self.serving_count(name) <= self.serving_before.get(name, 0):
-                proc = self.procs.get(name)
-                if proc is not None and proc.poll() is not None:
-                    raise AssertionError(f"{name} exited: {(self.base / f'{name}.stderr').read_text()}")
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"{name} did not start serving")
-                time.sleep(0.05)
-            self.serving_before[name] = self.serving_count(name)
+        self.processes.wait_serving(names, timeout)
 
     def close(self) -> None:
         for s in list(self.servers.values()):
             s.stop(0)
         self.servers.clear()
-        with self._procs_lock:
-            self.closed = True
-            for p in self.procs.values():
-                if p.poll() is None:
-                    p.send_signal(signal.SIGKILL)
-                p.wait(10)
-            self.procs.clear()
+        super().close()
 
     # Shares read back from the data folders ---------------------------------------------------
     def store(self, name: str) -> KeyStore:
@@ -148,10 +95,8 @@ class Council:
 
 
 def env() -> dict[str, str]:
-    e = dict(os.environ)
-    e["PYTHONPATH"] = str(ROOT) + os.pathsep + e.get("PYTHONPATH", "")
-    e.pop("KEYCOUNCIL_PASSPHRASE", None)
-    return e
+    """The environment of a member process started by a test (see council.localnet.processes)."""
+    return child_env()
 
 
 def quiet_node(folder: MemberFolder, roster: Roster) -> MemberNode:

@@ -21,10 +21,10 @@ from council.crypto.messages import Dealing, Signed, sign
 from council.driver.ceremony import run_dkg
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
-from council.node.identity import TLS_NAME, Identity
-from council.rpc import tls
-from council.rpc.gen import council_pb2 as pb
-from council.rpc.gen import council_pb2_grpc as pb_grpc
+from council.protocol import tls
+from council.protocol.gen import council_pb2 as pb
+from council.protocol.gen import council_pb2_grpc as pb_grpc
+from council.storage.identity import TLS_NAME, Identity
 
 FAST = Timing(call_timeout=20, retry_window=0.3)
 

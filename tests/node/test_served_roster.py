@@ -6,7 +6,8 @@ import pytest
 from node_helpers import Council
 
 from council.node.folder import FolderError
-from council.node.runtime import load_roster, served_roster
+from council.node.runtime import served_roster
+from council.storage.folders import load_roster
 
 
 def test_the_roster_is_kept_for_later_starts(council: Council) -> None:

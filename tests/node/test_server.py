@@ -11,8 +11,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from node_helpers import Council
 
-from council.rpc import tls
-from council.rpc.server import SERVICE_NAME
+from council.node.server import SERVICE_NAME
+from council.protocol import tls
 
 
 def test_health_and_reflection_over_mutual_tls(council: Council) -> None:
@@ -44,4 +44,4 @@ def test_sigterm_stops_gracefully_and_logs_json_lines(council: Council) -> None:
     assert [e["event"] for e in events][:1] == ["insecure-mode"]
     assert {"serving", "stopping", "stopped"} <= {e["event"] for e in events}
     assert all(e["member"] == "a" and "ts" in e for e in events)
-    assert "INSECURE" in (c.base / "a.stderr").read_text()
+    assert "INSECURE" in c.processes.log_path("a").read_text()

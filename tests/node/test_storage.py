@@ -18,11 +18,11 @@ from node_helpers import ROOT, Council, direct_ceremony, env, quiet_node
 
 from council.crypto.messages import Kind
 from council.errors import StorageError
-from council.node.files import write_atomic
 from council.node.folder import FolderError, MemberFolder, read_passphrase
-from council.node.identity import cert_der
-from council.node.request import SignedRequest, StartRequest
+from council.protocol.ceremony_request import SignedRequest, StartRequest
 from council.roster import Roster
+from council.storage.files import write_atomic
+from council.storage.identity import cert_der
 
 
 def _dkg(c: Council, roster: Roster, key_id: str) -> None:
@@ -123,7 +123,7 @@ def test_misplaced_or_corrupted_share_stops_the_node(council: Council) -> None:
 
 
 def test_restart_between_storing_the_new_epoch_and_erasing_the_old(council: Council) -> None:
-    from council.node.request import EpochData
+    from council.protocol.ceremony_request import EpochData
 
     c = council
     c.add_members("a", "b", "c")
@@ -151,7 +151,7 @@ def test_restart_between_storing_the_new_epoch_and_erasing_the_old(council: Coun
 
 def test_one_commit_signature_per_epoch_across_ceremonies(council: Council) -> None:
     from council.errors import CeremonyError
-    from council.node.request import EpochData
+    from council.protocol.ceremony_request import EpochData
 
     c = council
     c.add_members("a", "b", "c")

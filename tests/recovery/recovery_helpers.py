@@ -22,11 +22,11 @@ from council.local import (
     roster_of,
     run_phases,
 )
+from council.protocol.epoch import CouncilEpoch
 from council.roster import OperatorCard, Roster
 from dumps.seal import seal_stream
 from dumps.sealer import SealingIdentity
 from dumps.target import SealTarget
-from recovery.epoch import CouncilEpoch
 
 KEY_ID = "recovery-key"
 CHUNK = 64

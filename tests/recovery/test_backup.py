@@ -7,8 +7,13 @@ from pathlib import Path
 import pytest
 from recovery_helpers import two_epochs
 
-from recovery.backup import check_not_stale, export_backup, load_backup_files, read_backup_file
-from recovery.errors import (
+from council.protocol.backup import (
+    check_not_stale,
+    export_backup,
+    load_backup_files,
+    read_backup_file,
+)
+from council.protocol.errors import (
     BackupFileInvalid,
     BackupIncomplete,
     BackupMismatch,

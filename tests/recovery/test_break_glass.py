@@ -14,9 +14,9 @@ from recovery_helpers import Epoch, seal_versions, two_epochs
 from cli import main as cli_main
 from cli.recover import recover
 from council.local import key_bundle, roster_of
-from recovery.backup import export_backup
-from recovery.epoch import CouncilEpoch
-from recovery.errors import BackupIncomplete, BackupMismatch, BackupShareInvalid
+from council.protocol.backup import export_backup
+from council.protocol.epoch import CouncilEpoch
+from council.protocol.errors import BackupIncomplete, BackupMismatch, BackupShareInvalid
 from recovery.offline import recover_offline
 
 PAYLOADS = [b"state v1 " * 20, b"state v2 " * 30, b"state v3: the newest " * 25]

@@ -18,13 +18,13 @@ from council.crypto.drbg import seeded
 from council.crypto.group import P256, Scalar
 from council.crypto.signing import Signer
 from council.errors import PolicyRefused
+from council.localnet.in_process_members import LocalMemberClient
+from council.node.release.policy import ReleasePolicy
+from council.protocol.errors import RecoveryFailed
 from recovery.choose import choose_dump
 from recovery.coordinator import finish_target, recover_for_target, recover_to_file
-from recovery.errors import RecoveryFailed
 from recovery.gather import MemberEvent
-from recovery.local import LocalMemberClient
 from recovery.package import TargetPackage
-from recovery.policy import ReleasePolicy
 
 PAYLOADS = [b"one " * 10, b"two " * 40, b"three, the newest " * 30]
 NOW = 1_800_000_000_000

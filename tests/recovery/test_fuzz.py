@@ -14,13 +14,13 @@ from recovery_helpers import seal_versions, two_epochs
 from council.crypto.drbg import seeded
 from council.crypto.group import P256, Scalar
 from council.errors import KeycouncilError
-from recovery import backup_file
-from recovery.backup import export_backup
+from council.protocol import backup_file
+from council.protocol.backup import export_backup
+from council.protocol.recovery_request import RecoveryRequest
+from council.protocol.shares import TargetBoundShare
 from recovery.choose import choose_dump
 from recovery.coordinator import build_request
 from recovery.package import TargetPackage
-from recovery.request import RecoveryRequest
-from recovery.shares import TargetBoundShare
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -16,16 +16,16 @@ from council.crypto.group import P256, G, Scalar
 from council.crypto.kem import KemCiphertext
 from council.crypto.signing import Signer
 from council.errors import AuthenticationFailed, PolicyRefused, ProofError
+from council.node.release.decide import MemberShare, ReleaseFacts, decide_release
+from council.node.release.policy import PolicyInvalid, ReleasePolicy, parse_release_policy
+from council.protocol.dumpref import DumpReference
+from council.protocol.recovery_request import sign_request
+from council.protocol.shares import TargetBoundShare, context_of
 from dumps.errors import EvidenceRefused
 from dumps.format import header_signed_message
 from dumps.header_codec import encode_header
 from recovery.choose import choose_dump
 from recovery.coordinator import build_request
-from recovery.dumpref import DumpReference
-from recovery.policy import PolicyInvalid, ReleasePolicy, parse_release_policy
-from recovery.release import MemberShare, ReleaseFacts, decide_release
-from recovery.request import sign_request
-from recovery.shares import TargetBoundShare, context_of
 
 NOW = 1_800_000_000_000
 DEV = ReleasePolicy(require_admitted_sealer=False, allow_simulated=True)

@@ -17,16 +17,16 @@ from node_helpers import ROOT, Council, env
 
 from council.attestation.policy import Policy, freeze, set_options, unfreeze, write_policy
 from council.bundle import KeyBundle
+from council.node.ceremony_service import MemberServicer
+from council.node.recovery_service import register_recovery
+from council.node.release.service import ReplyHook
 from council.node.runtime import open_member
-from council.rpc import tls
-from council.rpc.gen import council_pb2_grpc
-from council.rpc.recovery_servicer import register_recovery
-from council.rpc.server import RunningServer
-from council.rpc.servicer import MemberServicer
+from council.node.server import RunningServer
+from council.protocol import tls
+from council.protocol.gen import council_pb2_grpc
 from dumps.seal import seal_stream
 from dumps.sealer import SealingIdentity
 from dumps.target import SealTarget
-from recovery.member_service import ReplyHook
 
 KEY = "appkey"
 APP = "app"

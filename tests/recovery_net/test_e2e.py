@@ -18,11 +18,11 @@ from cli.member_recovery import backup
 from council.driver.ceremony import run_dkg, run_reshare
 from council.driver.phases import Timing
 from council.errors import PolicyRefused
-from council.node.runtime import load_roster
+from council.protocol.recovery_request import sign_request
+from council.storage.folders import load_roster
 from dumps.sealer import SealingIdentity
 from recovery.choose import choose_dump
 from recovery.grpc_client import GrpcMemberClient
-from recovery.request import sign_request
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 FAST = Timing(call_timeout=20, retry_window=1)

@@ -9,8 +9,8 @@ import pytest
 from net_helpers import KEY, Net, invoke
 
 from cli.member_recovery import approve_cmd, backup, requests_cmd
-from recovery.member_config import ReleaseConfigFile
-from recovery.policy import PolicyInvalid
+from council.node.release.config import ReleaseConfigFile
+from council.node.release.policy import PolicyInvalid
 
 pytestmark = pytest.mark.timeout(30)
 

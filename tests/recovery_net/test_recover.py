@@ -11,8 +11,8 @@ from net_helpers import APP, Net, invoke, releases, serve_with_hook
 from cli.recover import recover
 from council.crypto.decryption import DecryptionShare
 from council.crypto.group import P256, G, Scalar
-from recovery.request import RecoveryRequest
-from recovery.shares import MemberReply
+from council.protocol.recovery_request import RecoveryRequest
+from council.protocol.shares import MemberReply
 
 pytestmark = pytest.mark.timeout(60)
 

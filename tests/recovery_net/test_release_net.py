@@ -14,10 +14,10 @@ from cli.recover import recover
 from council.crypto.signing import Signer
 from council.driver.operator import OperatorFolder
 from council.errors import PeerUnavailable, PolicyRefused
-from council.node.runtime import load_roster
+from council.protocol.recovery_request import RecoveryRequest, sign_request
+from council.storage.folders import load_roster
 from recovery.choose import choose_dump
 from recovery.grpc_client import GrpcMemberClient
-from recovery.request import RecoveryRequest, sign_request
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -1,0 +1,146 @@
+"""The gRPC servicer of a member: converts protobuf at the edge, pins the peer, maps errors.
+
+Every call first checks that the TLS client presented exactly one of the certificates of the
+member's trusted rosters (members and operators). Errors are mapped once, here:
+PolicyRefused/AuthenticationFailed → PERMISSION_DENIED, DecodeError → INVALID_ARGUMENT,
+StorageError → DATA_LOSS, any other KeycouncilError → FAILED_PRECONDITION.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import grpc
+
+from council.crypto.messages import EpochCommit, Signed
+from council.errors import (
+    AuthenticationFailed,
+    DecodeError,
+    KeycouncilError,
+    PolicyRefused,
+    StorageError,
+)
+from council.node.node import MemberNode
+from council.node.results import FinalizeResult
+from council.protocol import tls
+from council.protocol.ceremony_request import SignedRequest
+from council.protocol.ceremony_wire import from_request, to_request
+from council.protocol.gen import council_pb2 as pb
+from council.protocol.gen import council_pb2_grpc as pb_grpc
+
+T = TypeVar("T")
+
+_CODES: tuple[tuple[type[KeycouncilError], grpc.StatusCode], ...] = (
+    (PolicyRefused, grpc.StatusCode.PERMISSION_DENIED),
+    (AuthenticationFailed, grpc.StatusCode.PERMISSION_DENIED),
+    (DecodeError, grpc.StatusCode.INVALID_ARGUMENT),
+    (StorageError, grpc.StatusCode.DATA_LOSS),
+)
+
+
+def status_code(exc: KeycouncilError) -> grpc.StatusCode:
+    for kind, code in _CODES:
+        if isinstance(exc, kind):
+            return code
+    return grpc.StatusCode.FAILED_PRECONDITION
+
+
+
+
+def to_messages(items: Sequence[bytes]) -> list[Signed]:
+    try:
+        return [Signed.from_bytes(b) for b in items]
+    except ValueError as exc:
+        raise DecodeError(f"relayed message: {exc}") from None
+
+
+def _bytes(m: Signed | None) -> bytes:
+    return m.to_bytes() if m is not None else b""
+
+
+def _verdicts(d: dict[int, str]) -> list[pb.Verdict]:
+    return [pb.Verdict(member=i, reason=why) for i, why in sorted(d.items())]
+
+
+def _finalize_reply(r: FinalizeResult) -> pb.FinalizeReply:
+    return pb.FinalizeReply(committed=r.committed, epoch=r.epoch, holds_share=r.holds_share,
+                            erased_previous=r.erased_previous)
+
+
+class MemberServicer(pb_grpc.MemberServicer):
+    """gRPC adapter over one MemberNode."""
+
+    def __init__(self, node: MemberNode) -> None:
+        self.node = node
+
+    def _call(self, context: grpc.ServicerContext, method: str, fn: Callable[[bytes | None], T]) -> T:
+        peer = tls.peer_cert(context)
+        try:
+            if peer is None or peer not in self.node.peer_certs().values():
+                raise PolicyRefused("client certificate is not in the roster")
+            return fn(peer)
+        except KeycouncilError as exc:
+            self.node.log.event("refused", rpc=method, code=status_code(exc).name, reason=str(exc))
+            context.abort(status_code(exc), str(exc))
+            raise  # unreachable: abort raises
+
+    def Deal(self, request: pb.DealRequest, context: grpc.ServicerContext) -> pb.DealReply:
+        return self._call(context, "Deal", lambda peer: pb.DealReply(
+            dealing=_bytes(self.node.deal(to_request(request.request), peer))))
+
+    def Check(self, request: pb.CheckRequest, context: grpc.ServicerContext) -> pb.CheckReply:
+        return self._call(context, "Check", lambda peer: pb.CheckReply(response=_bytes(
+            self.node.check(to_request(request.request), peer, to_messages(request.dealings)))))
+
+    def Output(self, request: pb.OutputRequest, context: grpc.ServicerContext) -> pb.OutputReply:
+        def run(peer: bytes | None) -> pb.OutputReply:
+            r = self.node.output(to_request(request.request), peer, to_messages(request.responses))
+            return pb.OutputReply(commit_signature=_bytes(r.commit_signature), commit=r.commit.to_bytes(),
+                                  disqualified=_verdicts(r.disqualified), blamed=_verdicts(r.blamed),
+                                  share_problem=r.share_problem or "")
+        return self._call(context, "Output", run)
+
+    def Finalize(self, request: pb.FinalizeRequest, context: grpc.ServicerContext) -> pb.FinalizeReply:
+        return self._call(context, "Finalize", lambda peer: _finalize_reply(self.node.finalize(
+            to_request(request.request), peer, to_messages(request.commit_signatures))))
+
+    def CatchUp(self, request: pb.CatchUpRequest, context: grpc.ServicerContext) -> pb.CatchUpReply:
+        def run(peer: bytes | None) -> pb.CatchUpReply:
+            r = self.node.catch_up(to_request(request.request), peer, request.transcript)
+            return pb.CatchUpReply(epoch=r.epoch, holds_share=r.holds_share, erased_previous=r.erased_previous)
+        return self._call(context, "CatchUp", run)
+
+    def GetTranscript(self, request: pb.GetTranscriptRequest, context: grpc.ServicerContext) -> pb.GetTranscriptReply:
+        def run(_peer: bytes | None) -> pb.GetTranscriptReply:
+            raw, transcript = self.node.transcript(request.key_id, request.epoch)
+            return pb.GetTranscriptReply(request=from_request(SignedRequest.from_bytes(raw)), transcript=transcript)
+        return self._call(context, "GetTranscript", run)
+
+    def GetEpoch(self, request: pb.GetEpochRequest, context: grpc.ServicerContext) -> pb.GetEpochReply:
+        def run(_peer: bytes | None) -> pb.GetEpochReply:
+            rec = self.node.epoch_record(request.key_id, None if request.current else request.epoch)
+            body = rec.commit.to_bytes()
+            return pb.GetEpochReply(
+                key_id=rec.key_id, epoch=rec.epoch, commit=body,
+                commit_signatures=[Signed(EpochCommit.KIND, s.member, body, s.signature).to_bytes()
+                                   for s in rec.signatures],
+                roster_json=rec.roster.canonical_bytes(),
+                verification_shares=[rec.verification_shares[j].to_bytes() for j in sorted(rec.verification_shares)],
+                holds_share=rec.holds_share)
+        return self._call(context, "GetEpoch", run)
+
+    def GetCeremony(self, request: pb.GetCeremonyRequest, context: grpc.ServicerContext) -> pb.GetCeremonyReply:
+        def run(_peer: bytes | None) -> pb.GetCeremonyReply:
+            raw, responses, state = self.node.ceremony(request.ceremony_id)
+            return pb.GetCeremonyReply(request=from_request(SignedRequest.from_bytes(raw)),
+                                       responses=[r.to_bytes() for r in responses], state=state)
+        return self._call(context, "GetCeremony", run)
+
+    def Status(self, request: pb.StatusRequest, context: grpc.ServicerContext) -> pb.StatusReply:
+        def run(_peer: bytes | None) -> pb.StatusReply:
+            s = self.node.status()
+            return pb.StatusReply(name=s.name, version=s.version, ceremonies=s.ceremonies, insecure=s.insecure,
+                                  keys=[pb.KeyStatus(key_id=k.key_id, epoch=k.epoch, holds_share=k.holds_share,
+                                                     public_key=k.public_key) for k in s.keys])
+        return self._call(context, "Status", run)

@@ -1,0 +1,170 @@
+"""What a member keeps about recovery requests (docs/recovery.md, "Release log", "Manual approval").
+
+```
+DIR/log/releases.jsonl               one JSON line per decision, appended and fsynced
+DIR/recovery/requests/<id>.json      a request this member must remember: first-seen time (waiting
+                                     period) or awaiting approval; written once, atomically
+DIR/recovery/approvals/<id>.json     written atomically by `keycouncil member approve`
+```
+
+Records hold public identifiers only: request id, operator, app, version, key, epoch, dump digest,
+decision and reason; never share bytes. The server reads approvals on each call, so an approval
+takes effect without a restart. Request ids are hex (32..128 digits), so they are safe file names.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from council.errors import StorageError
+from council.storage.files import write_atomic
+
+LOG_NAME = "releases.jsonl"
+REQUEST_ID_RE = re.compile(r"^[0-9a-f]{32,128}$")
+
+
+def check_request_id(request_id: str) -> str:
+    """A request id as printed by the member: 32..128 lowercase hex digits."""
+    if not REQUEST_ID_RE.match(request_id):
+        raise StorageError(f"request id {request_id!r}: expected 32..128 lowercase hex digits")
+    return request_id
+
+
+def utc_now_text() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
+
+
+class ReleaseLog:
+    """`DIR/log/releases.jsonl`: every release, refusal and pending decision, fsynced.
+
+    `append` returns only once its line is on disk. Concurrent appends share fsyncs (group
+    commit): a writer whose line an earlier fsync already covered does not sync again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "log" / LOG_NAME
+        self._write_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._written = 0
+        self._synced = 0
+
+    def append(self, **record: Any) -> None:
+        line = json.dumps({"ts": utc_now_text(), **record}, sort_keys=True, default=str) + "\n"
+        with self._write_lock:
+            fd = self._open()
+            try:
+                os.write(fd, line.encode())
+            finally:
+                os.close(fd)
+            self._written += 1
+            mine = self._written
+        with self._sync_lock:
+            if self._synced >= mine:
+                return
+            covered = self._written
+            fd = self._open()
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._synced = covered
+
+    def _open(self) -> int:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every record (a torn last line after a crash is skipped)."""
+        if not self.path.exists():
+            return []
+        out = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return out
+
+
+@dataclass(frozen=True)
+class RequestEntry:
+    """One remembered request and its state: `pending`, `approved`, `released` or `refused`."""
+
+    request_id: str
+    record: dict[str, Any]
+    state: str
+    approval: dict[str, Any] | None
+
+
+class RequestBook:
+    """`DIR/recovery/`: requests to remember, and approvals."""
+
+    def __init__(self, folder: Path) -> None:
+        self.root = folder / "recovery"
+        self._lock = threading.Lock()
+
+    def _request_path(self, request_id: str) -> Path:
+        return self.root / "requests" / f"{check_request_id(request_id)}.json"
+
+    def _approval_path(self, request_id: str) -> Path:
+        return self.root / "approvals" / f"{check_request_id(request_id)}.json"
+
+    def first_seen(self, public: dict[str, Any], now_unix_ms: int) -> int:
+        """When this member first saw the request (`public["request_id"]`); remembers it
+        (atomically, with its public fields) the first time."""
+        path = self._request_path(str(public["request_id"]))
+        with self._lock:
+            if path.exists():
+                return int(_read(path)["first_seen_unix_ms"])
+            write_atomic(path, _dumps({**public, "first_seen_unix_ms": now_unix_ms, "first_seen": utc_now_text()}))
+            return now_unix_ms
+
+    def approved(self, request_id: str) -> bool:
+        return self._approval_path(request_id).exists()
+
+    def approve(self, request_id: str, by: str) -> Path:
+        """Record a human approval (refuses an unknown request id)."""
+        if not self._request_path(request_id).exists():
+            raise StorageError(f"{self.root}: no recovery request {request_id} on this member "
+                               "(`keycouncil member requests DIR` lists them)")
+        path = self._approval_path(request_id)
+        write_atomic(path, _dumps({"request_id": request_id, "approved_by": by, "approved": utc_now_text()}))
+        return path
+
+    def entries(self, log: ReleaseLog) -> list[RequestEntry]:
+        """Every remembered request, oldest first, with its state from approvals and the log."""
+        folder = self.root / "requests"
+        if not folder.exists():
+            return []
+        last: dict[str, str] = {}
+        for e in log.entries():
+            if e.get("decision") in ("released", "refused"):
+                last[str(e.get("request_id"))] = str(e["decision"])
+        out = []
+        for path in folder.glob("*.json"):
+            rec = _read(path)
+            rid = path.stem
+            approval = _read(self._approval_path(rid)) if self.approved(rid) else None
+            state = last.get(rid) or ("approved" if approval else "pending")
+            out.append(RequestEntry(rid, rec, state, approval))
+        return sorted(out, key=lambda e: int(e.record.get("first_seen_unix_ms", 0)))
+
+
+def _dumps(obj: dict[str, Any]) -> bytes:
+    return (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        obj = json.loads(path.read_bytes())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StorageError(f"{path}: cannot read ({exc})") from None
+    if not isinstance(obj, dict):
+        raise StorageError(f"{path}: expected a JSON object")
+    return obj

@@ -1,0 +1,168 @@
+"""A member's side of networked recovery: who may ask, which share, which policy, what is logged.
+
+docs/recovery.md, "Networked recovery". For each Decrypt call the member:
+(1) pins the caller: its TLS certificate must be an operator's of a roster it trusts;
+(2) decodes the request;
+(3) finds its own committed epoch the request names (refusing clearly when it holds none, or
+    when its share of that epoch was erased after a re-share);
+(4) verifies the operator's signature against that epoch's roster;
+(5) remembers the request if the policy needs it (waiting period, manual approval);
+(6) applies `council.node.release.decide.decide_release` with its committed share, then answers PENDING while
+    the waiting period runs or a human has not approved;
+(7) appends the decision to `log/releases.jsonl`.
+Independent of gRPC: the servicer (council/rpc/recovery_servicer.py) only converts and maps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from council.errors import KeycouncilError, PolicyRefused, StorageError
+from council.node.keystore import EpochRecord, is_valid_key_id
+from council.node.node import MemberNode
+from council.node.release.cache import EpochCache
+from council.node.release.config import ReleaseConfigFile
+from council.node.release.decide import MemberShare, ReleaseFacts, decide_release
+from council.node.release.records import ReleaseLog, RequestBook
+from council.protocol.recovery_request import RecoveryRequest, verify_request
+from council.protocol.shares import MemberReply
+from council.roster import Roster
+from dumps.trailers import parse_trailer_bytes
+
+ReplyHook = Callable[[RecoveryRequest, MemberReply], MemberReply]
+"""Test-only: rewrite this member's reply before it leaves (a bogus member)."""
+
+RELEASED, PENDING, REFUSED = "released", "pending", "refused"
+
+
+class CallerRefused(PolicyRefused):
+    """The TLS client is not an operator of a roster this member trusts."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of one Decrypt call."""
+
+    decision: str
+    member: int
+    request_id: str
+    reply: MemberReply | None = None
+    reason: str = ""
+
+
+class MemberRecovery:
+    """The release path of one member node."""
+
+    def __init__(self, node: MemberNode, clock_ms: Callable[[], int] | None = None,
+                 reply_hook: ReplyHook | None = None) -> None:
+        self.node = node
+        folder = node.folder.path
+        self.config = ReleaseConfigFile(folder)
+        self.log = ReleaseLog(folder)
+        self.book = RequestBook(folder)
+        self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
+        self.reply_hook = reply_hook
+        self.cache = EpochCache(node)
+        self._pending_logged: set[tuple[str, str]] = set()
+
+    def decrypt(self, request_bytes: bytes, peer: bytes | None) -> Decision:
+        """Decide on one call; raises CallerRefused / RequestInvalid (both logged) before (3)."""
+        try:
+            self._check_caller(peer)                                              # (1)
+            request = RecoveryRequest.from_bytes(request_bytes)                   # (2)
+        except KeycouncilError as exc:
+            self.log.append(decision=REFUSED, reason=str(exc), request_id=None)
+            raise
+        try:
+            return self._decide(request)
+        except KeycouncilError as exc:
+            return self._refused(request, None, str(exc))
+
+    def _check_caller(self, peer: bytes | None) -> None:
+        if peer is None or peer not in self.cache.operator_certs():
+            raise CallerRefused("client certificate is not an operator's certificate of the roster")
+
+    def _decide(self, request: RecoveryRequest) -> Decision:
+        rec = self._epoch(request)                                                # (3)
+        config = self.config.current()
+        remember = config.policy.manual_approval or config.policy.waiting_period_seconds > 0
+        # (4): decide_release verifies the signature too; verify first only when the request is
+        # about to be remembered, so that nobody but an operator can make this member write files
+        operator = verify_request(request, rec.roster) if remember else _operator_name(request, [rec.roster])
+        public = _public(request, operator)
+        now = self.clock_ms()
+        seen = self.book.first_seen(public, now) if remember else now  # (5)
+        approved = self.book.approved(request.id_hex) if config.policy.manual_approval else False
+        state = self._share(request, rec)
+        # (6): every rule but the two that only time or a human can satisfy; for those the
+        # answer is PENDING, and the coordinator asks again
+        checks = dataclasses.replace(config.policy, manual_approval=False, waiting_period_seconds=0)
+        reply = decide_release(request, rec.roster, state, checks, config.checker, ReleaseFacts(now, seen))
+        waited_s, period = (now - seen) // 1000, config.policy.waiting_period_seconds
+        if now - seen < period * 1000:
+            return self._pending(request, state.index, public, f"in its waiting period: known to this member "
+                                 f"for {waited_s} s, the waiting period is {period} s")
+        if config.policy.manual_approval and not approved:
+            return self._pending(request, state.index, public, f"awaits manual approval by member "
+                                 f"{self.node.folder.name!r}: keycouncil member approve DIR {request.id_hex}")
+        if self.reply_hook is not None:
+            reply = self.reply_hook(request, reply)
+        self.log.append(decision=RELEASED, reason="", member=state.index, **public)   # (7)
+        return Decision(RELEASED, state.index, request.id_hex, reply)
+
+    def _epoch(self, request: RecoveryRequest) -> EpochRecord:
+        store, key_id = self.node.store, request.key_id
+        held = store.epochs(key_id) if is_valid_key_id(key_id) else []
+        if request.epoch not in held:
+            newest = f"its newest is epoch {held[-1]}" if held else "it holds no epoch of that key"
+            raise PolicyRefused(f"this member holds no committed epoch {request.epoch} of key {key_id} "
+                                f"({newest})")
+        rec = self.cache.record(key_id, request.epoch)
+        if not rec.holds_share:
+            current = held[-1]
+            why = (f"was erased after the re-share to epoch {current}" if current > request.epoch
+                   else "is not held (this member received no share in that epoch)")
+            raise PolicyRefused(f"its share of key {key_id} epoch {request.epoch} {why}; it cannot contribute")
+        return rec
+
+    def _share(self, request: RecoveryRequest, rec: EpochRecord) -> MemberShare:
+        if rec.member_index is None:
+            raise StorageError(f"key {request.key_id} epoch {request.epoch}: no member index recorded")
+        share = self.cache.share(request.key_id, request.epoch)
+        return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True)
+
+    def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any], reason: str) -> Decision:
+        kind = (request.id_hex, reason.split(":")[0])
+        if kind not in self._pending_logged:  # once per request and kind of wait, not once per poll
+            self._pending_logged.add(kind)
+            self.log.append(decision=PENDING, reason=reason, member=index, **public)
+        return Decision(PENDING, index, request.id_hex, None, reason)
+
+    def _refused(self, request: RecoveryRequest, index: int | None, reason: str) -> Decision:
+        public = _public(request, _operator_name(request, self.node.trusted_rosters()))
+        self.log.append(decision=REFUSED, reason=reason, member=index, **public)
+        return Decision(REFUSED, index or 0, request.id_hex, None, reason)
+
+
+def _public(request: RecoveryRequest, operator: str) -> dict[str, Any]:
+    """The public fields every log line and request record carries (no secret bytes)."""
+    try:  # as the trailer states it; a release happens only after decide_release verified it
+        digest = parse_trailer_bytes(request.dump.trailer_bytes).dump_digest().hex()
+    except (KeycouncilError, ValueError):
+        digest = None
+    return {"request_id": request.id_hex, "operator": operator, "app": request.app_id,
+            "dump_version": request.dump_version, "key_id": request.key_id, "epoch": request.epoch,
+            "dump_digest": digest, "target_bound": request.target_key is not None}
+
+
+def _operator_name(request: RecoveryRequest, rosters: list[Roster]) -> str:
+    for r in rosters:
+        for o in r.operators:
+            if o.signing_key == request.operator_key:
+                return o.name
+    return f"unknown key {request.operator_key.hex()[:16]}…"
+

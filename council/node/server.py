@@ -1,0 +1,98 @@
+"""The member's gRPC server: mutual TLS, the Member service, health and reflection.
+
+Health (`grpc.health.v1`) and reflection are served when grpcio-health-checking and
+grpcio-reflection are installed. `serve_forever` stops gracefully on SIGTERM or SIGINT: no new
+calls, calls in flight get a grace period, ceremony state is already on disk.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from concurrent import futures
+from dataclasses import dataclass
+from types import FrameType
+
+import grpc
+
+from council.node.ceremony_service import MemberServicer
+from council.node.node import MemberNode
+from council.node.recovery_service import SERVICE_NAME as RECOVERY_SERVICE_NAME
+from council.node.recovery_service import register_recovery
+from council.protocol import tls
+from council.protocol.gen import council_pb2, council_pb2_grpc
+
+SERVICE_NAME = council_pb2.DESCRIPTOR.services_by_name["Member"].full_name
+GRACE_SECONDS = 5.0
+
+
+@dataclass
+class RunningServer:
+    """A started server and the port it listens on."""
+
+    server: grpc.Server
+    port: int
+    node: MemberNode
+
+    def stop(self, grace: float = GRACE_SECONDS) -> None:
+        self.server.stop(grace).wait()
+
+
+def _add_extras(server: grpc.Server, node: MemberNode) -> list[str]:
+    names = [SERVICE_NAME, RECOVERY_SERVICE_NAME]
+    try:
+        from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+    except ImportError:
+        node.log.event("health-unavailable", reason="grpcio-health-checking is not installed")
+    else:
+        servicer = health.HealthServicer()
+        servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+        servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
+        health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+        names.append(health_pb2.DESCRIPTOR.services_by_name["Health"].full_name)
+    try:
+        from grpc_reflection.v1alpha import reflection
+    except ImportError:
+        node.log.event("reflection-unavailable", reason="grpcio-reflection is not installed")
+    else:
+        reflection.enable_server_reflection((*names, reflection.SERVICE_NAME), server)
+    return names
+
+
+def _trusted_pems(node: MemberNode) -> list[bytes]:
+    rosters = node.trusted_rosters()
+    return [m.tls_cert.encode() for r in rosters for m in r.members] + \
+        [o.tls_cert.encode() for r in rosters for o in r.operators]
+
+
+def start(node: MemberNode, listen: str, workers: int = 8) -> RunningServer:
+    """Start serving `node` on `listen` (HOST:PORT; port 0 picks a free one)."""
+    ident = node.folder.identity
+    creds = tls.server_credentials(ident.tls_key_pem, ident.tls_cert_pem, lambda: _trusted_pems(node))
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers),
+                         options=[("grpc.max_receive_message_length", 64 << 20)])
+    council_pb2_grpc.add_MemberServicer_to_server(MemberServicer(node), server)  # type: ignore[no-untyped-call]
+    register_recovery(server, node)
+    services = _add_extras(server, node)
+    port = server.add_secure_port(listen, creds)
+    if port == 0:
+        raise OSError(f"cannot listen on {listen}")
+    server.start()
+    node.log.event("serving", listen=listen, port=port, services=services,
+                   roster=node.served.digest().hex())
+    return RunningServer(server, port, node)
+
+
+def serve_forever(running: RunningServer) -> None:
+    """Block until SIGTERM/SIGINT, then shut down gracefully."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        running.node.log.event("stopping", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    stop.wait()
+    running.stop()
+    running.node.log.event("stopped")

@@ -1,0 +1,1 @@
+"""Local files of members and operators: atomic writes, sealed secrets, identities, folder helpers."""
