@@ -75,7 +75,7 @@ def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
     c_hash = new_chunk_hash(version)
     counter, total, cur = 0, 0, 0
     size = read_full(source, bufs[0])
-    with _Background(chunk_size) as background:
+    with _Background(chunk_size, threaded=p_hash is not None) as background:
         hashing = _Pending(None)
         while True:
             next_size = read_full(source, bufs[1 - cur]) if size == chunk_size else 0
@@ -109,11 +109,12 @@ class _Pending:
 
 
 class _Background:
-    """One worker thread for the chunk-area hash: hashlib and blake3 release the GIL on large
-    buffers, so hashing overlaps AES-GCM and I/O on a second core. Small chunks run inline."""
+    """Version 1: one worker thread for the chunk-area SHA-256 (hashlib releases the GIL on large
+    buffers), so it overlaps AES-GCM, the plaintext SHA-256 and I/O on a second core. Version 2
+    hashes inline: BLAKE3 spreads each update over two cores itself. Small chunks run inline."""
 
-    def __init__(self, chunk_size: int) -> None:
-        threaded = chunk_size >= THREAD_MIN_CHUNK
+    def __init__(self, chunk_size: int, threaded: bool = True) -> None:
+        threaded = threaded and chunk_size >= THREAD_MIN_CHUNK
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="dump-hash") if threaded else None
 
     def run(self, fn: Callable[[memoryview], None], data: memoryview) -> _Pending:
@@ -159,7 +160,7 @@ def decrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
     p_hash = hashlib.sha256() if hashes_plaintext(version) else None
     c_hash = new_chunk_hash(version)
     total = 0
-    with _Background(chunk_size) as background:
+    with _Background(chunk_size, threaded=p_hash is not None) as background:
         hashing = _Pending(None)
         for i in range(count):
             is_last = i == count - 1
