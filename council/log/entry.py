@@ -51,7 +51,7 @@ class Entry:
     body: Body
     author: Author
     signature: bytes
-    _core: bytes = field(default=b"", compare=False, repr=False)
+    _core: bytes = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not 0 <= self.seq < 1 << 64:
@@ -64,9 +64,8 @@ class Entry:
             raise LogDecodeError(f"entry.author: expected a {KEY_LEN}-byte key")
         if len(self.signature) != SIG_LEN:
             raise LogDecodeError(f"entry.signature: expected {SIG_LEN} bytes")
-        if not self._core:
-            object.__setattr__(self, "_core", entry_core(self.seq, self.previous, self.key_id, self.body.KIND,
-                                                         self.author, self.body.encode()))
+        object.__setattr__(self, "_core", entry_core(self.seq, self.previous, self.key_id, self.body.KIND,
+                                                     self.author, self.body.encode()))
 
     @property
     def kind(self) -> Kind:
@@ -144,16 +143,17 @@ def _read_entry(r: Reader) -> Entry:
     body_bytes = r.var(4, MAX_BODY, "body")
     core_end = r.position
     signature = r.take(SIG_LEN, "signature")
-    body = decode_body(kind, body_bytes)
-    core = r.consumed(start, core_end)
-    return Entry(seq, previous, key_id, body, Author(role, author_key), signature, core)
+    entry = Entry(seq, previous, key_id, decode_body(kind, body_bytes), Author(role, author_key), signature)
+    if entry.core != r.consumed(start, core_end):  # the body codecs are canonical; never trust it blindly
+        raise r.fail("body", "not in canonical encoding")
+    return entry
 
 
 def sign_entry(signer: Signer, role: Role, key_id: str, seq: int, previous: bytes, body: Body) -> Entry:
     """Build and sign an entry as its author (the signature covers the digest)."""
     author = Author(role, signer.public_key)
     core = entry_core(seq, previous, key_id, body.KIND, author, body.encode())
-    return Entry(seq, previous, key_id, body, author, signer.sign(ENTRY_KIND, entry_digest(core)), core)
+    return Entry(seq, previous, key_id, body, author, signer.sign(ENTRY_KIND, entry_digest(core)))
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,14 @@ class Approval:
     def to_bytes(self) -> bytes:
         return (Writer().fixed(self.member_key, KEY_LEN).fixed(self.signature, SIG_LEN)
                 .var(self.anchor, 2, MAX_ANCHOR).getvalue())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Approval:
+        """One approval as a member sends it (the same bytes as inside a record)."""
+        r = Reader(data, "approval")
+        approval = _read_approval(r)
+        r.end()
+        return approval
 
 
 def approval_message(key_id: str, seq: int, digest: bytes) -> bytes:

@@ -183,6 +183,10 @@ class LogState:
     def request(self, request_id: bytes) -> OpenRequest | None:
         return self.requests.get(request_id)
 
+    def open_requests(self, now_ms: int) -> tuple[OpenRequest, ...]:
+        """Accepted requests not yet expired at `now_ms`, oldest first."""
+        return tuple(r for r in sorted(self.requests.values(), key=lambda r: r.seq) if now_ms < r.body.expires_unix_ms)
+
     def released(self, request_id: bytes, member_key: bytes) -> bool:
         """True when the log records that member's release for this request."""
         return member_key in self.releases.get(request_id, frozenset())

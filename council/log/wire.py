@@ -102,18 +102,6 @@ class Reader:
         except UnicodeDecodeError:
             raise self.fail(field, "not UTF-8") from None
 
-    def name(self, field: str, pattern: re.Pattern[str] = NAME_RE) -> str:
-        value = self.text(1, 255, field)
-        if pattern.fullmatch(value) is None:
-            raise self.fail(field, f"{value[:40]!r} does not match {pattern.pattern}")
-        return value
-
-    def flag(self, field: str) -> bool:
-        value = self.uint(1, field)
-        if value > 1:
-            raise self.fail(field, f"expected 0 or 1, got {value}")
-        return value == 1
-
     def end(self) -> None:
         if self._pos != len(self._data):
             raise LogDecodeError(f"{self.what}: {len(self._data) - self._pos} trailing bytes")

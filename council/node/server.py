@@ -16,6 +16,8 @@ from types import FrameType
 import grpc
 
 from council.node.ceremony_service import MemberServicer
+from council.node.log_service import SERVICE_NAME as LOG_SERVICE_NAME
+from council.node.log_service import register_log
 from council.node.node import MemberNode
 from council.node.recovery_service import SERVICE_NAME as RECOVERY_SERVICE_NAME
 from council.node.recovery_service import register_recovery
@@ -39,7 +41,7 @@ class RunningServer:
 
 
 def _add_extras(server: grpc.Server, node: MemberNode) -> list[str]:
-    names = [SERVICE_NAME, RECOVERY_SERVICE_NAME]
+    names = [SERVICE_NAME, RECOVERY_SERVICE_NAME, LOG_SERVICE_NAME]
     try:
         from grpc_health.v1 import health, health_pb2, health_pb2_grpc
     except ImportError:
@@ -73,6 +75,7 @@ def start(node: MemberNode, listen: str, workers: int = 8) -> RunningServer:
                          options=[("grpc.max_receive_message_length", 64 << 20)])
     council_pb2_grpc.add_MemberServicer_to_server(MemberServicer(node), server)  # type: ignore[no-untyped-call]
     register_recovery(server, node)
+    register_log(server, node)
     services = _add_extras(server, node)
     port = server.add_secure_port(listen, creds)
     if port == 0:

@@ -191,3 +191,10 @@ def test_approvals_must_be_sorted_and_distinct() -> None:
     again = LogRecord.of(record.entry, [*reversed(record.approvals), record.approvals[0]])
     assert again == record
     assert replace(record.approvals[0], anchor=b"\x01" * 64).to_bytes()[-66:-64] == b"\x00\x40"
+
+
+def test_replacing_a_field_recomputes_core_and_digest() -> None:
+    e = RECORDS[3].entry
+    edited = replace(e, body=replace(e.body, dump_digest=bytes(32)))  # type: ignore[type-var]
+    assert edited.core != e.core and edited.digest != e.digest and not edited.author_signature_valid()
+    assert Entry.from_bytes(edited.to_bytes()) == edited

@@ -124,7 +124,7 @@ def test_author_table_is_enforced() -> None:
 def test_a_bad_author_signature_is_refused() -> None:
     c = Council.create()
     entry = c.entry(c.operator(), OP, b.Freeze(None, "x"))
-    forged = replace(entry, signature=bytes(64), _core=entry.core)
+    forged = replace(entry, signature=bytes(64))
     with pytest.raises(LogRuleError, match="entry.signature"):
         c.accept(forged)
 
@@ -272,6 +272,7 @@ def test_may_release_replay_expiry_and_one_request_per_entry() -> None:
     c.add(c.operator(), OP, request(c, rid, 1, h("d")), now=T0 + 10)
     assert c.state.request(rid) is not None and c.state.request(rid).accepted_at_ms == T0 + 10  # type: ignore[union-attr]
     assert c.state.may_release(rid, m1, T0 + 1000).allowed
+    assert [r.body.request_id for r in c.state.open_requests(T0)] == [rid] and not c.state.open_requests(T0 + 3_600_000)
     # one approval covers one request: the accepted entry names one request id
     assert c.state.may_release(other, m1, T0 + 1000).rule == "release.not-in-log"
     assert c.state.may_release(rid, m1, T0 + 3_600_000).rule == "release.expired"
