@@ -115,7 +115,8 @@ def _networked(connect: Any, roster_path: Path, operator_dir: Path, store: DumpS
     if target_key is not None:
         package, report = recover_for_target(chosen, conn.council, conn.operator, conn.client,
                                              _read_point(target_key), now_unix_ms=now,
-                                             deadline_seconds=deadline, progress=_progress)
+                                             deadline_seconds=deadline, progress=_progress,
+                                             ledger=conn.ledger)
         write_file_atomic(out, package.to_bytes(), 0o600)
         click.echo(f"target package for request {report.request_id}: sealed shares of members "
                    f"{', '.join(map(str, report.used))} written to {out}")
@@ -123,7 +124,7 @@ def _networked(connect: Any, roster_path: Path, operator_dir: Path, store: DumpS
     with progress(chosen.candidate.dump.file_size, f"recovering {chosen.name}") as bar:
         report = recover_to_file(chosen, conn.council, conn.operator, conn.client, out, now_unix_ms=now,
                                  deadline_seconds=deadline, progress=_progress, admit=admit,
-                                 bytes_progress=bar)
+                                 bytes_progress=bar, ledger=conn.ledger)
     _print_report(report, out)
 
 
@@ -189,6 +190,8 @@ def _print_report(report: RecoveryReport, out: Path) -> None:
                f"bytes) to {out} with shares of members {', '.join(map(str, report.used))}")
     for i, why in sorted(report.invalid.items()):
         click.echo(f"warning: member {i} gave an invalid share: {why}", err=True)
+    for line in report.log:
+        click.echo(f"log: {line}", err=True)
 
 
 def _read_scalar(path: Path) -> Scalar:
