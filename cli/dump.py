@@ -16,7 +16,6 @@ import click
 
 from cli.progress import progress
 from cli.run import about
-from council.attestation.quote import TdReport
 from council.crypto.group import P256, Scalar
 from council.errors import DecodeError, PolicyRefused, StorageError
 from dumps.atomic import ensure_absent
@@ -33,8 +32,6 @@ from dumps.sealer import KEY_FILE, SealingIdentity
 from dumps.store import FolderStore
 from dumps.stores import open_store
 from dumps.target import SealTarget
-from dumps.tee.configfs_tsm import TSM_REPORT_ROOT
-from dumps.tee.gramine import ATTESTATION_ROOT
 from dumps.verify import verify_dump
 
 INSECURE = "WARNING: INSECURE simulated sealer evidence: no TEE attests this signing key"
@@ -57,10 +54,10 @@ def signer() -> None:
 @click.option("--tee", type=click.Choice(["tdx", "sgx"]),
               help="Ask the platform for a DCAP quote: tdx via configfs-tsm, sgx via Gramine.")
 @click.option("--tsm-root", type=click.Path(path_type=Path, file_okay=False),
-              default=str(TSM_REPORT_ROOT), show_default=True,
+              default=lambda: str(_tee_roots()[0]), show_default="/sys/kernel/config/tsm/report",
               help="configfs-tsm report folder (override only for tests).")
 @click.option("--attestation-root", type=click.Path(path_type=Path, file_okay=False),
-              default=str(ATTESTATION_ROOT), show_default=True,
+              default=lambda: str(_tee_roots()[1]), show_default="/dev/attestation",
               help="Gramine attestation folder (override only for tests).")
 def signer_new(folder: Path, simulated: bool, tee: str | None, tsm_root: Path,
                attestation_root: Path) -> None:
@@ -77,8 +74,18 @@ def signer_new(folder: Path, simulated: bool, tee: str | None, tsm_root: Path,
     click.echo(INSECURE, err=True)
 
 
+def _tee_roots() -> tuple[Path, Path]:
+    """The platforms' folders, imported only when `signer new` runs: dumps.tee pulls in the whole
+    attestation package, which `dump seal` and the other commands do not need at start-up."""
+    from dumps.tee.configfs_tsm import TSM_REPORT_ROOT
+    from dumps.tee.gramine import ATTESTATION_ROOT
+
+    return TSM_REPORT_ROOT, ATTESTATION_ROOT
+
+
 def _signer_new_tee(folder: Path, tee: str, tsm_root: Path, attestation_root: Path) -> None:
     """`signer new --tee`: a fresh key, the platform's quote over its binding, both saved."""
+    from council.attestation.quote import TdReport
     from dumps.tee.identity import new_tee_identity
     from dumps.tee.provider import provider_for
 
