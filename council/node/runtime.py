@@ -65,5 +65,6 @@ def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
     else:
         check_card(folder, roster, index, roster_path)
     node.startup_check()
+    node.complete_pending()  # a receiver that got t' commit signatures finishes its store by itself
     return node
 
