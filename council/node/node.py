@@ -56,6 +56,7 @@ class MemberNode:
     def __post_init__(self) -> None:
         self.store = KeyStore(self.folder.path / "keys", self.folder.vault,
                               self.folder.identity.signer.public_key)
+        self.store.after_write = lambda name: self._persisted(f"store:{name}")
 
     # Trust ---------------------------------------------------------------------------------------
     def trusted_rosters(self) -> list[Roster]:
