@@ -31,6 +31,7 @@ from council.protocol.ceremony_request import SignedRequest
 from council.roster import Roster
 from council.storage.files import read_file, write_atomic
 from council.storage.identity import cert_der
+from dumps.lineage import KeyLineage
 
 STORED_PROOF = "stored.bin"
 """In an epoch folder: the t' stored confirmations this member erased its older shares on."""
@@ -350,6 +351,23 @@ class MemberNode:
             raise CeremonyError(f"this member holds no committed epoch of key {key_id!r}"
                                 + ("" if epoch is None else f" numbered {epoch}"))
         return rec
+
+    def lineage(self, key_id: str) -> KeyLineage:
+        """What this member knows of the key's committed epochs: each stored epoch's roster, and the
+        epoch each re-share started from (named in its request), with the key's public key."""
+        rosters: dict[int, bytes] = {}
+        public_key = None
+        for e in self.store.epochs(key_id):
+            rec = self.store.record(key_id, e)
+            rosters[e], public_key = rec.commit.roster_digest, rec.commit.public_key
+            try:
+                previous = SignedRequest.from_bytes(
+                    read_file(self.store.epoch_dir(key_id, e) / "request.bin", "request")).request.previous
+            except (KeycouncilError, ValueError):
+                continue
+            if previous is not None and previous.commit.public_key == public_key:
+                rosters.setdefault(previous.commit.epoch, previous.commit.roster_digest)
+        return KeyLineage(key_id, public_key, rosters)
 
     def transcript(self, key_id: str, epoch: int) -> tuple[bytes, bytes]:
         """The stored request and transcript of the ceremony that created `key_id` epoch `epoch`."""
