@@ -20,6 +20,7 @@ from council.errors import (
     KeycouncilError,
     PolicyRefused,
     StorageError,
+    bounded,
 )
 from council.node.node import MemberNode
 from council.node.results import FinalizeResult
@@ -82,8 +83,9 @@ class MemberServicer(pb_grpc.MemberServicer):
                 raise PolicyRefused("client certificate is not in the roster")
             return fn(peer)
         except KeycouncilError as exc:
-            self.node.log.event("refused", rpc=method, code=status_code(exc).name, reason=str(exc))
-            context.abort(status_code(exc), str(exc))
+            text = bounded(str(exc))  # an error may quote untrusted input: never all of it
+            self.node.log.event("refused", rpc=method, code=status_code(exc).name, reason=text)
+            context.abort(status_code(exc), text)
             raise  # unreachable: abort raises
 
     def Deal(self, request: pb.DealRequest, context: grpc.ServicerContext) -> pb.DealReply:

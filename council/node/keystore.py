@@ -20,7 +20,7 @@ from council.crypto.ceremony import CommitSignature
 from council.crypto.codec import Reader, Writer
 from council.crypto.group import P256, Point, Scalar
 from council.crypto.messages import EpochCommit
-from council.errors import DecodeError, KeycouncilError, StorageError
+from council.errors import DecodeError, KeycouncilError, StorageError, shown
 from council.roster import Roster
 from council.storage.files import Vault, read_file, remove_durably, sweep_temporaries, write_atomic
 from council.storage.folders import parse_json, write_json
@@ -35,10 +35,14 @@ def is_valid_key_id(key_id: str) -> bool:
     return bool(KEY_ID_RE.match(key_id)) and key_id not in (".", "..")
 
 
+class InvalidKeyId(DecodeError, StorageError):
+    """A key id that breaks `is_valid_key_id` (a caller's mistake: INVALID_ARGUMENT on the wire)."""
+
+
 def check_key_id(key_id: str) -> str:
-    """The key id, or a StorageError if it breaks `is_valid_key_id`."""
+    """The key id, or InvalidKeyId if it breaks `is_valid_key_id` (the id shown cut short)."""
     if not is_valid_key_id(key_id):
-        raise StorageError(f"key id {key_id!r}: expected 1..64 characters of [A-Za-z0-9._-]")
+        raise InvalidKeyId(f"key id {shown(key_id)}: expected 1..64 characters of [A-Za-z0-9._-]")
     return key_id
 
 
