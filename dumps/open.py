@@ -19,6 +19,7 @@ from dumps.atomic import atomic_output, ensure_absent
 from dumps.errors import ContentMismatch, KeyProviderError, LengthMismatch
 from dumps.evidence import EvidenceChecker
 from dumps.header import DumpHeader
+from dumps.reader import open_regular
 from dumps.stream import Progress, StreamSummary, decrypt_stream
 from dumps.verify import AuthenticDump, authenticate, check_layout
 
@@ -55,7 +56,7 @@ def open_dump(source: Path, out: Path, key_provider: KeyProvider,
               progress: Progress | None = None) -> OpenedDump:
     """Authenticate, decrypt and check a dump file; publish the plaintext at `out` (0600)."""
     ensure_absent(out)
-    with open(source, "rb", buffering=INPUT_BLOCK) as f:
+    with open_regular(source, buffering=INPUT_BLOCK) as f:
         dump = authenticate(f, evidence_checker)                               # (1)-(9)
         check_layout(dump)                                                     # (10)
         data_key = _data_key(key_provider, dump.header)                        # (11)

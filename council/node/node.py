@@ -92,6 +92,7 @@ class MemberNode:
         with self._lock:
             p, d = self._participant(req, peer, create=True)
             if p.state is State.INIT:
+                self._abandon_unsigned(p.spec.key_id, p.spec.epoch, d.path.name)
                 dealing = self._run(p, d, lambda: p.deal())
                 if dealing is not None and self.dealing_hook is not None:
                     dealing = self.dealing_hook(p, dealing)
@@ -297,6 +298,23 @@ class MemberNode:
                 other.set_state("superseded", f"key {key_id!r} epoch {epoch} was committed by another ceremony")
                 self._live.pop(r.ceremony_id, None)
                 self.log.event("ceremony-superseded", ceremony=name, key_id=key_id, epoch=epoch)
+
+    def _abandon_unsigned(self, key_id: str, epoch: int, starting: str) -> None:
+        """Close the in-flight ceremonies of the same key epoch that this member never signed: a
+        new one is starting, so the driver gave them up (refused, aborted). A signed one stays open,
+        for `ceremony resume`."""
+        root = self.folder.path / "ceremonies"
+        for name in in_flight(root):
+            other = CeremonyDir(root, bytes.fromhex(name))
+            if name == starting or other.has("signed") or not other.has("request") \
+                    or other.state()["state"] != "in-flight":
+                continue
+            r = SignedRequest.from_bytes(other.load("request")).request
+            if r.key_id == key_id and r.epoch == epoch:
+                other.set_state("superseded", f"abandoned: ceremony {starting} for key {key_id!r} epoch {epoch} "
+                                "started, and this member had not signed this one")
+                self._live.pop(r.ceremony_id, None)
+                self.log.event("ceremony-abandoned", ceremony=name, key_id=key_id, epoch=epoch, by=starting)
 
     def _stored_output(self, req: SignedRequest) -> OutputResult:
         """Output of a ceremony already stored here (a resume): the same commit, and the same

@@ -125,3 +125,25 @@ def test_driver_prints_the_ceremony_id_before_phase_one(council: Council) -> Non
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_an_aborted_ceremony_is_closed_when_the_next_one_starts(council: Council) -> None:
+    """Defect 7: a ceremony refused by a member (here: one offline, too few dealings) left in-flight
+    folders on the members that dealt; the next ceremony for the same key epoch closes them."""
+    c = council
+    names = ["a", "b", "c"]
+    c.add_members(*names)
+    r = c.roster("r", 3, names)
+    for n in ("a", "b"):
+        c.serve(n, "r")
+    aborted = run_dkg(r, "k", c.op(), FAST)
+    assert not aborted.committed and "2 dealings received, 3 needed" in aborted.failure, aborted.lines()
+    assert c.servers["a"].node.status().ceremonies == (aborted.ceremony_id,)
+    c.serve("c", "r")
+    seen: list[tuple[str, ...]] = []
+    again = run_dkg(r, "k", c.op(), FAST,
+                    hook=lambda phase: seen.append(c.servers["a"].node.status().ceremonies) if phase == "check" else None)
+    assert again.committed, again.lines()
+    assert seen == [(again.ceremony_id,)], seen
+    states = {s.ceremony_id: s.state for s in c.servers["a"].node.status().recent}
+    assert states[aborted.ceremony_id] == "superseded"
