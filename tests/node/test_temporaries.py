@@ -2,13 +2,14 @@
 left behind is swept at start-up and on erase; a live writer's temporary file is never swept;
 `write_atomic` really writes a temporary file, fsyncs it and renames it (observed from outside:
 a writer SIGKILLed mid-write never leaves a half-written file, the target gets a new inode, and
-the bytes reach the disk before it returns)."""
+strace shows write, fsync, rename, folder fsync in that order)."""
 
 from __future__ import annotations
 
 import fcntl
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import threading
@@ -165,24 +166,38 @@ def test_write_atomic_renames_a_new_file_over_the_target(tmp_path: Path) -> None
     assert [p.name for p in tmp_path.iterdir()] == ["epoch.json"]
 
 
-def _written_to_disk() -> int:
-    for line in Path("/proc/self/io").read_text().splitlines():
-        if line.startswith("write_bytes:"):
-            return int(line.split()[1])
-    raise AssertionError("no write_bytes in /proc/self/io")
+SPY = """
+import sys
+from pathlib import Path
+from council.storage.files import write_atomic
+write_atomic(Path(sys.argv[1]), b"s" * 4096, secret=True)
+"""
 
 
-def test_write_atomic_reaches_the_disk_before_it_returns(tmp_path: Path) -> None:
-    """/proc/self/io counts bytes this process sent to the block layer: a write without fsync
-    only dirties the page cache (written back tens of seconds later), an fsynced one counts now."""
-    probe = tmp_path / "probe"
-    before = _written_to_disk()
-    with open(probe, "wb") as f:
-        f.write(bytes(1 << 20))
-        f.flush()
-        os.fsync(f.fileno())
-    if _written_to_disk() - before < 1 << 20:
-        pytest.skip("this filesystem does not report writes in /proc/self/io (tmpfs?)")
-    before = _written_to_disk()
-    write_atomic(tmp_path / "share.sealed", secrets.token_bytes(1 << 20), secret=True)
-    assert _written_to_disk() - before >= 1 << 20, "write_atomic returned before its data reached the disk"
+def test_write_atomic_writes_fsyncs_and_renames_in_that_order(tmp_path: Path) -> None:
+    """Watched from outside (strace on a real process): the data goes to a fresh temporary file,
+    that file is fsynced, then renamed over the target, then the folder is fsynced."""
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace is not installed")
+    target, trace = tmp_path / "share.sealed", tmp_path / "trace.txt"
+    run = subprocess.run([strace, "-f", "-qq", "-o", str(trace), "-e",
+                          "trace=openat,write,fsync,fdatasync,rename,renameat,renameat2",
+                          sys.executable, "-c", SPY, str(target)], cwd=ROOT, env=env(), capture_output=True,
+                         text=True, timeout=60)
+    if run.returncode != 0 and "ptrace" in run.stderr:
+        pytest.skip(f"strace cannot trace here: {run.stderr.strip()}")
+    assert run.returncode == 0, run.stderr
+    calls = [line.split(None, 1)[1] for line in trace.read_text().splitlines() if str(tmp_path) in line
+             or line.split(None, 1)[1].startswith(("write(", "fsync(", "fdatasync("))]
+    opened = next(k for k, c in enumerate(calls) if c.startswith("openat(") and ".share.sealed." in c)
+    fd = calls[opened].rsplit("= ", 1)[1].strip()
+    assert "O_CREAT|O_EXCL" in calls[opened] and ", 0600)" in calls[opened], calls[opened]
+    after = calls[opened + 1:]
+    wrote = next(k for k, c in enumerate(after) if c.startswith(f"write({fd}, "))
+    synced = next(k for k, c in enumerate(after) if c.startswith((f"fsync({fd})", f"fdatasync({fd})")))
+    renamed = next(k for k, c in enumerate(after) if c.startswith("rename") and str(target) + '"' in c)
+    folder = next(k for k, c in enumerate(after) if c.startswith("openat(") and f'"{tmp_path}"' in c)
+    dir_fd = after[folder].rsplit("= ", 1)[1].strip()
+    dir_synced = next(k for k, c in enumerate(after) if k > folder and c.startswith(f"fsync({dir_fd})"))
+    assert wrote < synced < renamed < folder < dir_synced, after
