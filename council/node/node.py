@@ -3,8 +3,9 @@
 Each phase call (deal, check, output, finalize) is idempotent: a repeated call returns the answer
 already given. State is written to `ceremonies/<id>/` before any answer leaves the node, so a
 member killed at any point resumes from its files (council.node.ceremony_store). The new epoch is
-stored once `t'` receivers signed the same commit; only then does an old member erase its
-previous shares, so a crash leaves the old or the new epoch usable, never neither.
+stored once `t'` receivers signed the same commit, and each receiver then signs a stored
+confirmation; an old member erases its previous shares only once `t'` receivers confirmed
+(council.protocol.stored), so a crash leaves the old or the new epoch usable, never neither.
 """
 
 from __future__ import annotations
