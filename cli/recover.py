@@ -2,12 +2,13 @@
 
 One click group, `invoke_without_command=True`, so that both modes share the dump options:
 
-    recover --offline --backup FILE... --store DIR --app APP -o OUT [--version N]
+    recover --offline --backup FILE... --store STORE --app APP -o OUT [--version N]
             [--policy POLICY --collateral DIR] [--passphrase-file MEMBER=FILE]...
-    recover --roster FILE --operator DIR --store DIR --app APP -o OUT [--version N]
+    recover --roster FILE --operator DIR --store STORE --app APP -o OUT [--version N]
             [--target-key FILE] [--deadline S] [--operator-passphrase-file F]   (members over gRPC)
     recover finish --target-secret FILE --package FILE --dump FILE -o OUT
 
+STORE is DIR, file://DIR or s3://BUCKET/PREFIX (with --s3-endpoint URL for a non-AWS service).
 Thin: parsing and printing only. Errors are KeycouncilError subclasses; cli/main.py prints one line
 and exits 1. Secrets (passphrases, target secret) come from files or a hidden prompt, never argv.
 """
@@ -20,6 +21,7 @@ from typing import Any
 
 import click
 
+from cli.progress import progress
 from council.crypto.group import Point, Scalar
 from council.errors import DecodeError
 from council.protocol.backup_file import BackupLabel
@@ -27,6 +29,8 @@ from dumps.atomic import ensure_absent, write_file_atomic
 from dumps.evidence import EvidenceChecker
 from dumps.lineage import KeyLineage
 from dumps.newest import Skipped
+from dumps.store import DumpStore
+from dumps.stores import open_store
 from recovery.choose import ChosenDump
 from recovery.connection import Connection, RecoveryBackend
 from recovery.coordinator import RecoveryReport, finish_target, recover_for_target, recover_to_file
@@ -53,7 +57,8 @@ BACKEND_KEY = "recovery_backend"
               help="Seconds to wait for members, approvals included (networked mode).")
 @click.option("--operator-passphrase-file", "operator_passphrase", type=FILE,
               help="Passphrase of the operator folder (else $KEYCOUNCIL_PASSPHRASE).")
-@click.option("--store", "store_dir", type=DIR, help="Folder store holding the dumps.")
+@click.option("--store", "store_dir", help="Store holding the dumps: DIR, file://DIR or s3://BUCKET/PREFIX.")
+@click.option("--s3-endpoint", help="S3 endpoint URL for an s3:// store (default: AWS or $AWS_ENDPOINT_URL).")
 @click.option("--app", "app_id", help="Application id.")
 @click.option("--version", "dump_version", type=click.IntRange(min=1), help="This version, not the newest.")
 @click.option("--policy", "policy_path", type=FILE, help="Admission policy (JSON) for the dump's sealer.")
@@ -63,7 +68,8 @@ BACKEND_KEY = "recovery_backend"
 @click.pass_context
 def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passphrase_files: tuple[str, ...],
             roster_path: Path | None, operator_dir: Path | None, target_key: Path | None, deadline: float,
-            operator_passphrase: Path | None, store_dir: Path | None, app_id: str | None, dump_version: int | None, policy_path: Path | None,
+            operator_passphrase: Path | None, store_dir: str | None, s3_endpoint: str | None,
+            app_id: str | None, dump_version: int | None, policy_path: Path | None,
             collateral: Path | None, out: Path | None) -> None:
     """Recover the newest authentic dump of APP: from members (networked) or from backups (--offline)."""
     if ctx.invoked_subcommand is not None:
@@ -71,33 +77,35 @@ def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passph
     if store_dir is None or app_id is None or out is None:
         raise click.UsageError("--store, --app and -o/--out are required")
     admit = _admission(policy_path, collateral)
+    store = open_store(store_dir, s3_endpoint=s3_endpoint)
     if offline:
         if not backups:
             raise click.UsageError("--offline needs --backup FILE (one per mnemonic file)")
-        _offline(store_dir, app_id, list(backups), out, dump_version, admit, _passphrases(passphrase_files))
+        _offline(store, app_id, list(backups), out, dump_version, admit, _passphrases(passphrase_files))
         return
     if roster_path is None or operator_dir is None:
         raise click.UsageError("networked recovery needs --roster and --operator (or use --offline)")
     connect = _backend(ctx, deadline, operator_passphrase).connect
-    _networked(connect, roster_path, operator_dir, store_dir, app_id, out, dump_version, admit,
+    _networked(connect, roster_path, operator_dir, store, app_id, out, dump_version, admit,
                target_key, deadline)
 
 
-def _offline(store_dir: Path, app_id: str, backups: list[Path], out: Path, version: int | None,
+def _offline(store: DumpStore, app_id: str, backups: list[Path], out: Path, version: int | None,
              admit: EvidenceChecker | None, passphrases: dict[int, Path]) -> None:
     def passphrase(label: BackupLabel) -> bytes:
         if label.member in passphrases:
             return passphrases[label.member].read_bytes().rstrip(b"\r\n")
         return click.prompt(f"passphrase of {label.describe()}", hide_input=True, err=True).encode()
-    report = recover_offline(store_dir, app_id, backups, out, version=version, admit=admit,
-                             passphrase=passphrase)
+    with progress(None, f"recovering {app_id}") as bar:
+        report = recover_offline(store, app_id, backups, out, version=version, admit=admit,
+                                 passphrase=passphrase, progress=bar)
     _print_skipped(report.skipped)
     click.echo(f"recovered {app_id} version {report.dump_version} ({report.dump_name}, "
                f"{report.plaintext_length} bytes) to {out} from backups of members "
                f"{', '.join(map(str, report.used))} (key {report.key_id}, epoch {report.epoch})")
 
 
-def _networked(connect: Any, roster_path: Path, operator_dir: Path, store_dir: Path, app_id: str,
+def _networked(connect: Any, roster_path: Path, operator_dir: Path, store: DumpStore, app_id: str,
                out: Path, version: int | None, admit: EvidenceChecker | None, target_key: Path | None,
                deadline: float) -> None:
     ensure_absent(out)
@@ -113,16 +121,19 @@ def _networked(connect: Any, roster_path: Path, operator_dir: Path, store_dir: P
         if target_key is not None:
             package, treport = recover_for_target(chosen, conn.council, conn.operator, conn.client,
                                                   _read_point(target_key), now_unix_ms=now,
-                                                  deadline_seconds=deadline, progress=_progress)
+                                                  deadline_seconds=deadline, progress=_progress,
+                                                  ledger=conn.ledger)
             write_file_atomic(out, package.to_bytes(), 0o600)
             click.echo(f"target package for request {treport.request_id}: sealed shares of members "
                        f"{', '.join(map(str, treport.used))} written to {out}")
             return
-        report = recover_to_file(chosen, conn.council, conn.operator, conn.client, out, now_unix_ms=now,
-                                 deadline_seconds=deadline, progress=_progress, admit=admit)
+        with progress(chosen.candidate.dump.file_size, f"recovering {chosen.name}") as bar:
+            report = recover_to_file(chosen, conn.council, conn.operator, conn.client, out, now_unix_ms=now,
+                                     deadline_seconds=deadline, progress=_progress, admit=admit,
+                                     bytes_progress=bar, ledger=conn.ledger)
         _print_report(report, out)
 
-    recover_bound(store_dir, app_id, version, admit, lineage_for, attempt,                  # (1)-(6)
+    recover_bound(store, app_id, version, admit, lineage_for, attempt,                      # (1)-(6)
                   lambda s: _print_skipped((s,)))
 
 
@@ -188,6 +199,8 @@ def _print_report(report: RecoveryReport, out: Path) -> None:
                f"bytes) to {out} with shares of members {', '.join(map(str, report.used))}")
     for i, why in sorted(report.invalid.items()):
         click.echo(f"warning: member {i} gave an invalid share: {why}", err=True)
+    for line in report.log:
+        click.echo(f"log: {line}", err=True)
 
 
 def _read_scalar(path: Path) -> Scalar:

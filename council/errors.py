@@ -79,3 +79,7 @@ def shown(value: str | bytes, limit: int = 80) -> str:
     """An untrusted identifier for an error message: repr, at most `limit` characters."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}…({len(value)} long)"
+
+
+class ChainError(KeycouncilError):
+    """The anchor contract refused a transaction, or the chain could not be reached or confirm it."""

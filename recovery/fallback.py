@@ -17,12 +17,13 @@ from dumps.errors import ChunkAuthenticationFailed
 from dumps.evidence import EvidenceChecker
 from dumps.lineage import Binding, ForeignKey, KeyLineage
 from dumps.newest import Skipped
+from dumps.store import DumpStore
 from recovery.choose import ChosenDump, choose_dump
 
 T = TypeVar("T")
 
 
-def recover_bound(store_dir: Path, app_id: str, version: int | None, admit: EvidenceChecker | None,
+def recover_bound(store: Path | DumpStore, app_id: str, version: int | None, admit: EvidenceChecker | None,
                   lineage_for: Callable[[ChosenDump], KeyLineage], attempt: Callable[[ChosenDump], T],
                   notice: Callable[[Skipped], None]) -> T:
     """Steps (1)-(4); `lineage_for` is asked once, with the first dump chosen (it connects to the
@@ -30,7 +31,7 @@ def recover_bound(store_dir: Path, app_id: str, version: int | None, admit: Evid
     excluded: dict[str, str] = {}
     lineage: KeyLineage | None = None
     while True:
-        chosen = choose_dump(store_dir, app_id, version, admit, excluded)                  # (1)
+        chosen = choose_dump(store, app_id, version, admit, excluded)                  # (1)
         if lineage is None:
             for s in chosen.skipped:
                 notice(s)

@@ -27,6 +27,7 @@ from council.node.events import EventLog
 KiB, MiB = 1 << 10, 1 << 20
 MEMBER = "/keycouncil.council.v1.Member/"
 RECOVERY = "/keycouncil.recovery.v1.Recovery/"
+LOG = "/keycouncil.log.v1.CouncilLog/"
 
 # The largest legitimate messages are those of a ceremony of 256 members (the largest council the
 # benchmarks run): a dealing carries t commitments (33 B) and n encrypted shares (~100 B), ~35 KB
@@ -50,6 +51,10 @@ METHOD_LIMITS: dict[str, int] = {
     # A recovery request: the dump reference (header ≤ 64 KiB with its evidence, trailer), rosters
     # by digest only, one signature; council.node.recovery_service refuses more than 1 MiB anyway.
     RECOVERY + "Decrypt": MiB + 4 * KiB,
+    # A council-log entry may carry a whole roster (a roster change: up to 256 cards, ~400 KB), a
+    # record adds up to n approvals (~100 B each). GetLog and Author carry a key id and integers.
+    LOG + "Propose": REQUEST_BEARING,
+    LOG + "Accept": REQUEST_BEARING,
 }
 BIG_METHODS = frozenset({MEMBER + "Check", MEMBER + "Output", MEMBER + "CatchUp"})
 RECEIVE_SLOTS = 3
