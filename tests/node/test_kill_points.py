@@ -42,7 +42,7 @@ def test_killed_between_sign_store_and_erase(council: Council, phase: str) -> No
     c = council
     names = ["m1", "m2", "m3", "m4"]
     c.add_members(*names)
-    r1 = c.roster("r1", 2, names)
+    r1 = c.roster("r1", 3, names)
     r2 = c.roster("r2", 3, names)
     for n in names:
         c.spawn(n, "r1")

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from node_helpers import ROOT, Council, direct_ceremony, env, quiet_node
+from node_helpers import ROOT, Council, direct_ceremony, direct_genesis, env, quiet_node
 
 from council.crypto.messages import Kind
 from council.errors import StorageError
@@ -34,6 +34,8 @@ ORPHAN = ".share.sealed.0123abcd.tmp"
 def _ceremony(c: Council, nodes_roster: Roster, req: SignedRequest) -> None:
     nodes = [quiet_node(c.members[m.name], nodes_roster) for m in nodes_roster.members]
     direct_ceremony(nodes, req, cert_der(c.op().identity.tls_cert_pem, "operator"))
+    if req.request.kind is Kind.DKG:
+        direct_genesis(nodes, req.request.key_id, c.op())
 
 
 def _unsealable(c: Council, name: str, folder: Path) -> list[str]:

@@ -35,6 +35,7 @@ from dumps.target import SealTarget
 from dumps.verify import verify_dump
 from recovery.choose import choose_dump
 from recovery.grpc_client import GrpcMemberClient
+from recovery.log_ledger import LogLedger
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -100,6 +101,7 @@ def test_members_refuse_to_release_for_another_councils_key(world: World) -> Non
     chosen = choose_dump(world.store, APP, 3)
     request = sign_request(c.op().identity.signer, key_id=KEY, epoch=0, dump=chosen.reference, app_id=APP,
                            dump_version=3, created_unix_ms=int(time.time() * 1000))
+    LogLedger(load_roster(c.roster_files["r1"]), c.op(), Timing(5.0, 0.0)).record_request(request, 10)
     client = GrpcMemberClient(load_roster(c.roster_files["r1"]), c.op(), wait_seconds=5)
     try:
         for i, name in enumerate(NAMES, start=1):
