@@ -27,13 +27,14 @@ def _register() -> None:
         roster,
     )
     from cli import dump as dump_cli
+    from cli import log as log_cli
     from cli import recover as recover_cli
 
     for command in member_recovery.COMMANDS:
         member.member.add_command(command)
     for command in (demo.demo, member.member, operator.operator, roster.roster, ceremony.ceremony,
                     key.key, council_status.council, dump_cli.dump, dump_cli.signer,
-                    recover_cli.recover, attest.attest, attest.policy):
+                    recover_cli.recover, attest.attest, attest.policy, log_cli.log):
         cli.add_command(command)
 
 

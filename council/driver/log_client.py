@@ -157,7 +157,8 @@ class LogClient:
                 continue
             assert isinstance(reply, pb.ProposeReply)
             status = _PROPOSE.get(reply.status, "refused")
-            report.answers[card.name] = status if status == "approved" else f"{status}: {reply.reason}"
+            reason = reply.reason if not reply.rule or reply.rule in reply.reason else f"{reply.rule}: {reply.reason}"
+            report.answers[card.name] = status if status == "approved" else f"{status}: {reason}"
             if status == "approved":
                 approvals.append(Approval.from_bytes(reply.approval))
         if len({a.member_key for a in approvals}) >= roster.threshold:
