@@ -175,9 +175,9 @@ def approval_lines(report: AppendReport) -> list[str]:
     """Who approved an entry, whose approvals are missing and why, and what to do next."""
     e = report.entry
     have = len(report.approved_by)
-    state = "ACCEPTED" if report.accepted else "NOT accepted"
-    out = [f"{e.kind.label} entry {e.seq} of key {e.key_id}: {state}, {have} of {report.threshold} "
-           "approvals needed",
+    state = (f"ACCEPTED with {have} approvals ({report.threshold} needed)" if report.accepted
+             else f"NOT accepted, {have} of {report.threshold} approvals needed")
+    out = [f"{e.kind.label} entry {e.seq} of key {e.key_id}: {state}",
            f"  id: {e.id}",
            f"  approved by: {', '.join(report.approved_by) or 'nobody yet'}"]
     if not report.accepted:

@@ -32,9 +32,9 @@ def new(threshold: int, members: tuple[Path, ...], operators: tuple[Path, ...], 
     from council.node.folder import read_json, write_json
     from council.roster import MemberCard, OperatorCard, Roster
 
-    require_majority(threshold, len(members), "roster new")
     r = Roster(threshold, tuple(MemberCard.from_json(read_json(p, "member card"), str(p)) for p in members),
                tuple(OperatorCard.from_json(read_json(p, "operator card"), str(p)) for p in operators))
+    require_majority(r.threshold, len(r.members), "roster new")
     write_json(output, r.to_json())
     click.echo(f"roster of {len(r.members)} members, threshold {r.threshold}, "
                f"{len(r.operators)} operators written to {output}")

@@ -153,7 +153,8 @@ class LogClient:
                 continue
             reply = self._call(client, "Propose", pb.ProposeRequest(entry=entry.to_bytes()))
             if isinstance(reply, Failure):
-                report.answers[card.name] = f"unreachable: {reply.code}"
+                down = reply.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED")
+                report.answers[card.name] = f"{'unreachable' if down else 'error'}: {reply}"
                 continue
             assert isinstance(reply, pb.ProposeReply)
             status = _PROPOSE.get(reply.status, "refused")

@@ -128,3 +128,33 @@ def _state_before(key: str, records: list[LogRecord], seq: int) -> LogState:
     for r in records[:seq]:
         state = apply(state, r.entry, r.approvals, None)
     return state
+
+
+def test_governance_file_approves_within_its_limits_and_a_bad_one_is_named(net: LogNet) -> None:
+    key = "governed"
+    net.dkg(key)
+    ops = ["--operator", net.base / "operator", *RETRY]
+    same_members, same_path = net.write_roster("governed-2", 3, NAMES)
+    _, fewer_path = net.write_roster("governed-3", 2, ["m1", "m2"])
+    files = [net.folder(n) / "governance.toml" for n in NAMES]
+    try:
+        files[0].write_text('[auto_approve]\nkinds = ["roster-proposd"]\n')
+        for f in files[1:]:
+            f.write_text('[auto_approve]\nkinds = ["roster-proposed"]\n[auto_approve.roster]\n'
+                         "max_members_changed = 0\n")
+        # One member removed is beyond max_members_changed = 0: every member waits for its operator.
+        beyond = kc("roster", "propose", "--key-id", key, "--to", fewer_path, "--json", *ops).json()
+        assert beyond["status"] == "waiting" and beyond["approved"] == [], beyond
+        assert "governance.toml: auto_approve.kinds: roster-proposd is not a widening kind" in str(
+            beyond["answers"]["m1"]), beyond  # type: ignore[index]
+        # The same members with a higher threshold is within the limits: m2 and m3 approve by themselves.
+        within = kc("roster", "propose", "--key-id", key, "--to", same_path, "--json", *ops)
+    finally:
+        for f in files:
+            f.unlink(missing_ok=True)
+    done = within.json()
+    assert done["accepted"] is True and done["approved"] == ["m2", "m3"], done
+    assert str(done["answers"]["m1"]).startswith("error: "), done  # type: ignore[index]
+    events = (net.folder("m2") / "log" / "events.jsonl").read_text()
+    assert '"log-auto-approved"' in events and "at most 0 members changed (0 here)" in events
+    assert net.state("m1", key).pending.roster.digest() == same_members.digest()  # type: ignore[union-attr]
