@@ -1,4 +1,4 @@
-"""`keycouncil log show | export | verify`: read, save and audit a key's council log.
+"""`keycouncil log show | export | verify | genesis`: read, save, audit and start a key's council log.
 
 Thin: the reading is `council.driver.log_commands`, the checking `council.log.verify_log`, the JSON
 `council.log.render` (docs/log-format.md, "JSON rendering" and "CLI"). `approval_lines` is how
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.member import ExistingFile, PathArg
-from cli.operator import open_operator, timing_options
+from cli.operator import open_operator, operator_options, timing_options
 
 if TYPE_CHECKING:
     from council.driver.log_client import AppendReport
@@ -97,6 +97,27 @@ def show_lines(shown: dict[str, Any]) -> list[str]:
     if s["successor_key_id"]:
         out.append(f"superseded by key {s['successor_key_id']}")
     return out
+
+
+@log.command("genesis")
+@click.option("--roster", "roster_path", type=RosterFile, required=True, help="The key's current roster.")
+@click.option("--key-id", required=True, help="A key committed before the council log existed.")
+@operator_options
+@timing_options
+def genesis(roster_path: Path, key_id: str, operator_dir: Path, passphrase_file: Path | None, timeout: float,
+            retry_window: float) -> None:
+    """Start KEY's log at its current epoch (a key made before the log: members re-share only keys
+    whose log is started). Each member approves only if the entry matches the epoch it stored."""
+    from council.driver.ceremony_log import start_log_of_existing
+    from council.driver.phases import Timing
+    from council.storage.folders import load_roster
+
+    report = start_log_of_existing(load_roster(roster_path), key_id, open_operator(operator_dir, passphrase_file),
+                                   Timing(timeout, retry_window))
+    for line in approval_lines(report):
+        click.echo(line)
+    if not report.accepted:
+        sys.exit(1)
 
 
 @log.command("export")

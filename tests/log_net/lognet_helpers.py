@@ -21,7 +21,7 @@ from node_helpers import ROOT, Council, env
 
 from council.bundle import KeyBundle
 from council.crypto.messages import Kind
-from council.driver.ceremony import CeremonyReport, _drive, _phases, run_dkg
+from council.driver.ceremony import CeremonyReport, drive_signed, run_dkg
 from council.driver.client import MemberClient
 from council.driver.phases import Timing
 from council.driver.query import latest_epoch
@@ -147,7 +147,7 @@ class LogNet:
         old = old or self.roster
         previous = latest_epoch(old, key_id, self.op, FAST, pinned=old.digest())
         request = StartRequest(Kind.RESHARE, secrets.token_bytes(16), key_id, new, old, previous.data)
-        return _drive(SignedRequest.create(request, self.op.identity.signer), self.op, FAST, None, _phases)
+        return drive_signed(SignedRequest.create(request, self.op.identity.signer), self.op, FAST)
 
     # Shares ---------------------------------------------------------------------------------------
     def erased_events(self, name: str) -> list[str]:

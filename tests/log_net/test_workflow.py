@@ -158,3 +158,25 @@ def test_governance_file_approves_within_its_limits_and_a_bad_one_is_named(net: 
     events = (net.folder("m2") / "log" / "events.jsonl").read_text()
     assert '"log-auto-approved"' in events and "at most 0 members changed (0 here)" in events
     assert net.state("m1", key).pending.roster.digest() == same_members.digest()  # type: ignore[union-attr]
+
+
+def test_log_genesis_starts_the_log_of_a_key_made_before_it(net: LogNet) -> None:
+    """A DKG driven without the client's log step stands for a key committed before the log existed."""
+    from council.crypto.messages import Kind
+    from council.driver.ceremony import drive_signed
+    from council.protocol.ceremony_request import SignedRequest, StartRequest
+
+    key, ops = "legacy", ["--operator", net.base / "operator", *RETRY]
+    request = StartRequest(Kind.DKG, b"\x01" * 16, key, net.roster)
+    dkg = drive_signed(SignedRequest.create(request, net.op.identity.signer), net.op)
+    assert dkg.committed and dkg.log == [], dkg.lines()
+    r2, r2_path = net.write_roster("legacy-2", 3, NAMES)
+    refused = net.drive_reshare(key, r2)
+    assert not refused.committed and "no genesis entry in its council log" in refused.missing["m1"]
+
+    started = kc("log", "genesis", "--roster", net.roster_path, "--key-id", key, *ops)
+    assert started.code == 0, started.text
+    assert f"genesis entry 0 of key {key}: ACCEPTED with 3 approvals (2 needed)" in started.out
+    assert kc("log", "genesis", "--roster", net.roster_path, "--key-id", key, *ops).code == 1
+    shown = kc("log", "show", "--roster", net.roster_path, "--key-id", key, *ops)
+    assert "0    genesis" in shown.out and "epoch 0, threshold 2 of 3" in shown.out, shown.out
