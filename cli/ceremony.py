@@ -61,13 +61,22 @@ def dkg(roster_path: Path, key_id: str, operator_dir: Path, passphrase_file: Pat
 def reshare(key_id: str, old_path: Path, new_path: Path, operator_dir: Path, passphrase_file: Path | None,
             timeout: float, retry_window: float) -> None:
     """Re-share KEY's current epoch to the new roster; the public key stays the same."""
+    from cli.log import approval_lines
     from council.driver.ceremony import run_reshare
+    from council.driver.ceremony_log import RosterNotAccepted
     from council.driver.phases import Timing
     from council.storage.folders import load_roster
 
-    report = run_reshare(load_roster(old_path), load_roster(new_path), key_id,
-                         open_operator(operator_dir, passphrase_file), Timing(timeout, retry_window),
-                         on_start=_announce)
+    try:
+        report = run_reshare(load_roster(old_path), load_roster(new_path), key_id,
+                             open_operator(operator_dir, passphrase_file), Timing(timeout, retry_window),
+                             on_start=_announce)
+    except RosterNotAccepted as exc:
+        lines = [f"re-share of key {key_id!r} NOT STARTED: the new roster is not accepted in the key's council log "
+                 "(members deal only to a roster that t members of the current epoch approved)",
+                 *approval_lines(exc.report)]
+        _finish(lines, False)
+        return
     _finish(report.lines(), report.committed and report.erased)
 
 
