@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from cryptography import x509
 
@@ -25,11 +26,17 @@ from dumps.header import Evidence
 QUOTE_TYPES = {"sgx-dcap": "sgx", "tdx-dcap": "tdx"}
 
 
+class PolicySource(Protocol):
+    """Where the policy comes from: a `PolicyFile` (re-read on change) or a fixed policy."""
+
+    def current(self) -> Policy: ...
+
+
 @dataclass(frozen=True)
 class SealerAdmission:
     """Checks a sealer's evidence against a policy file and (for DCAP quotes) collateral."""
 
-    policy_file: PolicyFile
+    policy_file: PolicySource | PolicyFile
     collateral: Path | None = None
     root: x509.Certificate | None = None
     at: datetime | None = None

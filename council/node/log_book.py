@@ -122,12 +122,19 @@ class LogBook:
     def effective(self, key_id: str) -> LogState:
         """The accepted state with this member's own narrowing entries applied on top (at once)."""
         state = self.state(key_id)
+        accepted = state
         for entry in self._narrowed(key_id):
+            if entry.seq < accepted.next_seq and self._accepted_digest(key_id, entry.seq) == entry.digest:
+                continue  # accepted since: part of the state (a later entry may have lifted it)
             try:
                 state = apply_narrowing(state, entry)
             except LogRuleError:
                 continue  # superseded by what was accepted since
         return state
+
+    def _accepted_digest(self, key_id: str, seq: int) -> bytes | None:
+        records = self.records(key_id, seq, 1)
+        return records[0].entry.digest if records else None
 
     def records(self, key_id: str, start: int = 0, limit: int | None = None) -> list[LogRecord]:
         """Accepted records from `start` (all of them, or `limit`)."""
