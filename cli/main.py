@@ -21,6 +21,7 @@ def _register() -> None:
         council_status,
         demo,
         key,
+        log_entries,
         member,
         member_recovery,
         operator,
@@ -33,7 +34,7 @@ def _register() -> None:
         member.member.add_command(command)
     for command in (demo.demo, member.member, operator.operator, roster.roster, ceremony.ceremony,
                     key.key, council_status.council, dump_cli.dump, dump_cli.signer,
-                    recover_cli.recover, attest.attest, attest.policy):
+                    recover_cli.recover, attest.attest, attest.policy, log_entries.log):
         cli.add_command(command)
 
 

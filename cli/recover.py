@@ -24,13 +24,15 @@ import click
 from cli.progress import progress
 from council.crypto.group import Point, Scalar
 from council.errors import DecodeError
+from council.log import OlderDumpAllowed
 from council.protocol.backup_file import BackupLabel
 from dumps.atomic import ensure_absent, write_file_atomic
 from dumps.evidence import EvidenceChecker
 from dumps.newest import Skipped
 from dumps.store import DumpStore
 from dumps.stores import open_store
-from recovery.choose import choose_dump
+from recovery.announced import resolve
+from recovery.choose import ChosenDump, choose_dump
 from recovery.connection import Connection, RecoveryBackend
 from recovery.coordinator import RecoveryReport, finish_target, recover_for_target, recover_to_file
 from recovery.gather import MemberEvent
@@ -63,12 +65,14 @@ BACKEND_KEY = "recovery_backend"
 @click.option("--collateral", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="DCAP collateral folder (with --policy).")
 @click.option("-o", "--out", type=FILE, help="Output file (never overwritten; nothing on failure).")
+@click.option("--allow-older", is_flag=True, help="If the newest announced dump is missing or does not verify, "
+              "recover the newest authentic older one and record that decision in the council log (t approve).")
 @click.pass_context
 def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passphrase_files: tuple[str, ...],
             roster_path: Path | None, operator_dir: Path | None, target_key: Path | None, deadline: float,
             operator_passphrase: Path | None, store_dir: str | None, s3_endpoint: str | None,
             app_id: str | None, dump_version: int | None, policy_path: Path | None,
-            collateral: Path | None, out: Path | None) -> None:
+            collateral: Path | None, out: Path | None, allow_older: bool) -> None:
     """Recover the newest authentic dump of APP: from members (networked) or from backups (--offline)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -85,7 +89,7 @@ def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passph
         raise click.UsageError("networked recovery needs --roster and --operator (or use --offline)")
     connect = _backend(ctx, deadline, operator_passphrase).connect
     _networked(connect, roster_path, operator_dir, store, app_id, out, dump_version, admit,
-               target_key, deadline)
+               target_key, deadline, allow_older)
 
 
 def _offline(store: DumpStore, app_id: str, backups: list[Path], out: Path, version: int | None,
@@ -105,12 +109,13 @@ def _offline(store: DumpStore, app_id: str, backups: list[Path], out: Path, vers
 
 def _networked(connect: Any, roster_path: Path, operator_dir: Path, store: DumpStore, app_id: str,
                out: Path, version: int | None, admit: EvidenceChecker | None, target_key: Path | None,
-               deadline: float) -> None:
+               deadline: float, allow_older: bool = False) -> None:
     ensure_absent(out)
     chosen = choose_dump(store, app_id, version, admit)                                       # (1)
+    conn: Connection = connect(roster_path, operator_dir, chosen.key_id)
+    chosen, older = _announced(conn, store, chosen, version, admit, allow_older, deadline)    # (1b)
     _print_skipped(chosen.skipped)
     click.echo(f"chosen: {chosen.name} ({app_id} version {chosen.version})", err=True)
-    conn: Connection = connect(roster_path, operator_dir, chosen.key_id)
     now = int(time.time() * 1000)
     if target_key is not None:
         package, report = recover_for_target(chosen, conn.council, conn.operator, conn.client,
@@ -126,6 +131,29 @@ def _networked(connect: Any, roster_path: Path, operator_dir: Path, store: DumpS
                                  deadline_seconds=deadline, progress=_progress, admit=admit,
                                  bytes_progress=bar, ledger=conn.ledger)
     _print_report(report, out)
+    if older is not None:
+        click.echo(f"OLDER than the newest announced version {older.skipped_version} (--allow-older; the "
+                   "decision is recorded in the council log: keycouncil log show)")
+
+
+def _announced(conn: Connection, store: DumpStore, chosen: ChosenDump, version: int | None,
+               admit: EvidenceChecker | None, allow_older: bool,
+               deadline: float) -> tuple[ChosenDump, OlderDumpAllowed | None]:
+    """(1b) The council log's newest announced version decides (recovery.announced); an older one only
+    with --allow-older, once that decision is accepted in the log."""
+    if conn.ledger is None:
+        return chosen, None
+    head = conn.ledger.newest(chosen.key_id, chosen.candidate.dump.header.app_id)
+    resolution = resolve(store, chosen, head, version=version, admit=admit, allow_older=allow_older)
+    for line in resolution.notices:
+        click.echo(f"note: {line}", err=True)
+    if resolution.older is not None:
+        older = resolution.older
+        click.echo(f"OLDER DUMP: recovering {older.app_id} version {older.used_version}, not the newest announced "
+                   f"version {older.skipped_version} (digest {older.skipped_digest.hex()}): {older.reason}", err=True)
+        line = conn.ledger.allow_older(chosen.key_id, older, deadline)
+        click.echo(f"log: {line}", err=True)
+    return resolution.chosen, resolution.older
 
 
 @recover.command("finish")
