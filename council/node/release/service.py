@@ -16,6 +16,7 @@ Independent of gRPC: the servicer (council/rpc/recovery_servicer.py) only conver
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,6 +71,8 @@ class MemberRecovery:
         self.reply_hook = reply_hook
         self.cache = EpochCache(node)
         self._pending_logged: set[tuple[str, str]] = set()
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     def decrypt(self, request_bytes: bytes, peer: bytes | None) -> Decision:
         """Decide on one call; raises CallerRefused / RequestInvalid (both logged) before (3)."""
@@ -79,10 +82,17 @@ class MemberRecovery:
         except KeycouncilError as exc:
             self.log.append(decision=REFUSED, reason=str(exc), request_id=None)
             raise
-        try:
-            return self._decide(request)
-        except KeycouncilError as exc:
-            return self._refused(request, None, str(exc))
+        # one decision at a time per request: "released before?" and "released now" are one step,
+        # so the same request bytes sent concurrently release at most once
+        with self._request_lock(request.id_hex):
+            try:
+                return self._decide(request)
+            except KeycouncilError as exc:
+                return self._refused(request, None, str(exc))
+
+    def _request_lock(self, request_id: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(request_id, threading.Lock())
 
     def _check_caller(self, peer: bytes | None) -> None:
         if peer is None or peer not in self.cache.operator_certs():
