@@ -69,7 +69,7 @@ def _simulated(evidence: Evidence, key: bytes, policy: Policy) -> Admission:
     if not policy.allow_simulated:
         reasons.append("simulated evidence is not allowed (allow_simulated = false)")
     if policy.freeze is not None and policy.freeze.after is None:
-        reasons.append("admissions are frozen")
+        reasons.append("admissions are frozen" + (f" ({policy.freeze.reason})" if policy.freeze.reason else ""))
     if key.hex() in policy.revoked_sealer_keys:
         reasons.append("the sealer key is revoked")
     try:
