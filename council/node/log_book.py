@@ -124,7 +124,7 @@ class LogBook:
         state = self.state(key_id)
         accepted = state
         for entry in self._narrowed(key_id):
-            if entry.seq < accepted.next_seq and self._accepted_digest(key_id, entry.seq) == entry.digest:
+            if entry.seq < accepted.next_seq and self._superseded(key_id, entry):
                 continue  # accepted since: part of the state (a later entry may have lifted it)
             try:
                 state = apply_narrowing(state, entry)
@@ -132,9 +132,13 @@ class LogBook:
                 continue  # superseded by what was accepted since
         return state
 
-    def _accepted_digest(self, key_id: str, seq: int) -> bytes | None:
-        records = self.records(key_id, seq, 1)
-        return records[0].entry.digest if records else None
+    def _superseded(self, key_id: str, entry: Entry) -> bool:
+        """True when this narrowing entry, or the same body re-proposed later, is accepted."""
+        at = self.records(key_id, entry.seq, 1)
+        if at and at[0].entry.digest == entry.digest:
+            return True
+        body = (entry.kind, entry.body.encode())  # lost its sequence number: re-proposed since?
+        return any((r.entry.kind, r.entry.body.encode()) == body for r in self.records(key_id, entry.seq + 1))
 
     def records(self, key_id: str, start: int = 0, limit: int | None = None) -> list[LogRecord]:
         """Accepted records from `start` (all of them, or `limit`)."""
