@@ -16,7 +16,6 @@ Independent of gRPC: the servicer (council/rpc/recovery_servicer.py) only conver
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from council.node.release.records import ReleaseLog, RequestBook
 from council.protocol.recovery_request import RecoveryRequest, verify_request
 from council.protocol.shares import MemberReply
 from council.roster import Roster
-from dumps.format import Trailer
+from dumps.trailers import parse_trailer_bytes
 
 ReplyHook = Callable[[RecoveryRequest, MemberReply], MemberReply]
 """Test-only: rewrite this member's reply before it leaves (a bogus member)."""
@@ -71,8 +70,6 @@ class MemberRecovery:
         self.reply_hook = reply_hook
         self.cache = EpochCache(node)
         self._pending_logged: set[tuple[str, str]] = set()
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_lock = threading.Lock()
 
     def decrypt(self, request_bytes: bytes, peer: bytes | None) -> Decision:
         """Decide on one call; raises CallerRefused / RequestInvalid (both logged) before (3)."""
@@ -82,17 +79,10 @@ class MemberRecovery:
         except KeycouncilError as exc:
             self.log.append(decision=REFUSED, reason=str(exc), request_id=None)
             raise
-        # one decision at a time per request: "released before?" and "released now" are one step,
-        # so the same request bytes sent concurrently release at most once
-        with self._request_lock(request.id_hex):
-            try:
-                return self._decide(request)
-            except KeycouncilError as exc:
-                return self._refused(request, None, str(exc))
-
-    def _request_lock(self, request_id: str) -> threading.Lock:
-        with self._locks_lock:
-            return self._locks.setdefault(request_id, threading.Lock())
+        try:
+            return self._decide(request)
+        except KeycouncilError as exc:
+            return self._refused(request, None, str(exc))
 
     def _check_caller(self, peer: bytes | None) -> None:
         if peer is None or peer not in self.cache.operator_certs():
@@ -126,7 +116,10 @@ class MemberRecovery:
                                  f"{self.node.folder.name!r}: keycouncil member approve DIR {request.id_hex}")
         if self.reply_hook is not None:
             reply = self.reply_hook(request, reply)
-        self.log.append(decision=RELEASED, reason="", member=share.index, **public)   # (7)
+        if not self.log.claim_release(request.id_hex):  # (7): once per member, even for concurrent calls
+            return self._refused(request, share.index, f"this member already released its share for request "
+                                                       f"{request.id_hex} (rule release.once)")
+        self.log.append(decision=RELEASED, reason="", member=share.index, **public)
         return Decision(RELEASED, share.index, request.id_hex, reply)
 
     def _logged(self, request: RecoveryRequest, public: dict[str, Any], now: int) -> tuple[OpenRequest, LogState]:
@@ -137,7 +130,7 @@ class MemberRecovery:
             raise PolicyRefused(f"key {request.key_id} has no council log here: a recovery request must be an "
                                 "accepted entry of the key's log")
         me = self.node.folder.identity.signer.public_key
-        verdict = state.may_release(request.request_id, me, now, self.node.released(request.key_id, request.request_id))
+        verdict = state.may_release(request.request_id, me, now, self.log.released(request.id_hex))
         if not verdict.allowed:
             raise PolicyRefused(f"{verdict.reason} (rule {verdict.rule})")
         logged = state.request(request.request_id)
@@ -168,7 +161,8 @@ class MemberRecovery:
         if rec.member_index is None:
             raise StorageError(f"key {request.key_id} epoch {request.epoch}: no member index recorded")
         share = self.cache.share(request.key_id, request.epoch)
-        return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True)
+        return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True,
+                           lineage=self.node.lineage(request.key_id))
 
     def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any], reason: str) -> Decision:
         kind = (request.id_hex, reason.split(":")[0])
@@ -186,7 +180,7 @@ class MemberRecovery:
 def _public(request: RecoveryRequest, operator: str) -> dict[str, Any]:
     """The public fields every log line and request record carries (no secret bytes)."""
     try:  # as the trailer states it; a release happens only after decide_release verified it
-        digest = Trailer.from_bytes(request.dump.trailer_bytes).dump_digest().hex()
+        digest = parse_trailer_bytes(request.dump.trailer_bytes).dump_digest().hex()
     except (KeycouncilError, ValueError):
         digest = None
     return {"request_id": request.id_hex, "operator": operator, "app": request.app_id,
