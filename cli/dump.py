@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from cli.dump_announce import announce, announce_options, dump_announce
 from cli.progress import progress
 from cli.run import about
 from council.bundle import KeyBundle
@@ -43,6 +44,9 @@ FILE = click.Path(path_type=Path, dir_okay=False)
 @click.group()
 def dump() -> None:
     """Encrypted state dumps: seal, inspect, verify, publish, list, open (dev)."""
+
+
+dump.add_command(dump_announce)
 
 
 @click.group()
@@ -120,9 +124,15 @@ def _signer_new_tee(folder: Path, tee: str, tsm_root: Path, attestation_root: Pa
               default=DEFAULT_CHUNK_SIZE, show_default=True)
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @click.option("-o", "--out", type=FILE, required=True, help="New dump file (never overwritten).")
+@click.option("--announce", "announce_it", is_flag=True,
+              help="Then announce it in the key's council log (needs --roster and --operator).")
+@announce_options(required=False)
 def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: int, previous: str,
-              chunk_size: int, source: Path, out: Path) -> None:
+              chunk_size: int, source: Path, out: Path, announce_it: bool, roster_path: Path | None,
+              operator_dir: Path | None, operator_passphrase: Path | None) -> None:
     """Seal SOURCE ('-' for stdin) to the council key of the bundle, signed by the signer."""
+    if announce_it and (roster_path is None or operator_dir is None):
+        raise click.UsageError("--announce needs --roster FILE and --operator DIR")
     ensure_absent(out)
     target = SealTarget.load_bundle(bundle_path)
     identity = SealingIdentity.load(signer_dir)
@@ -134,6 +144,24 @@ def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: in
                            previous_digest=previous_digest, chunk_size=chunk_size,
                            progress=progress)
     _print_sealed(sealed, out, identity)
+    if announce_it:
+        announce(out, signer_dir, roster_path, operator_dir, operator_passphrase)
+
+
+@signer.command("card")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("-o", "--out", type=FILE, required=True, help="The sealer card (JSON; public, never overwritten).")
+def signer_card(folder: Path, out: Path) -> None:
+    """Write the public sealer card of FOLDER, for `keycouncil log admit-sealer --sealer-card`."""
+    import json
+
+    from dumps.atomic import write_file_atomic
+    from dumps.sealer_card import SealerCard
+
+    ensure_absent(out)
+    identity = SealingIdentity.load(folder)
+    write_file_atomic(out, (json.dumps(SealerCard.of(identity).to_json(), indent=2) + "\n").encode(), 0o644)
+    click.echo(f"sealer card of {identity.public_key.hex()} ({identity.evidence.type}) written to {out}")
 
 
 @dump.command("inspect")

@@ -218,3 +218,14 @@ def report_json(report: AppendReport) -> dict[str, Any]:
             "kind": report.entry.kind.label, "accepted": report.accepted, "threshold": report.threshold,
             "approved": report.approved_by, "missing": report.missing, "answers": dict(sorted(report.answers.items())),
             "entry": entry_to_json(report.entry)}
+
+
+def _attach_entry_commands() -> None:
+    """`log admit-sealer | revoke-sealer | set-policy` (cli/log_entries.py) join this group."""
+    from cli.log_entries import COMMANDS as ENTRY_COMMANDS
+
+    for command in ENTRY_COMMANDS:
+        log.add_command(command)
+
+
+_attach_entry_commands()

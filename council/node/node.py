@@ -21,13 +21,15 @@ from council.crypto.messages import EpochCommit, Signed, sign
 from council.crypto.output import receiver_share
 from council.crypto.transcript import Transcript, check_transcript
 from council.errors import CeremonyError, KeycouncilError, ShareInvalid, bounded
-from council.log import Entry, EpochCommitted, Genesis
+from council.log import Entry, EpochCommitted, Genesis, SealerAdmitted
 from council.node.ceremony_store import CeremonyDir, in_flight, recent
 from council.node.events import EventLog
 from council.node.folder import MemberFolder
 from council.node.governance import load_governance
 from council.node.keystore import EpochRecord, KeyStore, is_valid_key_id
 from council.node.log_book import LogBook
+from council.node.release.config import ReleaseConfigFile
+from council.node.release.log_admission import local_admission, sealer_objection
 from council.node.release.records import ReleaseLog
 from council.node.results import CeremonyStatus, FinalizeResult, KeyStatus, NodeStatus, OutputResult
 from council.node.spec import Roles, authorise, build_roles
@@ -76,6 +78,12 @@ class MemberNode:
                                        body.public_key)
         if isinstance(body, EpochCommitted):
             return self._matches_epoch(entry.key_id, body.epoch, body.roster_digest, body.transcript_digest, None)
+        if isinstance(body, SealerAdmitted):  # each approving member verifies the quote itself
+            try:
+                local = local_admission(ReleaseConfigFile(self.folder.path).current().checker)
+                return sealer_objection(self.logbook.effective(entry.key_id), body, local)
+            except KeycouncilError as exc:
+                return f"this member cannot check the sealer: {exc}"
         return None
 
     def _matches_epoch(self, key_id: str, epoch: int, roster_digest: bytes, transcript_digest: bytes,

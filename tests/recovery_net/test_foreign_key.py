@@ -74,6 +74,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         dkg = run_dkg(roster, KEY, c.op(), Timing(call_timeout=20, retry_window=2))
         assert dkg.committed and dkg.bundle is not None, dkg.lines()
         sealer = SealingIdentity.simulated()
+        c.admit_sealer(roster, KEY, sealer)  # members release only for a sealer admitted in the log (2/7)
         payloads = [os.urandom(3000 + k) for k in range(2)]
         paths = seal_versions(base / "store", dkg.bundle, payloads, sealer)
         foreign = base / "store" / f"{APP}-3.kcd"  # the same sealer, chained, newest: only the key differs
