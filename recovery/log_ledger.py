@@ -16,13 +16,29 @@ from council.driver.client import Failure
 from council.driver.log_client import LogClient, operator_entry
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
-from council.log import DEFAULT_REQUEST_LIFETIME_MS, RecoveryRequested, apply
+from council.log import DEFAULT_REQUEST_LIFETIME_MS, LogRecord, LogState, RecoveryRequested, apply
 from council.protocol.errors import RecoveryFailed
 from council.protocol.recovery_request import RecoveryRequest
 from council.roster import Roster
 from dumps.format import Trailer
 
 POLL_SECONDS = 1.0
+
+
+class KeyRetired(RecoveryFailed):
+    """The key's council log records it as retired: its members erase (or erased) every share."""
+
+
+def refuse_retired(state: LogState, records: list[LogRecord]) -> None:
+    """KeyRetired naming the log entry, if the key is retired (before any request is proposed)."""
+    retired = state.retired
+    if retired is None:
+        return
+    entry = records[retired.seq].entry
+    raise KeyRetired(f"key {state.key_id!r} is RETIRED: council log entry {retired.seq} (key-retired, id "
+                     f"{entry.id}, waiting period {retired.waiting_period_ms // 1000} s"
+                     + (f", reason: {retired.reason}" if retired.reason else "") + "); every member erases its "
+                     "shares once the waiting period has passed, so its dumps cannot be recovered")
 
 
 class LogLedger:
@@ -42,7 +58,8 @@ class LogLedger:
         give_up = time.monotonic() + deadline_seconds
         with LogClient(self.roster.members, self.operator, self.timing) as client:
             while True:
-                state, _ = client.read(request.key_id)
+                state, records = client.read(request.key_id)
+                refuse_retired(state, records)
                 if state.request(request.request_id) is not None:
                     return f"request {request.id_hex} is accepted in the council log"
                 report = client.append(state, operator_entry(self.operator, state, self.body(request)))

@@ -1,4 +1,4 @@
-"""Opening a member for service: folder, roster, stored shares checked, event log.
+"""Opening a member for service: folder, roster, retired keys erased, stored shares checked, event log.
 
 A member whose stored share fails its checks does not start: the error names the file and the
 rule (another member's, key's or epoch's share; a damaged file; a wrong passphrase).
@@ -64,6 +64,7 @@ def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
                   note="this member only serves epochs it already holds")
     else:
         check_card(folder, roster, index, roster_path)
+    node.retire_due()  # a retired key whose waiting period passed while the member was down
     node.startup_check()
     return node
 
