@@ -12,6 +12,7 @@ import click
 
 from cli.member import PathArg
 from cli.operator import open_operator, operator_options, timing_options
+from council.log.bodies import MAX_WAITING_PERIOD_MS
 
 if TYPE_CHECKING:
     from council.driver.key_log import KeyChange
@@ -20,7 +21,7 @@ RosterFile = click.Path(path_type=Path, exists=True, dir_okay=False)
 WAITING = 3
 """Exit code of `key rotate` / `key retire` while the entry waits for approvals."""
 _UNITS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000}
-_PART = re.compile(r"(\d+)(ms|s|m|h|d|w)")
+_PART = re.compile(r"([0-9]+)(ms|s|m|h|d|w)")
 
 
 def parse_duration(text: str) -> int:
@@ -35,15 +36,21 @@ def parse_duration(text: str) -> int:
 
 
 class Duration(click.ParamType):
+    """A duration option, in milliseconds, at most `max_ms`."""
+
     name = "DURATION"
 
+    def __init__(self, max_ms: int, max_text: str) -> None:
+        self.max_ms, self.max_text = max_ms, max_text
+
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int):
-            return value
         try:
-            return parse_duration(str(value))
+            ms = value if isinstance(value, int) else parse_duration(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+        if ms > self.max_ms:
+            self.fail(f"{value} is longer than {self.max_text}", param, ctx)
+        return ms
 
 
 @click.group()
@@ -111,7 +118,7 @@ def rotate(key_id: str, successor: str, roster_path: Path, successor_roster: Pat
 @key.command("retire")
 @click.option("--key-id", required=True)
 @click.option("--roster", "roster_path", type=RosterFile, required=True, help="The key's current roster.")
-@click.option("--waiting-period", type=Duration(), default="7d", show_default=True,
+@click.option("--waiting-period", type=Duration(MAX_WAITING_PERIOD_MS, "365d"), default="7d", show_default=True,
               help="How long each member waits, from when it saw the entry accepted, before it erases "
                    "its shares (at most 365d; 0 erases at once).")
 @click.option("--reason", default="", help="Recorded in the log entry.")
