@@ -2,15 +2,19 @@
 
 (1) Read the log from the members (the longest copy that verifies) and bring members that are
 behind up to date; (2) sign the entry at the head; (3) propose it to every member of the epoch that
-approves it; (4) with `t` approvals, hand the record to every member. Proposing is idempotent:
+approves it; (4) with `t` approvals, hand the record to every member. Steps (1), (3) and (4) call
+the members all at once (a thread per member), so an entry costs two round trips to the slowest
+member rather than 2n calls one after another. Proposing is idempotent:
 Ed25519 signatures are deterministic, so proposing the same body at the same head again gives the
 same entry, and members that approved it answer the same approval (docs/log-format.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from council.crypto.signing import Signer
 from council.driver.client import Failure, MemberClient, clients_for
@@ -34,6 +38,10 @@ from council.protocol.gen import log_pb2 as pb
 from council.protocol.gen import log_pb2_grpc as pb_grpc
 from council.roster import MemberCard, Roster
 
+T = TypeVar("T")
+R = TypeVar("R")
+MAX_PARALLEL = 64
+"""At most this many member calls in flight at once from one client."""
 _PROPOSE = {pb.ProposeReply.APPROVED: "approved", pb.ProposeReply.PENDING: "pending",
             pb.ProposeReply.REFUSED: "refused"}
 
@@ -117,21 +125,29 @@ class LogClient:
                 return out
 
     def read(self, key_id: str) -> tuple[LogState, list[LogRecord]]:
-        """The longest copy of the log that verifies, folded; members behind are brought up to date."""
+        """The longest copy of the log that verifies, folded; members behind are brought up to date.
+
+        Every member's copy is fetched at once; copies are verified longest first, and only until
+        the longest verified prefix is at least as long as the next copy (usually: one copy)."""
+        fetched = self._each(list(self.clients.items()), lambda kc: self.records_of(kc[1], key_id))
+        copies = {key: records for (key, _), records in fetched if not isinstance(records, Failure)}
         best: tuple[LogState, list[LogRecord]] = (LogState(key_id), [])
-        copies: dict[bytes, int] = {}
-        for key, client in self.clients.items():
-            records = self.records_of(client, key_id)
-            if isinstance(records, Failure):
-                continue
-            copies[key] = len(records)
+        for records in sorted(copies.values(), key=len, reverse=True):
+            if len(records) <= len(best[1]):
+                break
             folded = fold_verified(key_id, records)
             if folded[0].next_seq > best[0].next_seq:
                 best = folded
-        for key, length in copies.items():
-            if length < len(best[1]):
-                self.push(self.clients[key], best[1][length:])
+        behind = [(self.clients[key], len(records)) for key, records in copies.items() if len(records) < len(best[1])]
+        self._each(behind, lambda cl: self.push(cl[0], best[1][cl[1]:]))
         return best
+
+    def _each(self, items: Sequence[T], fn: Callable[[T], R]) -> list[tuple[T, R]]:
+        """`fn` of every item, all at once (one thread each; the members answer in parallel), in order."""
+        if len(items) <= 1:
+            return [(item, fn(item)) for item in items]
+        with ThreadPoolExecutor(max_workers=min(len(items), MAX_PARALLEL)) as pool:
+            return list(zip(items, pool.map(fn, items), strict=True))
 
     def push(self, client: MemberClient, records: Sequence[LogRecord]) -> None:
         """Hand over records in order (a member that was down catches up; it checks each)."""
@@ -146,12 +162,12 @@ class LogClient:
         roster = approving or quorum_roster(state, entry)
         report = AppendReport(entry, roster.threshold)
         approvals: list[Approval] = []
-        for card in roster.members:
-            client = self.clients.get(card.signing_key)
-            if client is None:
+        proposal = pb.ProposeRequest(entry=entry.to_bytes())
+        asked = self._each(list(roster.members), lambda card: self._propose(card, proposal))
+        for card, reply in asked:
+            if reply is None:
                 report.answers[card.name] = "unreachable: not in the rosters given"
                 continue
-            reply = self._call(client, "Propose", pb.ProposeRequest(entry=entry.to_bytes()))
             if isinstance(reply, Failure):
                 report.answers[card.name] = f"unreachable: {reply.code}"
                 continue
@@ -166,21 +182,27 @@ class LogClient:
             self._hand_over(record, report)
         return report
 
+    def _propose(self, card: MemberCard, proposal: pb.ProposeRequest) -> object | None:
+        client = self.clients.get(card.signing_key)
+        return None if client is None else self._call(client, "Propose", proposal)
+
     def _hand_over(self, record: LogRecord, report: AppendReport) -> None:
-        for client in self.clients.values():
-            reply = self._call(client, "Accept", pb.AcceptRequest(record=record.to_bytes()))
-            name = client.card.name
-            if isinstance(reply, Failure):
-                report.appended[name] = f"unreachable: {reply}"
-                continue
-            assert isinstance(reply, pb.AcceptReply)
-            if reply.status == pb.AcceptReply.BEHIND:
-                records = self._missing_for(record, reply.next_seq)
-                if records is not None:
-                    self.push(client, [*records, record])
-                    report.appended[name] = "caught up"
-                    continue
-            report.appended[name] = pb.AcceptReply.Status.Name(reply.status).lower()
+        """Give the accepted record to every member at once (a member behind is caught up first)."""
+        hand_over = pb.AcceptRequest(record=record.to_bytes())
+        for client, outcome in self._each(list(self.clients.values()), lambda c: self._accept(c, record, hand_over)):
+            report.appended[client.card.name] = outcome
+
+    def _accept(self, client: MemberClient, record: LogRecord, hand_over: pb.AcceptRequest) -> str:
+        reply = self._call(client, "Accept", hand_over)
+        if isinstance(reply, Failure):
+            return f"unreachable: {reply}"
+        assert isinstance(reply, pb.AcceptReply)
+        if reply.status == pb.AcceptReply.BEHIND:
+            records = self._missing_for(record, reply.next_seq)
+            if records is not None:
+                self.push(client, [*records, record])
+                return "caught up"
+        return str(pb.AcceptReply.Status.Name(reply.status).lower())
 
     def _missing_for(self, record: LogRecord, start: int) -> list[LogRecord] | None:
         for client in self.clients.values():
