@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 
 from council.driver.client import Failure
+from council.driver.key_log import format_ms
 from council.driver.log_client import LogClient, operator_entry
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
@@ -35,10 +36,11 @@ def refuse_retired(state: LogState, records: list[LogRecord]) -> None:
     if retired is None:
         return
     entry = records[retired.seq].entry
+    successor = f"; its successor for new dumps is key {state.successor!r}" if state.successor else ""
     raise KeyRetired(f"key {state.key_id!r} is RETIRED: council log entry {retired.seq} (key-retired, id "
-                     f"{entry.id}, waiting period {retired.waiting_period_ms // 1000} s"
+                     f"{entry.id}, waiting period {format_ms(retired.waiting_period_ms)}"
                      + (f", reason: {retired.reason}" if retired.reason else "") + "); every member erases its "
-                     "shares once the waiting period has passed, so its dumps cannot be recovered")
+                     f"shares once the waiting period has passed, so its dumps cannot be recovered{successor}")
 
 
 class LogLedger:
