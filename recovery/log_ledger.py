@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from council.driver.client import Failure
 from council.driver.key_log import format_ms
-from council.driver.log_client import LogClient, operator_entry
+from council.driver.log_client import LogClient, VerifiedLogs, operator_entry
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
 from council.log import DEFAULT_REQUEST_LIFETIME_MS, LogRecord, LogState, RecoveryRequested, apply
@@ -49,6 +49,8 @@ class LogLedger:
     def __init__(self, roster: Roster, operator: OperatorFolder, timing: Timing,
                  lifetime_ms: int = DEFAULT_REQUEST_LIFETIME_MS) -> None:
         self.roster, self.operator, self.timing, self.lifetime_ms = roster, operator, timing, lifetime_ms
+        self.verified = VerifiedLogs()
+        """The log as this coordinator verified it: (7) re-reads only what (2b) did not see."""
 
     def body(self, request: RecoveryRequest) -> RecoveryRequested:
         digest = Trailer.from_bytes(request.dump.trailer_bytes).dump_digest()
@@ -58,7 +60,7 @@ class LogLedger:
 
     def record_request(self, request: RecoveryRequest, deadline_seconds: float) -> str:
         give_up = time.monotonic() + deadline_seconds
-        with LogClient(self.roster.members, self.operator, self.timing) as client:
+        with LogClient(self.roster.members, self.operator, self.timing, self.verified) as client:
             while True:
                 state, records = client.read(request.key_id)
                 refuse_retired(state, records)
@@ -74,7 +76,7 @@ class LogLedger:
 
     def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
         lines = []
-        with LogClient(self.roster.members, self.operator, self.timing) as client:
+        with LogClient(self.roster.members, self.operator, self.timing, self.verified) as client:
             state, _ = client.read(request.key_id)
             for index in members:
                 card = self.roster.member(index)

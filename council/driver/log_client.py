@@ -11,6 +11,7 @@ same entry, and members that approved it answer the same approval (docs/log-form
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 MAX_PARALLEL = 64
 """At most this many member calls in flight at once from one client."""
+HEAD_ONLY = 1 << 62
+"""A `from_seq` past any log's end: GetLog then answers only the length and the head."""
 _PROPOSE = {pb.ProposeReply.APPROVED: "approved", pb.ProposeReply.PENDING: "pending",
             pb.ProposeReply.REFUSED: "refused"}
 
@@ -82,12 +85,34 @@ class AppendReport:
         return head + (f", NOT accepted (approved by {', '.join(self.approved_by) or 'nobody'}; missing {gaps})")
 
 
+class VerifiedLogs:
+    """Log prefixes this process has verified, by key id and by the members they were read from:
+    a coordinator that appends again and again (recovery requests, then releases) re-reads only
+    what is new. Verified records never change (a member accepts one record per sequence number)."""
+
+    def __init__(self) -> None:
+        self._logs: dict[tuple[str, frozenset[bytes]], tuple[LogState, list[LogRecord]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_id: str, members: Iterable[bytes]) -> tuple[LogState, list[LogRecord]]:
+        with self._lock:
+            return self._logs.get((key_id, frozenset(members)), (LogState(key_id), []))
+
+    def put(self, key_id: str, members: Iterable[bytes], log: tuple[LogState, list[LogRecord]]) -> None:
+        with self._lock:
+            k = (key_id, frozenset(members))
+            if log[0].next_seq >= self._logs.get(k, (LogState(key_id), []))[0].next_seq:
+                self._logs[k] = (log[0], list(log[1]))
+
+
 class LogClient:
     """Log calls to the members of one or more rosters, as one operator (or member) identity."""
 
-    def __init__(self, cards: Iterable[MemberCard], operator: OperatorFolder, timing: Timing) -> None:
+    def __init__(self, cards: Iterable[MemberCard], operator: OperatorFolder, timing: Timing,
+                 cache: VerifiedLogs | None = None) -> None:
         self.clients = clients_for(list(cards), operator)
         self.timing = timing
+        self.cache = cache
         self.down: dict[bytes, Failure] = {}
         """Members that did not answer once: not asked again by this client (no retry storms)."""
 
@@ -113,34 +138,51 @@ class LogClient:
         return reply
 
     # (1) reading ------------------------------------------------------------------------------------
-    def records_of(self, client: MemberClient, key_id: str) -> list[LogRecord] | Failure:
+    def records_of(self, client: MemberClient, key_id: str, start: int = 0) -> list[LogRecord] | Failure:
+        """The member's records from `start` to its head, page by page."""
         out: list[LogRecord] = []
         while True:
-            reply = self._call(client, "GetLog", pb.GetLogRequest(key_id=key_id, from_seq=len(out)))
+            reply = self._call(client, "GetLog", pb.GetLogRequest(key_id=key_id, from_seq=start + len(out)))
             if isinstance(reply, Failure):
                 return reply
             assert isinstance(reply, pb.GetLogReply)
             out += [LogRecord.from_bytes(b) for b in reply.records]
-            if not reply.records or len(out) >= reply.next_seq:
+            if not reply.records or start + len(out) >= reply.next_seq:
                 return out
+
+    def head_of(self, client: MemberClient, key_id: str) -> int | Failure:
+        """How many records the member's copy holds (a GetLog past its end: no records sent)."""
+        reply = self._call(client, "GetLog", pb.GetLogRequest(key_id=key_id, from_seq=HEAD_ONLY))
+        if isinstance(reply, Failure):
+            return reply
+        assert isinstance(reply, pb.GetLogReply)
+        return int(reply.next_seq)
 
     def read(self, key_id: str) -> tuple[LogState, list[LogRecord]]:
         """The longest copy of the log that verifies, folded; members behind are brought up to date.
 
-        Every member's copy is fetched at once; copies are verified longest first, and only until
-        the longest verified prefix is at least as long as the next copy (usually: one copy)."""
-        fetched = self._each(list(self.clients.items()), lambda kc: self.records_of(kc[1], key_id))
-        copies = {key: records for (key, _), records in fetched if not isinstance(records, Failure)}
-        best: tuple[LogState, list[LogRecord]] = (LogState(key_id), [])
-        for records in sorted(copies.values(), key=len, reverse=True):
-            if len(records) <= len(best[1]):
+        Every member is asked for its length at once; records are fetched from the longest copy
+        only (then the next longest, if it does not verify that far), and verified once. With a
+        `VerifiedLogs` cache, only the records past the prefix verified before are fetched and
+        checked (a long-running coordinator; an auditor reads without one)."""
+        lengths = self._each(list(self.clients.items()), lambda kc: self.head_of(kc[1], key_id))
+        known = {key: n for (key, _), n in lengths if not isinstance(n, Failure)}
+        base = self.cache.get(key_id, self.clients) if self.cache else (LogState(key_id), [])
+        best = base
+        for key, length in sorted(known.items(), key=lambda kn: kn[1], reverse=True):
+            if length <= len(best[1]):
                 break
-            folded = fold_verified(key_id, records)
+            more = self.records_of(self.clients[key], key_id, len(base[1]))
+            if isinstance(more, Failure):
+                continue
+            folded = fold_verified(key_id, more, base)
             if folded[0].next_seq > best[0].next_seq:
                 best = folded
-        behind = [(self.clients[key], len(records)) for key, records in copies.items() if len(records) < len(best[1])]
+        if self.cache is not None:
+            self.cache.put(key_id, self.clients, best)
+        behind = [(self.clients[key], n) for key, n in known.items() if n < len(best[1])]
         self._each(behind, lambda cl: self.push(cl[0], best[1][cl[1]:]))
-        return best
+        return best[0], list(best[1])
 
     def _each(self, items: Sequence[T], fn: Callable[[T], R]) -> list[tuple[T, R]]:
         """`fn` of every item, all at once (one thread each; the members answer in parallel), in order."""
@@ -221,9 +263,12 @@ class LogClient:
         return Entry.from_bytes(reply.entry)
 
 
-def fold_verified(key_id: str, records: Sequence[LogRecord]) -> tuple[LogState, list[LogRecord]]:
-    """Fold records while they follow the rules; stop at the first that does not."""
-    state, kept = LogState(key_id), []
+def fold_verified(key_id: str, records: Sequence[LogRecord],
+                  base: tuple[LogState, list[LogRecord]] | None = None) -> tuple[LogState, list[LogRecord]]:
+    """Fold records (after the verified prefix `base`, if given) while they follow the rules; stop
+    at the first that does not."""
+    state, kept = base if base is not None else (LogState(key_id), [])
+    kept = list(kept)
     for record in records:
         try:
             state = apply(state, record.entry, record.approvals, None)
