@@ -127,7 +127,7 @@ def verify_cli(entries: int) -> dict[str, float | str]:
         path = Path(tmp) / "log.kclog"
         path.write_bytes(export_log(log.key_id, log.records))
         cli = _has_log_cli()
-        argv = ([sys.executable, "-m", "cli.main", "log", "verify", str(path)] if cli else
+        argv = ([sys.executable, "-c", "from cli.main import main; main()", "log", "verify", str(path)] if cli else
                 [sys.executable, "-c", _VERIFY_ALONE, str(path)])
         subprocess.run([sys.executable, "-c", "import council.log, cli.main"], cwd=ROOT, check=True)  # warm imports
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
