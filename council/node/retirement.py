@@ -6,7 +6,8 @@ member erases, for every epoch of the key (docs/operators.md, "Retirement"):
 
 (1) the sealed share (`share.sealed`: overwritten, unlinked, folder fsynced) and marks the epoch
     record `holds_share: false`;
-(2) any temporary copy a crash left beside a file (`.NAME.XXXXXXXX.tmp` of `write_atomic`);
+(2) any temporary copy a crash left beside a file (`.NAME.XXXXXXXX.tmp` of `write_atomic`, removed
+    by `sweep_temporaries`, which leaves a live writer's file alone);
 (3) the ceremony transcript (`transcript.bin`) and the key's ceremony folders: their dealings hold
     this member's share encrypted to its long-term encryption key, so keeping them would keep the
     share in all but name.
@@ -31,7 +32,7 @@ from council.node.events import EventLog
 from council.node.keystore import KeyStore
 from council.node.log_book import LogBook
 from council.protocol.ceremony_request import SignedRequest
-from council.storage.files import fsync_dir, remove_durably
+from council.storage.files import TEMP_RE, fsync_dir, remove_durably, sweep_temporaries
 
 MAX_SLEEP_SECONDS = 60.0
 TRANSCRIPT = "transcript.bin"
@@ -48,8 +49,9 @@ class Erased:
 
 
 def _temp_copies(folder: Path) -> Iterator[Path]:
-    """Temporary files of `write_atomic` that a crash left behind (`.NAME.HEX.tmp`)."""
-    return (p for p in folder.rglob(".*.tmp") if p.is_file()) if folder.exists() else iter(())
+    """Temporary files of `write_atomic` under `folder` (`.NAME.HEX.tmp`)."""
+    return (p for p in folder.rglob(".*.tmp") if TEMP_RE.match(p.name) and p.is_file()) if folder.exists() \
+        else iter(())
 
 
 def leftovers(store: KeyStore, ceremonies: Path, key_id: str) -> list[Path]:
@@ -57,10 +59,19 @@ def leftovers(store: KeyStore, ceremonies: Path, key_id: str) -> list[Path]:
     out: list[Path] = []
     for epoch_dir in _epoch_dirs(store, key_id):
         out += [p for p in (epoch_dir / "share.sealed", epoch_dir / TRANSCRIPT) if p.exists()]
-    out += list(_temp_copies(store.root / key_id))
+    out += _listed(lambda: list(_temp_copies(store.root / key_id)))
     for folder in _ceremonies_of(ceremonies, key_id):
-        out += [p for p in folder.rglob("*") if p.is_file()]
+        out += _listed(lambda folder=folder: [p for p in folder.rglob("*") if p.is_file()], [folder])
     return out
+
+
+def _listed(listing: Callable[[], list[Path]], gone: list[Path] | None = None) -> list[Path]:
+    """A folder listing; a folder removed while it is listed (an erasure under way) lists as
+    `gone` (still something to erase, as far as the caller can tell)."""
+    try:
+        return listing()
+    except FileNotFoundError:
+        return gone or []
 
 
 def _epoch_dirs(store: KeyStore, key_id: str) -> list[Path]:
@@ -88,10 +99,7 @@ def erase_key(store: KeyStore, ceremonies: Path, key_id: str, seq: int, events: 
         if store.erase_share(key_id, epoch):
             events.event("share-erased", key_id=key_id, epoch=epoch, reason=f"key retired (log entry {seq})")
             shares.append(epoch)
-    others = 0
-    for path in list(_temp_copies(store.root / key_id)):                               # (2)
-        remove_durably(path)
-        others += 1
+    others = len(sweep_temporaries(store.root / key_id))                               # (2)
     for epoch_dir in _epoch_dirs(store, key_id):                                       # (3)
         if (epoch_dir / TRANSCRIPT).exists():
             remove_durably(epoch_dir / TRANSCRIPT)

@@ -32,7 +32,7 @@ from council.node.release.records import ReleaseLog, RequestBook
 from council.protocol.recovery_request import RecoveryRequest, verify_request
 from council.protocol.shares import MemberReply
 from council.roster import Roster
-from dumps.format import Trailer
+from dumps.trailers import parse_trailer_bytes
 
 ReplyHook = Callable[[RecoveryRequest, MemberReply], MemberReply]
 """Test-only: rewrite this member's reply before it leaves (a bogus member)."""
@@ -158,7 +158,8 @@ class MemberRecovery:
         if rec.member_index is None:
             raise StorageError(f"key {request.key_id} epoch {request.epoch}: no member index recorded")
         share = self.cache.share(request.key_id, request.epoch)
-        return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True)
+        return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True,
+                           lineage=self.node.lineage(request.key_id))
 
     def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any], reason: str) -> Decision:
         kind = (request.id_hex, reason.split(":")[0])
@@ -176,7 +177,7 @@ class MemberRecovery:
 def _public(request: RecoveryRequest, operator: str) -> dict[str, Any]:
     """The public fields every log line and request record carries (no secret bytes)."""
     try:  # as the trailer states it; a release happens only after decide_release verified it
-        digest = Trailer.from_bytes(request.dump.trailer_bytes).dump_digest().hex()
+        digest = parse_trailer_bytes(request.dump.trailer_bytes).dump_digest().hex()
     except (KeycouncilError, ValueError):
         digest = None
     return {"request_id": request.id_hex, "operator": operator, "app": request.app_id,
