@@ -21,7 +21,6 @@ from council.log import DEFAULT_REQUEST_LIFETIME_MS, LogRecord, LogState, Recove
 from council.protocol.errors import RecoveryFailed
 from council.protocol.recovery_request import RecoveryRequest
 from council.roster import Roster
-from dumps.format import Trailer
 
 POLL_SECONDS = 1.0
 
@@ -53,7 +52,7 @@ class LogLedger:
         """The log as this coordinator verified it: (7) re-reads only what (2b) did not see."""
 
     def body(self, request: RecoveryRequest) -> RecoveryRequested:
-        digest = Trailer.from_bytes(request.dump.trailer_bytes).dump_digest()
+        digest = request.dump.verify().digest  # v1 or v2 trailer, as the members compute it
         target = request.target_key.to_bytes() if request.target_key is not None else b""
         return RecoveryRequested(request.request_id, request.app_id, request.dump_version, digest,
                                  request.created_unix_ms, request.created_unix_ms + self.lifetime_ms, target)

@@ -22,7 +22,7 @@ from dumps.sealer import SealingIdentity
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 NAMES = ["m1", "m2", "m3"]
-KEY = "oldkey"
+KEY, OTHER = "oldkey", "otherkey"
 FAST = Timing(call_timeout=20, retry_window=1)
 
 
@@ -69,6 +69,7 @@ def council_with_key(council: Council, tmp_path: Path) -> Council:
     c.wait_serving(NAMES)
     dkg = run_dkg(roster, KEY, c.op(), FAST)
     assert dkg.committed and dkg.bundle is not None, dkg.lines()
+    assert run_dkg(roster, OTHER, c.op(), FAST).committed  # a key that stays
     seal_versions(c.base / "store", dkg.bundle, [os.urandom(3000)], SealingIdentity.simulated())
     return c
 
@@ -105,6 +106,11 @@ def test_retired_key_is_erased_everywhere_and_recovery_names_it(council_with_key
         assert erased["log_entry"] == second["seq"] and erased["shares_erased"] == [0], erased
         gap = _ts(erased) - _ts(appended)
         assert gap >= 1.9, (n, gap)  # (the entry's time is taken just before the event's)
+
+    for n in NAMES:  # the other key is untouched: its share, transcript and ceremony folder
+        assert (c.base / n / "keys" / OTHER / "0" / "share.sealed").exists()
+        assert (c.base / n / "keys" / OTHER / "0" / "transcript.bin").exists()
+        assert leftovers(c.store(n), c.base / n / "ceremonies", OTHER)
 
     out = c.base / "state.bin"
     p = keycouncil("recover", "--roster", str(c.roster_files["r1"]), "--operator", str(c.op().path), "--store",
