@@ -134,7 +134,7 @@ def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: in
     if announce_it and (roster_path is None or operator_dir is None):
         raise click.UsageError("--announce needs --roster FILE and --operator DIR")
     ensure_absent(out)
-    target = SealTarget.load_bundle(bundle_path)
+    target = _target(bundle_path)
     identity = SealingIdentity.load(signer_dir)
     previous_digest = _previous_digest(previous, out, app_id, dump_version, identity)
     size = None if str(source) == "-" else source.stat().st_size
@@ -266,6 +266,20 @@ def dump_open(file: Path, secret_file: Path, out: Path) -> None:
                            progress=progress)
     click.echo(f"opened {opened.header.app_id} version {opened.header.dump_version}: "
                f"{opened.plaintext_length} bytes to {out}")
+
+
+def _target(bundle_path: Path) -> SealTarget:
+    """The bundle's key; a key the council log superseded or retired is said loudly on stderr."""
+    import warnings
+
+    from dumps.target import KeyNoticeWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KeyNoticeWarning)  # printed below, once, in red
+        target = SealTarget.load_bundle(bundle_path)
+    for line in target.notices:
+        click.secho(line, err=True, fg="red", bold=True)
+    return target
 
 
 def _previous_digest(previous: str, out: Path, app_id: str, version: int,

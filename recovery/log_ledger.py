@@ -16,13 +16,15 @@ import time
 from collections.abc import Callable, Sequence
 
 from council.driver.client import Failure
-from council.driver.log_client import LogClient, operator_entry
+from council.driver.key_log import format_ms
+from council.driver.log_client import LogClient, VerifiedLogs, operator_entry
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
 from council.log import (
     DEFAULT_REQUEST_LIFETIME_MS,
     AppHead,
     Body,
+    LogRecord,
     LogState,
     OlderDumpAllowed,
     RecoveryRequested,
@@ -31,9 +33,25 @@ from council.log import (
 from council.protocol.errors import RecoveryFailed
 from council.protocol.recovery_request import RecoveryRequest
 from council.roster import Roster
-from dumps.trailers import parse_trailer_bytes
 
 POLL_SECONDS = 1.0
+
+
+class KeyRetired(RecoveryFailed):
+    """The key's council log records it as retired: its members erase (or erased) every share."""
+
+
+def refuse_retired(state: LogState, records: list[LogRecord]) -> None:
+    """KeyRetired naming the log entry, if the key is retired (before any request is proposed)."""
+    retired = state.retired
+    if retired is None:
+        return
+    entry = records[retired.seq].entry
+    successor = f"; its successor for new dumps is key {state.successor!r}" if state.successor else ""
+    raise KeyRetired(f"key {state.key_id!r} is RETIRED: council log entry {retired.seq} (key-retired, id "
+                     f"{entry.id}, waiting period {format_ms(retired.waiting_period_ms)}"
+                     + (f", reason: {retired.reason}" if retired.reason else "") + "); every member erases its "
+                     f"shares once the waiting period has passed, so its dumps cannot be recovered{successor}")
 
 
 class LogLedger:
@@ -42,9 +60,11 @@ class LogLedger:
     def __init__(self, roster: Roster, operator: OperatorFolder, timing: Timing,
                  lifetime_ms: int = DEFAULT_REQUEST_LIFETIME_MS) -> None:
         self.roster, self.operator, self.timing, self.lifetime_ms = roster, operator, timing, lifetime_ms
+        self.verified = VerifiedLogs()
+        """The log as this coordinator verified it: (7) re-reads only what (2b) did not see."""
 
     def body(self, request: RecoveryRequest) -> RecoveryRequested:
-        digest = parse_trailer_bytes(request.dump.trailer_bytes).dump_digest()
+        digest = request.dump.verify().digest  # v1 or v2 trailer, as the members compute it
         target = request.target_key.to_bytes() if request.target_key is not None else b""
         return RecoveryRequested(request.request_id, request.app_id, request.dump_version, digest,
                                  request.created_unix_ms, request.created_unix_ms + self.lifetime_ms, target)
@@ -76,9 +96,10 @@ class LogLedger:
                         deadline_seconds: float, what: str) -> str:
         """Propose `body` at the head until `t` approved it (or `done` says the log has it already)."""
         give_up = time.monotonic() + deadline_seconds
-        with LogClient(self.roster.members, self.operator, self.timing) as client:
+        with LogClient(self.roster.members, self.operator, self.timing, self.verified) as client:
             while True:
-                state, _ = client.read(key_id)
+                state, records = client.read(key_id)
+                refuse_retired(state, records)
                 already = done(state)
                 if already is not None:
                     return already
@@ -92,7 +113,7 @@ class LogLedger:
 
     def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
         lines = []
-        with LogClient(self.roster.members, self.operator, self.timing) as client:
+        with LogClient(self.roster.members, self.operator, self.timing, self.verified) as client:
             state, _ = client.read(request.key_id)
             for index in members:
                 card = self.roster.member(index)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from council.bundle import BundleError, KeyBundle
 from council.crypto.ceremony import CommitSignature
 from council.crypto.group import Point
 from council.crypto.messages import EpochCommit, Signed, verification_shares_digest
 from council.driver.client import MemberClient, clients_for
+from council.driver.key_log import log_notices
+from council.driver.log_client import LogClient
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing, run_phase
 from council.errors import DecodeError, KeycouncilError, PeerUnavailable
@@ -94,10 +96,13 @@ def _why(reply: VerifiedEpoch | str) -> str:
 
 
 def fetch_bundle(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing) -> KeyBundle:
-    """The key bundle of the roster's current epoch, verified against the roster."""
+    """The key bundle of the roster's current epoch, verified against the roster, with what the
+    key's council log says of it (superseded by a successor, retired: `KeyBundle.notices`)."""
     bundle = latest_epoch(roster, key_id, operator, timing, pinned=roster.digest()).bundle
     bundle.verify(expected_roster_digest=roster.digest())
-    return bundle
+    with LogClient(roster.members, operator, timing) as client:
+        _, records = client.read(key_id)
+    return replace(bundle, notices=log_notices(records))
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from council.node.release.config import ReleaseConfigFile
 from council.node.release.log_admission import local_admission, sealer_objection
 from council.node.release.records import ReleaseLog
 from council.node.results import CeremonyStatus, FinalizeResult, KeyStatus, NodeStatus, OutputResult
+from council.node.retirement import RetirementTimer, due_keys, erase_key, leftovers, next_due_ms
 from council.node.spec import Roles, authorise, build_roles
 from council.protocol import stored as stored_proto
 from council.protocol.ceremony_request import SignedRequest
@@ -61,6 +62,8 @@ class MemberNode:
     logbook: LogBook = field(init=False)
     _live: dict[bytes, tuple[Participant, CeremonyDir]] = field(init=False, default_factory=dict)
     _lock: threading.RLock = field(init=False, default_factory=threading.RLock)
+    log_changed: threading.Event = field(init=False, default_factory=threading.Event)
+    """Set for every accepted log entry (wakes the retirement timer)."""
 
     def __post_init__(self) -> None:
         self.store = KeyStore(self.folder.path / "keys", self.folder.vault,
@@ -108,20 +111,34 @@ class MemberNode:
                    for e in ReleaseLog(self.folder.path).entries())
 
     def after_log_append(self, record: bytes) -> None:
-        """Act on what an accepted entry changes on this member (retirement erases, see `retire_due`)."""
+        """Act on what an accepted entry changes on this member (retirement erases, see `retire_due`),
+        and wake the retirement timer (a new key-retired entry sets a new deadline)."""
         self.retire_due()
+        self.log_changed.set()
 
     def retire_due(self) -> list[str]:
-        """Erase every share of each retired key whose waiting period has passed here."""
+        """Erase every share of each retired key whose waiting period has passed here
+        (council.node.retirement); the key ids that had something left to erase."""
         erased = []
-        for key_id in self.logbook.key_ids():
-            state = self.logbook.state(key_id)
-            if state.erase_due(self.logbook.clock()) and self.store.epochs(key_id):
-                for e in self.store.epochs(key_id):
-                    if self.store.erase_share(key_id, e):
-                        self.log.event("share-erased", key_id=key_id, epoch=e, reason="key retired")
-                erased.append(key_id)
+        with self._lock:
+            for key_id, state in due_keys(self.logbook, self.logbook.clock()):
+                assert state.retired is not None
+                if leftovers(self.store, self._ceremonies, key_id):
+                    erase_key(self.store, self._ceremonies, key_id, state.retired.seq, self.log)
+                    erased.append(key_id)
         return erased
+
+    def next_erasure_ms(self) -> int | None:
+        """When the next retired key's waiting period ends on this member (unix ms), or None."""
+        return next_due_ms(self.logbook, self.store, self._ceremonies)
+
+    def retirement_timer(self) -> RetirementTimer:
+        """The timer thread that erases retired keys when their waiting period ends (not started)."""
+        return RetirementTimer(self.retire_due, self.next_erasure_ms, self.logbook.clock, self.log_changed, self.log)
+
+    @property
+    def _ceremonies(self) -> Path:
+        return self.folder.path / "ceremonies"
 
     # Trust ---------------------------------------------------------------------------------------
     def trusted_rosters(self) -> list[Roster]:
@@ -455,6 +472,10 @@ class MemberNode:
         """The stored request and transcript of the ceremony that created `key_id` epoch `epoch`."""
         self.epoch_record(key_id, epoch)
         folder = self.store.epoch_dir(key_id, epoch)
+        retired = self.logbook.state(key_id).retired
+        if retired is not None and not (folder / "transcript.bin").exists():
+            raise CeremonyError(f"key {key_id!r} is retired (log entry {retired.seq}): this member erased "
+                                "its transcripts with its shares")
         return (folder / "request.bin").read_bytes(), (folder / "transcript.bin").read_bytes()
 
     def ceremony(self, ceremony_id: bytes) -> tuple[bytes, tuple[Signed, ...], str]:

@@ -1,4 +1,4 @@
-"""Opening a member for service: folder, roster, stored shares checked, event log.
+"""Opening a member for service: folder, roster, retired keys erased, stored shares checked, event log.
 
 A member whose stored share fails its checks does not start: the error names the file and the
 rule (another member's, key's or epoch's share; a damaged file; a wrong passphrase).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from council.errors import KeycouncilError
 from council.node.events import EventLog
 from council.node.folder import INSECURE_WARNING, MemberFolder
 from council.node.node import DealingHook, MemberNode
@@ -68,6 +69,10 @@ def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
                   note="this member only serves epochs it already holds")
     else:
         check_card(folder, roster, index, roster_path)
+    try:
+        node.retire_due()  # a retired key whose waiting period passed while the member was down
+    except KeycouncilError as exc:  # a damaged log file: the member still serves what it holds
+        log.event("retirement-check-failed", reason=str(exc)[:300])
     node.startup_check()
     node.complete_pending()  # a receiver that got t' commit signatures finishes its store by itself
     return node

@@ -22,6 +22,7 @@ from council.node.log_service import register_log
 from council.node.node import MemberNode
 from council.node.recovery_service import SERVICE_NAME as RECOVERY_SERVICE_NAME
 from council.node.recovery_service import register_recovery
+from council.node.retirement import RetirementTimer
 from council.protocol import tls
 from council.protocol.gen import council_pb2, council_pb2_grpc
 
@@ -36,8 +37,11 @@ class RunningServer:
     server: grpc.Server
     port: int
     node: MemberNode
+    timer: RetirementTimer | None = None
 
     def stop(self, grace: float = GRACE_SECONDS) -> None:
+        if self.timer is not None:
+            self.timer.stop()
         self.server.stop(grace).wait()
 
 
@@ -82,9 +86,10 @@ def start(node: MemberNode, listen: str, workers: int = 8) -> RunningServer:
     if port == 0:
         raise OSError(f"cannot listen on {listen}")
     server.start()
+    timer = node.retirement_timer().start()  # retired keys are erased when their waiting period ends
     node.log.event("serving", listen=listen, port=port, services=services,
                    roster=node.served.digest().hex())
-    return RunningServer(server, port, node)
+    return RunningServer(server, port, node, timer)
 
 
 def serve_forever(running: RunningServer) -> None:
