@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -20,6 +21,27 @@ from pathlib import Path
 
 from tools.chaos.plan import RunPlan, make_plan
 from tools.chaos.scenario import Run, RunResult, run_one
+
+CLASSES = (("store-not-completed-on-restart", "without an epoch record"),
+           ("orphan-share-copy", "holds a copy of its share"),
+           ("erase-half-done", "epoch record says the share is erased"),
+           ("erase-half-done", "share.sealed: does not decode"),
+           ("share-kept-after-clean-up", "kept after epoch"),
+           ("log-fork", "two accepted entries"),
+           ("log-copy-invalid", "does not verify"),
+           ("half-written-file", "does not decode as a whole file"),
+           ("key-undecryptable", "decrypts at no epoch"),
+           ("recovery-impossible", "does not recover"),
+           ("stall", "still running after"),
+           ("member-does-not-start", "does not start again"))
+
+
+def violation_class(line: str) -> str:
+    """A short name for the kind of violation (the figures count runs per class)."""
+    for name, text in CLASSES:
+        if text in line:
+            return name
+    return re.sub(r"[^a-z]+", "-", line.split(": ", 1)[-1][:40].lower())
 
 
 def summary(results: list[RunResult], seed: int, seconds: float) -> dict[str, object]:
@@ -34,8 +56,17 @@ def summary(results: list[RunResult], seed: int, seconds: float) -> dict[str, ob
             "restarts": sum(r.restarts for r in results),
             "runs_with_violations": sum(1 for r in results if r.violations),
             "violations": sum(len(r.violations) for r in results),
+            "runs_by_violation_class": _runs_by_class(results),
             "runs_with_findings": sum(1 for r in results if r.findings),
             "stopped_early": sum(1 for r in results if any("stopped" in s for s in r.stages.values()))}
+
+
+def _runs_by_class(results: list[RunResult]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in results:
+        for name in sorted({violation_class(v) for v in r.violations}):
+            out[name] = out.get(name, 0) + 1
+    return dict(sorted(out.items()))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -76,6 +76,7 @@ class Run:
         self.pending: dict[str, list[Fault]] = {}
         self.calibrate = False
         self.unwaited: set[str] = set()
+        self._seen: set[str] = set()
         self.counts: dict[str, dict[str, int]] = {}
 
     # Setup ----------------------------------------------------------------------------------------
@@ -220,6 +221,8 @@ class Run:
         self.settle("dkg")
         if not committed:
             committed = self.heal_ceremony("dkg", "r1", None)
+        if committed:
+            self.catch_up("dkg", "r1")  # members that missed the finalize take the epoch
         if committed and not self.log_started():
             self.result.findings.append("dkg: the driver died after the commit and before the genesis entry; "
                                         "no command appends it (operator used council.driver.ceremony_log.start_log)")
@@ -297,9 +300,9 @@ class Run:
             if not ok:
                 found.append(f"key {key_id!r} decrypts at no epoch ({detail})")
         for v in found:
-            line = f"{stage} ({when}): {v}"
-            if line not in self.result.violations:
-                self.result.violations.append(line)
+            if v not in self._seen:  # reported once, at the first stage it was seen
+                self._seen.add(v)
+                self.result.violations.append(f"{stage} ({when}): {v}")
 
     def heal_ceremony(self, stage: str, old: str, new: str | None) -> bool:
         """The operator's playbook for a ceremony that did not report COMMITTED."""
