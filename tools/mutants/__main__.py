@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def copy_tree(dest: Path) -> Path:
 
 def pytest(tree: Path, tests: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "--rootdir",
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-rfE", "-p", "no:cacheprovider", "--rootdir",
                            str(tree), *tests], cwd=tree, env=env, capture_output=True, text=True,
                           timeout=TIMEOUT)
 
@@ -96,8 +97,10 @@ def run_mutant(tree: Path, m: Mutant) -> tuple[str, str]:
         res = pytest(tree, m.tests)
     finally:
         path.write_text(original)
-    tail = [line for line in res.stdout.strip().splitlines() if line.strip()][-1:] or ["(no output)"]
-    return outcome(res.returncode), tail[0][:200]
+    lines = res.stdout.strip().splitlines()
+    summary = [ln for ln in lines if re.search(r"\d+ (passed|failed|error)", ln)]
+    failed = [ln.split(" - ")[0] for ln in lines if ln.startswith(("FAILED ", "ERROR "))]
+    return outcome(res.returncode), " ".join(failed[:1] or summary[-1:] or ["(no output)"])[:200]
 
 
 def choose(mutants: list[Mutant], only: list[str], piece: str | None) -> list[Mutant]:
