@@ -61,8 +61,8 @@ class RunResult:
 class Run:
     """A council under `base` driven through the stages of `plan`."""
 
-    def __init__(self, base: Path, plan: RunPlan) -> None:
-        self.base, self.plan = base, plan
+    def __init__(self, base: Path, plan: RunPlan, stages: Sequence[str] = STAGES) -> None:
+        self.base, self.plan, self.stages = base, plan, tuple(stages)
         self.result = RunResult(plan.seed, plan.lines(), [f.kind for f in plan.faults])
         self.c = LocalCouncil(base)
         self.chaos = base / "chaos"
@@ -197,7 +197,7 @@ class Run:
         t0 = time.monotonic()
         try:
             self.setup()
-            for stage in STAGES:
+            for stage in self.stages:
                 if not getattr(self, f"stage_{stage}")():
                     self.result.stages[stage] += " (run stopped here)"
                     break
@@ -425,10 +425,11 @@ def _first_line(text: str, lines: int = 1) -> str:
     return re.sub(r"\s+", " ", " | ".join(rows[:lines]))[:300] or "(no output)"
 
 
-def run_one(base: Path, plan: RunPlan, keep: bool = False) -> RunResult:
-    """One run in `base` (removed afterwards unless `keep` or it found a violation)."""
+def run_one(base: Path, plan: RunPlan, keep: bool = False, stages: Sequence[str] = STAGES) -> RunResult:
+    """One run in `base` (removed afterwards unless `keep` or it found a violation); `stages`
+    a prefix of STAGES for a shorter run (the CI slice)."""
     base.mkdir(parents=True, exist_ok=True)
-    run = Run(base, plan)
+    run = Run(base, plan, stages)
     try:
         result = run.run()
     except StartError:
