@@ -16,7 +16,7 @@ import click
 
 from cli.progress import progress
 from cli.run import about
-from council.attestation.quote import TdReport
+from council.bundle import KeyBundle
 from council.crypto.group import P256, Scalar
 from council.errors import DecodeError, PolicyRefused, StorageError
 from dumps.atomic import ensure_absent
@@ -24,6 +24,7 @@ from dumps.errors import DumpExists
 from dumps.evidence import EvidenceChecker, refuse_simulated
 from dumps.format import DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE
 from dumps.inspect import inspect_dump
+from dumps.lineage import KeyLineage
 from dumps.listing import list_store
 from dumps.newest import choose_newest
 from dumps.open import key_from_secret, open_dump
@@ -33,8 +34,6 @@ from dumps.sealer import KEY_FILE, SealingIdentity
 from dumps.store import FolderStore
 from dumps.stores import open_store
 from dumps.target import SealTarget
-from dumps.tee.configfs_tsm import TSM_REPORT_ROOT
-from dumps.tee.gramine import ATTESTATION_ROOT
 from dumps.verify import verify_dump
 
 INSECURE = "WARNING: INSECURE simulated sealer evidence: no TEE attests this signing key"
@@ -57,10 +56,10 @@ def signer() -> None:
 @click.option("--tee", type=click.Choice(["tdx", "sgx"]),
               help="Ask the platform for a DCAP quote: tdx via configfs-tsm, sgx via Gramine.")
 @click.option("--tsm-root", type=click.Path(path_type=Path, file_okay=False),
-              default=str(TSM_REPORT_ROOT), show_default=True,
+              default=lambda: str(_tee_roots()[0]), show_default="/sys/kernel/config/tsm/report",
               help="configfs-tsm report folder (override only for tests).")
 @click.option("--attestation-root", type=click.Path(path_type=Path, file_okay=False),
-              default=str(ATTESTATION_ROOT), show_default=True,
+              default=lambda: str(_tee_roots()[1]), show_default="/dev/attestation",
               help="Gramine attestation folder (override only for tests).")
 def signer_new(folder: Path, simulated: bool, tee: str | None, tsm_root: Path,
                attestation_root: Path) -> None:
@@ -77,8 +76,18 @@ def signer_new(folder: Path, simulated: bool, tee: str | None, tsm_root: Path,
     click.echo(INSECURE, err=True)
 
 
+def _tee_roots() -> tuple[Path, Path]:
+    """The platforms' folders, imported only when `signer new` runs: dumps.tee pulls in the whole
+    attestation package, which `dump seal` and the other commands do not need at start-up."""
+    from dumps.tee.configfs_tsm import TSM_REPORT_ROOT
+    from dumps.tee.gramine import ATTESTATION_ROOT
+
+    return TSM_REPORT_ROOT, ATTESTATION_ROOT
+
+
 def _signer_new_tee(folder: Path, tee: str, tsm_root: Path, attestation_root: Path) -> None:
     """`signer new --tee`: a fresh key, the platform's quote over its binding, both saved."""
+    from council.attestation.quote import TdReport
     from dumps.tee.identity import new_tee_identity
     from dumps.tee.provider import provider_for
 
@@ -137,17 +146,19 @@ def dump_inspect(file: Path) -> None:
 
 @dump.command("verify")
 @click.argument("file", type=FILE)
-@click.option("--bundle", "bundle_path", type=FILE, help="Also check the dump is sealed to this key.")
+@click.option("--bundle", "bundle_paths", type=FILE, multiple=True,
+              help="Also check the dump is sealed to this council's key: its epoch and roster must be "
+                   "the bundle's (repeat with the bundles of earlier epochs of the same key).")
 @click.option("--no-simulated", is_flag=True, help="Refuse simulated sealer evidence.")
 @click.option("--policy", "policy_path", type=FILE,
               help="Admission policy (JSON): the sealer must be admitted by it.")
 @click.option("--collateral", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="DCAP collateral folder, to verify sgx-dcap/tdx-dcap evidence (with --policy).")
 @click.option("--at", "at_text", help="Verify the quote at this ISO-8601 time (default: now).")
-def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool, policy_path: Path | None,
+def dump_verify(file: Path, bundle_paths: tuple[Path, ...], no_simulated: bool, policy_path: Path | None,
                 collateral: Path | None, at_text: str | None) -> None:
-    """Exit 0 only if FILE is authentic: signatures, trailer, chunks, evidence binding, and (with
-    --policy) the sealer's admission."""
+    """Exit 0 only if FILE is authentic: signatures, trailer, chunks, evidence binding, (with
+    --policy) the sealer's admission, and (with --bundle) that it is sealed to that council's key."""
     checker: EvidenceChecker | None = refuse_simulated if no_simulated else None
     if policy_path is not None:
         checker = _admission(policy_path, collateral, at_text)
@@ -155,10 +166,14 @@ def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool, policy
         with about(file):
             verified = verify_dump(file, checker, progress)
     header = verified.header
-    if bundle_path is not None:
-        target = SealTarget.load_bundle(bundle_path)
-        if header.key_id != target.key_id:
-            raise PolicyRefused(f"{file}: sealed to key {header.key_id}, the bundle is key {target.key_id}")
+    if bundle_paths:
+        bundles = [KeyBundle.load(p) for p in bundle_paths]
+        for b in bundles:
+            b.verify()
+        try:
+            KeyLineage.of_bundles(bundles).require(header)
+        except PolicyRefused as exc:
+            raise type(exc)(f"{file}: {exc}") from None
     click.echo(f"authentic: {header.app_id} version {header.dump_version}, "
                f"{verified.trailer.plaintext_length} bytes, digest {verified.digest.hex()}")
     click.echo(f"sealer {header.sealer_public_key.hex()}, evidence {verified.evidence_status}")

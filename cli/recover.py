@@ -27,12 +27,14 @@ from council.errors import DecodeError
 from council.protocol.backup_file import BackupLabel
 from dumps.atomic import ensure_absent, write_file_atomic
 from dumps.evidence import EvidenceChecker
+from dumps.lineage import KeyLineage
 from dumps.newest import Skipped
 from dumps.store import DumpStore
 from dumps.stores import open_store
-from recovery.choose import choose_dump
+from recovery.choose import ChosenDump
 from recovery.connection import Connection, RecoveryBackend
 from recovery.coordinator import RecoveryReport, finish_target, recover_for_target, recover_to_file
+from recovery.fallback import recover_bound
 from recovery.gather import MemberEvent
 from recovery.offline import recover_offline
 from recovery.package import TargetPackage
@@ -107,25 +109,32 @@ def _networked(connect: Any, roster_path: Path, operator_dir: Path, store: DumpS
                out: Path, version: int | None, admit: EvidenceChecker | None, target_key: Path | None,
                deadline: float) -> None:
     ensure_absent(out)
-    chosen = choose_dump(store, app_id, version, admit)                                       # (1)
-    _print_skipped(chosen.skipped)
-    click.echo(f"chosen: {chosen.name} ({app_id} version {chosen.version})", err=True)
-    conn: Connection = connect(roster_path, operator_dir, chosen.key_id)
-    now = int(time.time() * 1000)
-    if target_key is not None:
-        package, report = recover_for_target(chosen, conn.council, conn.operator, conn.client,
-                                             _read_point(target_key), now_unix_ms=now,
-                                             deadline_seconds=deadline, progress=_progress,
-                                             ledger=conn.ledger)
-        write_file_atomic(out, package.to_bytes(), 0o600)
-        click.echo(f"target package for request {report.request_id}: sealed shares of members "
-                   f"{', '.join(map(str, report.used))} written to {out}")
-        return
-    with progress(chosen.candidate.dump.file_size, f"recovering {chosen.name}") as bar:
-        report = recover_to_file(chosen, conn.council, conn.operator, conn.client, out, now_unix_ms=now,
-                                 deadline_seconds=deadline, progress=_progress, admit=admit,
-                                 bytes_progress=bar, ledger=conn.ledger)
-    _print_report(report, out)
+    conns: list[Connection] = []
+
+    def lineage_for(chosen: ChosenDump) -> KeyLineage:
+        conns.append(connect(roster_path, operator_dir, chosen.key_id))
+        return KeyLineage.of_bundles([conns[0].council.bundle])
+
+    def attempt(chosen: ChosenDump) -> None:
+        click.echo(f"chosen: {chosen.name} ({app_id} version {chosen.version})", err=True)
+        conn, now = conns[0], int(time.time() * 1000)
+        if target_key is not None:
+            package, treport = recover_for_target(chosen, conn.council, conn.operator, conn.client,
+                                                  _read_point(target_key), now_unix_ms=now,
+                                                  deadline_seconds=deadline, progress=_progress,
+                                                  ledger=conn.ledger)
+            write_file_atomic(out, package.to_bytes(), 0o600)
+            click.echo(f"target package for request {treport.request_id}: sealed shares of members "
+                       f"{', '.join(map(str, treport.used))} written to {out}")
+            return
+        with progress(chosen.candidate.dump.file_size, f"recovering {chosen.name}") as bar:
+            report = recover_to_file(chosen, conn.council, conn.operator, conn.client, out, now_unix_ms=now,
+                                     deadline_seconds=deadline, progress=_progress, admit=admit,
+                                     bytes_progress=bar, ledger=conn.ledger)
+        _print_report(report, out)
+
+    recover_bound(store, app_id, version, admit, lineage_for, attempt,                      # (1)-(6)
+                  lambda s: _print_skipped((s,)))
 
 
 @recover.command("finish")

@@ -1,6 +1,8 @@
 """A member process that SIGKILLs itself right after persisting a given phase, before answering.
 
-Usage: python crashing_member.py FOLDER ROSTER PHASE  (PHASE: deal, check, output, stored).
+Usage: python crashing_member.py FOLDER ROSTER PHASE  (PHASE: deal, check, output, signed, commits,
+store:<file> for each file of the epoch folder (share.sealed, request.bin, transcript.bin,
+epoch.json), stored, erased: the kill points of council.node.node and keystore).
 Used by test_e2e to crash a member in the middle of a phase; the test then restarts it normally.
 """
 

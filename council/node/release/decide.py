@@ -1,7 +1,8 @@
 """The member's release decision (docs/recovery.md, "Release policy"): pure, no clock, no I/O.
 
 decide_release: (1) a roster operator signed the request; (2) the request asks this member's
-committed epoch of this key; (3) the dump reference verifies and matches the request; (4) the
+committed epoch of this key; (3) the dump reference verifies and matches the request, and is sealed
+to this member's key (its epoch and roster are not another council's: dumps.lineage); (4) the
 sealer's evidence: simulated only if allowed, admitted by the evidence checker if required;
 (5) the request is not from the future and the waiting period has passed since the member first
 recorded it; (6) a human
@@ -22,6 +23,7 @@ from council.protocol.recovery_request import RecoveryRequest, verify_request
 from council.protocol.shares import MemberReply, TargetBoundShare, context_of
 from council.roster import Roster
 from dumps.evidence import EvidenceChecker, check_binding, is_insecure
+from dumps.lineage import KeyLineage
 
 MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
 
@@ -35,6 +37,8 @@ class MemberShare:
     index: int
     share: Scalar
     committed: bool = True
+    lineage: KeyLineage | None = None
+    """What the member knows of the key's epochs; a dump it contradicts is refused in step (3)."""
 
     def __repr__(self) -> str:
         return f"MemberShare(key {self.key_id}, epoch {self.epoch}, member {self.index})"
@@ -56,6 +60,8 @@ def decide_release(request: RecoveryRequest, roster: Roster, member_state: Membe
     verify_request(request, roster)                                             # (1)
     _check_epoch(request, member_state)                                         # (2)
     dump = _check_dump(request)                                                 # (3)
+    if member_state.lineage is not None:
+        member_state.lineage.require(dump.header, allow_unknown=True)
     _check_evidence(dump, policy, evidence_checker)                             # (4)
     _check_waiting(request, policy, facts)                                      # (5)
     if policy.manual_approval and not facts.approved:                           # (6)

@@ -32,7 +32,7 @@ from council.node.release.records import ReleaseLog, RequestBook
 from council.protocol.recovery_request import RecoveryRequest, verify_request
 from council.protocol.shares import MemberReply
 from council.roster import Roster
-from dumps.format import Trailer
+from dumps.trailers import parse_trailer_bytes
 
 ReplyHook = Callable[[RecoveryRequest, MemberReply], MemberReply]
 """Test-only: rewrite this member's reply before it leaves (a bogus member)."""
@@ -113,7 +113,10 @@ class MemberRecovery:
                                  f"{self.node.folder.name!r}: keycouncil member approve DIR {request.id_hex}")
         if self.reply_hook is not None:
             reply = self.reply_hook(request, reply)
-        self.log.append(decision=RELEASED, reason="", member=state.index, **public)   # (7)
+        if not self.log.claim_release(request.id_hex):  # (7): once per member, even for concurrent calls
+            return self._refused(request, state.index, f"this member already released its share for request "
+                                                       f"{request.id_hex} (rule release.once)")
+        self.log.append(decision=RELEASED, reason="", member=state.index, **public)
         return Decision(RELEASED, state.index, request.id_hex, reply)
 
     def _logged(self, request: RecoveryRequest, public: dict[str, Any], now: int) -> OpenRequest:
@@ -124,7 +127,7 @@ class MemberRecovery:
             raise PolicyRefused(f"key {request.key_id} has no council log here: a recovery request must be an "
                                 "accepted entry of the key's log")
         me = self.node.folder.identity.signer.public_key
-        verdict = state.may_release(request.request_id, me, now, self.node.released(request.key_id, request.request_id))
+        verdict = state.may_release(request.request_id, me, now, self.log.released(request.id_hex))
         if not verdict.allowed:
             raise PolicyRefused(f"{verdict.reason} (rule {verdict.rule})")
         logged = state.request(request.request_id)
@@ -155,7 +158,8 @@ class MemberRecovery:
         if rec.member_index is None:
             raise StorageError(f"key {request.key_id} epoch {request.epoch}: no member index recorded")
         share = self.cache.share(request.key_id, request.epoch)
-        return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True)
+        return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True,
+                           lineage=self.node.lineage(request.key_id))
 
     def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any], reason: str) -> Decision:
         kind = (request.id_hex, reason.split(":")[0])
@@ -173,7 +177,7 @@ class MemberRecovery:
 def _public(request: RecoveryRequest, operator: str) -> dict[str, Any]:
     """The public fields every log line and request record carries (no secret bytes)."""
     try:  # as the trailer states it; a release happens only after decide_release verified it
-        digest = Trailer.from_bytes(request.dump.trailer_bytes).dump_digest().hex()
+        digest = parse_trailer_bytes(request.dump.trailer_bytes).dump_digest().hex()
     except (KeycouncilError, ValueError):
         digest = None
     return {"request_id": request.id_hex, "operator": operator, "app": request.app_id,
