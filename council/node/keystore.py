@@ -187,13 +187,25 @@ class KeyStore:
             return False
         rec = self.record(key_id, epoch)
         existed = (folder / "share.sealed").exists()
-        remove_durably(folder / "share.sealed")
-        existed = bool(sweep_temporaries(folder)) or existed  # a copy a killed store left behind
-        if rec.holds_share:
+        if rec.holds_share:  # the record first: a crash below leaves "erased" plus a file to finish
             write_json(folder / "epoch.json", EpochRecord(rec.roster, rec.commit, rec.signatures,
                                                           rec.verification_shares, rec.member_index,
                                                           False).to_json())
+        remove_durably(folder / "share.sealed")
+        existed = bool(sweep_temporaries(folder)) or existed  # a copy a killed store left behind
         return existed
+
+    def finish_erasures(self) -> list[tuple[str, int]]:
+        """At start: remove the share file of every epoch whose record says it is erased (a member
+        killed in the middle of `erase_share`); the (key, epoch) pairs finished."""
+        done = []
+        for key_id in self.key_ids():
+            for epoch in self.epochs(key_id):
+                if (self.epoch_dir(key_id, epoch) / "share.sealed").exists() and \
+                        not self.record(key_id, epoch).holds_share:
+                    remove_durably(self.epoch_dir(key_id, epoch) / "share.sealed")
+                    done.append((key_id, epoch))
+        return done
 
     def verify_all(self) -> list[tuple[str, int, bool]]:
         """Check every key's current epoch and share (at start); raise StorageError on any problem."""

@@ -162,6 +162,8 @@ class MemberNode:
 
     def startup_check(self) -> list[tuple[str, int, bool]]:
         """Check every stored share (a bad one raises StorageError) and report what is held."""
+        for key_id, epoch in self.store.finish_erasures():
+            self.log.event("share-erased", key_id=key_id, epoch=epoch, reason="erasure finished at start")
         held = self.store.verify_all()
         for key_id, epoch, holds in held:
             self.log.event("key-loaded", key_id=key_id, epoch=epoch, holds_share=holds)
