@@ -20,7 +20,7 @@ from council.log import DEFAULT_REQUEST_LIFETIME_MS, RecoveryRequested, apply
 from council.protocol.errors import RecoveryFailed
 from council.protocol.recovery_request import RecoveryRequest
 from council.roster import Roster
-from dumps.format import Trailer
+from dumps.trailers import parse_trailer_bytes
 
 POLL_SECONDS = 1.0
 
@@ -33,7 +33,7 @@ class LogLedger:
         self.roster, self.operator, self.timing, self.lifetime_ms = roster, operator, timing, lifetime_ms
 
     def body(self, request: RecoveryRequest) -> RecoveryRequested:
-        digest = Trailer.from_bytes(request.dump.trailer_bytes).dump_digest()
+        digest = parse_trailer_bytes(request.dump.trailer_bytes).dump_digest()  # format v1 or v2
         target = request.target_key.to_bytes() if request.target_key is not None else b""
         return RecoveryRequested(request.request_id, request.app_id, request.dump_version, digest,
                                  request.created_unix_ms, request.created_unix_ms + self.lifetime_ms, target)
