@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from council.driver.ceremony import CeremonyReport
 
 from cli.operator import open_operator, operator_options, timing_options
 
@@ -24,6 +28,13 @@ def _finish(lines: list[str], committed: bool) -> None:
         sys.exit(1)
 
 
+def _announce(report: CeremonyReport) -> None:
+    """Name the ceremony before phase 1: a driver killed later has told its operator what to resume."""
+    click.echo(f"ceremony {report.ceremony_id} started: {report.kind} of key {report.key_id!r} epoch "
+               f"{report.epoch} (if this driver stops: keycouncil ceremony resume --ceremony-id "
+               f"{report.ceremony_id})")
+
+
 @ceremony.command("dkg")
 @click.option("--roster", "roster_path", type=RosterFile, required=True)
 @click.option("--key-id", required=True, help="Name of the new key (1..64 of [A-Za-z0-9._-]).")
@@ -37,8 +48,8 @@ def dkg(roster_path: Path, key_id: str, operator_dir: Path, passphrase_file: Pat
     from council.storage.folders import load_roster
 
     report = run_dkg(load_roster(roster_path), key_id, open_operator(operator_dir, passphrase_file),
-                     Timing(timeout, retry_window))
-    _finish(report.lines(), report.committed)
+                     Timing(timeout, retry_window), on_start=_announce)
+    _finish(report.lines(), report.committed and report.erased)
 
 
 @ceremony.command("reshare")
@@ -50,13 +61,23 @@ def dkg(roster_path: Path, key_id: str, operator_dir: Path, passphrase_file: Pat
 def reshare(key_id: str, old_path: Path, new_path: Path, operator_dir: Path, passphrase_file: Path | None,
             timeout: float, retry_window: float) -> None:
     """Re-share KEY's current epoch to the new roster; the public key stays the same."""
+    from cli.log import approval_lines
     from council.driver.ceremony import run_reshare
+    from council.driver.ceremony_log import RosterNotAccepted
     from council.driver.phases import Timing
     from council.storage.folders import load_roster
 
-    report = run_reshare(load_roster(old_path), load_roster(new_path), key_id,
-                         open_operator(operator_dir, passphrase_file), Timing(timeout, retry_window))
-    _finish(report.lines(), report.committed)
+    try:
+        report = run_reshare(load_roster(old_path), load_roster(new_path), key_id,
+                             open_operator(operator_dir, passphrase_file), Timing(timeout, retry_window),
+                             on_start=_announce)
+    except RosterNotAccepted as exc:
+        lines = [f"re-share of key {key_id!r} NOT STARTED: the new roster is not accepted in the key's council log "
+                 "(members deal only to a roster that t members of the current epoch approved)",
+                 *approval_lines(exc.report)]
+        _finish(lines, False)
+        return
+    _finish(report.lines(), report.committed and report.erased)
 
 
 @ceremony.command("catch-up")
@@ -98,4 +119,4 @@ def resume(roster_path: Path, ceremony_id: str, operator_dir: Path, passphrase_f
         raise click.BadParameter("expected hexadecimal", param_hint="--ceremony-id") from None
     report = run_resume(load_roster(roster_path), cid, open_operator(operator_dir, passphrase_file),
                         Timing(timeout, retry_window))
-    _finish(report.lines(), report.committed)
+    _finish(report.lines(), report.committed and report.erased)

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import click
 
+from cli.dump_announce import announce, announce_options, dump_announce
 from cli.progress import progress
 from cli.run import about
+from council.bundle import KeyBundle
 from council.crypto.group import P256, Scalar
 from council.errors import DecodeError, PolicyRefused, StorageError
 from dumps.atomic import ensure_absent
@@ -23,6 +25,7 @@ from dumps.errors import DumpExists
 from dumps.evidence import EvidenceChecker, refuse_simulated
 from dumps.format import DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE
 from dumps.inspect import inspect_dump
+from dumps.lineage import KeyLineage
 from dumps.listing import list_store
 from dumps.newest import choose_newest
 from dumps.open import key_from_secret, open_dump
@@ -41,6 +44,9 @@ FILE = click.Path(path_type=Path, dir_okay=False)
 @click.group()
 def dump() -> None:
     """Encrypted state dumps: seal, inspect, verify, publish, list, open (dev)."""
+
+
+dump.add_command(dump_announce)
 
 
 @click.group()
@@ -118,9 +124,15 @@ def _signer_new_tee(folder: Path, tee: str, tsm_root: Path, attestation_root: Pa
               default=DEFAULT_CHUNK_SIZE, show_default=True)
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @click.option("-o", "--out", type=FILE, required=True, help="New dump file (never overwritten).")
+@click.option("--announce", "announce_it", is_flag=True,
+              help="Then announce it in the key's council log (needs --roster and --operator).")
+@announce_options(required=False)
 def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: int, previous: str,
-              chunk_size: int, source: Path, out: Path) -> None:
+              chunk_size: int, source: Path, out: Path, announce_it: bool, roster_path: Path | None,
+              operator_dir: Path | None, operator_passphrase: Path | None) -> None:
     """Seal SOURCE ('-' for stdin) to the council key of the bundle, signed by the signer."""
+    if announce_it and (roster_path is None or operator_dir is None):
+        raise click.UsageError("--announce needs --roster FILE and --operator DIR")
     ensure_absent(out)
     target = SealTarget.load_bundle(bundle_path)
     identity = SealingIdentity.load(signer_dir)
@@ -132,6 +144,24 @@ def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: in
                            previous_digest=previous_digest, chunk_size=chunk_size,
                            progress=progress)
     _print_sealed(sealed, out, identity)
+    if announce_it:
+        announce(out, signer_dir, roster_path, operator_dir, operator_passphrase)
+
+
+@signer.command("card")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("-o", "--out", type=FILE, required=True, help="The sealer card (JSON; public, never overwritten).")
+def signer_card(folder: Path, out: Path) -> None:
+    """Write the public sealer card of FOLDER, for `keycouncil log admit-sealer --sealer-card`."""
+    import json
+
+    from dumps.atomic import write_file_atomic
+    from dumps.sealer_card import SealerCard
+
+    ensure_absent(out)
+    identity = SealingIdentity.load(folder)
+    write_file_atomic(out, (json.dumps(SealerCard.of(identity).to_json(), indent=2) + "\n").encode(), 0o644)
+    click.echo(f"sealer card of {identity.public_key.hex()} ({identity.evidence.type}) written to {out}")
 
 
 @dump.command("inspect")
@@ -144,17 +174,19 @@ def dump_inspect(file: Path) -> None:
 
 @dump.command("verify")
 @click.argument("file", type=FILE)
-@click.option("--bundle", "bundle_path", type=FILE, help="Also check the dump is sealed to this key.")
+@click.option("--bundle", "bundle_paths", type=FILE, multiple=True,
+              help="Also check the dump is sealed to this council's key: its epoch and roster must be "
+                   "the bundle's (repeat with the bundles of earlier epochs of the same key).")
 @click.option("--no-simulated", is_flag=True, help="Refuse simulated sealer evidence.")
 @click.option("--policy", "policy_path", type=FILE,
               help="Admission policy (JSON): the sealer must be admitted by it.")
 @click.option("--collateral", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="DCAP collateral folder, to verify sgx-dcap/tdx-dcap evidence (with --policy).")
 @click.option("--at", "at_text", help="Verify the quote at this ISO-8601 time (default: now).")
-def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool, policy_path: Path | None,
+def dump_verify(file: Path, bundle_paths: tuple[Path, ...], no_simulated: bool, policy_path: Path | None,
                 collateral: Path | None, at_text: str | None) -> None:
-    """Exit 0 only if FILE is authentic: signatures, trailer, chunks, evidence binding, and (with
-    --policy) the sealer's admission."""
+    """Exit 0 only if FILE is authentic: signatures, trailer, chunks, evidence binding, (with
+    --policy) the sealer's admission, and (with --bundle) that it is sealed to that council's key."""
     checker: EvidenceChecker | None = refuse_simulated if no_simulated else None
     if policy_path is not None:
         checker = _admission(policy_path, collateral, at_text)
@@ -162,10 +194,14 @@ def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool, policy
         with about(file):
             verified = verify_dump(file, checker, progress)
     header = verified.header
-    if bundle_path is not None:
-        target = SealTarget.load_bundle(bundle_path)
-        if header.key_id != target.key_id:
-            raise PolicyRefused(f"{file}: sealed to key {header.key_id}, the bundle is key {target.key_id}")
+    if bundle_paths:
+        bundles = [KeyBundle.load(p) for p in bundle_paths]
+        for b in bundles:
+            b.verify()
+        try:
+            KeyLineage.of_bundles(bundles).require(header)
+        except PolicyRefused as exc:
+            raise type(exc)(f"{file}: {exc}") from None
     click.echo(f"authentic: {header.app_id} version {header.dump_version}, "
                f"{verified.trailer.plaintext_length} bytes, digest {verified.digest.hex()}")
     click.echo(f"sealer {header.sealer_public_key.hex()}, evidence {verified.evidence_status}")

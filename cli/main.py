@@ -17,6 +17,7 @@ COMMANDS = {
     "council": ("cli.council_status", "council"), "dump": ("cli.dump", "dump"),
     "signer": ("cli.dump", "signer"), "recover": ("cli.recover", "recover"),
     "attest": ("cli.attest", "attest"), "policy": ("cli.attest", "policy"),
+    "log": ("cli.log", "log"),
 }
 
 

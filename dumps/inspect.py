@@ -13,7 +13,7 @@ from council.errors import KeycouncilError
 from dumps.evidence import EvidenceChecker, describe, is_insecure
 from dumps.format import Trailer
 from dumps.header import DumpHeader
-from dumps.reader import file_size, read_unverified_header, read_unverified_trailer
+from dumps.reader import file_size, open_regular, read_unverified_header, read_unverified_trailer
 from dumps.verify import verify_dump
 
 
@@ -33,7 +33,7 @@ def header_fields(header: DumpHeader) -> dict[str, Any]:
 
 def inspect_dump(path: Path, evidence_checker: EvidenceChecker | None = None) -> dict[str, Any]:
     """Describe a dump; raises only if the header itself cannot be parsed."""
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         head = read_unverified_header(f)
         report: dict[str, Any] = {"file": str(path), "size": file_size(f),
                                   "header": header_fields(head.header)}

@@ -21,6 +21,7 @@ from dumps.errors import ContentMismatch, KeyProviderError, LengthMismatch
 from dumps.evidence import EvidenceChecker
 from dumps.format import Trailer
 from dumps.header import DumpHeader
+from dumps.reader import open_regular
 from dumps.stream import Progress, StreamSummary, decrypt_stream
 from dumps.verify import AuthenticDump, authenticate, check_layout
 
@@ -59,7 +60,7 @@ def open_dump(source: Path | BinaryIO, out: Path, key_provider: KeyProvider,
     entry); publish the plaintext at `out` (0600)."""
     ensure_absent(out)
     if isinstance(source, Path):
-        with open(source, "rb", buffering=INPUT_BLOCK) as f:
+        with open_regular(source, buffering=INPUT_BLOCK) as f:
             return open_dump(f, out, key_provider, evidence_checker, progress)
     f = source
     dump = authenticate(f, evidence_checker)                                   # (1)-(9)

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
-from dumps.errors import DumpTruncated, HeaderInvalid, TrailingData
+from council.errors import StorageError
+from dumps.errors import DumpTruncated, HeaderInvalid, NotADump, TrailingData
 from dumps.format import (
     HEADER_LENGTH_LEN,
     MAX_HEADER_LEN,
@@ -120,3 +123,26 @@ def _find_last(f: BinaryIO, needle: bytes, start: int, end: int) -> int | None:
         pos = lo
     return None
 
+
+
+def open_regular(path: Path, buffering: int = -1) -> BinaryIO:
+    """Open a dump file for reading, refusing anything but a regular file: a FIFO, a device or a
+    socket would block or never end (opened non-blocking, checked, then made blocking again)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot open ({exc.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotADump(f"{path}: not a regular file ({_kind(mode)}): a dump is read from a file")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb", buffering=buffering)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"

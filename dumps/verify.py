@@ -26,7 +26,7 @@ from dumps.errors import (
 from dumps.evidence import EvidenceChecker, check_evidence
 from dumps.format import chunk_area_length, header_signed_message
 from dumps.header import DumpHeader
-from dumps.reader import file_size, read_unverified_header, read_unverified_trailer
+from dumps.reader import file_size, open_regular, read_unverified_header, read_unverified_trailer
 from dumps.stream import Progress, hash_chunk_area
 from dumps.trailers import AnyTrailer, trailer_length
 
@@ -114,7 +114,7 @@ def verify_dump(source: Path | BinaryIO, evidence_checker: EvidenceChecker | Non
                 progress: Progress | None = None) -> AuthenticDump:
     """Check a whole dump without any key; raise the precise KeycouncilError subclass if not authentic."""
     if isinstance(source, Path):
-        with open(source, "rb") as f:
+        with open_regular(source) as f:
             return verify_dump(f, evidence_checker, progress)
     return verify_chunks(source, authenticate(source, evidence_checker), progress)
 

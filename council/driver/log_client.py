@@ -153,11 +153,13 @@ class LogClient:
                 continue
             reply = self._call(client, "Propose", pb.ProposeRequest(entry=entry.to_bytes()))
             if isinstance(reply, Failure):
-                report.answers[card.name] = f"unreachable: {reply.code}"
+                down = reply.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED")
+                report.answers[card.name] = f"{'unreachable' if down else 'error'}: {reply}"
                 continue
             assert isinstance(reply, pb.ProposeReply)
             status = _PROPOSE.get(reply.status, "refused")
-            report.answers[card.name] = status if status == "approved" else f"{status}: {reply.reason}"
+            reason = reply.reason if not reply.rule or reply.rule in reply.reason else f"{reply.rule}: {reply.reason}"
+            report.answers[card.name] = status if status == "approved" else f"{status}: {reason}"
             if status == "approved":
                 approvals.append(Approval.from_bytes(reply.approval))
         if len({a.member_key for a in approvals}) >= roster.threshold:

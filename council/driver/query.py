@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from council.bundle import BundleError, KeyBundle
 from council.crypto.ceremony import CommitSignature
@@ -27,6 +27,8 @@ class VerifiedEpoch:
 
     bundle: KeyBundle
     data: EpochData
+    confirmations: tuple[bytes, ...] = ()
+    """Stored confirmations the member showed for this epoch (council.protocol.stored), unverified."""
 
 
 def verify_epoch(reply: pb.GetEpochReply, source: str) -> VerifiedEpoch:
@@ -44,7 +46,7 @@ def verify_epoch(reply: pb.GetEpochReply, source: str) -> VerifiedEpoch:
     bundle.verify()
     if verification_shares_digest(shares) != commit.verification_shares_digest:
         raise BundleError(f"{source}: verification shares do not match the commit")
-    return VerifiedEpoch(bundle, EpochData(commit, sigs, shares))
+    return VerifiedEpoch(bundle, EpochData(commit, sigs, shares), tuple(reply.stored_confirmations))
 
 
 def epoch_replies(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing,
@@ -107,6 +109,10 @@ class MemberStatus:
     detail: str
     version: str
     epochs: dict[str, str]
+    ceremonies: dict[str, str] = field(default_factory=dict)
+    """Ceremony id (hex) → state, for ceremonies in flight and the most recent finished ones."""
+    ceremony_keys: dict[str, str] = field(default_factory=dict)
+    """Ceremony id (hex) → "key epoch" it creates."""
 
 
 def council_status(roster: Roster, operator: OperatorFolder, timing: Timing) -> list[MemberStatus]:
@@ -125,7 +131,12 @@ def council_status(roster: Roster, operator: OperatorFolder, timing: Timing) -> 
             continue
         s = res.answers[m.signing_key]
         epochs = {k.key_id: f"{k.epoch}" + ("" if k.holds_share else " (no share)") for k in s.keys}
-        rows.append(MemberStatus(m.name, True, "insecure dev mode" if s.insecure else "", s.version, epochs))
+        ceremonies = {c.ceremony_id: c.state + (f" ({c.reason})" if c.reason else "") for c in s.recent}
+        for cid in s.ceremonies:  # a member that reports only its ids in flight
+            ceremonies.setdefault(cid, "in-flight")
+        keys = {c.ceremony_id: f"{c.key_id} {c.epoch}" for c in s.recent}
+        rows.append(MemberStatus(m.name, True, "insecure dev mode" if s.insecure else "", s.version, epochs,
+                                 ceremonies, keys))
     return rows
 
 

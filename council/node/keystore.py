@@ -11,6 +11,7 @@ another member, key or epoch is refused by name, never silently used.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,9 @@ from council.crypto.ceremony import CommitSignature
 from council.crypto.codec import Reader, Writer
 from council.crypto.group import P256, Point, Scalar
 from council.crypto.messages import EpochCommit
-from council.errors import DecodeError, KeycouncilError, StorageError
+from council.errors import DecodeError, KeycouncilError, StorageError, shown
 from council.roster import Roster
-from council.storage.files import Vault, read_file, remove_durably, write_atomic
+from council.storage.files import Vault, read_file, remove_durably, sweep_temporaries, write_atomic
 from council.storage.folders import parse_json, write_json
 
 KEY_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -34,10 +35,14 @@ def is_valid_key_id(key_id: str) -> bool:
     return bool(KEY_ID_RE.match(key_id)) and key_id not in (".", "..")
 
 
+class InvalidKeyId(DecodeError, StorageError):
+    """A key id that breaks `is_valid_key_id` (a caller's mistake: INVALID_ARGUMENT on the wire)."""
+
+
 def check_key_id(key_id: str) -> str:
-    """The key id, or a StorageError if it breaks `is_valid_key_id`."""
+    """The key id, or InvalidKeyId if it breaks `is_valid_key_id` (the id shown cut short)."""
     if not is_valid_key_id(key_id):
-        raise StorageError(f"key id {key_id!r}: expected 1..64 characters of [A-Za-z0-9._-]")
+        raise InvalidKeyId(f"key id {shown(key_id)}: expected 1..64 characters of [A-Za-z0-9._-]")
     return key_id
 
 
@@ -95,6 +100,8 @@ class KeyStore:
         self.vault = vault
         self.signing_key = signing_key
         self._records: dict[Path, tuple[bytes, EpochRecord]] = {}
+        self.after_write: Callable[[str], None] | None = None
+        """Test-only: called with a file's name once `store` has written it (a kill point)."""
 
     def epoch_dir(self, key_id: str, epoch: int) -> Path:
         return self.root / check_key_id(key_id) / str(epoch)
@@ -145,9 +152,17 @@ class KeyStore:
             data = _share_bytes(record.key_id, record.epoch, record.member_index, self.signing_key,
                                 record.commit.roster_digest, share)
             write_atomic(folder / "share.sealed", self.vault.seal("share", data), secret=True)
+            self._written("share.sealed")
         write_atomic(folder / "request.bin", request)
+        self._written("request.bin")
         write_atomic(folder / "transcript.bin", transcript)
+        self._written("transcript.bin")
         write_json(folder / "epoch.json", record.to_json())
+        self._written("epoch.json")
+
+    def _written(self, name: str) -> None:
+        if self.after_write is not None:
+            self.after_write(name)
 
     def load_share(self, key_id: str, epoch: int) -> Scalar:
         """Unseal a share and check it belongs here: key id, epoch, member, and x·G == Y_index."""
@@ -173,6 +188,7 @@ class KeyStore:
         rec = self.record(key_id, epoch)
         existed = (folder / "share.sealed").exists()
         remove_durably(folder / "share.sealed")
+        existed = bool(sweep_temporaries(folder)) or existed  # a copy a killed store left behind
         if rec.holds_share:
             write_json(folder / "epoch.json", EpochRecord(rec.roster, rec.commit, rec.signatures,
                                                           rec.verification_shares, rec.member_index,

@@ -122,12 +122,23 @@ class LogBook:
     def effective(self, key_id: str) -> LogState:
         """The accepted state with this member's own narrowing entries applied on top (at once)."""
         state = self.state(key_id)
+        accepted = state
         for entry in self._narrowed(key_id):
+            if entry.seq < accepted.next_seq and self._superseded(key_id, entry):
+                continue  # accepted since: part of the state (a later entry may have lifted it)
             try:
                 state = apply_narrowing(state, entry)
             except LogRuleError:
                 continue  # superseded by what was accepted since
         return state
+
+    def _superseded(self, key_id: str, entry: Entry) -> bool:
+        """True when this narrowing entry, or the same body re-proposed later, is accepted."""
+        at = self.records(key_id, entry.seq, 1)
+        if at and at[0].entry.digest == entry.digest:
+            return True
+        body = (entry.kind, entry.body.encode())  # lost its sequence number: re-proposed since?
+        return any((r.entry.kind, r.entry.body.encode()) == body for r in self.records(key_id, entry.seq + 1))
 
     def records(self, key_id: str, start: int = 0, limit: int | None = None) -> list[LogRecord]:
         """Accepted records from `start` (all of them, or `limit`)."""

@@ -12,7 +12,7 @@ from council.node.events import EventLog
 from council.node.folder import INSECURE_WARNING, MemberFolder
 from council.node.node import DealingHook, MemberNode
 from council.roster import Roster
-from council.storage.files import write_atomic
+from council.storage.files import sweep_temporaries, write_atomic
 from council.storage.folders import (
     FolderError,
     load_roster,  # noqa: F401  (re-exported)
@@ -52,8 +52,12 @@ def served_roster(folder_path: Path, roster_path: Path | None) -> Path:
 def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
                 log_to_stderr: bool = True, dealing_hook: DealingHook | None = None) -> MemberNode:
     """Open the folder, announce development mode, check every stored share."""
+    swept = sweep_temporaries(folder_path)  # before anything is read: no writer of this folder runs yet
     folder = MemberFolder.open(folder_path, passphrase)
     log = EventLog(folder.name, folder_path / "log" / "events.jsonl", echo=log_to_stderr)
+    if swept:
+        log.event("temporaries-swept", count=len(swept),
+                  files=[str(p.relative_to(folder_path)) for p in swept[:20]])
     if folder.vault.insecure:
         log.event("insecure-mode", warning=INSECURE_WARNING)
     roster = load_roster(roster_path)
@@ -65,5 +69,6 @@ def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
     else:
         check_card(folder, roster, index, roster_path)
     node.startup_check()
+    node.complete_pending()  # a receiver that got t' commit signatures finishes its store by itself
     return node
 

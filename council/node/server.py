@@ -16,6 +16,7 @@ from types import FrameType
 import grpc
 
 from council.node.ceremony_service import MemberServicer
+from council.node.limits import MAX_RECEIVE, Limits
 from council.node.log_service import SERVICE_NAME as LOG_SERVICE_NAME
 from council.node.log_service import register_log
 from council.node.node import MemberNode
@@ -71,8 +72,8 @@ def start(node: MemberNode, listen: str, workers: int = 8) -> RunningServer:
     """Start serving `node` on `listen` (HOST:PORT; port 0 picks a free one)."""
     ident = node.folder.identity
     creds = tls.server_credentials(ident.tls_key_pem, ident.tls_cert_pem, lambda: _trusted_pems(node))
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers),
-                         options=[("grpc.max_receive_message_length", 64 << 20)])
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers), interceptors=[Limits(node.log)],
+                         options=[("grpc.max_receive_message_length", MAX_RECEIVE)])
     council_pb2_grpc.add_MemberServicer_to_server(MemberServicer(node), server)  # type: ignore[no-untyped-call]
     register_recovery(server, node)
     register_log(server, node)
