@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cli.operator import open_operator, operator_options, timing_options
+from council.crypto.keyid import KEY_ID_RULE, is_valid_key_id
 
 RosterFile = click.Path(path_type=Path, exists=True, dir_okay=False)
 
@@ -15,6 +16,13 @@ RosterFile = click.Path(path_type=Path, exists=True, dir_okay=False)
 @click.group()
 def ceremony() -> None:
     """Key ceremonies, driven by an operator of the roster."""
+
+
+def check_key_id_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """--key-id follows the one key-id rule (docs/dump-format.md, "Key ids")."""
+    if value is not None and not is_valid_key_id(value):
+        raise click.BadParameter(f"{value!r}: expected {KEY_ID_RULE}")
+    return value
 
 
 def _finish(lines: list[str], committed: bool) -> None:
@@ -26,7 +34,8 @@ def _finish(lines: list[str], committed: bool) -> None:
 
 @ceremony.command("dkg")
 @click.option("--roster", "roster_path", type=RosterFile, required=True)
-@click.option("--key-id", required=True, help="Name of the new key (1..64 of [A-Za-z0-9._-]).")
+@click.option("--key-id", required=True, callback=check_key_id_option,
+              help=f"Name of the new key ({KEY_ID_RULE}; docs/dump-format.md, \"Key ids\").")
 @operator_options
 @timing_options
 def dkg(roster_path: Path, key_id: str, operator_dir: Path, passphrase_file: Path | None,

@@ -1,12 +1,14 @@
-"""`keycouncil council status`: one row per member."""
+"""`keycouncil council status`: one row per member, then one line per key."""
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import click
 
 from cli.operator import open_operator, operator_options, timing_options
+from cli.output import emit_json, json_option, table
 
 
 @click.group()
@@ -19,20 +21,53 @@ def council() -> None:
               required=True)
 @operator_options
 @timing_options
+@json_option
 def status(roster_path: Path, operator_dir: Path, passphrase_file: Path | None, timeout: float,
-           retry_window: float) -> None:
-    """Print member, reachable, epoch per key id, version."""
+           retry_window: float, as_json: bool) -> None:
+    """Print member, reachable, epoch per key id, served roster, version, and what is stale;
+    then each key's newest epoch and its last epoch change."""
     from council.driver.phases import Timing
-    from council.driver.query import council_status, require_reachable
+    from council.driver.status import council_report
     from council.storage.folders import load_roster
 
-    rows = council_status(load_roster(roster_path), open_operator(operator_dir, passphrase_file),
-                          Timing(timeout, retry_window))
-    key_ids = sorted({k for r in rows for k in r.epochs})
-    header = ["member", "reachable", *key_ids, "version", "note"]
-    table = [header] + [[r.name, "yes" if r.reachable else "no", *(r.epochs.get(k, "-") for k in key_ids),
-                         r.version or "-", r.detail] for r in rows]
-    widths = [max(len(row[c]) for row in table) for c in range(len(header))]
-    for row in table:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    require_reachable(rows)
+    report = council_report(load_roster(roster_path), open_operator(operator_dir, passphrase_file),
+                            Timing(timeout, retry_window))
+    if as_json:
+        emit_json({"roster_digest": report.roster_digest, "members": [r.to_json() for r in report.rows],
+                   "keys": [k.to_json() for k in report.keys]})
+    else:
+        _print(report)
+    if not report.any_reachable:
+        from council.errors import PeerUnavailable
+
+        raise PeerUnavailable("no member of the roster answered")
+
+
+def _print(report: object) -> None:
+    from council.driver.status import CouncilReport
+
+    assert isinstance(report, CouncilReport)
+    key_ids = [k.key_id for k in report.keys]
+    rows = []
+    for r in report.rows:
+        epochs = [(f"{r.keys[k].epoch}" + ("" if r.keys[k].holds_share else " (no share)"))
+                  if k in r.keys else "-" for k in key_ids]
+        roster = (r.served_roster[:16] + (" STALE" if r.stale else "")) if r.served_roster else "-"
+        note = "; ".join(([r.error] if r.error else []) + (["insecure dev mode"] if r.insecure else [])
+                         + ([f"STALE: {'; '.join(r.stale)}"] if r.stale else []))
+        rows.append([r.name, "yes" if r.reachable else "no", *epochs, roster, r.version or "-", note])
+    table(["member", "reachable", *key_ids, "roster", "version", "note"], rows)
+    if report.keys:
+        click.echo()
+    for k in report.keys:
+        reachable = sum(1 for r in report.rows if r.reachable)
+        click.echo(f"key {k.key_id}: epoch {k.epoch} on {k.members_at_epoch} of {reachable} reachable "
+                   f"members; last epoch change {when(k.last_change_unix_ms)}")
+
+
+def when(unix_ms: int | None) -> str:
+    """A UTC time as `2025-07-19T10:01:17Z`, or `unknown`."""
+    if not unix_ms:
+        return "unknown"
+    t = datetime.datetime.fromtimestamp(unix_ms / 1000, datetime.UTC)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")

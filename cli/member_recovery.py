@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.member import ExistingFile, PathArg
+from cli.text import plural
 
 if TYPE_CHECKING:
     from council.node.folder import MemberFolder
@@ -97,12 +98,13 @@ def export_cmd(folder: Path, key_id: str, group_threshold: int, groups: list[tup
     from council.node.backup import export_member_backup
 
     if group_threshold > len(groups):
-        raise click.BadParameter(f"{group_threshold} groups needed but {len(groups)} given",
+        raise click.BadParameter(f"{plural(group_threshold, 'group')} needed but {len(groups)} given",
                                  param_hint="--group-threshold")
     slip = _backup_passphrase(backup_passphrase)
     rec, paths = export_member_backup(_open(folder, passphrase_file), key_id, out_dir, group_threshold,
                                       groups, slip)
-    click.echo(f"member {rec.member_index} of key {key_id} epoch {rec.epoch}: {len(paths)} backup files in "
+    who = rec.roster.who(rec.member_index) if rec.member_index else "?"
+    click.echo(f"member {who} of key {key_id} epoch {rec.epoch}: {plural(len(paths), 'backup file')} in "
                f"{out_dir}" + ("" if slip else " (INSECURE: no passphrase)"))
     for p in paths:
         click.echo(f"  {p.name}")
@@ -127,7 +129,7 @@ def import_cmd(folder: Path, files: tuple[Path, ...], backup_passphrase: Path | 
         return click.prompt(f"passphrase of {label.describe()}", hide_input=True, err=True).encode()
 
     done = import_member_backup(_open(folder, passphrase_file), list(files), passphrase)
-    click.echo(f"restored the share of member {done.member} of key {done.key_id} epoch {done.epoch} into "
+    click.echo(f"restored the share of member {done.who} of key {done.key_id} epoch {done.epoch} into "
                f"{folder}" + (" (replacing the stored one)" if done.replaced else ""))
 
 

@@ -42,7 +42,8 @@ def open_operator(folder: Path, passphrase_file: Path | None) -> OperatorFolder:
 
 def operator_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--operator DIR (or $KEYCOUNCIL_OPERATOR) and its passphrase options."""
-    fn = click.option("--operator-passphrase-file", "passphrase_file", type=click.Path(path_type=Path, exists=True),
+    fn = click.option("--passphrase-file", "--operator-passphrase-file", "passphrase_file",
+                      type=click.Path(path_type=Path, exists=True, dir_okay=False),
                       help="Passphrase of the operator folder (else $KEYCOUNCIL_PASSPHRASE).")(fn)
     return click.option("--operator", "operator_dir", type=PathArg, required=True, envvar="KEYCOUNCIL_OPERATOR",
                         help="The operator folder (client identity).")(fn)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cli.member import PathArg
+from cli.text import plural
 
 
 @click.group()
@@ -29,8 +30,8 @@ def new(threshold: int, members: tuple[Path, ...], operators: tuple[Path, ...], 
     r = Roster(threshold, tuple(MemberCard.from_json(read_json(p, "member card"), str(p)) for p in members),
                tuple(OperatorCard.from_json(read_json(p, "operator card"), str(p)) for p in operators))
     write_json(output, r.to_json())
-    click.echo(f"roster of {len(r.members)} members, threshold {r.threshold}, "
-               f"{len(r.operators)} operators written to {output}")
+    click.echo(f"roster of {plural(len(r.members), 'member')}, threshold {r.threshold}, "
+               f"{plural(len(r.operators), 'operator')} written to {output}")
     click.echo(f"digest: {r.digest().hex()}")
 
 

@@ -141,6 +141,9 @@ class MemberServicer(pb_grpc.MemberServicer):
         def run(_peer: bytes | None) -> pb.StatusReply:
             s = self.node.status()
             return pb.StatusReply(name=s.name, version=s.version, ceremonies=s.ceremonies, insecure=s.insecure,
+                                  served_roster_digest=s.served_roster_digest,
                                   keys=[pb.KeyStatus(key_id=k.key_id, epoch=k.epoch, holds_share=k.holds_share,
-                                                     public_key=k.public_key) for k in s.keys])
+                                                     public_key=k.public_key, roster_digest=k.roster_digest,
+                                                     committed_unix_ms=k.committed_unix_ms,
+                                                     member_index=k.member_index) for k in s.keys])
         return self._call(context, "Status", run)

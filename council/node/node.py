@@ -24,6 +24,7 @@ from council.node.events import EventLog
 from council.node.folder import MemberFolder
 from council.node.keystore import EpochRecord, KeyStore
 from council.node.results import FinalizeResult, KeyStatus, NodeStatus, OutputResult
+from council.node.served import committed_unix_ms, follow_committed
 from council.node.spec import Roles, authorise, build_roles
 from council.protocol.ceremony_request import SignedRequest
 from council.roster import Roster
@@ -185,6 +186,7 @@ class MemberNode:
         self.log.event("committed", ceremony=d.path.name, key_id=outcome.commit.key_id,
                        epoch=outcome.commit.epoch, holds_share=rec.holds_share, erased_previous=erased,
                        share_problem=outcome.share_problem or "")
+        follow_committed(self, rec)
         return FinalizeResult(True, outcome.commit.epoch, rec.holds_share, erased)
 
     def _erase_older(self, key_id: str, epoch: int) -> bool:
@@ -241,6 +243,7 @@ class MemberNode:
             self._live.pop(r.ceremony_id, None)
             self.log.event("caught-up", key_id=r.key_id, epoch=r.epoch, holds_share=share is not None,
                            share_problem=problem or "", erased_previous=erased)
+            follow_committed(self, rec)
             return FinalizeResult(True, r.epoch, share is not None, erased)
 
     # Queries -------------------------------------------------------------------------------------
@@ -273,9 +276,12 @@ class MemberNode:
         for key_id in self.store.key_ids():
             rec = self.store.current(key_id)
             if rec is not None:
-                keys.append(KeyStatus(key_id, rec.epoch, rec.holds_share, rec.commit.public_key.to_bytes()))
+                keys.append(KeyStatus(key_id, rec.epoch, rec.holds_share, rec.commit.public_key.to_bytes(),
+                                      rec.commit.roster_digest, committed_unix_ms(self.store, rec),
+                                      rec.member_index or 0))
         return NodeStatus(self.folder.name, __version__, tuple(keys),
-                          tuple(in_flight(self.folder.path / "ceremonies")), self.folder.vault.insecure)
+                          tuple(in_flight(self.folder.path / "ceremonies")), self.folder.vault.insecure,
+                          self.served.digest())
 
     # Helpers -------------------------------------------------------------------------------------
     def _roles(self, req: SignedRequest) -> Roles:
