@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from cli.ceremony import roster_option
 from cli.operator import open_operator, operator_options, timing_options
 from cli.output import emit_json, json_option, table
 
@@ -17,8 +18,7 @@ def council() -> None:
 
 
 @council.command("status")
-@click.option("--roster", "roster_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              required=True)
+@roster_option("The council's roster.")
 @operator_options
 @timing_options
 @json_option

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from cli.output import emit_json, json_option
 from cli.run import about
 from council.attestation.quote import TdReport
 from council.crypto.group import P256, Scalar
@@ -127,7 +128,8 @@ def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: in
 
 @dump.command("inspect")
 @click.argument("file", type=FILE)
-def dump_inspect(file: Path) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Accepted for uniformity: inspect always prints JSON.")
+def dump_inspect(file: Path, as_json: bool) -> None:
     """Print FILE's header, trailer and verification result as JSON (no key needed)."""
     with about(file):
         click.echo(json.dumps(inspect_dump(file), indent=2))
@@ -142,8 +144,9 @@ def dump_inspect(file: Path) -> None:
 @click.option("--collateral", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="DCAP collateral folder, to verify sgx-dcap/tdx-dcap evidence (with --policy).")
 @click.option("--at", "at_text", help="Verify the quote at this ISO-8601 time (default: now).")
+@json_option
 def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool, policy_path: Path | None,
-                collateral: Path | None, at_text: str | None) -> None:
+                collateral: Path | None, at_text: str | None, as_json: bool) -> None:
     """Exit 0 only if FILE is authentic: signatures, trailer, chunks, evidence binding, and (with
     --policy) the sealer's admission."""
     checker: EvidenceChecker | None = refuse_simulated if no_simulated else None
@@ -157,19 +160,33 @@ def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool, policy
         target = SealTarget.load_bundle(bundle_path)
         if header.key_id != target.key_id:
             raise PolicyRefused(f"{file}: sealed to key {header.key_id}, the bundle is key {target.key_id}")
+    insecure = "INSECURE" in verified.evidence_status
+    if insecure:
+        click.echo(INSECURE, err=True)
+    if as_json:
+        emit_json({"dump": {"file": str(file), "authentic": True, "app": header.app_id,
+                            "version": header.dump_version, "key_id": header.key_id, "epoch": header.epoch,
+                            "plaintext_length": verified.trailer.plaintext_length,
+                            "digest": verified.digest.hex(), "sealer": header.sealer_public_key.hex(),
+                            "evidence": verified.evidence_status, "insecure": insecure}})
+        return
     click.echo(f"authentic: {header.app_id} version {header.dump_version}, "
                f"{verified.trailer.plaintext_length} bytes, digest {verified.digest.hex()}")
     click.echo(f"sealer {header.sealer_public_key.hex()}, evidence {verified.evidence_status}")
-    if "INSECURE" in verified.evidence_status:
-        click.echo(INSECURE, err=True)
 
 
 @dump.command("ls")
 @click.argument("store", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--app", "app_id", help="Only this application.")
-def dump_ls(store: Path, app_id: str | None) -> None:
+@json_option
+def dump_ls(store: Path, app_id: str | None, as_json: bool) -> None:
     """List the dumps of a folder store: app, version, size, sealer, status."""
     rows = list_store(FolderStore(store), app_id)
+    if as_json:
+        emit_json({"dumps": [{"name": r.name, "app": r.app, "version": int(r.version) if r.version.isdigit()
+                              else None, "size": r.size, "sealer": r.sealer.split()[0] if r.sealer else None,
+                              "insecure": "INSECURE" in r.sealer, "status": r.status} for r in rows]})
+        return
     table = [("NAME", "APP", "VERSION", "SIZE", "SEALER", "STATUS")]
     table += [(r.name, r.app, r.version, str(r.size), r.sealer, r.status) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(5)]

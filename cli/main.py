@@ -40,4 +40,4 @@ def _register() -> None:
 def main() -> None:
     """Run the CLI; every KeycouncilError becomes one line on stderr and exit code 1."""
     _register()
-    run_group(cli)
+    run_group(cli, defaults=True)

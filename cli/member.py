@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from cli.config import MEMBER_FOLDER_ENV, MEMBER_PASSPHRASE_FILE_ENV
 from cli.run import run_group  # noqa: F401  (re-exported for python -m council.node)
 
 PathArg = click.Path(path_type=Path)
@@ -18,8 +19,9 @@ def passphrase_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--passphrase-file and --insecure-no-passphrase (KEYCOUNCIL_PASSPHRASE also works)."""
     fn = click.option("--insecure-no-passphrase", "insecure", is_flag=True,
                       help="Development only: store secrets without a passphrase.")(fn)
-    return click.option("--passphrase-file", type=ExistingFile,
-                        help="File holding the passphrase (else $KEYCOUNCIL_PASSPHRASE).")(fn)
+    return click.option("--passphrase-file", type=ExistingFile, envvar=MEMBER_PASSPHRASE_FILE_ENV,
+                        help="File holding the folder's passphrase (else $KEYCOUNCIL_PASSPHRASE) "
+                        f"[env {MEMBER_PASSPHRASE_FILE_ENV}].")(fn)
 
 
 @click.group()
@@ -45,7 +47,7 @@ def init(folder: Path, name: str, listen: str, passphrase_file: Path | None, ins
 
 
 @member.command("serve")
-@click.argument("folder", type=PathArg)
+@click.argument("folder", type=PathArg, envvar=MEMBER_FOLDER_ENV)
 @click.option("--roster", "roster_path", type=ExistingFile,
               help="The council's roster (kept in FOLDER; later starts may omit it).")
 @click.option("--listen", default=None, help="Override the listen address of member.json.")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.config import MEMBER_FOLDER_ENV, MEMBER_PASSPHRASE_FILE_ENV
 from cli.member import ExistingFile, PathArg
 from cli.text import plural
 
@@ -19,12 +20,13 @@ if TYPE_CHECKING:
     from council.node.folder import MemberFolder
 
 DIR = click.Path(path_type=Path, file_okay=False, exists=True)
-folder_passphrase = click.option("--passphrase-file", type=ExistingFile,
-                                 help="Passphrase of the member's data folder (else $KEYCOUNCIL_PASSPHRASE).")
+folder_passphrase = click.option("--passphrase-file", type=ExistingFile, envvar=MEMBER_PASSPHRASE_FILE_ENV,
+                                 help="Passphrase of the member's data folder (else $KEYCOUNCIL_PASSPHRASE) "
+                                 f"[env {MEMBER_PASSPHRASE_FILE_ENV}].")
 
 
 @click.command("requests")
-@click.argument("folder", type=DIR)
+@click.argument("folder", type=DIR, envvar=MEMBER_FOLDER_ENV)
 def requests_cmd(folder: Path) -> None:
     """List the recovery requests FOLDER's member remembers, with their state."""
     from council.node.release.records import ReleaseLog, RequestBook
@@ -82,7 +84,7 @@ def _backup_passphrase(path: Path | None) -> bytes | None:
 
 
 @backup.command("export")
-@click.argument("folder", type=DIR)
+@click.argument("folder", type=DIR, envvar=MEMBER_FOLDER_ENV)
 @click.option("--key-id", required=True, help="The key whose current share to back up.")
 @click.option("--group-threshold", default=1, show_default=True, type=click.IntRange(1, 16),
               help="How many groups are needed.")

@@ -42,11 +42,15 @@ def open_operator(folder: Path, passphrase_file: Path | None) -> OperatorFolder:
 
 def operator_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--operator DIR (or $KEYCOUNCIL_OPERATOR) and its passphrase options."""
+    from cli.config import OPERATOR_ENV, OPERATOR_PASSPHRASE_FILE_ENV
+
     fn = click.option("--passphrase-file", "--operator-passphrase-file", "passphrase_file",
                       type=click.Path(path_type=Path, exists=True, dir_okay=False),
-                      help="Passphrase of the operator folder (else $KEYCOUNCIL_PASSPHRASE).")(fn)
-    return click.option("--operator", "operator_dir", type=PathArg, required=True, envvar="KEYCOUNCIL_OPERATOR",
-                        help="The operator folder (client identity).")(fn)
+                      envvar=OPERATOR_PASSPHRASE_FILE_ENV,
+                      help="Passphrase of the operator folder (else $KEYCOUNCIL_PASSPHRASE) "
+                      f"[env {OPERATOR_PASSPHRASE_FILE_ENV}].")(fn)
+    return click.option("--operator", "operator_dir", type=PathArg, required=True, envvar=OPERATOR_ENV,
+                        help=f"The operator folder (client identity) [env {OPERATOR_ENV}].")(fn)
 
 
 def timing_options(fn: Callable[..., Any]) -> Callable[..., Any]:

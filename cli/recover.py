@@ -27,6 +27,8 @@ from typing import Any
 
 import click
 
+from cli.config import OPERATOR_ENV, OPERATOR_PASSPHRASE_FILE_ENV, ROSTER_ENV
+from cli.output import emit_json, json_option
 from council.crypto.group import Point, Scalar
 from council.errors import DecodeError
 from council.protocol.backup_file import BackupLabel
@@ -109,15 +111,18 @@ def expand_backups(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("--backup-passphrase-file", "backup_passphrase_files", multiple=True,
               metavar="[MEMBER=]FILE", help="--offline: SLIP-39 passphrase of MEMBER's backups (name or "
               "index), or of every backup without MEMBER= (else asked, hidden).")
-@click.option("--roster", "roster_path", type=FILE, help="Council roster (networked mode).")
-@click.option("--operator", "operator_dir", type=DIR, help="Operator folder (networked mode).")
+@click.option("--roster", "roster_path", type=FILE, envvar=ROSTER_ENV,
+              help=f"Council roster (networked mode) [env {ROSTER_ENV}].")
+@click.option("--operator", "operator_dir", type=DIR, envvar=OPERATOR_ENV,
+              help=f"Operator folder (networked mode) [env {OPERATOR_ENV}].")
 @click.option("--target-key", type=FILE, help="Seal shares to this target key (hex SEC1 point); -o gets "
               "the target package instead of the plaintext.")
 @click.option("--deadline", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds to wait for members, approvals included (networked mode).")
 @click.option("--operator-passphrase-file", "operator_passphrase", type=FILE,
+              envvar=OPERATOR_PASSPHRASE_FILE_ENV,
               help="Passphrase of the operator folder (same as --passphrase-file FILE; else "
-              "$KEYCOUNCIL_PASSPHRASE).")
+              f"$KEYCOUNCIL_PASSPHRASE) [env {OPERATOR_PASSPHRASE_FILE_ENV}].")
 @click.option("--store", "store_dir", type=DIR, help="Folder store holding the dumps.")
 @click.option("--app", "app_id", help="Application id.")
 @click.option("--version", "dump_version", type=click.IntRange(min=1), help="This version, not the newest.")
@@ -125,12 +130,13 @@ def expand_backups(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("--collateral", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="DCAP collateral folder (with --policy).")
 @click.option("-o", "--out", type=FILE, help="Output file (never overwritten; nothing on failure).")
+@json_option
 @click.pass_context
 def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passphrase_files: tuple[str, ...],
             backup_passphrase_files: tuple[str, ...], roster_path: Path | None, operator_dir: Path | None,
             target_key: Path | None, deadline: float, operator_passphrase: Path | None,
             store_dir: Path | None, app_id: str | None, dump_version: int | None,
-            policy_path: Path | None, collateral: Path | None, out: Path | None) -> None:
+            policy_path: Path | None, collateral: Path | None, out: Path | None, as_json: bool) -> None:
     """Recover the newest authentic dump of APP: from members (networked) or from backups (--offline)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -143,14 +149,17 @@ def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passph
         if not backups:
             raise click.UsageError("--offline needs --backup FILE... (the mnemonic files of t members)")
         passphrases = backup_passphrases(backups, passphrase_files, backup_passphrase_files)
-        _offline(store_dir, app_id, list(backups), out, dump_version, admit, passphrases)
+        _offline(store_dir, app_id, list(backups), out, dump_version, admit, passphrases, as_json)
         return
     _refuse_given(ctx, ("backups", "backup_passphrase_files"), "--offline recovery")
     if roster_path is None or operator_dir is None:
         raise click.UsageError("networked recovery needs --roster and --operator (or use --offline)")
-    connect = _backend(ctx, deadline, _operator_passphrase(passphrase_files, operator_passphrase)).connect
+    explicit = ctx.get_parameter_source("operator_passphrase") is click.core.ParameterSource.COMMANDLINE
+    connect = _backend(ctx, deadline, _operator_passphrase(
+        passphrase_files, operator_passphrase if explicit else None,
+        None if explicit else operator_passphrase)).connect
     _networked(connect, roster_path, operator_dir, store_dir, app_id, out, dump_version, admit,
-               target_key, deadline)
+               target_key, deadline, as_json)
 
 
 def _refuse_given(ctx: click.Context, names: tuple[str, ...], meant_for: str) -> None:
@@ -160,13 +169,15 @@ def _refuse_given(ctx: click.Context, names: tuple[str, ...], meant_for: str) ->
             raise click.UsageError(f"{p.opts[0]} is for {meant_for}")
 
 
-def _operator_passphrase(specs: tuple[str, ...], operator_passphrase: Path | None) -> Path | None:
+def _operator_passphrase(specs: tuple[str, ...], operator_passphrase: Path | None,
+                         default: Path | None = None) -> Path | None:
     """Networked mode: --passphrase-file FILE (or its alias --operator-passphrase-file) is the
-    operator folder's passphrase; MEMBER=FILE is refused with what it means."""
+    operator folder's passphrase, else `default` (environment, keycouncil.toml); MEMBER=FILE is
+    refused with what it means."""
     if len(specs) > 1 or (specs and operator_passphrase is not None):
         raise click.BadParameter("give the operator folder's passphrase once", param_hint="--passphrase-file")
     if not specs:
-        return operator_passphrase
+        return operator_passphrase or default
     spec = specs[0]
     if not Path(spec).is_file():
         if "=" in spec:
@@ -224,7 +235,7 @@ def _member_of(text: str, members: dict[int, str]) -> int | None:
 
 
 def _offline(store_dir: Path, app_id: str, backups: list[Path], out: Path, version: int | None,
-             admit: EvidenceChecker | None, passphrases: dict[int | None, Path]) -> None:
+             admit: EvidenceChecker | None, passphrases: dict[int | None, Path], as_json: bool) -> None:
     def passphrase(label: BackupLabel) -> bytes:
         path = passphrases.get(label.member, passphrases.get(None))
         if path is not None:
@@ -233,16 +244,21 @@ def _offline(store_dir: Path, app_id: str, backups: list[Path], out: Path, versi
     report = recover_offline(store_dir, app_id, backups, out, version=version, admit=admit,
                              passphrase=passphrase)
     _print_skipped(report.skipped)
+    _warn_insecure(report.insecure)
+    if as_json:
+        emit_json({"recovery": _doc("offline", report.dump_name, app_id, report.dump_version, out,
+                                    report.plaintext_length, report.roster, report.used, report.insecure,
+                                    report.skipped, key_id=report.key_id, epoch=report.epoch)})
+        return
     click.echo(f"recovered {app_id} version {report.dump_version} ({report.dump_name}, "
                f"{report.plaintext_length} bytes) to {out} from backups of members "
                f"{_who(report.roster, report.used)} (key {report.key_id}, epoch {report.epoch})"
                + insecure_suffix(report.insecure))
-    _warn_insecure(report.insecure)
 
 
 def _networked(connect: Any, roster_path: Path, operator_dir: Path, store_dir: Path, app_id: str,
                out: Path, version: int | None, admit: EvidenceChecker | None, target_key: Path | None,
-               deadline: float) -> None:
+               deadline: float, as_json: bool = False) -> None:
     ensure_absent(out)
     chosen = choose_dump(store_dir, app_id, version, admit)                                   # (1)
     insecure = is_insecure(chosen.candidate.dump.header.evidence)
@@ -257,13 +273,36 @@ def _networked(connect: Any, roster_path: Path, operator_dir: Path, store_dir: P
                                              _read_point(target_key), now_unix_ms=now,
                                              deadline_seconds=deadline, progress=_progress(roster))
         write_file_atomic(out, package.to_bytes(), 0o600)
+        _warn_insecure(insecure)
+        if as_json:
+            emit_json({"recovery": _doc("target", chosen.name, app_id, chosen.version, out, None, roster,
+                                        report.used, insecure, chosen.skipped, request_id=report.request_id,
+                                        key_id=conn.council.key_id, epoch=conn.council.epoch)})
+            return
         click.echo(f"target package for request {report.request_id}: sealed shares of members "
                    f"{_who(roster, report.used)} written to {out}" + insecure_suffix(insecure))
-        _warn_insecure(insecure)
         return
     report = recover_to_file(chosen, conn.council, conn.operator, conn.client, out, now_unix_ms=now,
                              deadline_seconds=deadline, progress=_progress(roster), admit=admit)
+    if as_json:
+        _warn_insecure(insecure)
+        doc = _doc("networked", report.dump_name, app_id, report.dump_version, out, report.plaintext_length,
+                   roster, report.used, insecure, chosen.skipped, request_id=report.request_id,
+                   key_id=conn.council.key_id, epoch=conn.council.epoch)
+        doc["invalid"] = {roster.who(i): why for i, why in sorted(report.invalid.items())}
+        emit_json({"recovery": doc})
+        return
     _print_report(report, out, roster, insecure)
+
+
+def _doc(mode: str, dump: str, app_id: str, version: int, out: Path, length: int | None,
+         roster: Roster | None, used: Sequence[int], insecure: bool, skipped: Sequence[Skipped],
+         **extra: Any) -> dict[str, Any]:
+    """The stable fields of `recover --json` (docs/operators.md, "JSON output")."""
+    members = [{"index": i, "name": roster.member(i).name if roster else None} for i in used]
+    return {"mode": mode, "dump": dump, "app": app_id, "version": version, "out": str(out),
+            "plaintext_length": length, "members": members, "insecure": insecure,
+            "skipped": [{"name": s.name, "reason": s.reason} for s in skipped], **extra}
 
 
 @recover.command("finish")
