@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from cli.ceremony import roster_option
-from cli.operator import open_operator, operator_options, timing_options
+from cli.operator import open_operator, optional_operator_options, timing_options
 from cli.output import emit_json, json_option, table
 
 
@@ -17,20 +18,26 @@ def council() -> None:
     """The council as a whole."""
 
 
+AUDITOR_ENV = "KEYCOUNCIL_AUDITOR"
+
+
 @council.command("status")
 @roster_option("The council's roster.")
-@operator_options
+@click.option("--auditor", "auditor_dir", type=click.Path(path_type=Path, file_okay=False), envvar=AUDITOR_ENV,
+              help=f"A read-only auditor folder (`keycouncil auditor new`) instead of --operator: it can "
+              f"query, never sign [env {AUDITOR_ENV}].")
+@optional_operator_options
 @timing_options
 @json_option
-def status(roster_path: Path, operator_dir: Path, passphrase_file: Path | None, timeout: float,
-           retry_window: float, as_json: bool) -> None:
+def status(roster_path: Path, auditor_dir: Path | None, operator_dir: Path | None, passphrase_file: Path | None,
+           timeout: float, retry_window: float, as_json: bool) -> None:
     """Print member, reachable, epoch per key id, served roster, version, and what is stale;
-    then each key's newest epoch and its last epoch change."""
+    then each key's newest epoch and its last and next epoch change."""
     from council.driver.phases import Timing
     from council.driver.status import council_report
     from council.storage.folders import load_roster
 
-    report = council_report(load_roster(roster_path), open_operator(operator_dir, passphrase_file),
+    report = council_report(load_roster(roster_path), _client(auditor_dir, operator_dir, passphrase_file),
                             Timing(timeout, retry_window))
     if as_json:
         emit_json({"roster_digest": report.roster_digest, "members": [r.to_json() for r in report.rows],
@@ -41,6 +48,18 @@ def status(roster_path: Path, operator_dir: Path, passphrase_file: Path | None, 
         from council.errors import PeerUnavailable
 
         raise PeerUnavailable("no member of the roster answered")
+
+
+def _client(auditor_dir: Path | None, operator_dir: Path | None, passphrase_file: Path | None) -> Any:
+    """The auditor's folder if given (a read-only credential), else the operator's."""
+    if auditor_dir is not None:
+        from council.driver.auditor import AuditorFolder
+        from council.storage.folders import read_passphrase
+
+        return AuditorFolder.open(auditor_dir, read_passphrase(passphrase_file, insecure=True))
+    if operator_dir is None:
+        raise click.UsageError("give --operator DIR or --auditor DIR (a read-only credential)")
+    return open_operator(operator_dir, passphrase_file)
 
 
 def _print(report: object) -> None:

@@ -23,17 +23,18 @@ def _register() -> None:
         key,
         member,
         member_recovery,
+        member_status,
         operator,
         roster,
     )
     from cli import dump as dump_cli
     from cli import recover as recover_cli
 
-    for command in member_recovery.COMMANDS:
+    for command in member_recovery.COMMANDS + member_status.COMMANDS:
         member.member.add_command(command)
     for command in (demo.demo, member.member, operator.operator, roster.roster, ceremony.ceremony,
                     key.key, council_status.council, dump_cli.dump, dump_cli.signer,
-                    recover_cli.recover, attest.attest, attest.policy):
+                    recover_cli.recover, attest.attest, attest.policy, member_status.auditor):
         cli.add_command(command)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -30,7 +31,7 @@ def run_group(group: click.Group, args: list[str] | None = None, defaults: bool 
     """KeycouncilError or OSError → `error: …` and exit 1; usage errors → click's message, exit 2.
     With `defaults`, keycouncil.toml supplies option defaults (cli/config.py)."""
     try:
-        extra = {}
+        extra: dict[str, Any] = {}
         if defaults:
             from cli.config import context_defaults
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from council.driver.client import clients_for
+from council.driver.client import ClientIdentity, clients_for
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing, run_phase
 from council.protocol.gen import council_pb2 as pb
@@ -82,7 +82,7 @@ class CouncilReport:
         return any(r.reachable for r in self.rows)
 
 
-def council_report(roster: Roster, client: OperatorFolder, timing: Timing) -> CouncilReport:
+def council_report(roster: Roster, client: OperatorFolder | ClientIdentity, timing: Timing) -> CouncilReport:
     """Steps (1)-(3)."""
     clients = clients_for(list(roster.members), client)
     try:

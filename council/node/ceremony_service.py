@@ -21,9 +21,11 @@ from council.errors import (
     PolicyRefused,
     StorageError,
 )
+from council.node.auditors import auditor_of
 from council.node.node import MemberNode
 from council.node.results import FinalizeResult
 from council.protocol import tls
+from council.protocol.auditor import READ_ONLY_RPCS
 from council.protocol.ceremony_request import SignedRequest
 from council.protocol.ceremony_wire import from_request, to_request
 from council.protocol.gen import council_pb2 as pb
@@ -78,7 +80,12 @@ class MemberServicer(pb_grpc.MemberServicer):
         peer = tls.peer_cert(context)
         try:
             if peer is None or peer not in self.node.peer_certs().values():
-                raise PolicyRefused("client certificate is not in the roster")
+                auditor = auditor_of(self.node.folder.path, peer)
+                if auditor is None:
+                    raise PolicyRefused("client certificate is not in the roster")
+                if method not in READ_ONLY_RPCS:
+                    raise PolicyRefused(f"auditor {auditor!r} has a read-only credential: {method} "
+                                        "is refused (auditors may call Status and GetEpoch only)")
             return fn(peer)
         except KeycouncilError as exc:
             self.node.log.event("refused", rpc=method, code=status_code(exc).name, reason=str(exc))

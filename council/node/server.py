@@ -15,7 +15,9 @@ from types import FrameType
 
 import grpc
 
+from council.node.auditors import auditor_pems
 from council.node.ceremony_service import MemberServicer
+from council.node.metrics import MemberMetrics
 from council.node.node import MemberNode
 from council.node.recovery_service import SERVICE_NAME as RECOVERY_SERVICE_NAME
 from council.node.recovery_service import register_recovery
@@ -33,8 +35,11 @@ class RunningServer:
     server: grpc.Server
     port: int
     node: MemberNode
+    metrics: MemberMetrics | None = None
 
     def stop(self, grace: float = GRACE_SECONDS) -> None:
+        if self.metrics is not None:
+            self.metrics.health.set(False, "stopping")
         self.server.stop(grace).wait()
 
 
@@ -65,12 +70,15 @@ def _trusted_pems(node: MemberNode) -> list[bytes]:
         [o.tls_cert.encode() for r in rosters for o in r.operators]
 
 
-def start(node: MemberNode, listen: str, workers: int = 8) -> RunningServer:
-    """Start serving `node` on `listen` (HOST:PORT; port 0 picks a free one)."""
+def start(node: MemberNode, listen: str, workers: int = 8, metrics: MemberMetrics | None = None) -> RunningServer:
+    """Start serving `node` on `listen` (HOST:PORT; port 0 picks a free one); with `metrics`, time
+    every call and report serving to its health state."""
     ident = node.folder.identity
-    creds = tls.server_credentials(ident.tls_key_pem, ident.tls_cert_pem, lambda: _trusted_pems(node))
+    creds = tls.server_credentials(ident.tls_key_pem, ident.tls_cert_pem,
+                                   lambda: _trusted_pems(node) + auditor_pems(node.folder.path))
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers),
-                         options=[("grpc.max_receive_message_length", 64 << 20)])
+                         options=[("grpc.max_receive_message_length", 64 << 20)],
+                         interceptors=[metrics.interceptor] if metrics is not None else None)
     council_pb2_grpc.add_MemberServicer_to_server(MemberServicer(node), server)  # type: ignore[no-untyped-call]
     register_recovery(server, node)
     services = _add_extras(server, node)
@@ -78,9 +86,11 @@ def start(node: MemberNode, listen: str, workers: int = 8) -> RunningServer:
     if port == 0:
         raise OSError(f"cannot listen on {listen}")
     server.start()
+    if metrics is not None:
+        metrics.health.set(True)
     node.log.event("serving", listen=listen, port=port, services=services,
                    roster=node.served.digest().hex())
-    return RunningServer(server, port, node)
+    return RunningServer(server, port, node, metrics)
 
 
 def serve_forever(running: RunningServer) -> None:
@@ -89,6 +99,8 @@ def serve_forever(running: RunningServer) -> None:
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         running.node.log.event("stopping", signal=signal.Signals(signum).name)
+        if running.metrics is not None:
+            running.metrics.health.set(False, "stopping")
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
