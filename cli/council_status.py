@@ -39,11 +39,14 @@ def status(roster_path: Path, auditor_dir: Path | None, operator_dir: Path | Non
 
     report = council_report(load_roster(roster_path), _client(auditor_dir, operator_dir, passphrase_file),
                             Timing(timeout, retry_window))
+    schedules = _schedules(operator_dir if auditor_dir is None else None, [k.key_id for k in report.keys])
     if as_json:
+        keys = [{**k.to_json(), "next_change_unix_ms": (schedules.get(k.key_id) or {}).get("next_unix_ms"),
+                 "schedule": schedules.get(k.key_id)} for k in report.keys]
         emit_json({"roster_digest": report.roster_digest, "members": [r.to_json() for r in report.rows],
-                   "keys": [k.to_json() for k in report.keys]})
+                   "keys": keys})
     else:
-        _print(report)
+        _print(report, schedules)
     if not report.any_reachable:
         from council.errors import PeerUnavailable
 
@@ -62,7 +65,26 @@ def _client(auditor_dir: Path | None, operator_dir: Path | None, passphrase_file
     return open_operator(operator_dir, passphrase_file)
 
 
-def _print(report: object) -> None:
+def _schedules(operator_dir: Path | None, key_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The state `ceremony reshare --every` keeps in the operator folder, by key id."""
+    if operator_dir is None:
+        return {}
+    from council.driver.schedule import read_state
+
+    return {k: doc for k in key_ids if (doc := read_state(operator_dir, k)) is not None}
+
+
+def next_change(schedule: dict[str, Any] | None) -> str:
+    """`2025-07-19T11:00:00Z (ceremony reshare --every 1h)`, or why there is none."""
+    if not schedule:
+        return "not scheduled (no `ceremony reshare --every` for this operator folder)"
+    every = schedule.get("every_seconds")
+    if not schedule.get("running"):
+        return f"none: the scheduler (every {every:g} s) stopped at {when(schedule.get('updated_unix_ms'))}"
+    return f"{when(schedule.get('next_unix_ms'))} (ceremony reshare --every {every:g} s)"
+
+
+def _print(report: object, schedules: dict[str, dict[str, Any]]) -> None:
     from council.driver.status import CouncilReport
 
     assert isinstance(report, CouncilReport)
@@ -81,7 +103,8 @@ def _print(report: object) -> None:
     for k in report.keys:
         reachable = sum(1 for r in report.rows if r.reachable)
         click.echo(f"key {k.key_id}: epoch {k.epoch} on {k.members_at_epoch} of {reachable} reachable "
-                   f"members; last epoch change {when(k.last_change_unix_ms)}")
+                   f"members; last epoch change {when(k.last_change_unix_ms)}; next epoch change "
+                   f"{next_change(schedules.get(k.key_id))}")
 
 
 def when(unix_ms: int | None) -> str:
