@@ -112,8 +112,10 @@ def _signer_new_tee(folder: Path, tee: str, tsm_root: Path, attestation_root: Pa
 @click.option("-o", "--out", type=FILE, required=True, help="New dump file (never overwritten).")
 def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: int, previous: str,
               chunk_size: int, source: Path, out: Path) -> None:
-    """Seal SOURCE ('-' for stdin) to the council key of the bundle, signed by the signer."""
+    """Seal SOURCE ('-' for stdin) to the council key of the bundle, signed by the signer
+    (OUT's folder is created if needed: it is the store)."""
     ensure_absent(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     target = SealTarget.load_bundle(bundle_path)
     identity = SealingIdentity.load(signer_dir)
     previous_digest = _previous_digest(previous, out, app_id, dump_version, identity)
