@@ -128,6 +128,8 @@ class Sandbox:
         self.ports: dict[str, int] = {}
         self.members = MemberProcesses(root / "member-logs")
         self.background: list[subprocess.Popen[bytes]] = []
+        self.transcript: list[tuple[Command, str]] = []
+        """Each command run and what it printed (for a reader comparing with the docs)."""
         bin_dir = str(Path(sys.executable).parent)
         self.env = {**os.environ, "HOME": str(root / "home"), "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
         for name in ("KEYCOUNCIL_PASSPHRASE", "KEYCOUNCIL_CONFIG", "KEYCOUNCIL_OPERATOR", "KEYCOUNCIL_ROSTER"):
@@ -159,6 +161,7 @@ class Sandbox:
                                capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
         except subprocess.TimeoutExpired:
             raise DocError(f"{where}\n  did not finish in {COMMAND_TIMEOUT:g} s") from None
+        self.transcript.append((cmd, p.stdout + p.stderr))
         if p.returncode != 0:
             raise DocError(f"{where}\n  exit {p.returncode}\n  stdout: {p.stdout[-1500:]}\n  stderr: {p.stderr[-1500:]}")
 
@@ -180,13 +183,23 @@ class Sandbox:
         self.members.close()
 
 
-def run_doc(doc: Path, root: Path) -> int:
-    """Run every command of `doc` in a sandbox under `root`; returns how many ran."""
+def run_doc(doc: Path, root: Path, show: bool = False) -> int:
+    """Run every command of `doc` in a sandbox under `root`; returns how many ran. With `show`,
+    print each command and its output (`python tests/docs/doc_runner.py FILE`)."""
     todo = commands(doc)
     box = Sandbox(root, doc)
     try:
         for cmd in todo:
             box.run(cmd)
+            if show and box.transcript and box.transcript[-1][0] is cmd:
+                print(f"$ {cmd.text}\n{box.transcript[-1][1]}", end="", flush=True)
     finally:
         box.close()
     return len(todo)
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        run_doc(Path(sys.argv[1]).resolve(), Path(scratch), show=True)
