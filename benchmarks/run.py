@@ -12,7 +12,8 @@ from benchmarks.machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "performance.md"
-OPTIONAL_SECTIONS = ("benchmarks.dumps", "benchmarks.ceremony_net", "benchmarks.recovery", "benchmarks.peers")  # modules with `section() -> str`, added as they land
+OPTIONAL_SECTIONS = ("benchmarks.dumps", "benchmarks.ceremony_net", "benchmarks.recovery", "benchmarks.peers",
+                     "benchmarks.log", "benchmarks.bn254", "benchmarks.s3")  # modules with `section(quick) -> str`
 
 
 def main() -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import click
 
 from cli.output import emit_json, json_option
+from cli.progress import progress
 from cli.run import about
 from council.attestation.quote import TdReport
 from council.crypto.group import P256, Scalar
@@ -27,22 +28,23 @@ from dumps.inspect import inspect_dump
 from dumps.listing import list_store
 from dumps.newest import choose_newest
 from dumps.open import key_from_secret, open_dump
+from dumps.publish import publish_file
 from dumps.seal import SealedDump, seal_dump
 from dumps.sealer import KEY_FILE, SealingIdentity
 from dumps.store import FolderStore
+from dumps.stores import open_store
 from dumps.target import SealTarget
 from dumps.tee.configfs_tsm import TSM_REPORT_ROOT
 from dumps.tee.gramine import ATTESTATION_ROOT
 from dumps.verify import verify_dump
 
-PROGRESS_MIN_BYTES = 16 * 1024 * 1024
 INSECURE = "WARNING: INSECURE simulated sealer evidence: no TEE attests this signing key"
 FILE = click.Path(path_type=Path, dir_okay=False)
 
 
 @click.group()
 def dump() -> None:
-    """Encrypted state dumps: seal, inspect, verify, list, open (dev)."""
+    """Encrypted state dumps: seal, inspect, verify, publish, list, open (dev)."""
 
 
 @click.group()
@@ -177,13 +179,22 @@ def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool, policy
     click.echo(f"sealer {header.sealer_public_key.hex()}, evidence {verified.evidence_status}")
 
 
+STORE_HELP = "Store: DIR, file://DIR or s3://BUCKET/PREFIX (credentials: the standard AWS chain)."
+ENDPOINT_HELP = "S3 endpoint URL (MinIO, Ceph, R2, GCS, a test server); default: AWS or $AWS_ENDPOINT_URL."
+
+
 @dump.command("ls")
-@click.argument("store", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("store_arg", metavar="[STORE]", required=False)
+@click.option("--store", "store_url", help=STORE_HELP)
+@click.option("--s3-endpoint", help=ENDPOINT_HELP)
 @click.option("--app", "app_id", help="Only this application.")
 @json_option
-def dump_ls(store: Path, app_id: str | None, as_json: bool) -> None:
-    """List the dumps of a folder store: app, version, size, sealer, status."""
-    rows = list_store(FolderStore(store), app_id)
+def dump_ls(store_arg: str | None, store_url: str | None, s3_endpoint: str | None,
+            app_id: str | None, as_json: bool) -> None:
+    """List the dumps of a store (a folder, or a bucket): app, version, size, sealer, status."""
+    if (store_arg is None) == (store_url is None):
+        raise click.UsageError("name the store once: `dump ls DIR` or `dump ls --store URL`")
+    rows = list_store(open_store(store_arg or store_url or "", s3_endpoint=s3_endpoint), app_id)
     if as_json:
         emit_json({"dumps": [{"name": r.name, "app": r.app, "version": int(r.version) if r.version.isdigit()
                               else None, "size": r.size, "sealer": r.sealer.split()[0] if r.sealer else None,
@@ -194,6 +205,28 @@ def dump_ls(store: Path, app_id: str | None, as_json: bool) -> None:
     widths = [max(len(row[i]) for row in table) for i in range(5)]
     for row in table:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[5])
+
+
+@dump.command("publish")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--store", "store_url", required=True, help=STORE_HELP)
+@click.option("--s3-endpoint", help=ENDPOINT_HELP)
+@click.option("--name", help="Name in the store (one FILE only; default: the file's name).")
+def dump_publish(files: tuple[Path, ...], store_url: str, s3_endpoint: str | None,
+                 name: str | None) -> None:
+    """Check each sealed FILE (signatures, trailer, layout, chunk digest on the way) and create it
+    in the store; an existing name is never overwritten."""
+    if name is not None and len(files) != 1:
+        raise click.UsageError("--name needs exactly one FILE")
+    store = open_store(store_url, s3_endpoint=s3_endpoint)
+    for file in files:
+        with _progress(file.stat().st_size, f"publishing {file.name}") as progress, about(file):
+            published = publish_file(store, file, name, progress=progress)
+        header = published.dump.header
+        click.echo(f"published {file} to {published.location}: {header.app_id} version "
+                   f"{header.dump_version}, digest {published.digest.hex()}")
+        if "INSECURE" in published.dump.evidence_status:
+            click.echo(INSECURE, err=True)
 
 
 @dump.command("open")
@@ -263,11 +296,6 @@ def _read_secret(path: Path) -> Scalar:
         raise DecodeError(f"{path}: expected the council secret as 64 hex digits") from None
 
 
-@contextmanager
-def _progress(size: int | None, label: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr for large files, only when stderr is a terminal."""
-    if size is None or size < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
-        yield None
-        return
-    with click.progressbar(length=size, label=label, file=sys.stderr) as bar:
-        yield bar.update
+def _progress(size: int | None, label: str) -> AbstractContextManager[Callable[[int], None] | None]:
+    """A progress line on stderr for large dumps, only when stderr is a terminal."""
+    return progress(size, label)

@@ -2,10 +2,12 @@
 
 One click group, `invoke_without_command=True`, so that both modes share the dump options:
 
-    recover --offline --backup FILE... --store DIR --app APP -o OUT [--version N]
+    recover --offline --backup FILE... --store STORE --app APP -o OUT [--version N]
             [--policy POLICY --collateral DIR] [--backup-passphrase-file [MEMBER=]FILE]...
-    recover --roster FILE --operator DIR --store DIR --app APP -o OUT [--version N]
+    recover --roster FILE --operator DIR --store STORE --app APP -o OUT [--version N]
             [--target-key FILE] [--deadline S] [--passphrase-file F]   (members over gRPC)
+
+STORE is DIR, file://DIR or s3://BUCKET/PREFIX (with --s3-endpoint URL for a non-AWS service).
 
 `--passphrase-file` is the passphrase of the folder a command uses (here the operator folder;
 `--operator-passphrase-file` is its alias); in --offline mode `--passphrase-file MEMBER=FILE`
@@ -29,6 +31,7 @@ import click
 
 from cli.config import OPERATOR_ENV, OPERATOR_PASSPHRASE_FILE_ENV, ROSTER_ENV
 from cli.output import emit_json, json_option
+from cli.progress import progress
 from council.crypto.group import Point, Scalar
 from council.errors import DecodeError
 from council.protocol.backup_file import BackupLabel
@@ -36,6 +39,8 @@ from council.roster import Roster
 from dumps.atomic import ensure_absent, write_file_atomic
 from dumps.evidence import EvidenceChecker, is_insecure
 from dumps.newest import Skipped
+from dumps.store import DumpStore
+from dumps.stores import open_store
 from recovery.choose import choose_dump
 from recovery.connection import Connection, RecoveryBackend
 from recovery.coordinator import RecoveryReport, finish_target, recover_for_target, recover_to_file
@@ -123,7 +128,8 @@ def expand_backups(ctx: click.Context, param: click.Parameter, values: tuple[str
               envvar=OPERATOR_PASSPHRASE_FILE_ENV,
               help="Passphrase of the operator folder (same as --passphrase-file FILE; else "
               f"$KEYCOUNCIL_PASSPHRASE) [env {OPERATOR_PASSPHRASE_FILE_ENV}].")
-@click.option("--store", "store_dir", type=DIR, help="Folder store holding the dumps.")
+@click.option("--store", "store_dir", help="Store holding the dumps: DIR, file://DIR or s3://BUCKET/PREFIX.")
+@click.option("--s3-endpoint", help="S3 endpoint URL for an s3:// store (default: AWS or $AWS_ENDPOINT_URL).")
 @click.option("--app", "app_id", help="Application id.")
 @click.option("--version", "dump_version", type=click.IntRange(min=1), help="This version, not the newest.")
 @click.option("--policy", "policy_path", type=FILE, help="Admission policy (JSON) for the dump's sealer.")
@@ -135,7 +141,7 @@ def expand_backups(ctx: click.Context, param: click.Parameter, values: tuple[str
 def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passphrase_files: tuple[str, ...],
             backup_passphrase_files: tuple[str, ...], roster_path: Path | None, operator_dir: Path | None,
             target_key: Path | None, deadline: float, operator_passphrase: Path | None,
-            store_dir: Path | None, app_id: str | None, dump_version: int | None,
+            store_dir: str | None, s3_endpoint: str | None, app_id: str | None, dump_version: int | None,
             policy_path: Path | None, collateral: Path | None, out: Path | None, as_json: bool) -> None:
     """Recover the newest authentic dump of APP: from members (networked) or from backups (--offline)."""
     if ctx.invoked_subcommand is not None:
@@ -143,13 +149,14 @@ def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passph
     if store_dir is None or app_id is None or out is None:
         raise click.UsageError("--store, --app and -o/--out are required")
     admit = _admission(policy_path, collateral)
+    store = open_store(store_dir, s3_endpoint=s3_endpoint)
     if offline:
         _refuse_given(ctx, ("roster_path", "operator_dir", "target_key", "operator_passphrase"),
                       "networked recovery, not --offline")
         if not backups:
             raise click.UsageError("--offline needs --backup FILE... (the mnemonic files of t members)")
         passphrases = backup_passphrases(backups, passphrase_files, backup_passphrase_files)
-        _offline(store_dir, app_id, list(backups), out, dump_version, admit, passphrases, as_json)
+        _offline(store, app_id, list(backups), out, dump_version, admit, passphrases, as_json)
         return
     _refuse_given(ctx, ("backups", "backup_passphrase_files"), "--offline recovery")
     if roster_path is None or operator_dir is None:
@@ -158,7 +165,7 @@ def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passph
     connect = _backend(ctx, deadline, _operator_passphrase(
         passphrase_files, operator_passphrase if explicit else None,
         None if explicit else operator_passphrase)).connect
-    _networked(connect, roster_path, operator_dir, store_dir, app_id, out, dump_version, admit,
+    _networked(connect, roster_path, operator_dir, store, app_id, out, dump_version, admit,
                target_key, deadline, as_json)
 
 
@@ -234,15 +241,16 @@ def _member_of(text: str, members: dict[int, str]) -> int | None:
     return int(text) if text.isdigit() and int(text) in members else None
 
 
-def _offline(store_dir: Path, app_id: str, backups: list[Path], out: Path, version: int | None,
+def _offline(store: DumpStore, app_id: str, backups: list[Path], out: Path, version: int | None,
              admit: EvidenceChecker | None, passphrases: dict[int | None, Path], as_json: bool) -> None:
     def passphrase(label: BackupLabel) -> bytes:
         path = passphrases.get(label.member, passphrases.get(None))
         if path is not None:
             return path.read_bytes().rstrip(b"\r\n")
         return click.prompt(f"passphrase of {label.describe()}", hide_input=True, err=True).encode()
-    report = recover_offline(store_dir, app_id, backups, out, version=version, admit=admit,
-                             passphrase=passphrase)
+    with progress(None, f"recovering {app_id}") as bar:
+        report = recover_offline(store, app_id, backups, out, version=version, admit=admit,
+                                 passphrase=passphrase, progress=bar)
     _print_skipped(report.skipped)
     _warn_insecure(report.insecure)
     if as_json:
@@ -256,11 +264,11 @@ def _offline(store_dir: Path, app_id: str, backups: list[Path], out: Path, versi
                + insecure_suffix(report.insecure))
 
 
-def _networked(connect: Any, roster_path: Path, operator_dir: Path, store_dir: Path, app_id: str,
+def _networked(connect: Any, roster_path: Path, operator_dir: Path, store: DumpStore, app_id: str,
                out: Path, version: int | None, admit: EvidenceChecker | None, target_key: Path | None,
                deadline: float, as_json: bool = False) -> None:
     ensure_absent(out)
-    chosen = choose_dump(store_dir, app_id, version, admit)                                   # (1)
+    chosen = choose_dump(store, app_id, version, admit)                                   # (1)
     insecure = is_insecure(chosen.candidate.dump.header.evidence)
     _print_skipped(chosen.skipped)
     click.echo(f"chosen: {chosen.name} ({app_id} version {chosen.version})" + insecure_suffix(insecure),
@@ -282,8 +290,10 @@ def _networked(connect: Any, roster_path: Path, operator_dir: Path, store_dir: P
         click.echo(f"target package for request {report.request_id}: sealed shares of members "
                    f"{_who(roster, report.used)} written to {out}" + insecure_suffix(insecure))
         return
-    report = recover_to_file(chosen, conn.council, conn.operator, conn.client, out, now_unix_ms=now,
-                             deadline_seconds=deadline, progress=_progress(roster), admit=admit)
+    with progress(chosen.candidate.dump.file_size, f"recovering {chosen.name}") as bar:
+        report = recover_to_file(chosen, conn.council, conn.operator, conn.client, out, now_unix_ms=now,
+                                 deadline_seconds=deadline, progress=_progress(roster), admit=admit,
+                                 bytes_progress=bar)
     if as_json:
         _warn_insecure(insecure)
         doc = _doc("networked", report.dump_name, app_id, report.dump_version, out, report.plaintext_length,

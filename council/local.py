@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from council.bundle import KeyBundle
+from council.crypto.bn254.curve import Fr
 from council.crypto.ceremony import Outcome, Participant
 from council.crypto.committee import Committee
 from council.crypto.group import P256, RandomSource, Scalar
@@ -86,28 +87,34 @@ def _each(participants: Sequence[Participant], step: Callable[[Participant], Sig
     return out
 
 
-def dkg_spec(committee: Committee, key_id: str, ceremony_id: bytes | None = None) -> CeremonySpec:
-    return CeremonySpec(Kind.DKG, ceremony_id or secrets.token_bytes(16), key_id, 0, committee, committee)
+def dkg_spec(committee: Committee, key_id: str, ceremony_id: bytes | None = None,
+             bn254: bool = False) -> CeremonySpec:
+    return CeremonySpec(Kind.DKG, ceremony_id or secrets.token_bytes(16), key_id, 0, committee, committee,
+                        bn254=bn254)
 
 
 def reshare_spec(old: Committee, new: Committee, key_id: str, outcome: Outcome,
-                 ceremony_id: bytes | None = None) -> CeremonySpec:
+                 ceremony_id: bytes | None = None, bn254: bool = False) -> CeremonySpec:
+    """The next epoch; a BN254 signing key of the outcome is carried, `bn254` makes one if absent."""
+    bn = outcome.public.bn254
     previous = PreviousEpoch(outcome.commit.epoch, outcome.public.public_key,
-                             dict(outcome.public.verification_shares))
+                             dict(outcome.public.verification_shares), bn.previous() if bn else None)
     return CeremonySpec(Kind.RESHARE, ceremony_id or secrets.token_bytes(16), key_id,
-                        outcome.commit.epoch + 1, old, new, previous)
+                        outcome.commit.epoch + 1, old, new, previous, bn254=bn254 or bn is not None)
 
 
 def participants_for(spec: CeremonySpec, old: Sequence[LocalMember], new: Sequence[LocalMember],
-                     shares: Mapping[int, Scalar] | None = None) -> list[Participant]:
+                     shares: Mapping[int, Scalar] | None = None,
+                     bn254_shares: Mapping[int, Fr] | None = None) -> list[Participant]:
     """One Participant per distinct member (old members by dealer index, new by receiver index)."""
     by_key: dict[bytes, Participant] = {}
     for i, m in enumerate(old, start=1) if spec.kind is Kind.RESHARE else ():
         by_key[m.signer.public_key] = Participant(spec, m.signer, m.encryption_secret, i, None,
-                                                  (shares or {}).get(i))
+                                                  (shares or {}).get(i), (bn254_shares or {}).get(i))
     for j, m in enumerate(new, start=1):
         p = by_key.get(m.signer.public_key)
         dealer = p.dealer_index if p else (j if spec.kind is Kind.DKG else None)
         share = p.dealer_share if p else None
-        by_key[m.signer.public_key] = Participant(spec, m.signer, m.encryption_secret, dealer, j, share)
+        bn_share = p.dealer_bn254_share if p else None
+        by_key[m.signer.public_key] = Participant(spec, m.signer, m.encryption_secret, dealer, j, share, bn_share)
     return list(by_key.values())

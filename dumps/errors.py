@@ -80,3 +80,12 @@ class DumpExists(StorageError):
 
 class KeyProviderError(KeycouncilError):
     """The key provider returned something that is not a 32-byte data key."""
+
+
+class NoPreviousDump(StorageError):
+    """A version above 1 is to be sealed, but no previous dump of the app is found to link to."""
+
+
+class ChainConflict(PolicyRefused):
+    """The chain cannot be continued as asked: version not above the newest, the store behind the
+    log, or a sealer the chain's readers would not accept."""

@@ -11,6 +11,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from council.crypto import kem
 from council.crypto.group import Point, Scalar
@@ -50,20 +51,24 @@ def key_from_secret(secret: Scalar, public_key: Point) -> KeyProvider:
     return provide
 
 
-def open_dump(source: Path, out: Path, key_provider: KeyProvider,
+def open_dump(source: Path | BinaryIO, out: Path, key_provider: KeyProvider,
               evidence_checker: EvidenceChecker | None = None,
               progress: Progress | None = None) -> OpenedDump:
-    """Authenticate, decrypt and check a dump file; publish the plaintext at `out` (0600)."""
+    """Authenticate, decrypt and check a dump (a file, or a seekable stream such as a store
+    entry); publish the plaintext at `out` (0600)."""
     ensure_absent(out)
-    with open(source, "rb", buffering=INPUT_BLOCK) as f:
-        dump = authenticate(f, evidence_checker)                               # (1)-(9)
-        check_layout(dump)                                                     # (10)
-        data_key = _data_key(key_provider, dump.header)                        # (11)
-        f.seek(dump.body_start)
-        with atomic_output(out, 0o600) as sink:                                # (12)
-            summary = decrypt_stream(f, sink, data_key, dump.trailer.header_sha256,
-                                     dump.header.chunk_size, dump.area_length, progress)
-            _check_summary(summary, dump)                                      # (13)
+    if isinstance(source, Path):
+        with open(source, "rb", buffering=INPUT_BLOCK) as f:
+            return open_dump(f, out, key_provider, evidence_checker, progress)
+    f = source
+    dump = authenticate(f, evidence_checker)                                   # (1)-(9)
+    check_layout(dump)                                                         # (10)
+    data_key = _data_key(key_provider, dump.header)                            # (11)
+    f.seek(dump.body_start)
+    with atomic_output(out, 0o600) as sink:                                    # (12)
+        summary = decrypt_stream(f, sink, data_key, dump.trailer.header_sha256,
+                                 dump.header.chunk_size, dump.area_length, progress)
+        _check_summary(summary, dump)                                          # (13)
     return OpenedDump(dump, out)                                               # (14)
 
 

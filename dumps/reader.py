@@ -63,7 +63,10 @@ def read_unverified_header(f: BinaryIO) -> UnverifiedHeader:
 
 
 def file_size(f: BinaryIO) -> int:
-    """Size of an open, seekable file."""
+    """Size of an open, seekable file or store object (`size` of a ranged S3 reader)."""
+    size = getattr(f, "size", None)
+    if isinstance(size, int):
+        return size
     return os.fstat(f.fileno()).st_size
 
 

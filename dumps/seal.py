@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from council.crypto import kem
 from council.crypto.group import RandomSource
-from dumps.atomic import atomic_output
+from dumps.atomic import atomic_output, ensure_absent
 from dumps.format import (
     DEFAULT_CHUNK_SIZE,
     FORMAT_VERSION,
@@ -57,10 +57,15 @@ class SealedDump:
 
 
 def seal_stream(source: BinaryIO, sink: BinaryIO, *, target: SealTarget, sealer: SealingIdentity,
-                app_id: str, dump_version: int, previous_digest: bytes = b"",
+                app_id: str, dump_version: int, previous_digest: bytes | None = None,
                 chunk_size: int = DEFAULT_CHUNK_SIZE, rng: RandomSource | None = None,
                 now_ms: int | None = None, progress: Progress | None = None) -> SealedDump:
-    """Seal everything `source` yields into `sink` as one dump."""
+    """Seal everything `source` yields into `sink` as one dump.
+
+    `previous_digest` is the digest of the dump this one follows (`SealedDump.digest` of version
+    N-1). It may be left out only for version 1; `b""` starts a new chain on purpose. To have the
+    chain kept for you (found in the store after a restart), use `dumps.app.Publisher`."""
+    previous_digest = _previous(dump_version, previous_digest)
     label = kem_label(FORMAT_VERSION, app_id, dump_version, target.key_id, target.epoch,  # (2)
                       sealer.public_key, previous_digest, chunk_size)
     kem_ct, data_key = kem.encapsulate(target.public_key, label, rng)                    # (3)
@@ -87,10 +92,13 @@ def seal_stream(source: BinaryIO, sink: BinaryIO, *, target: SealTarget, sealer:
 
 
 def seal_dump(source: Path | BinaryIO, out: Path, *, target: SealTarget, sealer: SealingIdentity,
-              app_id: str, dump_version: int, previous_digest: bytes = b"",
+              app_id: str, dump_version: int, previous_digest: bytes | None = None,
               chunk_size: int = DEFAULT_CHUNK_SIZE, rng: RandomSource | None = None,
               now_ms: int | None = None, progress: Progress | None = None) -> SealedDump:
-    """Seal `source` (a path or a binary stream) into a new file `out`, atomically."""
+    """Seal `source` (a path or a binary stream) into a new file `out`, atomically
+    (`previous_digest` as for `seal_stream`: required above version 1)."""
+    ensure_absent(out)
+    previous_digest = _previous(dump_version, previous_digest)
     options = dict(target=target, sealer=sealer, app_id=app_id, dump_version=dump_version,
                    previous_digest=previous_digest, chunk_size=chunk_size, rng=rng,
                    now_ms=now_ms, progress=progress)
@@ -100,6 +108,17 @@ def seal_dump(source: Path | BinaryIO, out: Path, *, target: SealTarget, sealer:
             with open(source, "rb", buffering=INPUT_BLOCK) as src:
                 return seal_stream(src, sink, **options)  # type: ignore[arg-type]
         return seal_stream(source, sink, **options)  # type: ignore[arg-type]
+
+
+def _previous(dump_version: int, previous_digest: bytes | None) -> bytes:
+    """No silent new chain: leaving `previous_digest` out is allowed for version 1 only."""
+    if previous_digest is not None:
+        return previous_digest
+    if dump_version > 1:
+        raise ValueError(f"dump_version {dump_version} needs previous_digest (the digest of the dump it "
+                         "follows; b'' starts a new chain on purpose): without it readers skip this "
+                         "dump as 'chain broken'. dumps.app.Publisher finds it in the store")
+    return b""
 
 
 def _check_arguments(app_id: str, dump_version: int, previous_digest: bytes, chunk_size: int) -> None:

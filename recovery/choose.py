@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from council.errors import StorageError
 from council.protocol.dumpref import DumpReference
 from dumps.evidence import EvidenceChecker
 from dumps.newest import Candidate, Selection, Skipped, choose_newest
-from dumps.store import FolderStore
+from dumps.store import READ_BUFFER, DumpStore, FolderStore
 
 
 class NoDumpToRecover(StorageError):
@@ -22,12 +23,21 @@ class NoDumpToRecover(StorageError):
 
 @dataclass(frozen=True)
 class ChosenDump:
-    """The dump to recover: its file, authenticated header/trailer, reference and the selection."""
+    """The dump to recover: where it is, its authenticated header/trailer, reference and the
+    selection. `path` is its file in a folder store, None in an object store (use `open`)."""
 
-    path: Path
+    path: Path | None
     candidate: Candidate
     reference: DumpReference
     skipped: tuple[Skipped, ...]
+    store: DumpStore | None = None
+
+    def open(self) -> BinaryIO:
+        """The dump for streaming reads (from its store, or its file)."""
+        if self.store is not None:
+            return self.store.open_entry(self.name)
+        assert self.path is not None
+        return open(self.path, "rb", buffering=READ_BUFFER)
 
     @property
     def name(self) -> str:
@@ -42,18 +52,20 @@ class ChosenDump:
         return self.candidate.dump.header.key_id
 
 
-def choose_dump(store_dir: Path, app_id: str, version: int | None = None,
+def choose_dump(store_dir: Path | DumpStore, app_id: str, version: int | None = None,
                 admit: EvidenceChecker | None = None) -> ChosenDump:
-    """The newest authentic dump of `app_id` in the folder store (or `version` from its chain)."""
-    store = FolderStore(store_dir)
+    """The newest authentic dump of `app_id` in the store (a folder path or any DumpStore), or
+    `version` from its chain; verification streams each candidate, nothing is copied locally."""
+    store = FolderStore(store_dir) if isinstance(store_dir, Path) else store_dir
     selection = choose_newest(store, app_id, admit)
-    candidate = _pick(selection, version, store_dir)
+    candidate = _pick(selection, version, store.url)
     with store.open_entry(candidate.name) as f:
         reference = DumpReference.of(f, candidate.dump)
-    return ChosenDump(store_dir / candidate.name, candidate, reference, tuple(selection.skipped))
+    path = store.folder / candidate.name if isinstance(store, FolderStore) else None
+    return ChosenDump(path, candidate, reference, tuple(selection.skipped), store)
 
 
-def _pick(selection: Selection, version: int | None, store_dir: Path) -> Candidate:
+def _pick(selection: Selection, version: int | None, store_dir: str) -> Candidate:
     skipped = "; ".join(f"{s.name}: {s.reason}" for s in selection.skipped) or "none"
     if selection.newest is None:
         raise NoDumpToRecover(f"{store_dir}: no authentic dump of {selection.app_id} (skipped: {skipped})")

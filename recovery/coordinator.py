@@ -27,6 +27,7 @@ from dumps.atomic import ensure_absent
 from dumps.evidence import EvidenceChecker
 from dumps.header import DumpHeader
 from dumps.open import KeyProvider, open_dump
+from dumps.stream import Progress as BytesProgress
 from recovery.choose import ChosenDump
 from recovery.gather import (
     Gathered,
@@ -70,8 +71,10 @@ def build_request(chosen: ChosenDump, council: CouncilEpoch, operator: Signer, n
 
 def recover_to_file(chosen: ChosenDump, council: CouncilEpoch, operator: Signer, client: MemberClient,
                     out: Path, *, now_unix_ms: int, deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
-                    progress: Progress | None = None, admit: EvidenceChecker | None = None) -> RecoveryReport:
-    """Steps (1)-(6): recover the chosen dump's plaintext to `out` (nothing at `out` on failure)."""
+                    progress: Progress | None = None, admit: EvidenceChecker | None = None,
+                    bytes_progress: BytesProgress | None = None) -> RecoveryReport:
+    """Steps (1)-(6): recover the chosen dump's plaintext to `out` (nothing at `out` on failure);
+    `bytes_progress` is told how many dump bytes each decrypted chunk took (progress bars)."""
     ensure_absent(out)
     request = build_request(chosen, council, operator, now_unix_ms)                   # (2)
     gathered = ask_members(client, request, _members(council), deadline_seconds, progress)  # (3)
@@ -82,7 +85,8 @@ def recover_to_file(chosen: ChosenDump, council: CouncilEpoch, operator: Signer,
     result = combine(context_of(request), header.kem(), good, council.verification_shares,
                      council.threshold)                                               # (5)
     provider = _provider(header, result.shared_point, council.public_key)
-    opened = open_dump(chosen.path, out, provider, admit)                             # (6)
+    with chosen.open() as f:
+        opened = open_dump(f, out, provider, admit, bytes_progress)                   # (6)
     return _report(chosen, request, gathered, result.used, opened.plaintext_length)
 
 

@@ -25,6 +25,8 @@ from dumps.evidence import EvidenceChecker, is_insecure
 from dumps.header import DumpHeader
 from dumps.newest import Skipped
 from dumps.open import KeyProvider, open_dump
+from dumps.store import DumpStore
+from dumps.stream import Progress
 from recovery.choose import choose_dump
 
 OFFLINE_REQUEST_PREFIX = b"offline-"
@@ -47,15 +49,18 @@ class OfflineReport:
     """The dump's sealer evidence is simulated (INSECURE): every output must say so."""
 
 
-def recover_offline(store_dir: Path, app_id: str, backups: Sequence[Path], out: Path, *,
+def recover_offline(store_dir: Path | DumpStore, app_id: str, backups: Sequence[Path], out: Path, *,
                     version: int | None = None, admit: EvidenceChecker | None = None,
-                    passphrase: PassphraseSource | None = None) -> OfflineReport:
-    """Steps (1)-(4); raises a KeycouncilError naming what is wrong, and leaves nothing at `out`."""
+                    passphrase: PassphraseSource | None = None,
+                    progress: Progress | None = None) -> OfflineReport:
+    """Steps (1)-(4); raises a KeycouncilError naming what is wrong, and leaves nothing at `out`.
+    `store_dir` is a folder or any DumpStore (an S3 bucket: candidates are streamed, not copied)."""
     ensure_absent(out)
     chosen = choose_dump(store_dir, app_id, version, admit)                          # (1)
     restored = one_epoch(load_backup_files(backups, passphrase), chosen.key_id)      # (2)
     provider = _provider_from_backups(restored)                                      # (3)
-    opened = open_dump(chosen.path, out, provider, admit)                            # (4)
+    with chosen.open() as f:
+        opened = open_dump(f, out, provider, admit, progress)                        # (4)
     council = restored[0].council
     return OfflineReport(chosen.name, chosen.version, council.key_id, council.epoch,
                          tuple(r.index for r in restored[:council.threshold]), chosen.skipped,

@@ -6,6 +6,7 @@ Every vector says what it tests and its expected outcome; tests load the file an
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -15,11 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from council.crypto import decryption as dec  # noqa: E402
-from council.crypto import dleq, ecies, kem, schnorr  # noqa: E402
+from council.crypto import dleq, ecies, kem, schnorr, vss  # noqa: E402
 from council.crypto.drbg import seeded  # noqa: E402
-from council.crypto.group import P256, Scalar  # noqa: E402
-from council.crypto.hashing import dst_for, expand_message_xmd, hash_to_scalar  # noqa: E402
+from council.crypto.group import P256, G, Point, RandomSource, Scalar  # noqa: E402
+from council.crypto.hashing import dst_for, encode_parts, expand_message_xmd, hash_to_scalar  # noqa: E402
 from council.crypto.lagrange import lagrange_at_zero  # noqa: E402
+from council.errors import NotEnoughShares, ShareInvalid  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "crypto_vectors.json"
 SEED = b"keycouncil-crypto-vectors-v1"
@@ -51,21 +53,96 @@ def build() -> dict[str, Any]:
         "dleq": [{"purpose": "DEC-SHARE", "ctx": "01", "x": y.to_bytes().hex(), "h": ct.r_point.to_bytes().hex(),
                   **_dleq(x, ct.r_point, rng), "valid": True}],
         "kem": [{"public_key": y.to_bytes().hex(), "secret": x.to_bytes().hex(), "label": label.hex(),
-                 "ciphertext": ct.to_bytes().hex(), "data_key": key.hex(), "valid": True},
+                 "ciphertext": ct.to_bytes().hex(), "data_key": key.hex(), "valid": True,
+                 "shared_point": (ct.r_point * x).to_bytes().hex(),
+                 "hkdf_salt": (ct.r_point.to_bytes() + y.to_bytes()).hex(),
+                 "hkdf_info": (kem.DATA_KEY_INFO + hashlib.sha256(label).digest()).hex()},
                 {"public_key": y.to_bytes().hex(), "secret": x.to_bytes().hex(), "label": b"another label".hex(),
                  "ciphertext": ct.to_bytes().hex(), "data_key": None, "valid": False,
                  "expect": "ProofError: the proof is bound to the original label"}],
         "decryption_share": [{"key_id": ctx.key_id, "epoch": ctx.epoch, "request_id": ctx.request_id.hex(),
                               "ciphertext": ct.to_bytes().hex(), "verification_share": y.to_bytes().hex(),
-                              "share": share.to_bytes().hex(), "valid": True}],
+                              "share": share.to_bytes().hex(), "valid": True,
+                              **_dleq_inputs(ctx, ct, y, share)}],
         "ecies": [{"secret": x.to_bytes().hex(), "info": b"vector-info".hex(), "ciphertext": env.to_bytes().hex(),
                    "plaintext": b"a 32-byte secret share goes here".hex()}],
+        "combine": _combine_vectors(rng),
     }
 
 
 def _dleq(x: Scalar, h: Any, rng: Any) -> dict[str, str]:
     w, proof = dleq.prove("DEC-SHARE", b"\x01", x, h, rng)
     return {"w": w.to_bytes().hex(), "proof": proof.to_bytes().hex()}
+
+
+def _dleq_inputs(ctx: dec.DecryptionContext, ct: kem.KemCiphertext, y_i: Point,
+                 share: dec.DecryptionShare) -> dict[str, str]:
+    """The exact bytes a decryption-share proof hashes (docs/protocol.md, "Decryption share")."""
+    context = ctx.to_bytes(ct)
+    u1 = P256.base_mul(share.proof.z) - y_i * share.proof.c
+    u2 = ct.r_point * share.proof.z - share.d * share.proof.c
+    points = (G, y_i, ct.r_point, share.d, u1, u2)
+    return {"context": context.hex(), "dst": dst_for(dec.DEC_SHARE).decode(),
+            "challenge_input": encode_parts(context, *(p.to_bytes() for p in points)).hex()}
+
+
+COMBINE_T, COMBINE_N = 3, 5
+
+
+def _combine_vectors(rng: RandomSource) -> list[dict[str, Any]]:
+    """t = 3 of n = 5: all good; one bad share among enough (named, combine succeeds without it);
+    one bad share leaving fewer than t (named, combine fails); a share made for another epoch."""
+    secret = Scalar.random(rng)
+    y = P256.base_mul(secret)
+    coefficients = vss.random_polynomial(secret, COMBINE_T, rng)
+    x = {i: vss.evaluate(coefficients, i) for i in range(1, COMBINE_N + 1)}
+    ys = {i: P256.base_mul(x_i) for i, x_i in x.items()}
+    label = b"example dump label, version 2"
+    ct, data_key = kem.encapsulate(y, label, rng)
+    ctx = dec.DecryptionContext("vector-key", 4, bytes(range(16)))
+    good = {i: dec.create_share(ctx, ct, label, i, x_i, rng) for i, x_i in x.items()}
+    forged = dec.DecryptionShare(2, good[2].d + G, good[2].proof)
+    other_epoch = dec.create_share(dec.DecryptionContext("vector-key", 3, ctx.request_id), ct, label, 2, x[2], rng)
+    common = {"key_id": ctx.key_id, "epoch": ctx.epoch, "request_id": ctx.request_id.hex(), "label": label.hex(),
+              "ciphertext": ct.to_bytes().hex(), "public_key": y.to_bytes().hex(), "threshold": COMBINE_T,
+              "verification_shares": {str(i): p.to_bytes().hex() for i, p in ys.items()},
+              "context": ctx.to_bytes(ct).hex()}
+
+    def case(name: str, shares: list[dec.DecryptionShare], expect: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": name, **common, "shares": [s.to_bytes().hex() for s in shares],
+                               "expected": expect}
+        try:
+            result = dec.combine(ctx, ct, shares, ys, COMBINE_T)
+        except NotEnoughShares as exc:
+            assert expect == "NotEnoughShares", name
+            return {**out, "culprits": [s.index for s in shares if _bad(ctx, ct, s, ys)], "message": str(exc)}
+        assert expect == "ok", name
+        lam = lagrange_at_zero(result.used)
+        return {**out, "used": list(result.used), "culprits": sorted(result.culprits),
+                "culprit_reasons": {str(i): why for i, why in sorted(result.culprits.items())},
+                "lagrange": {str(i): c.to_bytes().hex() for i, c in lam.items()},
+                "shared_point": result.shared_point.to_bytes().hex(),
+                "data_key": kem.derive_data_key(result.shared_point, ct.r_point, y, label).hex()}
+
+    assert kem.derive_data_key(ct.r_point * secret, ct.r_point, y, label) == data_key
+    return [
+        case("3 of 5, all shares good (members 5, 3, 1, 4 sent)", [good[5], good[3], good[1], good[4]], "ok"),
+        case("member 2's D altered, members 1-5 sent: 2 named, 1, 3, 4 combined",
+             [good[i] if i != 2 else forged for i in range(1, 6)], "ok"),
+        case("member 2's D altered, only members 1-3 sent: 2 named, too few remain",
+             [good[1], forged, good[3]], "NotEnoughShares"),
+        case("member 2's share made for epoch 3, members 1, 2, 4, 5 sent: 2 named, 1, 4, 5 combined",
+             [good[1], other_epoch, good[4], good[5]], "ok"),
+    ]
+
+
+def _bad(ctx: dec.DecryptionContext, ct: kem.KemCiphertext, share: dec.DecryptionShare,
+         ys: dict[int, Point]) -> bool:
+    try:
+        dec.verify_share(ctx, ct, share, ys[share.index])
+    except ShareInvalid:
+        return True
+    return False
 
 
 def render() -> str:

@@ -9,11 +9,14 @@ committee), or both.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from council.crypto import schnorr, vss
-from council.crypto.complaint import decrypt_share, encrypt_share, make_complaint
+from council.crypto.bn254 import sharing as bn_sharing
+from council.crypto.bn254 import vss as bn_vss
+from council.crypto.bn254.curve import G1, Fr
+from council.crypto.complaint import decrypt_shares, encrypt_share, make_complaint
 from council.crypto.group import P256, RandomSource, Scalar
 from council.crypto.judge import DKG_POK, Judgement, judge, valid_dealings
 from council.crypto.messages import (
@@ -23,11 +26,18 @@ from council.crypto.messages import (
     EpochCommit,
     Response,
     Signed,
+    bn254_digest,
     sign,
     transcript_digest,
     verification_shares_digest,
 )
-from council.crypto.output import PublicOutput, find_bad_dealers, public_output, receiver_share
+from council.crypto.output import (
+    PublicOutput,
+    find_bad_dealers,
+    public_output,
+    receiver_bn254_share,
+    receiver_share,
+)
 from council.crypto.signing import Signer
 from council.errors import AuthenticationFailed, CeremonyError, DecodeError, KeycouncilError
 
@@ -63,7 +73,7 @@ class CommitSignature:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result for this member: public data for all, the new share for a receiver."""
+    """The result for this member: public data for all, the new share(s) for a receiver."""
 
     commit: EpochCommit
     public: PublicOutput
@@ -71,12 +81,14 @@ class Outcome:
     share: Scalar | None
     share_problem: str | None
     signatures: tuple[CommitSignature, ...] = field(default=())
+    bn254_share: Fr | None = None
 
 
 @dataclass
 class Participant:
     """A member's ceremony state. A member may deal (index in the old committee), receive (index in
-    the new committee), or both; `dealer_share` is its current share in a re-share."""
+    the new committee), or both; `dealer_share` is its current share in a re-share, and
+    `dealer_bn254_share` its BN254 share when the re-share carries the signing key."""
 
     spec: CeremonySpec
     signer: Signer
@@ -84,6 +96,7 @@ class Participant:
     dealer_index: int | None
     receiver_index: int | None
     dealer_share: Scalar | None = None
+    dealer_bn254_share: Fr | None = None
     state: State = State.INIT
     failure: str | None = None
     outcome: Outcome | None = None
@@ -91,6 +104,7 @@ class Participant:
     _responses: tuple[Signed, ...] = ()
     _checked: tuple[dict[int, Dealing], dict[int, str]] | None = None
     _decrypted: dict[int, Scalar] = field(default_factory=dict)
+    _decrypted_bn254: dict[int, Fr] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         enc = P256.base_mul(self.encryption_secret)
@@ -133,11 +147,29 @@ class Participant:
         digest = self.spec.digest()
         pok = None if self.spec.previous else schnorr.prove(
             DKG_POK, digest + i.to_bytes(2, "big"), secret, commitments[0], rng)
+        bn, bn_shares = self._deal_bn254(i, rng)
         shares = {j: encrypt_share(digest, i, j, self.spec.receivers.members[j].encryption_key,
-                                   vss.evaluate(coefficients, j), rng)
+                                   vss.evaluate(coefficients, j), rng, bn_shares.get(j))
                   for j in self.spec.receivers.indices}
-        dealing = Dealing(digest, i, commitments, pok, shares)
+        dealing = Dealing(digest, i, commitments, pok, shares, bn)
         return sign(self.signer, Dealing.KIND, i, dealing.to_bytes())
+
+    def _deal_bn254(self, i: int, rng: RandomSource | None) -> tuple[bn_sharing.BnDealing | None, dict[int, Fr]]:
+        """Step 1 for the BN254 key (protocol.md §8): fresh, or this dealer's current BN254 share."""
+        if not self.spec.bn254:
+            return None, {}
+        secret = None
+        if not self.spec.bn254_fresh:
+            prev = self.spec.previous.bn254 if self.spec.previous is not None else None
+            if self.dealer_bn254_share is None or prev is None:
+                self.fail("a re-share dealer of the BN254 key needs its current BN254 share")
+                raise CeremonyError(f"dealer {i}: no current BN254 share to re-share")
+            if G1.base_mul(self.dealer_bn254_share) != prev.verification_shares[i]:
+                self.fail("own BN254 share does not match own BN254 verification share")
+                raise CeremonyError(f"dealer {i}: own BN254 share does not match its Y_{i}")
+            secret = self.dealer_bn254_share
+        return bn_sharing.deal(secret, self.spec.receivers.threshold, self.spec.receivers.indices,
+                               self.spec.digest(), i, rng)
 
     def _secret_to_deal(self, rng: RandomSource | None) -> Scalar:
         if self.spec.previous is None:
@@ -185,14 +217,21 @@ class Participant:
         total = 0
         for i, dealing in good.items():
             try:
-                share = decrypt_share(self.spec.digest(), i, j, self.encryption_secret, dealing.encrypted_shares[j],
-                                      self.spec.receivers.members[j].encryption_key)
+                share, bn = decrypt_shares(self.spec.digest(), i, j, self.encryption_secret, dealing,
+                                           self.spec.receivers.members[j].encryption_key)
             except (AuthenticationFailed, DecodeError):
                 return False
             self._decrypted[i] = share
+            if bn is not None:
+                self._decrypted_bn254[i] = bn
             total += share.value
         summed = vss.sum_commitments(d.commitments for d in good.values())
-        return vss.share_is_valid(j, Scalar.reduce(total), summed)
+        if not vss.share_is_valid(j, Scalar.reduce(total), summed):
+            return False
+        if not self.spec.bn254:
+            return True
+        bn_commitments = {i: d.bn254.commitments for i, d in good.items() if d.bn254 is not None}
+        return bn_vss.aggregate_is_valid(j, self._decrypted_bn254, bn_commitments)
 
     # Steps 3-5: judge, output, sign the commit ---------------------------------------------------
     def output(self, responses: Sequence[Signed]) -> Signed | None:
@@ -205,9 +244,9 @@ class Participant:
             self.fail(str(exc))
             raise
         self._move(State.OUTPUT)
-        share, problem = self._own_share(judgement, public)
+        share, bn_share, problem = self._own_share(judgement, public)
         commit = self.commit_for(public)
-        self.outcome = Outcome(commit, public, judgement, share, problem)
+        self.outcome = Outcome(commit, public, judgement, share, problem, bn254_share=bn_share)
         if share is None or self.receiver_index is None:
             return None
         return sign(self.signer, EpochCommit.KIND, self.receiver_index, commit.to_bytes())
@@ -216,16 +255,21 @@ class Participant:
         t_digest = transcript_digest(self.spec.digest(), self._dealings, self._responses)
         return EpochCommit(self.spec.key_id, self.spec.epoch, self.spec.receivers.roster_digest,
                            self.spec.receivers.threshold, public.public_key,
-                           verification_shares_digest(public.verification_shares), t_digest)
+                           verification_shares_digest(public.verification_shares), t_digest,
+                           bn254_digest(public.bn254) if public.bn254 is not None else None)
 
-    def _own_share(self, judgement: Judgement, public: PublicOutput) -> tuple[Scalar | None, str | None]:
+    def _own_share(self, judgement: Judgement,
+                   public: PublicOutput) -> tuple[Scalar | None, Fr | None, str | None]:
         if self.receiver_index is None:
-            return None, None
+            return None, None, None
         try:
-            return receiver_share(self.spec, judgement, public, self.receiver_index, self.encryption_secret,
-                                  self._decrypted), None
+            share = receiver_share(self.spec, judgement, public, self.receiver_index, self.encryption_secret,
+                                   self._decrypted)
+            bn_share = None if public.bn254 is None else receiver_bn254_share(
+                self.spec, judgement, public, self.receiver_index, self.encryption_secret, self._decrypted_bn254)
+            return share, bn_share, None
         except KeycouncilError as exc:
-            return None, str(exc)
+            return None, None, str(exc)
 
     # Step 5: count commit signatures -------------------------------------------------------------
     def finalize(self, commit_messages: Sequence[Signed]) -> Outcome:
@@ -239,8 +283,7 @@ class Participant:
             self.fail(reason)
             raise CeremonyError(reason)
         self._move(State.COMMITTED)
-        self.outcome = Outcome(self.outcome.commit, self.outcome.public, self.outcome.judgement,
-                               self.outcome.share, self.outcome.share_problem, tuple(valid))
+        self.outcome = replace(self.outcome, signatures=tuple(valid))
         return self.outcome
 
     @property

@@ -86,6 +86,10 @@ class Reader:
         if got != expected:
             raise DecodeError(f"{self._what}: wrong message type {got!r}, expected {expected!r}")
 
+    def at_end(self) -> bool:
+        """True once every byte was read (for optional trailing fields)."""
+        return self._pos == len(self._data)
+
     def end(self) -> None:
         if self._pos != len(self._data):
             raise DecodeError(f"{self._what}: {len(self._data) - self._pos} trailing bytes")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from council.crypto import dleq, ecies, vss
+from council.crypto.bn254 import vss as bn_vss
+from council.crypto.bn254.curve import Fr
 from council.crypto.dleq import DleqProof
 from council.crypto.ecies import EciesCiphertext
 from council.crypto.group import G, Point, RandomSource, Scalar
@@ -28,8 +30,28 @@ def share_info(spec_digest: bytes, dealer: int, recipient: int) -> bytes:
 
 
 def encrypt_share(spec_digest: bytes, dealer: int, recipient: int, recipient_key: Point, share: Scalar,
-                  rng: RandomSource | None = None) -> EciesCiphertext:
-    return ecies.seal(recipient_key, share.to_bytes(), share_info(spec_digest, dealer, recipient), rng)
+                  rng: RandomSource | None = None, bn254_share: Fr | None = None) -> EciesCiphertext:
+    """One ciphertext per recipient: the P-256 share, then the BN254 share if the dealing has one."""
+    plain = share.to_bytes() + (bn254_share.to_bytes() if bn254_share is not None else b"")
+    return ecies.seal(recipient_key, plain, share_info(spec_digest, dealer, recipient), rng)
+
+
+def parse_shares(plain: bytes, dealer: int, bn254: bool) -> tuple[Scalar, Fr | None]:
+    """The plaintext of one encrypted share: 32 bytes, or 64 when the dealing has a BN254 part."""
+    if not bn254:
+        return Scalar.from_bytes(plain, f"share from dealer {dealer}"), None
+    if len(plain) != 64:
+        raise DecodeError(f"share from dealer {dealer}: expected 64 bytes (P-256 and BN254 shares), got {len(plain)}")
+    return (Scalar.from_bytes(plain[:32], f"share from dealer {dealer}"),
+            Fr.from_bytes(plain[32:], f"BN254 share from dealer {dealer}"))
+
+
+def decrypt_shares(spec_digest: bytes, dealer: int, recipient: int, secret: Scalar, dealing: Dealing,
+                   recipient_key: Point | None = None) -> tuple[Scalar, Fr | None]:
+    """Both shares of one dealing for `recipient`; raise AuthenticationFailed or DecodeError."""
+    plain = ecies.open_(secret, dealing.encrypted_shares[recipient], share_info(spec_digest, dealer, recipient),
+                        recipient_key)
+    return parse_shares(plain, dealer, dealing.bn254 is not None)
 
 
 def decrypt_share(spec_digest: bytes, dealer: int, recipient: int, secret: Scalar,
@@ -80,9 +102,12 @@ def judge_complaint(spec_digest: bytes, complainer: int, complainer_key: Point, 
     try:
         plain = ecies.open_with_shared(complaint.shared, ciphertext, complainer_key,
                                        share_info(spec_digest, dealer, complainer))
-        share = Scalar.from_bytes(plain, "share")
+        share, bn_share = parse_shares(plain, dealer, dealing.bn254 is not None)
     except (AuthenticationFailed, DecodeError):
         return Verdict(True, f"share for member {complainer} does not decrypt (complaint upheld)")
     if not vss.share_is_valid(complainer, share, commitments):
         return Verdict(True, f"share for member {complainer} fails the Feldman check (complaint upheld)")
+    if dealing.bn254 is not None and bn_share is not None and not bn_vss.share_is_valid(
+            complainer, bn_share, dealing.bn254.commitments):
+        return Verdict(True, f"BN254 share for member {complainer} fails the Feldman check (complaint upheld)")
     return Verdict(False, f"member {complainer} complained falsely: dealer {dealer}'s share is valid")

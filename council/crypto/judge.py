@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from council.crypto import schnorr
+from council.crypto.bn254 import sharing as bn_sharing
+from council.crypto.bn254.curve import G2
 from council.crypto.complaint import judge_complaint
 from council.crypto.messages import CeremonySpec, Dealing, Kind, Response, Signed
 from council.errors import KeycouncilError
@@ -19,12 +21,14 @@ DKG_POK = "DKG-POK"
 
 @dataclass(frozen=True)
 class Judgement:
-    """QUAL, the disqualified dealers and blamed members (index → reason), and the valid dealings."""
+    """QUAL, the disqualified dealers and blamed members (index → reason), the valid dealings, and
+    the BN254 key in G2 when this ceremony makes one (protocol.md §8 step 3)."""
 
     qualified: tuple[int, ...]
     disqualified: Mapping[int, str]
     blamed: Mapping[int, str]
     dealings: Mapping[int, Dealing]
+    bn254_key: G2 | None = None
 
 
 def check_dealing(spec: CeremonySpec, signed: Signed) -> Dealing:
@@ -45,7 +49,21 @@ def check_dealing(spec: CeremonySpec, signed: Signed) -> Dealing:
                        dealing.pok, what="proof of knowledge of the constant term")
     elif dealing.commitments[0] != spec.previous.verification_shares[dealing.dealer]:
         raise KeycouncilError("constant term is not its verification share Y_i of the previous epoch")
+    _check_bn254(spec, dealing)
     return dealing
+
+
+def _check_bn254(spec: CeremonySpec, dealing: Dealing) -> None:
+    """The BN254 sub-dealing is present exactly when the spec asks for it, and publicly valid."""
+    if not spec.bn254:
+        if dealing.bn254 is not None:
+            raise KeycouncilError("dealing carries a BN254 part this ceremony does not have")
+        return
+    if dealing.bn254 is None:
+        raise KeycouncilError("dealing lacks the BN254 part of the signing key")
+    prev = spec.previous.bn254 if spec.previous is not None else None
+    bn_sharing.check_dealing(dealing.bn254, spec.receivers.threshold, spec.digest(), dealing.dealer,
+                             prev.verification_shares[dealing.dealer] if prev is not None else None)
 
 
 def valid_dealings(spec: CeremonySpec, signed: Sequence[Signed]) -> tuple[dict[int, Dealing], dict[int, str]]:
@@ -84,7 +102,19 @@ def judge(spec: CeremonySpec, dealings: Sequence[Signed], responses: Sequence[Si
         for j, why in blamed.items():
             disqualified.setdefault(j, f"blamed: {why}")
     qualified = tuple(i for i in sorted(good) if i not in disqualified)
-    return Judgement(qualified, disqualified, blamed, {i: good[i] for i in qualified})
+    bn254_key = None
+    if spec.bn254_fresh and qualified:  # one pairing equation for QUAL; per dealer only if it fails
+        bn254_key, bad = bn_sharing.group_key({i: _bn254_part(good[i]) for i in qualified})
+        for i, why in bad.items():
+            disqualified.setdefault(i, why)
+        qualified = tuple(i for i in qualified if i not in bad)
+    return Judgement(qualified, disqualified, blamed, {i: good[i] for i in qualified}, bn254_key)
+
+
+def _bn254_part(dealing: Dealing) -> bn_sharing.BnDealing:
+    if dealing.bn254 is None:
+        raise KeycouncilError(f"dealer {dealing.dealer}: no BN254 part")
+    return dealing.bn254
 
 
 def _judge_response(spec: CeremonySpec, signed: Signed, good: Mapping[int, Dealing],

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from council.crypto import signing
+from council.crypto.bn254.sharing import BnDealing, BnPrevious, BnPublicOutput
 from council.crypto.codec import Reader, Writer
 from council.crypto.committee import Committee, MemberKeys
 from council.crypto.dleq import DleqProof
@@ -35,11 +36,15 @@ class PreviousEpoch:
     epoch: int
     public_key: Point
     verification_shares: Mapping[int, Point]
+    bn254: BnPrevious | None = None
 
 
 @dataclass(frozen=True)
 class CeremonySpec:
-    """Everything a ceremony is about; its digest binds every proof and ciphertext in it."""
+    """Everything a ceremony is about; its digest binds every proof and ciphertext in it.
+
+    `bn254`: every dealing also carries a BN254 sub-dealing for the council's signing key
+    (protocol.md §8): fresh in a DKG or when the previous epoch has none, carried over otherwise."""
 
     kind: Kind
     ceremony_id: bytes
@@ -48,6 +53,7 @@ class CeremonySpec:
     dealers: Committee
     receivers: Committee
     previous: PreviousEpoch | None = None
+    bn254: bool = False
 
     def __post_init__(self) -> None:
         if (self.kind is Kind.RESHARE) != (self.previous is not None):
@@ -59,6 +65,16 @@ class CeremonySpec:
                 raise ValueError("a re-share creates the epoch after the previous one")
             if set(self.previous.verification_shares) != set(self.dealers.indices):
                 raise ValueError("previous verification shares must cover the old committee")
+            prev_bn = self.previous.bn254
+            if prev_bn is not None and not self.bn254:
+                raise ValueError("a re-share of an epoch with a BN254 signing key must carry it")
+            if prev_bn is not None and set(prev_bn.verification_shares) != set(self.dealers.indices):
+                raise ValueError("previous BN254 verification shares must cover the old committee")
+
+    @property
+    def bn254_fresh(self) -> bool:
+        """The BN254 key is made in this ceremony (a DKG, or an epoch that had none)."""
+        return self.bn254 and (self.previous is None or self.previous.bn254 is None)
 
     def to_bytes(self) -> bytes:
         w = Writer().text("ceremony-spec").text(self.kind.value).blob(self.ceremony_id)
@@ -69,6 +85,8 @@ class CeremonySpec:
             w.uint(self.previous.epoch, 8).point(self.previous.public_key)
             for i in self.dealers.indices:
                 w.point(self.previous.verification_shares[i])
+        if self.bn254:  # absent unless asked for, so the digests of other ceremonies do not change
+            _write_bn254(w, self)
         return w.getvalue()
 
     def digest(self) -> bytes:
@@ -78,6 +96,15 @@ class CeremonySpec:
             cached = hashlib.sha256(self.to_bytes()).digest()
             object.__setattr__(self, "_digest", cached)
         return cached
+
+
+def _write_bn254(w: Writer, spec: CeremonySpec) -> None:
+    w.text("bn254")
+    prev = spec.previous.bn254 if spec.previous is not None else None
+    if prev is not None:
+        w.blob(prev.public_key.to_bytes()).blob(prev.public_key_g1.to_bytes())
+        for i in spec.dealers.indices:
+            w.blob(prev.verification_shares[i].to_bytes())
 
 
 def _write_committee(w: Writer, c: Committee) -> None:
@@ -134,6 +161,7 @@ class Dealing:
     commitments: tuple[Point, ...]
     pok: SchnorrProof | None
     encrypted_shares: Mapping[int, EciesCiphertext]
+    bn254: BnDealing | None = None
 
     KIND = "dealing"
 
@@ -145,6 +173,8 @@ class Dealing:
         for j in sorted(self.encrypted_shares):
             shares = self.encrypted_shares
             w.uint(j, 2).blob(shares.raw(j) if isinstance(shares, LazyShares) else shares[j].to_bytes())
+        if self.bn254 is not None:
+            w.blob(self.bn254.to_bytes())
         return w.getvalue()
 
     @classmethod
@@ -161,8 +191,9 @@ class Dealing:
             if j in raw:
                 raise DecodeError(f"dealing: two shares for member {j}")
             raw[j] = r.blob(f"share[{n}]")
+        bn254 = None if r.at_end() else BnDealing.from_bytes(r.blob("bn254"), "dealing.bn254")
         r.end()
-        return cls(ceremony, dealer, commitments, pok, LazyShares(raw, dealer))
+        return cls(ceremony, dealer, commitments, pok, LazyShares(raw, dealer), bn254)
 
 
 class LazyShares(Mapping[int, EciesCiphertext]):
@@ -250,20 +281,25 @@ class EpochCommit:
     public_key: Point
     verification_shares_digest: bytes
     transcript_digest: bytes
+    bn254_digest: bytes | None = None
 
     KIND = "epoch-commit"
 
     def to_bytes(self) -> bytes:
-        return (Writer().text(self.KIND).text(self.key_id).uint(self.epoch, 8).blob(self.roster_digest)
-                .uint(self.threshold, 2).point(self.public_key).blob(self.verification_shares_digest)
-                .blob(self.transcript_digest).getvalue())
+        w = (Writer().text(self.KIND).text(self.key_id).uint(self.epoch, 8).blob(self.roster_digest)
+             .uint(self.threshold, 2).point(self.public_key).blob(self.verification_shares_digest)
+             .blob(self.transcript_digest))
+        if self.bn254_digest is not None:
+            w.blob(self.bn254_digest)
+        return w.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> EpochCommit:
         r = Reader(data, "epoch commit")
         _expect_type(r, cls.KIND)
         out = cls(r.text("key_id"), r.uint(8, "epoch"), r.blob("roster_digest"), r.uint(2, "threshold"),
-                  r.point("public_key"), r.blob("verification_shares_digest"), r.blob("transcript_digest"))
+                  r.point("public_key"), r.blob("verification_shares_digest"), r.blob("transcript_digest"),
+                  None if r.at_end() else r.blob("bn254_digest"))
         r.end()
         return out
 
@@ -279,6 +315,14 @@ def verification_shares_digest(shares: Mapping[int, Point]) -> bytes:
     w = Writer()
     for j in sorted(shares):
         w.uint(j, 2).point(shares[j])
+    return hashlib.sha256(w.getvalue()).digest()
+
+
+def bn254_digest(output: BnPublicOutput) -> bytes:
+    """SHA-256 over the BN254 key (G2 and G1) and the Y_j list in index order."""
+    w = Writer().text("bn254").blob(output.public_key.to_bytes()).blob(output.public_key_g1.to_bytes())
+    for j in sorted(output.verification_shares):
+        w.uint(j, 2).blob(output.verification_shares[j].to_bytes())
     return hashlib.sha256(w.getvalue()).digest()
 
 

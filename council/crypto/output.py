@@ -11,7 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from council.crypto import vss
-from council.crypto.complaint import decrypt_share
+from council.crypto.bn254 import sharing as bn_sharing
+from council.crypto.bn254 import threshold as bn_threshold
+from council.crypto.bn254 import vss as bn_vss
+from council.crypto.bn254.curve import Fr
+from council.crypto.complaint import decrypt_shares
 from council.crypto.group import P256, Point, Scalar, multi_scalar_mul
 from council.crypto.judge import Judgement
 from council.crypto.lagrange import lagrange_at_zero
@@ -21,12 +25,13 @@ from council.errors import AuthenticationFailed, CeremonyError, DecodeError, Sha
 
 @dataclass(frozen=True)
 class PublicOutput:
-    """What everyone computes alike from the judgement."""
+    """What everyone computes alike from the judgement (and the BN254 key, if the spec has one)."""
 
     public_key: Point
     verification_shares: Mapping[int, Point]
     weights: Mapping[int, Scalar]
     combined_commitments: tuple[Point, ...]
+    bn254: bn_sharing.BnPublicOutput | None = None
 
 
 def dealer_weights(spec: CeremonySpec, judgement: Judgement) -> dict[int, Scalar]:
@@ -53,7 +58,57 @@ def public_output(spec: CeremonySpec, judgement: Judgement) -> PublicOutput:
     if spec.previous is not None and public_key != spec.previous.public_key:
         raise CeremonyError("re-shared commitments do not reproduce the public key Y")
     shares = {j: vss.commitment_at(combined, j) for j in spec.receivers.indices}
-    return PublicOutput(public_key, shares, weights, tuple(combined))
+    bn = _bn254_output(spec, judgement, weights) if spec.bn254 else None
+    return PublicOutput(public_key, shares, weights, tuple(combined), bn)
+
+
+def bn254_weights(spec: CeremonySpec, judgement: Judgement, weights: Mapping[int, Scalar]) -> dict[int, Fr]:
+    """A fresh BN254 key sums all of QUAL (whose G2 keys were checked together); a carried one uses
+    the re-share's dealers with Lagrange weights over F_r (not F_q)."""
+    if spec.bn254_fresh:
+        return {i: Fr(1) for i in judgement.qualified}
+    return bn_threshold.lagrange_at_zero(weights)
+
+
+def _bn254_output(spec: CeremonySpec, judgement: Judgement,
+                  weights: Mapping[int, Scalar]) -> bn_sharing.BnPublicOutput:
+    """Step 4 for the BN254 key (protocol.md §8): C_k, Y_j, and the key (new, or carried over)."""
+    bw = bn254_weights(spec, judgement, weights)
+    dealings = {}
+    for i in bw:
+        part = judgement.dealings[i].bn254
+        if part is None:
+            raise CeremonyError(f"dealer {i}: no BN254 part")
+        dealings[i] = part
+    previous = spec.previous.bn254 if spec.previous is not None else None
+    return bn_sharing.public_output(dealings, bw, spec.receivers.indices, judgement.bn254_key, previous)
+
+
+def receiver_bn254_share(spec: CeremonySpec, judgement: Judgement, output: PublicOutput, index: int,
+                         encryption_secret: Scalar, decrypted: Mapping[int, Fr] | None = None) -> Fr:
+    """The receiver's BN254 share, checked against its Y_j; names bad dealers on failure."""
+    if output.bn254 is None:
+        raise CeremonyError("this ceremony has no BN254 key")
+    bw = bn254_weights(spec, judgement, output.weights)
+    shares, bad = dict(decrypted or {}), {}
+    for i in bw:
+        if i not in shares:
+            try:
+                shares[i] = _bn_share(spec, judgement, i, index, encryption_secret)
+            except (AuthenticationFailed, DecodeError):
+                bad[i] = "share does not decrypt"
+    if bad:
+        raise ShareInvalid(f"member {index}'s new BN254 share is unusable; bad shares from "
+                           + ", ".join(f"dealer {i} ({why})" for i, why in sorted(bad.items())))
+    dealings = {i: d.bn254 for i, d in judgement.dealings.items() if d.bn254 is not None}
+    return bn_sharing.receiver_share(output.bn254, bw, shares, dealings, index)
+
+
+def _bn_share(spec: CeremonySpec, judgement: Judgement, dealer: int, index: int, secret: Scalar) -> Fr:
+    _, bn = decrypt_shares(spec.digest(), dealer, index, secret, judgement.dealings[dealer])
+    if bn is None:
+        raise DecodeError(f"dealer {dealer}: no BN254 share")
+    return bn
 
 
 def receiver_share(spec: CeremonySpec, judgement: Judgement, output: PublicOutput, index: int,
@@ -67,7 +122,7 @@ def receiver_share(spec: CeremonySpec, judgement: Judgement, output: PublicOutpu
         s = (decrypted or {}).get(i)
         if s is None:
             try:
-                s = decrypt_share(digest, i, index, encryption_secret, judgement.dealings[i].encrypted_shares[index])
+                s, _ = decrypt_shares(digest, i, index, encryption_secret, judgement.dealings[i])
             except (AuthenticationFailed, DecodeError):
                 bad[i] = "share does not decrypt"
                 continue
@@ -87,10 +142,13 @@ def find_bad_dealers(spec: CeremonySpec, judgement: Judgement, index: int, encry
     for i in dealers:
         dealing = judgement.dealings[i]
         try:
-            s = decrypt_share(spec.digest(), i, index, encryption_secret, dealing.encrypted_shares[index])
+            s, bn = decrypt_shares(spec.digest(), i, index, encryption_secret, dealing)
         except (AuthenticationFailed, DecodeError):
             bad[i] = "share does not decrypt"
             continue
         if not vss.share_is_valid(index, s, dealing.commitments):
             bad[i] = "share fails the Feldman check"
+        elif dealing.bn254 is not None and bn is not None and not bn_vss.share_is_valid(
+                index, bn, dealing.bn254.commitments):
+            bad[i] = "BN254 share fails the Feldman check"
     return bad

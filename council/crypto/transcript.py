@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from council.crypto.bn254.curve import Fr
 from council.crypto.ceremony import CommitSignature, collect_commit_signatures
 from council.crypto.codec import Reader, Writer
 from council.crypto.group import Point, Scalar
@@ -18,10 +19,11 @@ from council.crypto.messages import (
     CeremonySpec,
     EpochCommit,
     Signed,
+    bn254_digest,
     transcript_digest,
     verification_shares_digest,
 )
-from council.crypto.output import PublicOutput, public_output, receiver_share
+from council.crypto.output import PublicOutput, public_output, receiver_bn254_share, receiver_share
 from council.errors import CeremonyError, DecodeError
 
 
@@ -70,8 +72,12 @@ class TranscriptReport:
         return self.public.verification_shares
 
     def summary(self) -> dict[str, object]:
-        """A JSON-friendly account for auditors."""
-        return {
+        """A JSON-friendly account for auditors (with the BN254 signing key if the ceremony has one)."""
+        bn = self.public.bn254
+        extra: dict[str, object] = {} if bn is None else {
+            "bn254_public_key": bn.public_key.to_bytes().hex(),
+            "bn254_verification_shares": {str(j): y.to_bytes().hex() for j, y in sorted(bn.verification_shares.items())}}
+        return extra | {
             "key_id": self.commit.key_id, "epoch": self.commit.epoch,
             "public_key": self.public.public_key.to_bytes().hex(),
             "qualified": list(self.judgement.qualified),
@@ -88,7 +94,8 @@ def check_transcript(spec: CeremonySpec, transcript: Transcript) -> TranscriptRe
     public = public_output(spec, judgement)
     commit = EpochCommit(spec.key_id, spec.epoch, spec.receivers.roster_digest, spec.receivers.threshold,
                          public.public_key, verification_shares_digest(public.verification_shares),
-                         transcript_digest(spec.digest(), transcript.dealings, transcript.responses))
+                         transcript_digest(spec.digest(), transcript.dealings, transcript.responses),
+                         bn254_digest(public.bn254) if public.bn254 is not None else None)
     signers = collect_commit_signatures(spec, commit, transcript.commits)
     return TranscriptReport(judgement, public, commit, tuple(signers))
 
@@ -104,3 +111,7 @@ def catch_up(spec: CeremonySpec, transcript: Transcript, receiver_index: int,
     return share, report
 
 
+def catch_up_bn254(spec: CeremonySpec, report: TranscriptReport, receiver_index: int,
+                   encryption_secret: Scalar) -> Fr:
+    """After `catch_up`: the offline member's BN254 share, when the ceremony carries the signing key."""
+    return receiver_bn254_share(spec, report.judgement, report.public, receiver_index, encryption_secret)

@@ -1,6 +1,7 @@
 """Catch-up: bring members that missed a committed ceremony up to the council's current epoch.
 
-The driver (1) asks every member of the roster for its current epoch of the key, (2) takes the
+The driver (0) brings every member's copy of the key's council log up to date (a member catches up
+only to an epoch its log records), (1) asks every member of the roster for its current epoch of the key, (2) takes the
 newest epoch that verifies against the roster, (3) fetches that ceremony's request and transcript
 from a member that holds it, and (4) hands both to each member that is behind. Each member checks
 the operator's request and the t' commit signatures itself and derives its share from the
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from council.driver.client import Failure, MemberClient, clients_for
+from council.driver.log_client import LogClient
 from council.driver.operator import OperatorFolder
 from council.driver.phases import DEFAULT_TIMING, Timing, run_phase
 from council.driver.query import QueryError, VerifiedEpoch, epoch_replies
@@ -23,8 +25,10 @@ from council.roster import MemberCard, Roster
 
 def run_catch_up(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING,
                  leaving: Roster | None = None) -> dict[str, str]:
-    """Steps (1)-(5); returns what happened per member name."""
+    """Steps (0)-(5); returns what happened per member name."""
     cards = [*roster.members, *(leaving.members if leaving else ())]
+    with LogClient(cards, operator, timing) as log:  # (0) the key's council log first: members check it
+        log.read(key_id)
     clients = clients_for(cards, operator)
     try:
         replies = epoch_replies(roster, key_id, operator, timing, clients)

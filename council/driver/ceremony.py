@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from council.bundle import BundleError, KeyBundle
 from council.crypto.ceremony import CommitSignature
 from council.crypto.messages import EpochCommit, Kind, Signed
+from council.driver.ceremony_log import record_epoch, require_accepted_roster, start_log
 from council.driver.client import MemberClient, clients_for
 from council.driver.operator import OperatorFolder
 from council.driver.phases import DEFAULT_TIMING, PhaseResult, Timing, run_phase
@@ -52,6 +53,8 @@ class CeremonyReport:
     seconds: dict[str, float] = field(default_factory=dict)
     failure: str = ""
     bundle: KeyBundle | None = None
+    log: list[str] = field(default_factory=list)
+    """What the council log says of this ceremony (genesis / epoch-committed entry)."""
 
     def to_json(self) -> dict[str, Any]:
         """The report's stable fields (docs/operators.md, "JSON output")."""
@@ -75,6 +78,7 @@ class CeremonyReport:
         if self.signers:
             out.append(f"  commit signed by: {', '.join(self.signers)}")
         out.append("  phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items()))
+        out += [f"  log: {line}" for line in self.log]
         return out
 
 
@@ -112,15 +116,25 @@ def run_dkg(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timin
             hook: PhaseHook | None = None) -> CeremonyReport:
     """A fresh key for `roster`."""
     request = StartRequest(Kind.DKG, secrets.token_bytes(16), key_id, roster)
-    return _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases)
+    report = _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases)
+    if report.committed and report.bundle is not None:
+        c = report.bundle.commit
+        report.log.append(start_log(roster, key_id, c.public_key.to_bytes(), c.transcript_digest,
+                                    operator, timing).summary())
+    return report
 
 
 def run_reshare(old: Roster, new: Roster, key_id: str, operator: OperatorFolder,
                 timing: Timing = DEFAULT_TIMING, hook: PhaseHook | None = None) -> CeremonyReport:
     """New shares of `key_id`'s current epoch (committed by `old`) for the committee `new`."""
+    require_accepted_roster(old, new, key_id, operator, timing)
     previous = latest_epoch(old, key_id, operator, timing, pinned=old.digest())
     request = StartRequest(Kind.RESHARE, secrets.token_bytes(16), key_id, new, old, previous.data)
-    return _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases)
+    report = _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases)
+    if report.committed:
+        logged = record_epoch(old, new, key_id, operator, timing, report.signers)
+        report.log.append(logged if isinstance(logged, str) else logged.summary())
+    return report
 
 
 def run_resume(roster: Roster, ceremony_id: bytes, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING,

@@ -28,6 +28,17 @@ allow_simulated = true
 """
 
 
+TEST_GOVERNANCE = """\
+# A local council for tests and benchmarks: this member approves roster changes and recovery
+# requests by itself (a real member keeps the default: its operator approves each one).
+[auto_approve]
+kinds = ["roster-proposed", "recovery-requested"]
+[auto_approve.roster]
+max_members_changed = 1000
+allow_lower_threshold = true
+"""
+
+
 class DemoFailed(KeycouncilError):
     """A step of the demo did not do what it should; the message says which and why."""
 
@@ -53,18 +64,24 @@ class LocalCouncil:
         return self.processes.log_dir
 
     def init_member(self, name: str, passphrase: bytes | None = None,
-                    release_policy: str | None = DEMO_RELEASE_POLICY) -> MemberFolder:
-        """`member init` on a fresh loopback port (and the demo release policy unless None)."""
+                    release_policy: str | None = DEMO_RELEASE_POLICY,
+                    governance: str | None = None) -> MemberFolder:
+        """`member init` on a fresh loopback port (and the demo release policy unless None; a
+        governance.toml if given, else the member's operator approves every widening entry)."""
         folder = MemberFolder.init(self.base / name, name, f"127.0.0.1:{free_port()}", passphrase)
         if release_policy is not None:
             (folder.path / RELEASE_POLICY_NAME).write_text(release_policy)
+        if governance is not None:
+            (folder.path / "governance.toml").write_text(governance)
         self.members[name] = folder
         return folder
 
-    def add_members(self, names: Sequence[str], passphrase: bytes | None = None) -> None:
-        """Members without a release policy file (the member's defaults apply)."""
+    def add_members(self, names: Sequence[str], passphrase: bytes | None = None,
+                    governance: str | None = TEST_GOVERNANCE) -> None:
+        """Members without a release policy file (the member's defaults apply) that approve log
+        entries by themselves unless `governance` is None (then their operators must)."""
         for name in names:
-            self.init_member(name, passphrase, release_policy=None)
+            self.init_member(name, passphrase, release_policy=None, governance=governance)
 
     def init_operator(self, name: str | None = None) -> OperatorFolder:
         """`operator new` without a passphrase (INSECURE, local councils only)."""

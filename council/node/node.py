@@ -19,10 +19,14 @@ from council.crypto.messages import EpochCommit, Signed, sign
 from council.crypto.output import receiver_share
 from council.crypto.transcript import Transcript, check_transcript
 from council.errors import CeremonyError, KeycouncilError, ShareInvalid
+from council.log import Entry, EpochCommitted, Genesis
 from council.node.ceremony_store import CeremonyDir, in_flight
 from council.node.events import EventLog
 from council.node.folder import MemberFolder
+from council.node.governance import load_governance
 from council.node.keystore import EpochRecord, KeyStore
+from council.node.log_book import LogBook
+from council.node.release.records import ReleaseLog
 from council.node.results import FinalizeResult, KeyStatus, NodeStatus, OutputResult
 from council.node.served import committed_unix_ms, follow_committed
 from council.node.spec import Roles, authorise, build_roles
@@ -45,12 +49,63 @@ class MemberNode:
     after_persist: Callable[[str], None] | None = None
     """Test-only: called with the phase name once its state is on disk, before the answer."""
     store: KeyStore = field(init=False)
+    logbook: LogBook = field(init=False)
     _live: dict[bytes, tuple[Participant, CeremonyDir]] = field(init=False, default_factory=dict)
     _lock: threading.RLock = field(init=False, default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
         self.store = KeyStore(self.folder.path / "keys", self.folder.vault,
                               self.folder.identity.signer.public_key)
+        self.logbook = LogBook(self.folder.path / "log" / "council", self.folder.identity.signer, self.log,
+                               lambda: load_governance(self.folder.path), self.witness)
+
+    # The council log --------------------------------------------------------------------------
+    def witness(self, entry: Entry) -> str | None:
+        """What this member knows better than the log: an epoch entry must match its stored epoch."""
+        body = entry.body
+        if isinstance(body, Genesis):
+            return self._matches_epoch(entry.key_id, body.epoch, body.roster.digest(), body.transcript_digest,
+                                       body.public_key)
+        if isinstance(body, EpochCommitted):
+            return self._matches_epoch(entry.key_id, body.epoch, body.roster_digest, body.transcript_digest, None)
+        return None
+
+    def _matches_epoch(self, key_id: str, epoch: int, roster_digest: bytes, transcript_digest: bytes,
+                       public_key: bytes | None) -> str | None:
+        if epoch not in self.store.epochs(key_id):
+            return f"this member holds no committed epoch {epoch} of key {key_id!r} to witness"
+        c = self.store.record(key_id, epoch).commit
+        if c.roster_digest != roster_digest or c.transcript_digest != transcript_digest or (
+                public_key is not None and c.public_key.to_bytes() != public_key):
+            return f"key {key_id!r} epoch {epoch}: the entry differs from the commit this member stored"
+        return None
+
+    def epoch_entry(self, key_id: str) -> EpochCommitted:
+        """The epoch-committed body for this member's newest stored epoch of `key_id`."""
+        rec = self.epoch_record(key_id, None)
+        return EpochCommitted(rec.epoch, rec.commit.roster_digest, rec.commit.transcript_digest)
+
+    def released(self, key_id: str, request_id: bytes) -> bool:
+        """True if this member's release log records a share released for `request_id`."""
+        wanted = request_id.hex()
+        return any(e.get("decision") == "released" and e.get("request_id") == wanted and e.get("key_id") == key_id
+                   for e in ReleaseLog(self.folder.path).entries())
+
+    def after_log_append(self, record: bytes) -> None:
+        """Act on what an accepted entry changes on this member (retirement erases, see `retire_due`)."""
+        self.retire_due()
+
+    def retire_due(self) -> list[str]:
+        """Erase every share of each retired key whose waiting period has passed here."""
+        erased = []
+        for key_id in self.logbook.key_ids():
+            state = self.logbook.state(key_id)
+            if state.erase_due(self.logbook.clock()) and self.store.epochs(key_id):
+                for e in self.store.epochs(key_id):
+                    if self.store.erase_share(key_id, e):
+                        self.log.event("share-erased", key_id=key_id, epoch=e, reason="key retired")
+                erased.append(key_id)
+        return erased
 
     # Trust ---------------------------------------------------------------------------------------
     def trusted_rosters(self) -> list[Roster]:
@@ -220,7 +275,7 @@ class MemberNode:
             if self._already_stored(req):
                 return self._settle(req, peer, ceremony)
             authorise(req, self.trusted_rosters(), peer, self.peer_certs())
-            roles = self._roles(req)
+            roles = build_roles(req, self.store, self.served, self.logbook, catching_up=True)
             transcript = Transcript.from_bytes(transcript_bytes)
             report = check_transcript(roles.spec, transcript)
             if not report.committed:
@@ -285,7 +340,7 @@ class MemberNode:
 
     # Helpers -------------------------------------------------------------------------------------
     def _roles(self, req: SignedRequest) -> Roles:
-        return build_roles(req, self.store, self.served)
+        return build_roles(req, self.store, self.served, self.logbook)
 
     def _participant(self, req: SignedRequest, peer: bytes | None, create: bool) -> tuple[Participant, CeremonyDir]:
         """The live participant of this ceremony, rebuilt from its files after a restart."""

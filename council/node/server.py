@@ -18,6 +18,8 @@ import grpc
 from council.node.auditors import auditor_pems
 from council.node.ceremony_service import MemberServicer
 from council.node.metrics import MemberMetrics
+from council.node.log_service import SERVICE_NAME as LOG_SERVICE_NAME
+from council.node.log_service import register_log
 from council.node.node import MemberNode
 from council.node.recovery_service import SERVICE_NAME as RECOVERY_SERVICE_NAME
 from council.node.recovery_service import register_recovery
@@ -44,7 +46,7 @@ class RunningServer:
 
 
 def _add_extras(server: grpc.Server, node: MemberNode) -> list[str]:
-    names = [SERVICE_NAME, RECOVERY_SERVICE_NAME]
+    names = [SERVICE_NAME, RECOVERY_SERVICE_NAME, LOG_SERVICE_NAME]
     try:
         from grpc_health.v1 import health, health_pb2, health_pb2_grpc
     except ImportError:
@@ -81,6 +83,7 @@ def start(node: MemberNode, listen: str, workers: int = 8, metrics: MemberMetric
                          interceptors=[metrics.interceptor] if metrics is not None else None)
     council_pb2_grpc.add_MemberServicer_to_server(MemberServicer(node), server)  # type: ignore[no-untyped-call]
     register_recovery(server, node)
+    register_log(server, node)
     services = _add_extras(server, node)
     port = server.add_secure_port(listen, creds)
     if port == 0:

@@ -4,7 +4,9 @@ The driver is never trusted for the spec: (1) the request must be signed by an o
 council's roster, over the same TLS identity; (2) a DKG must be for the roster this member serves
 and a key it does not hold; (3) a re-share starts from the previous epoch as this member stored it
 (an old member) or as `t` old members signed it (a new member); (4) the member takes the roles its
-signing key has in the old and new rosters.
+signing key has in the old and new rosters; (5) the council log rules (docs/log-format.md): every
+roster has t > n/2, and a re-share deals only from the key's current roster in its log to a roster
+accepted in its log (or the same roster again).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass
 from council.crypto.group import Scalar
 from council.crypto.messages import CeremonySpec, Kind, PreviousEpoch
 from council.errors import CeremonyError, PolicyRefused
+from council.log import LogState, ThresholdTooLow, require_majority
 from council.node.keystore import KeyStore, check_key_id
+from council.node.log_book import LogBook
 from council.protocol.ceremony_request import SignedRequest
 from council.roster import Roster
 
@@ -41,21 +45,72 @@ def authorise(req: SignedRequest, trusted: list[Roster], peer_cert: bytes | None
     return name
 
 
-def build_roles(req: SignedRequest, store: KeyStore, served: Roster) -> Roles:
-    """Steps (2)-(4)."""
+def build_roles(req: SignedRequest, store: KeyStore, served: Roster, log: LogBook,
+                catching_up: bool = False) -> Roles:
+    """Steps (2)-(5); `catching_up`: the epoch is one the log already records as committed."""
     r = req.request
     check_key_id(r.key_id)
     own = store.signing_key
+    _majority(r.new_roster)
     if r.kind is Kind.DKG:
         if r.new_roster.digest() != served.digest():
             raise PolicyRefused("a DKG must be for the roster this member serves")
         if store.epochs(r.key_id):
             raise CeremonyError(f"key {r.key_id!r} exists already on this member: a DKG would replace it")
+        if catching_up:
+            _check_logged_epoch(req, log.effective(r.key_id))
+        elif log.state(r.key_id).started:
+            raise PolicyRefused(f"key {r.key_id!r} has a council log already: a DKG would replace its key")
         j = _index(r.new_roster, own)
         committee = r.new_roster.committee()
         spec = CeremonySpec(Kind.DKG, r.ceremony_id, r.key_id, 0, committee, committee)
         return Roles(spec, j, j, None)
+    state = log.effective(r.key_id)
+    if catching_up:
+        _check_logged_epoch(req, state)
+    else:
+        _check_logged_rosters(req, state)
     return _reshare_roles(req, store)
+
+
+def _majority(roster: Roster) -> None:
+    try:
+        require_majority(roster.threshold, len(roster.members), "the ceremony's roster")
+    except ThresholdTooLow as exc:
+        raise PolicyRefused(str(exc)) from None
+
+
+def _check_logged_rosters(req: SignedRequest, state: LogState) -> None:
+    """Step (5): the old roster is the log's current one, the new one is accepted in the log."""
+    r = req.request
+    assert r.old_roster is not None
+    if not state.started:
+        raise PolicyRefused(f"key {r.key_id!r} has no genesis entry in its council log: members re-share "
+                            "only keys whose log is started (keycouncil log genesis)")
+    if state.retired is not None:
+        raise PolicyRefused(f"key {r.key_id!r} is retired (log entry {state.retired.seq}): it is never re-shared")
+    assert state.roster is not None
+    if r.old_roster.digest() != state.roster.digest():
+        raise PolicyRefused(f"key {r.key_id!r}: the request's old roster {r.old_roster.digest().hex()[:16]}… is "
+                            f"not the key's current roster in its log ({state.roster.digest().hex()[:16]}…)")
+    new = r.new_roster.digest()
+    accepted = state.pending.roster.digest() if state.pending is not None else None
+    if new != accepted and new != state.roster.digest():
+        raise PolicyRefused(f"key {r.key_id!r}: the new roster {new.hex()[:16]}… is not accepted in the key's "
+                            "council log; a re-share deals only to a roster accepted there (propose it with "
+                            "keycouncil roster propose: it needs the approval of t members)")
+
+
+def _check_logged_epoch(req: SignedRequest, state: LogState) -> None:
+    """Catch-up: the key's log records this epoch as committed to the request's new roster."""
+    r = req.request
+    if not state.started and r.kind is Kind.DKG:
+        return  # a key whose genesis entry is not accepted yet: nothing in the log to contradict
+    if state.roster is None or state.epoch < r.epoch:
+        raise PolicyRefused(f"key {r.key_id!r} epoch {r.epoch} is not recorded as committed in this member's "
+                            f"council log (it is at epoch {state.epoch}): the log must be brought up to date first")
+    if state.epoch == r.epoch and state.roster.digest() != r.new_roster.digest():
+        raise PolicyRefused(f"key {r.key_id!r} epoch {r.epoch}: the log records another roster for this epoch")
 
 
 def _reshare_roles(req: SignedRequest, store: KeyStore) -> Roles:

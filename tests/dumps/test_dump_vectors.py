@@ -14,6 +14,9 @@ import pytest
 from council.crypto.group import P256, Scalar
 from council.errors import KeycouncilError
 from dumps import key_from_secret, open_dump, verify_dump
+from dumps.header_codec import decode_header
+from dumps.newest import choose_newest
+from dumps.store import FolderStore
 
 ROOT = Path(__file__).resolve().parents[2]
 V = json.loads((ROOT / "tests" / "vectors" / "dump_vectors.json").read_text())
@@ -61,3 +64,45 @@ def test_vectors_cover_every_expected_failure() -> None:
                         "TrailerInvalid", "TrailerSignatureInvalid", "TrailerMismatch", "TrailingData",
                         "ContentMismatch", "ProofError"}
     assert hashlib.sha256(bytes.fromhex(V["vectors"][0]["dump"])).hexdigest()  # well-formed hex
+
+
+BY_NAME = {v["name"]: v for v in V["vectors"]}
+
+
+@pytest.mark.parametrize("vector", [v for v in V["vectors"] if "digest" in v],
+                         ids=[v["name"] for v in V["vectors"] if "digest" in v])
+def test_dump_digest(tmp_path: Path, vector: dict[str, Any]) -> None:
+    """Every vector that verifies gives its digest: SHA-256(domain ‖ prefix ‖ trailer body)."""
+    path = tmp_path / "v.kcd"
+    path.write_bytes(bytes.fromhex(vector["dump"]))
+    assert verify_dump(path).digest.hex() == vector["digest"]
+
+
+def test_chain_links() -> None:
+    """Expected: each `chain:` dump's header carries the digest of the dump it links to."""
+    chained = [v for v in V["vectors"] if v.get("previous_digest")]
+    assert len(chained) >= 3
+    digests = {v["digest"] for v in V["vectors"] if "digest" in v}
+    for v in chained:
+        header = decode_header(_header_bytes(bytes.fromhex(v["dump"])))
+        assert header.previous_digest.hex() == v["previous_digest"]
+        assert v["previous_digest"] in digests, v["name"]
+    v2 = BY_NAME["chain: version 2 links to version 1"]
+    assert v2["previous_digest"] == BY_NAME["chain: version 1 starts the chain"]["digest"]
+
+
+def _header_bytes(blob: bytes) -> bytes:
+    return blob[11:11 + int.from_bytes(blob[7:11], "big")]
+
+
+@pytest.mark.parametrize("case", V["stores"], ids=[c["name"] for c in V["stores"]])
+def test_choose_newest_vectors(tmp_path: Path, case: dict[str, Any]) -> None:
+    """Expected: the accepted chain in order, and each skipped dump with its reason."""
+    for name, vector_name in case["files"].items():
+        (tmp_path / name).write_bytes(bytes.fromhex(BY_NAME[vector_name]["dump"]))
+    selection = choose_newest(FolderStore(tmp_path), "vector-app")
+    assert [c.name for c in selection.chain] == case["expected_chain"]
+    skipped = {s.name: s.reason for s in selection.skipped}
+    assert set(skipped) == set(case["expected_skipped"])
+    for name, fragment in case["expected_skipped"].items():
+        assert fragment in skipped[name], skipped[name]

@@ -13,7 +13,8 @@ import grpc
 
 from council.crypto import decryption, kem
 from council.crypto.group import Point
-from council.localnet.council import LocalCouncil, free_port  # noqa: F401  (free_port re-exported)
+from council.driver.operator import OperatorFolder
+from council.localnet.council import TEST_GOVERNANCE, LocalCouncil, free_port  # noqa: F401  (free_port re-exported)
 from council.localnet.processes import child_env, member_command, serving_count
 from council.node.events import EventLog
 from council.node.folder import MemberFolder
@@ -33,8 +34,9 @@ class Council(LocalCouncil):
         super().__init__(base, log_dir=base)
         self.servers: dict[str, RunningServer] = {}
 
-    def add_members(self, *names: str, passphrase: bytes | None = None) -> None:  # type: ignore[override]
-        super().add_members(names, passphrase)
+    def add_members(self, *names: str, passphrase: bytes | None = None,  # type: ignore[override]
+                    governance: str | None = TEST_GOVERNANCE) -> None:
+        super().add_members(names, passphrase, governance)
 
     # In-process servers -----------------------------------------------------------------------
     def serve(self, name: str, roster_label: str, hook: DealingHook | None = None) -> None:
@@ -116,3 +118,23 @@ def direct_ceremony(nodes: Sequence[MemberNode], req: object, operator_cert_der:
     commits = [o.commit_signature for o in outs if o.commit_signature is not None]
     for n in nodes:
         n.finalize(req, operator_cert_der, commits)  # type: ignore[arg-type]
+
+
+def direct_genesis(nodes: Sequence[MemberNode], key_id: str, operator: OperatorFolder) -> None:
+    """The genesis entry of `key_id` after a direct DKG (what the driver appends)."""
+    from council.log import Genesis
+
+    rec = nodes[0].store.record(key_id, 0)
+    body = Genesis(0, rec.roster, rec.commit.public_key.to_bytes(), rec.commit.transcript_digest)
+    direct_log_for(nodes, key_id, body, operator)
+
+
+def direct_log_for(nodes: Sequence[MemberNode], key_id: str, body: object, operator: OperatorFolder) -> None:
+    from council.driver.log_client import operator_entry
+    from council.log import LogRecord
+
+    entry = operator_entry(operator, nodes[0].logbook.state(key_id), body)  # type: ignore[arg-type]
+    approvals = [a.approval for n in nodes if (a := n.logbook.propose(entry)).approval is not None]
+    record = LogRecord.of(entry, approvals)
+    for n in nodes:
+        n.logbook.accept(record)

@@ -80,7 +80,7 @@ def test_member_sigkilled_mid_phase_after_persisting(council: Council, phase: st
     c = council
     names = ["m1", "m2", "m3", "m4"]
     c.add_members(*names)
-    r1 = c.roster("r1", 2, names)
+    r1 = c.roster("r1", 3, names)
     r2 = c.roster("r2", 3, names)
     _start(c, names, "r1")
     dkg = run_dkg(r1, "k", c.op(), FAST)
@@ -109,7 +109,7 @@ def test_member_offline_during_reshare_catches_up_later(council: Council) -> Non
     names = ["m1", "m2", "m3", "m4"]
     c.add_members(*names, "m5")
     op = c.op()
-    r1 = c.roster("r1", 2, names)
+    r1 = c.roster("r1", 3, names)
     r2 = c.roster("r2", 3, [*names, "m5"])
     _start(c, names, "r1")
 

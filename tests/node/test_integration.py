@@ -167,7 +167,7 @@ def test_driver_stopping_after_output_is_resumed(council: Council) -> None:
     c = council
     names = ["a", "b", "c", "d"]
     c.add_members(*names)
-    r1 = c.roster("r1", 2, names)
+    r1 = c.roster("r1", 3, names)
     r2 = c.roster("r2", 3, names)
     for n in names:
         c.serve(n, "r1")

@@ -122,7 +122,7 @@ def test_malicious_dealer_in_a_reshare_is_disqualified_and_named(council: Counci
     c = council
     names = ["a", "b", "evil", "d"]
     c.add_members(*names)
-    r1 = c.roster("r1", 2, names)
+    r1 = c.roster("r1", 3, names)
     r2 = c.roster("r2", 3, names)
     for n in names:
         c.serve(n, "r1")

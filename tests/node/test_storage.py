@@ -14,10 +14,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from node_helpers import ROOT, Council, direct_ceremony, env, quiet_node
+from node_helpers import (
+    ROOT,
+    Council,
+    direct_ceremony,
+    direct_genesis,
+    direct_log_for,
+    env,
+    quiet_node,
+)
 
 from council.crypto.messages import Kind
 from council.errors import StorageError
+from council.log import RosterProposed
 from council.node.folder import FolderError, MemberFolder, read_passphrase
 from council.protocol.ceremony_request import SignedRequest, StartRequest
 from council.roster import Roster
@@ -30,6 +39,7 @@ def _dkg(c: Council, roster: Roster, key_id: str) -> None:
     req = SignedRequest.create(StartRequest(Kind.DKG, secrets.token_bytes(16), key_id, roster),
                                c.op().identity.signer)
     direct_ceremony(nodes, req, cert_der(c.op().identity.tls_cert_pem, "operator"))
+    direct_genesis(nodes, key_id, c.op())
 
 
 def _serve_exit(c: Council, name: str, roster_label: str, passphrase: str | None = None) -> tuple[int, str]:
@@ -136,6 +146,7 @@ def test_restart_between_storing_the_new_epoch_and_erasing_the_old(council: Coun
                                             EpochData(rec.commit, rec.signatures, rec.verification_shares)),
                                c.op().identity.signer)
     op_cert = cert_der(c.op().identity.tls_cert_pem, "operator")
+    direct_log_for([quiet_node(c.members[n], r1) for n in "abc"], "k", RosterProposed(r2), c.op())
     direct_ceremony([quiet_node(c.members[n], r1) for n in "abc"], req, op_cert)
 
     # Simulate a crash after the new epoch was stored, before the old share was erased.

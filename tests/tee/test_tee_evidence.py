@@ -31,8 +31,8 @@ from council.attestation.policy import PolicyFile
 from council.attestation.policy_file import write_policy
 from council.attestation.policy_model import AdmissionRefused, Policy, SgxAllow, TdxAllow
 from council.attestation.quote import TdReport, parse_quote
-from dumps.admission import SealerAdmission
 from council.attestation.verify import verify_quote
+from dumps.admission import SealerAdmission
 from dumps.evidence import key_binding
 from dumps.header import Evidence
 from dumps.sealer import SealingIdentity

@@ -1,0 +1,478 @@
+"""BN254 (alt_bn128) through py_ecc's `optimized_bn128`: typed value wrappers and EVM encodings.
+
+`Fr` is the scalar field (order r); `G1` and `G2` are points, validated when decoded. Encodings are
+those of the EVM precompiles (EIP-196/197): G1 as `x ‖ y`, G2 as `x_im ‖ x_re ‖ y_im ‖ y_re`, each a
+32-byte big-endian word below p; scalars are 32 bytes big-endian below r. Infinity is refused.
+py_ecc is pure Python and not constant-time (docs/protocol.md, "The council signing key (BN254)").
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, Final, Self, TypeVar
+
+from py_ecc.fields import optimized_bn128_FQ as _FQ_untyped
+from py_ecc.fields import optimized_bn128_FQ2 as _FQ2_untyped
+from py_ecc.fields import optimized_bn128_FQ12 as _FQ12_untyped
+from py_ecc.optimized_bn128 import optimized_curve as _curve_untyped
+from py_ecc.optimized_bn128 import optimized_pairing as _pairing_untyped
+
+from council.crypto.group import RandomSource
+from council.errors import DecodeError
+
+_FQ: Any = _FQ_untyped
+_FQ2: Any = _FQ2_untyped
+_FQ12: Any = _FQ12_untyped
+_c: Any = _curve_untyped
+_pair: Any = _pairing_untyped
+
+P: Final[int] = int(_c.field_modulus)
+R: Final[int] = int(_c.curve_order)
+U: Final = 4965661367192848881  # the BN parameter: p = 36u⁴ + 36u³ + 24u² + 6u + 1
+WORD: Final = 32
+SCALAR_LEN: Final = 32
+G1_LEN: Final = 64
+G2_LEN: Final = 128
+SMALL_BITS: Final = 16
+_WINDOW: Final = 4
+
+
+class Fr:
+    """An element of the scalar field Z_r. Immutable; arithmetic is mod r."""
+
+    __slots__ = ("value",)
+    value: int
+
+    def __init__(self, value: int) -> None:
+        if not 0 <= value < R:
+            raise ValueError("scalar out of range; use Fr.reduce for arbitrary integers")
+        object.__setattr__(self, "value", value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Fr is immutable")
+
+    @classmethod
+    def reduce(cls, value: int) -> Fr:
+        return cls(value % R)
+
+    @classmethod
+    def random(cls, rng: RandomSource | None = None) -> Fr:
+        """A uniform non-zero scalar (64 extra bits make the modular bias negligible)."""
+        draw = rng or secrets.token_bytes
+        while True:
+            v = int.from_bytes(draw(40), "big") % R
+            if v:
+                return cls(v)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, field: str = "scalar") -> Fr:
+        if len(data) != SCALAR_LEN:
+            raise DecodeError(f"{field}: expected {SCALAR_LEN} bytes, got {len(data)}")
+        v = int.from_bytes(data, "big")
+        if v >= R:
+            raise DecodeError(f"{field}: scalar is not below the BN254 group order r")
+        return cls(v)
+
+    def to_bytes(self) -> bytes:
+        return self.value.to_bytes(SCALAR_LEN, "big")
+
+    def __add__(self, other: Fr) -> Fr:
+        return Fr((self.value + other.value) % R)
+
+    def __sub__(self, other: Fr) -> Fr:
+        return Fr((self.value - other.value) % R)
+
+    def __mul__(self, other: Fr) -> Fr:
+        return Fr((self.value * other.value) % R)
+
+    def __neg__(self) -> Fr:
+        return Fr((-self.value) % R)
+
+    def inverse(self) -> Fr:
+        if self.value == 0:
+            raise ValueError("zero has no inverse")
+        return Fr(pow(self.value, -1, R))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Fr) and secrets.compare_digest(self.to_bytes(), other.to_bytes())
+
+    def __hash__(self) -> int:
+        return hash(("Fr", self.value))
+
+    def __repr__(self) -> str:
+        return "Fr(<hidden>)"
+
+
+class _Point:
+    """Shared arithmetic of G1 and G2 over py_ecc's projective triples (x/z, y/z)."""
+
+    __slots__ = ("_p",)
+    _p: Any
+    _ZERO: ClassVar[Any]
+    _GEN: ClassVar[Any]
+
+    def __init__(self, raw: Any) -> None:
+        object.__setattr__(self, "_p", raw)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("points are immutable")
+
+    @classmethod
+    def identity(cls) -> Self:
+        return cls(cls._ZERO)
+
+    @classmethod
+    def generator(cls) -> Self:
+        return cls(cls._GEN)
+
+    @classmethod
+    def base_mul(cls, k: Fr) -> Self:
+        """k·generator with a precomputed 4-bit comb: at most 64 additions, no doublings."""
+        table = _base_table(cls)
+        acc = cls._ZERO
+        v, w = k.value, 0
+        while v:
+            digit = v & 15
+            if digit:
+                acc = _c.add(acc, table[w][digit])
+            v >>= _WINDOW
+            w += 1
+        return cls(acc)
+
+    def is_identity(self) -> bool:
+        return bool(_c.is_inf(self._p))
+
+    def __add__(self, other: Self) -> Self:
+        return type(self)(_c.add(self._p, other._p))
+
+    def __sub__(self, other: Self) -> Self:
+        return type(self)(_c.add(self._p, _c.neg(other._p)))
+
+    def __neg__(self) -> Self:
+        return type(self)(_c.neg(self._p))
+
+    def __mul__(self, k: Fr) -> Self:
+        """Arbitrary-point multiplication (4-bit fixed window). Not constant-time."""
+        return type(self)(_window_mul(self._p, k.value, self._ZERO))
+
+    def mul_int(self, k: int) -> Self:
+        """Multiply by a non-negative public integer (cofactor and subgroup checks)."""
+        if k < 0:
+            raise ValueError("mul_int takes a non-negative integer")
+        return type(self)(_window_mul(self._p, k, self._ZERO))
+
+    def mul_small(self, k: int) -> Self:
+        """Multiply by a small public integer (a member index) by double-and-add."""
+        if not 0 <= k < (1 << SMALL_BITS):
+            raise ValueError("mul_small takes a public integer below 2**16")
+        return type(self)(_small_mul(self._p, k, self._ZERO))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return False
+        assert isinstance(other, _Point)
+        a_inf, b_inf = self.is_identity(), other.is_identity()
+        if a_inf or b_inf:
+            return a_inf and b_inf
+        return bool(_c.eq(self._p, other._p))
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, b"" if self.is_identity() else self.to_bytes()))
+
+    def to_bytes(self) -> bytes:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}(identity)" if self.is_identity() else f"{name}({self.to_bytes().hex()[:16]}…)"
+
+
+class G1(_Point):
+    """A point of BN254's G1 (y² = x³ + 3 over F_p; cofactor 1, so on-curve means in G1)."""
+
+    __slots__ = ()
+    _ZERO = _c.Z1
+    _GEN = _c.G1
+
+    @classmethod
+    def from_bytes(cls, data: bytes, field: str = "G1 point") -> G1:
+        """Decode `x ‖ y` (EIP-196); refuses wrong length, coordinates ≥ p, infinity, off-curve."""
+        if len(data) != G1_LEN:
+            raise DecodeError(f"{field}: expected {G1_LEN} bytes (x ‖ y), got {len(data)}")
+        x, y = int.from_bytes(data[:WORD], "big"), int.from_bytes(data[WORD:], "big")
+        if x >= P or y >= P:
+            raise DecodeError(f"{field}: coordinate is not below the field prime p")
+        if x == 0 and y == 0:
+            raise DecodeError(f"{field}: the point at infinity is not accepted")
+        if (y * y - x * x * x - 3) % P:
+            raise DecodeError(f"{field}: point is not on the BN254 curve")
+        return cls((_FQ(x), _FQ(y), _FQ.one()))
+
+    @classmethod
+    def from_xy(cls, x: int, y: int) -> G1:
+        """A point from affine coordinates that the caller computed on the curve."""
+        if (y * y - x * x * x - 3) % P:
+            raise ValueError("point is not on the BN254 curve")
+        return cls((_FQ(x), _FQ(y), _FQ.one()))
+
+    def xy(self) -> tuple[int, int]:
+        if self.is_identity():
+            raise ValueError("the point at infinity has no affine coordinates")
+        x, y = _c.normalize(self._p)
+        return int(x.n), int(y.n)
+
+    def to_bytes(self) -> bytes:
+        x, y = self.xy()
+        return x.to_bytes(WORD, "big") + y.to_bytes(WORD, "big")
+
+
+class G2(_Point):
+    """A point of BN254's G2, on the twist y² = x³ + 3/(9+i) over F_p², in the order-r subgroup."""
+
+    __slots__ = ()
+    _ZERO = _c.Z2
+    _GEN = _c.G2
+
+    @classmethod
+    def from_bytes(cls, data: bytes, field: str = "G2 point", subgroup_check: bool = True) -> G2:
+        """Decode `x_im ‖ x_re ‖ y_im ‖ y_re` (EIP-197); refuses wrong length, words ≥ p, infinity,
+        off-twist points and (unless the caller checks a sum instead) points outside the subgroup."""
+        if len(data) != G2_LEN:
+            raise DecodeError(f"{field}: expected {G2_LEN} bytes (x_im ‖ x_re ‖ y_im ‖ y_re), got {len(data)}")
+        w = [int.from_bytes(data[i : i + WORD], "big") for i in range(0, G2_LEN, WORD)]
+        if any(v >= P for v in w):
+            raise DecodeError(f"{field}: coordinate is not below the field prime p")
+        if not any(w):
+            raise DecodeError(f"{field}: the point at infinity is not accepted")
+        raw = (_FQ2([w[1], w[0]]), _FQ2([w[3], w[2]]), _FQ2.one())
+        if not _c.is_on_curve(raw, _c.b2):
+            raise DecodeError(f"{field}: point is not on the BN254 twist curve")
+        point = cls(raw)
+        if subgroup_check and not point.in_subgroup():
+            raise DecodeError(f"{field}: point is not in the order-r subgroup G2")
+        return point
+
+    def in_subgroup(self) -> bool:
+        """ψ(Q) == [6u²]·Q, which holds exactly on the order-r subgroup of the BN twist
+        (El Housni, Guillevic, Piellard 2022): a 126-bit multiplication instead of a 254-bit one."""
+        if self.is_identity():
+            return True
+        return bool(_c.eq(_psi(self._p), _window_mul(self._p, 6 * U * U, self._ZERO)))
+
+    def words(self) -> tuple[int, int, int, int]:
+        """(x_im, x_re, y_im, y_re), the EIP-197 word order."""
+        if self.is_identity():
+            raise ValueError("the point at infinity has no affine coordinates")
+        x, y = _c.normalize(self._p)
+        return int(x.coeffs[1]), int(x.coeffs[0]), int(y.coeffs[1]), int(y.coeffs[0])
+
+    def to_bytes(self) -> bytes:
+        return b"".join(v.to_bytes(WORD, "big") for v in self.words())
+
+
+T = TypeVar("T", bound="_Point")
+
+_XI: Final = _FQ2([9, 1])
+_PSI_X: Final = _XI ** ((P - 1) // 3)
+_PSI_Y: Final = _XI ** ((P - 1) // 2)
+
+
+def _conj(a: Any) -> Any:
+    return _FQ2([a.coeffs[0], -a.coeffs[1]])
+
+
+def _psi(q: Any) -> Any:
+    """The untwist-Frobenius-twist endomorphism of the D-type twist (twist ξ = 9 + i)."""
+    x, y, z = q
+    return (_conj(x) * _PSI_X, _conj(y) * _PSI_Y, _conj(z))
+
+
+def _small_mul(raw: Any, k: int, zero: Any) -> Any:
+    if k == 0:
+        return zero
+    acc = raw
+    for bit in bin(k)[3:]:
+        acc = _c.double(acc)
+        if bit == "1":
+            acc = _c.add(acc, raw)
+    return acc
+
+
+def _window_mul(raw: Any, k: int, zero: Any) -> Any:
+    if k == 0 or _c.is_inf(raw):
+        return zero
+    if k < (1 << 8):
+        return _small_mul(raw, k, zero)
+    table = [zero, raw]
+    for _ in range(14):
+        table.append(_c.add(table[-1], raw))
+    digits = f"{k:x}"
+    acc = table[int(digits[0], 16)]
+    for d in digits[1:]:
+        for _ in range(_WINDOW):
+            acc = _c.double(acc)
+        if d != "0":
+            acc = _c.add(acc, table[int(d, 16)])
+    return acc
+
+
+_TABLES: dict[str, list[list[Any]]] = {}
+
+
+def _base_table(cls: type[_Point]) -> list[list[Any]]:
+    """table[w][d] = d·16^w·generator for 64 windows (built once per group, on first use)."""
+    cached = _TABLES.get(cls.__name__)
+    if cached is not None:
+        return cached
+    table: list[list[Any]] = []
+    base = cls._GEN
+    for _ in range((R.bit_length() + _WINDOW - 1) // _WINDOW):
+        row = [cls._ZERO, base]
+        for _ in range(14):
+            row.append(_c.add(row[-1], base))
+        table.append(row)
+        base = _c.add(row[15], base)
+    _TABLES[cls.__name__] = table
+    return table
+
+
+def point_sum(points: Iterable[T], kind: type[T]) -> T:
+    """Σ points."""
+    acc = kind._ZERO
+    for p in points:
+        acc = _c.add(acc, p._p)
+    return kind(acc)
+
+
+def horner(coefficients: Sequence[T], x: int) -> T:
+    """Σ_k x^k·C_k for a small public x (Feldman checks, verification shares)."""
+    if not 0 < x < (1 << SMALL_BITS):
+        raise ValueError("horner takes a public integer in 1..2**16-1")
+    kind = type(coefficients[-1])
+    acc = coefficients[-1]._p
+    for c in reversed(coefficients[:-1]):
+        acc = _c.add(_small_mul(acc, x, kind._ZERO), c._p)
+    return kind(acc)
+
+
+def multi_scalar_mul(scalars: Sequence[Fr], points: Sequence[T]) -> T:
+    """Σ k_i·P_i for PUBLIC scalars (Lagrange weights, challenges, never secrets): Pippenger's
+    bucket method, window chosen for the number of terms. Not constant-time."""
+    if len(scalars) != len(points) or not points:
+        raise ValueError("as many scalars as points, at least one")
+    kind, zero = type(points[0]), type(points[0])._ZERO
+    if len(points) < 4:
+        return kind(_sum_raw((_window_mul(p._p, k.value, zero) for k, p in zip(scalars, points, strict=True)), zero))
+    top = max(k.value.bit_length() for k in scalars)
+    c = min(range(2, 9), key=lambda w: -(-top // w) * (2 * len(points) + (1 << (w + 1)) + w))
+    mask, acc = (1 << c) - 1, zero
+    for shift in range(((top + c - 1) // c - 1) * c, -1, -c):
+        for _ in range(c):
+            acc = _c.double(acc)
+        buckets: list[Any] = [None] * (mask + 1)
+        for k, p in zip(scalars, points, strict=True):
+            digit = (k.value >> shift) & mask
+            if digit:
+                b = buckets[digit]
+                buckets[digit] = p._p if b is None else _c.add(b, p._p)
+        running, total = zero, zero
+        for b in reversed(buckets[1:]):
+            if b is not None:
+                running = _c.add(running, b)
+            total = _c.add(total, running)
+        acc = _c.add(acc, total)
+    return kind(acc)
+
+
+def _sum_raw(raws: Iterable[Any], zero: Any) -> Any:
+    acc = zero
+    for r in raws:
+        acc = _c.add(acc, r)
+    return acc
+
+
+def double_mul(a: Fr, p: T, b: Fr, q: T) -> T:
+    """a·P + b·Q in one pass of doublings (Straus–Shamir): the cost of one and a half
+    multiplications. Not constant-time: for verification, where the scalars are public."""
+    kind, zero = type(p), type(p)._ZERO
+    pq = _c.add(p._p, q._p)
+    table = {(0, 1): q._p, (1, 0): p._p, (1, 1): pq}
+    acc = zero
+    for i in range(max(a.value.bit_length(), b.value.bit_length()) - 1, -1, -1):
+        acc = _c.double(acc)
+        key = ((a.value >> i) & 1, (b.value >> i) & 1)
+        if key != (0, 0):
+            acc = _c.add(acc, table[key])
+    return kind(acc)
+
+
+def pairing_check(pairs: Sequence[tuple[G1, G2]]) -> bool:
+    """Π e(P_i, Q_i) == 1, as the EIP-197 precompile computes it: one Miller loop per pair (py_ecc)
+    and a single final exponentiation (ours, below)."""
+    f = _FQ12.one()
+    for p1, q2 in pairs:
+        if p1.is_identity() or q2.is_identity():
+            continue
+        f = f * _pair.pairing(q2._p, p1._p, final_exponentiate=False)
+    return bool(final_exponentiate(f) == _FQ12.one())
+
+
+_FROB: list[list[list[int]]] = []
+_E_HARD: Final = (P**4 - P**2 + 1) // R
+_HARD_DIGITS: Final = [(_E_HARD // P**i) % P for i in range(4)]
+
+
+def _frobenius_tables() -> list[list[list[int]]]:
+    """M_k[i] = coefficients of (w^i)^(p^k) for k = 1, 2, 3, 6 (py_ecc's FQ12 is F_p[w]/(w¹² − 18w⁶ + 82),
+    and x^(p^k) is F_p-linear), built once on first use."""
+    if not _FROB:
+        w_p = _FQ12([0, 1] + [0] * 10) ** P
+        m1, acc = [], _FQ12.one()
+        for _ in range(12):
+            m1.append([int(c) for c in acc.coeffs])
+            acc = acc * w_p
+        tables = {1: m1}
+        for k in (2, 3, 6):
+            prev = tables[k - 1] if k != 6 else tables[3]
+            step = m1 if k != 6 else tables[3]
+            tables[k] = [_apply(row, step) for row in prev]
+        _FROB.extend([tables[1], tables[2], tables[3], tables[6]])
+    return _FROB
+
+
+def _apply(coeffs: Sequence[int], table: Sequence[Sequence[int]]) -> list[int]:
+    out = [0] * 12
+    for i, c in enumerate(coeffs):
+        if c:
+            row = table[i]
+            for k in range(12):
+                out[k] += c * row[k]
+    return [v % P for v in out]
+
+
+def _frob(f: Any, table: Sequence[Sequence[int]]) -> Any:
+    return _FQ12(_apply([int(c) for c in f.coeffs], table))
+
+
+def final_exponentiate(f: Any) -> Any:
+    """f^((p¹² − 1)/r) as (p⁶ − 1)(p² + 1)·(p⁴ − p² + 1)/r: Frobenius maps for the easy part and a
+    joint exponentiation by the base-p digits of the hard part. Equal to py_ecc's (a test checks),
+    about ten times faster."""
+    m1, m2, m3, m6 = _frobenius_tables()
+    f1 = _frob(f, m6) * f.inv()
+    f2 = _frob(f1, m2) * f1
+    bases = [f2, _frob(f2, m1), _frob(f2, m2), _frob(f2, m3)]
+    table = [_FQ12.one()] * 16
+    for mask in range(1, 16):
+        low = mask & -mask
+        rest = mask ^ low
+        table[mask] = table[rest] * bases[low.bit_length() - 1] if rest else bases[low.bit_length() - 1]
+    acc = _FQ12.one()
+    for bit in range(max(d.bit_length() for d in _HARD_DIGITS) - 1, -1, -1):
+        acc = acc * acc
+        mask = sum(((d >> bit) & 1) << i for i, d in enumerate(_HARD_DIGITS))
+        if mask:
+            acc = acc * table[mask]
+    return acc
+

@@ -1,0 +1,73 @@
+"""The council-log steps around a ceremony (docs/log-format.md; docs/operators.md "Approvals").
+
+- after a DKG commits: the genesis entry (roster, threshold, Y, transcript digest), authored by the
+  operator and approved by `t` members, each checking it against the epoch it stored;
+- before a re-share: the new roster must be accepted in the key's log (a roster-proposed entry with
+  `t` approvals of the current epoch) or be the current roster; the driver proposes it (idempotent)
+  and stops, naming whose approvals are missing, when it is not accepted yet;
+- after a re-share commits: the epoch-committed entry, authored by a member of the new committee
+  that stored the epoch, approved by the epoch before it.
+"""
+
+from __future__ import annotations
+
+from council.driver.client import Failure
+from council.driver.log_client import AppendReport, LogClient, operator_entry
+from council.driver.operator import OperatorFolder
+from council.driver.phases import Timing
+from council.errors import PolicyRefused
+from council.log import Genesis, LogState, RosterProposed
+from council.roster import Roster
+
+
+class RosterNotAccepted(PolicyRefused):
+    """A re-share's new roster is not (yet) accepted in the key's council log."""
+
+    def __init__(self, report: AppendReport) -> None:
+        super().__init__(f"the new roster is not accepted in the council log: {report.summary()}")
+        self.report = report
+
+
+def start_log(roster: Roster, key_id: str, public_key: bytes, transcript_digest: bytes,
+              operator: OperatorFolder, timing: Timing) -> AppendReport:
+    """Append the genesis entry of a key that a DKG just committed (epoch 0)."""
+    with LogClient(roster.members, operator, timing) as client:
+        state, _ = client.read(key_id)
+        entry = operator_entry(operator, state, Genesis(0, roster, public_key, transcript_digest))
+        return client.append(state, entry, roster)
+
+
+def require_accepted_roster(old: Roster, new: Roster, key_id: str, operator: OperatorFolder,
+                            timing: Timing) -> LogState:
+    """The key's log state once `new` is accepted (proposing it if need be); RosterNotAccepted if not."""
+    with LogClient([*old.members, *new.members], operator, timing) as client:
+        state, _ = client.read(key_id)
+        if not state.started:
+            raise PolicyRefused(f"key {key_id!r} has no council log yet (no genesis entry): members "
+                                "re-share only keys whose log is started")
+        if state.pending is not None and state.pending.roster.digest() == new.digest():
+            return state
+        if state.roster is not None and state.roster.digest() == new.digest():
+            return state
+        report = client.append(state, operator_entry(operator, state, RosterProposed(new)))
+        if not report.accepted:
+            raise RosterNotAccepted(report)
+        state, _ = client.read(key_id)
+        return state
+
+
+def record_epoch(old: Roster, new: Roster, key_id: str, operator: OperatorFolder, timing: Timing,
+                 signers: list[str]) -> AppendReport | str:
+    """Append the epoch-committed entry, authored by the first new member that stored the epoch."""
+    with LogClient([*old.members, *new.members], operator, timing) as client:
+        state, _ = client.read(key_id)
+        problems = []
+        for card in new.members:
+            if card.name not in signers:
+                continue
+            entry = client.author(card, key_id, "epoch-committed")
+            if isinstance(entry, Failure):
+                problems.append(f"{card.name}: {entry}")
+                continue
+            return client.append(state, entry)
+        return "no member of the new committee authored the epoch-committed entry: " + "; ".join(problems)

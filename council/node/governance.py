@@ -1,0 +1,90 @@
+"""A member's `DIR/governance.toml`: which widening log entries it approves without its operator.
+
+The default (no file) is manual for every widening kind: the member answers PENDING until its
+operator runs `keycouncil member approve DIR ID`. The file can list kinds to approve automatically,
+and for rosters the limits within which it may (docs/operators.md, "governance.toml"):
+
+```toml
+[auto_approve]
+kinds = ["roster-proposed"]
+[auto_approve.roster]
+max_members_changed = 1        # members added plus members removed, against the current roster
+allow_lower_threshold = false  # a lower threshold always needs the operator
+```
+Narrowing entries never wait (they give less) and record entries are checked by the log's rules.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from council.errors import StorageError
+from council.log import Entry, Kind, LogState, RosterProposed
+from council.log.kinds import EFFECTS, Effect
+
+FILE_NAME = "governance.toml"
+WIDENING_KINDS = frozenset(k.label for k, e in EFFECTS.items() if e is Effect.WIDENING) | {"policy-changed"}
+
+
+class GovernanceInvalid(StorageError):
+    """governance.toml is malformed; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Governance:
+    """What this member may approve by itself, and within which limits."""
+
+    auto_kinds: frozenset[str] = frozenset()
+    max_members_changed: int = 0
+    allow_lower_threshold: bool = False
+
+    def allows(self, state: LogState, entry: Entry) -> str | None:
+        """The reason this widening entry is approved automatically, or None (operator needed)."""
+        if entry.kind.label not in self.auto_kinds:
+            return None
+        if entry.kind is Kind.ROSTER_PROPOSED and state.roster is not None:
+            assert isinstance(entry.body, RosterProposed)
+            return self._roster_within_limits(state, entry.body)
+        return f"governance.toml auto-approves {entry.kind.label}"
+
+    def _roster_within_limits(self, state: LogState, body: RosterProposed) -> str | None:
+        assert state.roster is not None
+        old = {m.signing_key for m in state.roster.members}
+        new = {m.signing_key for m in body.roster.members}
+        changed = len(old ^ new)
+        if changed > self.max_members_changed:
+            return None
+        if body.roster.threshold < state.roster.threshold and not self.allow_lower_threshold:
+            return None
+        return (f"governance.toml auto-approves rosters with at most {self.max_members_changed} members "
+                f"changed ({changed} here)")
+
+
+def load_governance(folder: Path) -> Governance:
+    """The member's governance file, or the all-manual default when there is none."""
+    path = folder / FILE_NAME
+    if not path.exists():
+        return Governance()
+    try:
+        doc = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise GovernanceInvalid(f"{path}: not valid TOML ({exc})") from None
+    auto = doc.get("auto_approve", {})
+    if not isinstance(auto, dict):
+        raise GovernanceInvalid(f"{path}: [auto_approve] must be a table")
+    kinds = auto.get("kinds", [])
+    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+        raise GovernanceInvalid(f"{path}: auto_approve.kinds must be a list of entry kinds")
+    unknown = sorted(set(kinds) - WIDENING_KINDS)
+    if unknown:
+        raise GovernanceInvalid(f"{path}: auto_approve.kinds: {', '.join(unknown)} is not a widening "
+                                f"kind (expected some of {', '.join(sorted(WIDENING_KINDS))})")
+    roster = auto.get("roster", {})
+    changed, lower = roster.get("max_members_changed", 0), roster.get("allow_lower_threshold", False)
+    if not isinstance(changed, int) or isinstance(changed, bool) or changed < 0:
+        raise GovernanceInvalid(f"{path}: auto_approve.roster.max_members_changed must be an integer ≥ 0")
+    if not isinstance(lower, bool):
+        raise GovernanceInvalid(f"{path}: auto_approve.roster.allow_lower_threshold must be true or false")
+    return Governance(frozenset(kinds), changed, lower)

@@ -1,0 +1,272 @@
+"""The member's copy of the council log and its approvals (docs/log-format.md, "Approving").
+
+Files, per key id, under `DIR/log/council/<key_id>/`:
+
+```
+records/<seq>.rec          an accepted record: 8-byte big-endian time this member saw it accepted
+                           (unix ms) ‖ LogRecord bytes
+approved/<seq>             the digest of the one entry this member approved at <seq> (persisted
+                           before the approval leaves the member: no restart approves another)
+proposed/<id>.entry        a widening entry waiting for this member's operator (`member pending`)
+operator-approved/<id>     the operator said yes (`member approve DIR ID`)
+narrowed/<id>.entry        a narrowing entry this member made or approved: in effect here at once
+```
+
+The pure rules (`council.log`) decide; this module stores, folds and answers. Every write is
+atomic and fsynced (`council.storage.files.write_atomic`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from council.crypto.signing import Signer
+from council.errors import KeycouncilError, StorageError
+from council.log import (
+    Approval,
+    Entry,
+    LogRecord,
+    LogRuleError,
+    LogState,
+    Verdict,
+    apply,
+    apply_narrowing,
+    approve,
+    review,
+)
+from council.log.errors import LogDecodeError
+from council.log.kinds import Effect
+from council.node.events import EventLog
+from council.node.governance import Governance
+from council.storage.files import write_atomic
+
+SEQ_WIDTH = 20
+PAGE = 256
+
+
+class Status(Enum):
+    APPROVED = "approved"
+    PENDING = "pending"
+    REFUSED = "refused"
+    APPENDED = "appended"
+    ALREADY = "already"
+    BEHIND = "behind"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the member says to a proposal or a hand-over."""
+
+    status: Status
+    next_seq: int
+    approval: Approval | None = None
+    reason: str = ""
+    rule: str = ""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class LogBook:
+    """One member's logs, by key id; thread-safe."""
+
+    def __init__(self, root: Path, signer: Signer, events: EventLog, governance: Callable[[], Governance],
+                 witness: Callable[[Entry], str | None] = lambda entry: None,
+                 clock: Callable[[], int] = now_ms) -> None:
+        self.root = root
+        self.witness = witness
+        """The member's own check of what only it can know (its stored epochs): a refusal or None."""
+        self.signer = signer
+        self.events = events
+        self.governance = governance
+        self.clock = clock
+        self.after_persist: Callable[[str], None] | None = None
+        """Test-only: called once an approval is on disk, before it is answered."""
+        self._lock = threading.RLock()
+        self._states: dict[str, tuple[int, LogState]] = {}
+
+    # State -----------------------------------------------------------------------------------------
+    def key_ids(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if (p / "records").is_dir()) if self.root.exists() else []
+
+    def state(self, key_id: str) -> LogState:
+        """The accepted state of `key_id`'s log (folded from the stored records, cached)."""
+        with self._lock:
+            files = self._record_files(key_id)
+            cached = self._states.get(key_id)
+            if cached is not None and cached[0] == len(files):
+                return cached[1]
+            state = LogState(key_id)
+            for path in files:
+                seen, record = self._read_record(path)
+                try:
+                    state = apply(state, record.entry, record.approvals, seen)
+                except LogRuleError as exc:
+                    raise StorageError(f"{path}: stored log record does not follow the log ({exc})") from None
+            self._states[key_id] = (len(files), state)
+            return state
+
+    def effective(self, key_id: str) -> LogState:
+        """The accepted state with this member's own narrowing entries applied on top (at once)."""
+        state = self.state(key_id)
+        for entry in self._narrowed(key_id):
+            try:
+                state = apply_narrowing(state, entry)
+            except LogRuleError:
+                continue  # superseded by what was accepted since
+        return state
+
+    def records(self, key_id: str, start: int = 0, limit: int | None = None) -> list[LogRecord]:
+        """Accepted records from `start` (all of them, or `limit`)."""
+        files = self._record_files(key_id)[start:None if limit is None else start + limit]
+        return [self._read_record(p)[1] for p in files]
+
+    def approvals(self, key_id: str) -> dict[int, bytes]:
+        folder = self._dir(key_id) / "approved"
+        if not folder.exists():
+            return {}
+        return {int(p.name): p.read_bytes() for p in folder.iterdir() if p.name.isdigit()}
+
+    # Proposals -------------------------------------------------------------------------------------
+    def propose(self, entry: Entry) -> Answer:
+        """Review `entry`; approve it (persisting first), hold it for the operator, or refuse."""
+        with self._lock:
+            state = self.state(entry.key_id)
+            decision = review(state, entry, self.approvals(entry.key_id), self.clock(), self._halted())
+            if decision.verdict is Verdict.REFUSE:
+                self.events.event("log-refused", key_id=entry.key_id, seq=entry.seq, entry=entry.id,
+                                  rule=decision.rule, reason=decision.reason[:300])
+                return Answer(Status.REFUSED, state.next_seq, reason=decision.reason, rule=decision.rule)
+            if decision.verdict is Verdict.REPEAT:
+                return Answer(Status.APPROVED, state.next_seq, approve(self.signer, entry))
+            objection = self.witness(entry)
+            if objection is not None:
+                self.events.event("log-refused", key_id=entry.key_id, seq=entry.seq, entry=entry.id,
+                                  rule="member.witness", reason=objection[:300])
+                return Answer(Status.REFUSED, state.next_seq, reason=objection, rule="member.witness")
+            if decision.effect is Effect.WIDENING and not self._widening_allowed(state, entry):
+                self._write(self._dir(entry.key_id) / "proposed" / f"{entry.id}.entry", entry.to_bytes())
+                self.events.event("log-approval-pending", key_id=entry.key_id, seq=entry.seq, entry=entry.id,
+                                  kind=entry.kind.label)
+                return Answer(Status.PENDING, state.next_seq,
+                              reason=f"waiting for this member's operator: keycouncil member approve DIR {entry.id}")
+            return self._approve(state, entry, decision.effect)
+
+    def _approve(self, state: LogState, entry: Entry, effect: Effect | None) -> Answer:
+        if effect is Effect.NARROWING:
+            self._write(self._dir(entry.key_id) / "narrowed" / f"{entry.id}.entry", entry.to_bytes())
+        self._write(self._dir(entry.key_id) / "approved" / f"{entry.seq:0{SEQ_WIDTH}d}", entry.digest)
+        if self.after_persist is not None:
+            self.after_persist("approval")
+        self.events.event("log-approved", key_id=entry.key_id, seq=entry.seq, entry=entry.id,
+                          kind=entry.kind.label, effect=effect.value if effect else "")
+        return Answer(Status.APPROVED, state.next_seq, approve(self.signer, entry))
+
+    def _widening_allowed(self, state: LogState, entry: Entry) -> bool:
+        if (self._dir(entry.key_id) / "operator-approved" / entry.id).exists():
+            return True
+        why = self.governance().allows(state, entry)
+        if why is not None:
+            self.events.event("log-auto-approved", key_id=entry.key_id, seq=entry.seq, entry=entry.id, why=why)
+        return why is not None
+
+    def pending(self) -> list[Entry]:
+        """Widening entries waiting for the operator that can still be approved (oldest first)."""
+        out: list[Entry] = []
+        for key_id in self._all_keys():
+            state, approved = self.state(key_id), self.approvals(key_id)
+            for path in sorted((self._dir(key_id) / "proposed").glob("*.entry")):
+                entry = Entry.from_bytes(path.read_bytes())
+                if entry.seq >= state.next_seq and entry.seq not in approved:
+                    out.append(entry)
+        return out
+
+    def operator_approve(self, entry_id: str) -> Entry:
+        """Record the operator's yes for a pending entry; the next proposal of it is approved."""
+        for entry in self.pending():
+            if entry.id == entry_id:
+                self._write(self._dir(entry.key_id) / "operator-approved" / entry.id, b"")
+                self.events.event("log-operator-approved", key_id=entry.key_id, seq=entry.seq, entry=entry.id)
+                return entry
+        raise KeycouncilError(f"no pending log entry {entry_id} on this member (see keycouncil member pending DIR)")
+
+    # Hand-over -------------------------------------------------------------------------------------
+    def accept(self, record: LogRecord) -> Answer:
+        """Append an entry with its approvals if it follows this member's log and has a quorum."""
+        with self._lock:
+            key_id, seq = record.entry.key_id, record.entry.seq
+            state = self.state(key_id)
+            if seq < state.next_seq:
+                stored = self.records(key_id, seq, 1)[0]
+                if stored.entry.digest == record.entry.digest:
+                    return Answer(Status.ALREADY, state.next_seq)
+                return self._conflict(record, stored, state.next_seq)
+            if seq > state.next_seq:
+                return Answer(Status.BEHIND, state.next_seq, reason=f"this member's log of key {key_id} "
+                                                                    f"ends before entry {seq}")
+            now = self.clock()
+            try:
+                new = apply(state, record.entry, record.approvals, now)
+            except LogRuleError as exc:
+                return Answer(Status.REFUSED, state.next_seq, reason=str(exc), rule=exc.rule)
+            self._write(self._dir(key_id) / "records" / f"{seq:0{SEQ_WIDTH}d}.rec",
+                        now.to_bytes(8, "big") + record.to_bytes())
+            self._states[key_id] = (seq + 1, new)
+            self.events.event("log-appended", key_id=key_id, seq=seq, entry=record.entry.id,
+                              kind=record.entry.kind.label, approvals=len(record.approvals))
+            return Answer(Status.APPENDED, new.next_seq)
+
+    # Helpers ---------------------------------------------------------------------------------------
+    def _dir(self, key_id: str) -> Path:
+        return self.root / key_id
+
+    def _all_keys(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir()) if self.root.exists() else []
+
+    def _record_files(self, key_id: str) -> list[Path]:
+        folder = self._dir(key_id) / "records"
+        files = sorted(folder.glob("*.rec")) if folder.exists() else []
+        for i, path in enumerate(files):
+            if path.name != f"{i:0{SEQ_WIDTH}d}.rec":
+                raise StorageError(f"{folder}: log record {i} is missing (found {path.name})")
+        return files
+
+    def _read_record(self, path: Path) -> tuple[int, LogRecord]:
+        raw = path.read_bytes()
+        try:
+            return int.from_bytes(raw[:8], "big"), LogRecord.from_bytes(raw[8:])
+        except LogDecodeError as exc:
+            raise StorageError(f"{path}: damaged log record ({exc})") from None
+
+    def _narrowed(self, key_id: str) -> Iterator[Entry]:
+        for path in sorted((self._dir(key_id) / "narrowed").glob("*.entry")):
+            yield Entry.from_bytes(path.read_bytes())
+
+    def _write(self, path: Path, data: bytes) -> None:
+        write_atomic(path, data)
+
+    def _halted(self) -> bool:
+        return (self.root / "HALTED").exists()
+
+    def _conflict(self, offered: LogRecord, stored: LogRecord, next_seq: int) -> Answer:
+        """Another record at a sequence number this member has accepted. With a valid quorum of
+        its own it is fork evidence: keep both and approve nothing more until an operator looks."""
+        key_id, seq = stored.entry.key_id, stored.entry.seq
+        reason = f"entry {seq} of key {key_id} is already {stored.entry.id}"
+        before = LogState(key_id)
+        for earlier in self.records(key_id, 0, seq) if seq else []:
+            before = apply(before, earlier.entry, earlier.approvals, None)
+        try:
+            apply(before, offered.entry, offered.approvals, None)
+        except LogRuleError as exc:
+            return Answer(Status.REFUSED, next_seq, reason=f"{reason}; the other record: {exc}", rule="log.conflict")
+        self._write(self.root / "HALTED", offered.to_bytes() + stored.to_bytes())
+        self.events.event("log-fork-seen", key_id=key_id, seq=seq, stored=stored.entry.id, offered=offered.entry.id)
+        return Answer(Status.REFUSED, next_seq, reason=f"{reason}: a fork; this member approves nothing more "
+                                                       "until an operator looks", rule="log.fork")
