@@ -17,9 +17,9 @@ import grpc
 
 from council.node.auditors import auditor_pems
 from council.node.ceremony_service import MemberServicer
-from council.node.metrics import MemberMetrics
 from council.node.log_service import SERVICE_NAME as LOG_SERVICE_NAME
 from council.node.log_service import register_log
+from council.node.metrics import MemberMetrics
 from council.node.node import MemberNode
 from council.node.recovery_service import SERVICE_NAME as RECOVERY_SERVICE_NAME
 from council.node.recovery_service import register_recovery
