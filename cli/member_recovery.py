@@ -41,19 +41,61 @@ def requests_cmd(folder: Path) -> None:
                    f"first seen {r.get('first_seen')}" + ("  target-bound" if r.get("target_bound") else ""))
 
 
+@click.command("pending")
+@click.argument("folder", type=DIR)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per pending entry.")
+def pending_cmd(folder: Path, as_json: bool) -> None:
+    """List the council-log entries FOLDER's member holds for its operator's approval."""
+    import json
+
+    from council.log import entry_to_json
+    from council.node.log_book import folder_logbook
+
+    entries = folder_logbook(folder).pending()
+    if as_json:
+        for e in entries:
+            click.echo(json.dumps(entry_to_json(e), sort_keys=True))
+        return
+    if not entries:
+        click.echo("no log entries wait for this member's operator")
+    for e in entries:
+        click.echo(f"{e.id}  key {e.key_id}  entry {e.seq}  {e.kind.label}  by {e.author.role.label} "
+                   f"{e.author.public_key.hex()[:16]}…  {_summary(e.body.to_json())}")
+
+
+def _summary(body: dict[str, object]) -> str:
+    shown = {k: v for k, v in body.items() if k != "roster" and not isinstance(v, (dict, list))}
+    return " ".join(f"{k}={str(v)[:24]}" for k, v in shown.items())
+
+
 @click.command("approve")
 @click.argument("folder", type=DIR)
-@click.argument("request_id")
+@click.argument("request_id", metavar="ID")
 @click.option("--by", default=None, help="Who approves (recorded; default: the login name).")
 def approve_cmd(folder: Path, request_id: str, by: str | None) -> None:
-    """Approve REQUEST_ID on FOLDER's member (takes effect without a restart)."""
+    """Approve ID on FOLDER's member: a pending council-log entry (see `member pending`) or a
+    recovery request id (both, when the request waits in the log). Takes effect without a restart."""
     import getpass
 
-    from council.node.release.records import ReleaseLog, RequestBook
+    from council.errors import KeycouncilError
+    from council.node.log_book import folder_logbook
+    from council.node.release.records import ReleaseLog, RequestBook, check_request_id
 
-    path = RequestBook(folder).approve(request_id.lower(), by or getpass.getuser())
-    ReleaseLog(folder).append(decision="approved", request_id=request_id.lower(), by=by or getpass.getuser())
-    click.echo(f"request {request_id} approved ({path})")
+    who, wanted = by or getpass.getuser(), request_id.lower()
+    try:
+        entry = folder_logbook(folder).operator_approve(wanted)
+    except KeycouncilError:
+        entry = None  # no pending log entry: an id for the release path alone (as before the log)
+    if entry is not None:
+        click.echo(f"log entry {entry.id} ({entry.kind.label}, key {entry.key_id}, entry {entry.seq}) approved "
+                   "by this member's operator; the member approves it when it is proposed again")
+        wanted = getattr(entry.body, "request_id", b"").hex()
+        if not wanted:
+            return
+    rid = check_request_id(wanted)
+    path = RequestBook(folder).approve(rid, who)
+    ReleaseLog(folder).append(decision="approved", request_id=rid, by=who)
+    click.echo(f"request {rid} approved ({path})")
 
 
 @click.group("backup")
@@ -141,4 +183,4 @@ def _open(folder: Path, passphrase_file: Path | None) -> MemberFolder:
     return MemberFolder.open(folder, read_passphrase(passphrase_file, insecure=True))
 
 
-COMMANDS: list[click.Command] = [requests_cmd, approve_cmd, backup]
+COMMANDS: list[click.Command] = [requests_cmd, pending_cmd, approve_cmd, backup]

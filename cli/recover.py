@@ -279,7 +279,8 @@ def _networked(connect: Any, roster_path: Path, operator_dir: Path, store: DumpS
     if target_key is not None:
         package, report = recover_for_target(chosen, conn.council, conn.operator, conn.client,
                                              _read_point(target_key), now_unix_ms=now,
-                                             deadline_seconds=deadline, progress=_progress(roster))
+                                             deadline_seconds=deadline, progress=_progress(roster),
+                                             ledger=conn.ledger)
         write_file_atomic(out, package.to_bytes(), 0o600)
         _warn_insecure(insecure)
         if as_json:
@@ -293,13 +294,14 @@ def _networked(connect: Any, roster_path: Path, operator_dir: Path, store: DumpS
     with progress(chosen.candidate.dump.file_size, f"recovering {chosen.name}") as bar:
         report = recover_to_file(chosen, conn.council, conn.operator, conn.client, out, now_unix_ms=now,
                                  deadline_seconds=deadline, progress=_progress(roster), admit=admit,
-                                 bytes_progress=bar)
+                                 bytes_progress=bar, ledger=conn.ledger)
     if as_json:
         _warn_insecure(insecure)
         doc = _doc("networked", report.dump_name, app_id, report.dump_version, out, report.plaintext_length,
                    roster, report.used, insecure, chosen.skipped, request_id=report.request_id,
                    key_id=conn.council.key_id, epoch=conn.council.epoch)
         doc["invalid"] = {roster.who(i): why for i, why in sorted(report.invalid.items())}
+        doc["log"] = list(report.log)
         emit_json({"recovery": doc})
         return
     _print_report(report, out, roster, insecure)
@@ -386,6 +388,8 @@ def _print_report(report: RecoveryReport, out: Path, roster: Roster, insecure: b
                + insecure_suffix(insecure))
     for i, why in sorted(report.invalid.items()):
         click.echo(f"warning: member {roster.who(i)} gave an invalid share: {why}", err=True)
+    for line in report.log:
+        click.echo(f"log: {line}", err=True)
     _warn_insecure(insecure)
 
 

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from council.crypto.signing import Signer
 from council.protocol.epoch import CouncilEpoch
+from recovery.coordinator import Ledger
 from recovery.gather import MemberClient
 
 
@@ -18,6 +19,8 @@ class Connection:
     client: MemberClient
     operator: Signer
     council: CouncilEpoch
+    ledger: Ledger | None = None
+    """The key's council log (None only for in-process rehearsals without one)."""
 
 
 class RecoveryBackend(Protocol):

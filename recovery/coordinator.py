@@ -1,9 +1,12 @@
 """The recovery coordinator, network-agnostic (docs/recovery.md, "Recovery, step by step").
 
-(1) choose the dump (recovery.choose); (2) build a request signed by the operator; (3) ask every
+(1) choose the dump (recovery.choose); (2) build a request signed by the operator, and (2b) have
+it accepted in the key's council log (an injected Ledger: the request is an entry that `t` members
+approve, with an expiry); (3) ask every
 member at once, with a deadline, through an injected MemberClient; (4) verify each share's proof,
 drop and name bad ones; (5) combine `t` good shares; (6) stream-decrypt to a temporary file and
-publish it at OUT only after the last check. Target-bound mode stops after (3): the coordinator
+publish it at OUT only after the last check; (7) record each member's release in the log.
+Target-bound mode stops after (3): the coordinator
 relays the sealed shares in a TargetPackage and `finish_target` does (4)-(6) on the target, so the
 coordinator never holds a decryption share in the clear, the shared point or the data key.
 """
@@ -11,8 +14,9 @@ coordinator never holds a decryption share in the clear, the shared point or the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from council.crypto import kem
 from council.crypto.decryption import DecryptionShare, combine, open_from_target
@@ -43,6 +47,19 @@ from recovery.package import TargetPackage
 DEFAULT_DEADLINE_SECONDS = 30.0
 
 
+class Ledger(Protocol):
+    """The council log as recovery uses it (recovery.log_ledger over gRPC)."""
+
+    def record_request(self, request: RecoveryRequest, deadline_seconds: float) -> str:
+        """(2b) Append the request as an accepted entry, waiting for approvals until the deadline;
+        RecoveryFailed naming whose approvals are missing otherwise. Returns a line for the report."""
+        ...
+
+    def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
+        """(7) Append a share-released entry for each member used; lines for the report."""
+        ...
+
+
 @dataclass(frozen=True)
 class RecoveryReport:
     """What happened: the dump, the request, who was used, who refused, who was dropped."""
@@ -55,6 +72,8 @@ class RecoveryReport:
     unavailable: dict[int, str] = field(default_factory=dict)
     invalid: dict[int, str] = field(default_factory=dict)
     plaintext_length: int | None = None
+    log: tuple[str, ...] = ()
+    """What the council log recorded: the request entry, each release."""
 
 
 def build_request(chosen: ChosenDump, council: CouncilEpoch, operator: Signer, now_unix_ms: int,
@@ -72,11 +91,12 @@ def build_request(chosen: ChosenDump, council: CouncilEpoch, operator: Signer, n
 def recover_to_file(chosen: ChosenDump, council: CouncilEpoch, operator: Signer, client: MemberClient,
                     out: Path, *, now_unix_ms: int, deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
                     progress: Progress | None = None, admit: EvidenceChecker | None = None,
-                    bytes_progress: BytesProgress | None = None) -> RecoveryReport:
-    """Steps (1)-(6): recover the chosen dump's plaintext to `out` (nothing at `out` on failure);
+                    bytes_progress: BytesProgress | None = None, ledger: Ledger | None = None) -> RecoveryReport:
+    """Steps (1)-(7): recover the chosen dump's plaintext to `out` (nothing at `out` on failure);
     `bytes_progress` is told how many dump bytes each decrypted chunk took (progress bars)."""
     ensure_absent(out)
     request = build_request(chosen, council, operator, now_unix_ms)                   # (2)
+    logged = [ledger.record_request(request, deadline_seconds)] if ledger else []     # (2b)
     gathered = ask_members(client, request, _members(council), deadline_seconds, progress)  # (3)
     header = chosen.candidate.dump.header
     good = verified_shares(request, council, header.kem(), gathered, progress)        # (4)
@@ -87,15 +107,18 @@ def recover_to_file(chosen: ChosenDump, council: CouncilEpoch, operator: Signer,
     provider = _provider(header, result.shared_point, council.public_key)
     with chosen.open() as f:
         opened = open_dump(f, out, provider, admit, bytes_progress)                   # (6)
-    return _report(chosen, request, gathered, result.used, opened.plaintext_length)
+    logged += ledger.record_releases(request, result.used) if ledger else []          # (7)
+    return replace(_report(chosen, request, gathered, result.used, opened.plaintext_length), log=tuple(logged))
 
 
 def recover_for_target(chosen: ChosenDump, council: CouncilEpoch, operator: Signer, client: MemberClient,
                        target_key: Point, *, now_unix_ms: int,
                        deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
-                       progress: Progress | None = None) -> tuple[TargetPackage, RecoveryReport]:
+                       progress: Progress | None = None,
+                       ledger: Ledger | None = None) -> tuple[TargetPackage, RecoveryReport]:
     """Steps (1)-(3) for a target: gather sealed shares; the coordinator cannot open them."""
     request = build_request(chosen, council, operator, now_unix_ms, target_key)       # (2)
+    logged = [ledger.record_request(request, deadline_seconds)] if ledger else []     # (2b)
     gathered = ask_members(client, request, _members(council), deadline_seconds, progress)  # (3)
     sealed = _sealed_only(gathered, progress)
     if len(sealed) < council.threshold:
@@ -103,7 +126,9 @@ def recover_for_target(chosen: ChosenDump, council: CouncilEpoch, operator: Sign
                              + shortfall(council, gathered, len(sealed)).replace("valid decryption",
                                                                                  "sealed decryption"))
     package = TargetPackage(request, council, tuple(sealed))
-    return package, _report(chosen, request, gathered, tuple(s.index for s in sealed), None)
+    used = tuple(s.index for s in sealed)
+    logged += ledger.record_releases(request, used) if ledger else []                 # (7)
+    return package, replace(_report(chosen, request, gathered, used, None), log=tuple(logged))
 
 
 def _sealed_only(gathered: Gathered, progress: Progress | None) -> list[TargetBoundShare]:

@@ -32,6 +32,7 @@ from council.protocol.shares import MemberReply, TargetBoundShare
 from council.roster import MemberCard, Roster
 from council.storage.folders import load_roster, read_passphrase
 from recovery.connection import Connection
+from recovery.log_ledger import LogLedger
 
 DEFAULT_CALL_TIMEOUT = 10.0
 DEFAULT_POLL_SECONDS = 1.0
@@ -155,4 +156,5 @@ class GrpcRecoveryBackend:
         council = fetch_council(roster, key_id, operator, Timing(min(self.call_timeout, 10.0), 0.0))
         client = GrpcMemberClient(council.bundle.roster, operator, self.wait_seconds, self.call_timeout,
                                   notice=self.notice)
-        return Connection(client, operator.identity.signer, council)
+        ledger = LogLedger(council.bundle.roster, operator, Timing(min(self.call_timeout, 10.0), 0.0))
+        return Connection(client, operator.identity.signer, council, ledger)

@@ -310,7 +310,8 @@ def _recover(run: _Run) -> None:
         with out.bar("recovering", size) as progress, _growth(folder, progress):
             report = recover_to_file(chosen, conn.council, conn.operator, conn.client, run.recovered,
                                      now_unix_ms=int(time.time() * 1000),
-                                     deadline_seconds=RECOVERY_DEADLINE, progress=events.append)
+                                     deadline_seconds=RECOVERY_DEADLINE, progress=events.append,
+                                     ledger=conn.ledger)
     finally:
         close = getattr(conn.client, "close", None)
         if close is not None:

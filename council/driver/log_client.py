@@ -80,6 +80,8 @@ class LogClient:
     def __init__(self, cards: Iterable[MemberCard], operator: OperatorFolder, timing: Timing) -> None:
         self.clients = clients_for(list(cards), operator)
         self.timing = timing
+        self.down: dict[bytes, Failure] = {}
+        """Members that did not answer once: not asked again by this client (no retry storms)."""
 
     def close(self) -> None:
         for c in self.clients.values():
@@ -92,9 +94,15 @@ class LogClient:
         self.close()
 
     def _call(self, client: MemberClient, method: str, request: object) -> object:
+        key = client.card.signing_key
+        if key in self.down:
+            return self.down[key]
         stub = pb_grpc.CouncilLogStub(client.channel)  # type: ignore[no-untyped-call]
-        return client.call(lambda _s, t: getattr(stub, method)(request, timeout=t), self.timing.call_timeout,
-                           self.timing.retry_window)
+        reply = client.call(lambda _s, t: getattr(stub, method)(request, timeout=t), self.timing.call_timeout,
+                            self.timing.retry_window)
+        if isinstance(reply, Failure) and reply.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
+            self.down[key] = reply
+        return reply
 
     # (1) reading ------------------------------------------------------------------------------------
     def records_of(self, client: MemberClient, key_id: str) -> list[LogRecord] | Failure:
@@ -145,7 +153,7 @@ class LogClient:
                 continue
             reply = self._call(client, "Propose", pb.ProposeRequest(entry=entry.to_bytes()))
             if isinstance(reply, Failure):
-                report.answers[card.name] = f"unreachable: {reply}"
+                report.answers[card.name] = f"unreachable: {reply.code}"
                 continue
             assert isinstance(reply, pb.ProposeReply)
             status = _PROPOSE.get(reply.status, "refused")

@@ -73,10 +73,17 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def folder_logbook(folder: Path) -> LogBook:
+    """The log book of a member's data folder for its operator's offline commands (`member pending`,
+    `member approve`): reading and recording the operator's approvals needs no secret."""
+    events = EventLog(folder.name, folder / "log" / "events.jsonl", echo=False)
+    return LogBook(folder / "log" / "council", None, events, Governance)
+
+
 class LogBook:
     """One member's logs, by key id; thread-safe."""
 
-    def __init__(self, root: Path, signer: Signer, events: EventLog, governance: Callable[[], Governance],
+    def __init__(self, root: Path, signer: Signer | None, events: EventLog, governance: Callable[[], Governance],
                  witness: Callable[[Entry], str | None] = lambda entry: None,
                  clock: Callable[[], int] = now_ms) -> None:
         self.root = root
@@ -144,7 +151,7 @@ class LogBook:
                                   rule=decision.rule, reason=decision.reason[:300])
                 return Answer(Status.REFUSED, state.next_seq, reason=decision.reason, rule=decision.rule)
             if decision.verdict is Verdict.REPEAT:
-                return Answer(Status.APPROVED, state.next_seq, approve(self.signer, entry))
+                return Answer(Status.APPROVED, state.next_seq, approve(self._signer(), entry))
             objection = self.witness(entry)
             if objection is not None:
                 self.events.event("log-refused", key_id=entry.key_id, seq=entry.seq, entry=entry.id,
@@ -166,7 +173,7 @@ class LogBook:
             self.after_persist("approval")
         self.events.event("log-approved", key_id=entry.key_id, seq=entry.seq, entry=entry.id,
                           kind=entry.kind.label, effect=effect.value if effect else "")
-        return Answer(Status.APPROVED, state.next_seq, approve(self.signer, entry))
+        return Answer(Status.APPROVED, state.next_seq, approve(self._signer(), entry))
 
     def _widening_allowed(self, state: LogState, entry: Entry) -> bool:
         if (self._dir(entry.key_id) / "operator-approved" / entry.id).exists():
@@ -188,9 +195,11 @@ class LogBook:
         return out
 
     def operator_approve(self, entry_id: str) -> Entry:
-        """Record the operator's yes for a pending entry; the next proposal of it is approved."""
+        """Record the operator's yes for a pending entry (by entry id, or by the request id of a
+        recovery request); the next proposal of it is approved."""
         for entry in self.pending():
-            if entry.id == entry_id:
+            request_id = getattr(entry.body, "request_id", b"").hex()
+            if entry_id.lower() in (entry.id, request_id):
                 self._write(self._dir(entry.key_id) / "operator-approved" / entry.id, b"")
                 self.events.event("log-operator-approved", key_id=entry.key_id, seq=entry.seq, entry=entry.id)
                 return entry
@@ -223,6 +232,11 @@ class LogBook:
             return Answer(Status.APPENDED, new.next_seq)
 
     # Helpers ---------------------------------------------------------------------------------------
+    def _signer(self) -> Signer:
+        if self.signer is None:
+            raise ValueError("this log book was opened without the member's signing key")
+        return self.signer
+
     def _dir(self, key_id: str) -> Path:
         return self.root / key_id
 

@@ -18,6 +18,7 @@ from node_helpers import ROOT, Council, env
 from council.attestation.policy import Policy, freeze, set_options, unfreeze, write_policy
 from council.bundle import KeyBundle
 from council.node.ceremony_service import MemberServicer
+from council.node.log_service import register_log
 from council.node.recovery_service import register_recovery
 from council.node.release.service import ReplyHook
 from council.node.runtime import open_member
@@ -92,6 +93,7 @@ def serve_with_hook(c: Council, name: str, roster_label: str, hook: ReplyHook) -
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     council_pb2_grpc.add_MemberServicer_to_server(MemberServicer(node), server)
     register_recovery(server, node, hook)
+    register_log(server, node)
     port = server.add_secure_port(c.members[name].listen, creds)
     server.start()
     c.servers[name] = RunningServer(server, port, node)

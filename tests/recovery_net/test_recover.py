@@ -58,8 +58,9 @@ def test_fewer_than_t_members_fails_naming_them(net: Net, tmp_path: Path) -> Non
     result = invoke(recover, _args(net, out))
     assert result.exit_code != 0
     message = str(result.exception)
-    assert "1 valid decryption shares of key appkey epoch 0, 2 needed" in message, message
-    assert "unavailable: member 1 (" in message and "member 3 (" in message
+    # the request cannot be accepted in the council log with fewer than t members (2/7)
+    assert "not accepted in the council log" in message and "1 of 2 approvals needed" in message, message
+    assert "m1: unreachable" in message and "m3: unreachable" in message, message
     assert not out.exists() and not list(tmp_path.iterdir())
 
 

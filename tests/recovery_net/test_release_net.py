@@ -13,20 +13,30 @@ from net_helpers import APP, KEY, NAMES, Net, invoke, keycouncil, releases, writ
 from cli.recover import recover
 from council.crypto.signing import Signer
 from council.driver.operator import OperatorFolder
+from council.driver.phases import Timing
 from council.errors import PeerUnavailable, PolicyRefused
 from council.protocol.recovery_request import RecoveryRequest, sign_request
 from council.storage.folders import load_roster
 from recovery.choose import choose_dump
 from recovery.grpc_client import GrpcMemberClient
+from recovery.log_ledger import LogLedger
 
 pytestmark = pytest.mark.timeout(60)
 
 
+FAST_TIMING = Timing(5.0, 0.0)
+
+
 def _request(net: Net, signer: Signer) -> RecoveryRequest:
+    """A request for the newest dump; signed by the operator, it is also accepted in the log."""
     chosen = choose_dump(net.store, APP)
     h = chosen.candidate.dump.header
-    return sign_request(signer, key_id=KEY, epoch=0, dump=chosen.reference, app_id=APP,
-                        dump_version=h.dump_version, created_unix_ms=int(time.time() * 1000))
+    request = sign_request(signer, key_id=KEY, epoch=0, dump=chosen.reference, app_id=APP,
+                           dump_version=h.dump_version, created_unix_ms=int(time.time() * 1000))
+    op = net.council.op()
+    if signer.public_key == op.identity.signer.public_key:
+        LogLedger(load_roster(net.council.roster_files["r1"]), op, FAST_TIMING).record_request(request, 10)
+    return request
 
 
 def _client(net: Net, operator: OperatorFolder | None = None) -> GrpcMemberClient:

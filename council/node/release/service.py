@@ -23,6 +23,7 @@ from typing import Any
 
 from council.crypto.keyid import is_valid_key_id
 from council.errors import KeycouncilError, PolicyRefused, StorageError
+from council.log.state import OpenRequest
 from council.node.keystore import EpochRecord
 from council.node.node import MemberNode
 from council.node.release.cache import EpochCache
@@ -90,13 +91,14 @@ class MemberRecovery:
     def _decide(self, request: RecoveryRequest) -> Decision:
         rec = self._epoch(request)                                                # (3)
         config = self.config.current()
-        remember = config.policy.manual_approval or config.policy.waiting_period_seconds > 0
-        # (4): decide_release verifies the signature too; verify first only when the request is
-        # about to be remembered, so that nobody but an operator can make this member write files
-        operator = verify_request(request, rec.roster) if remember else _operator_name(request, [rec.roster])
+        # (4): the operator's signature first, so that nobody but an operator learns more than that
+        operator = verify_request(request, rec.roster)
         public = _public(request, operator)
         now = self.clock_ms()
-        seen = self.book.first_seen(public, now) if remember else now  # (5)
+        logged = self._logged(request, public, now)                                # (4b)
+        if config.policy.manual_approval or config.policy.waiting_period_seconds > 0:
+            self.book.first_seen(public, now)  # listed by `member requests` for the operator
+        seen = logged.accepted_at_ms or now  # (5): the waiting period runs from acceptance here
         approved = self.book.approved(request.id_hex) if config.policy.manual_approval else False
         state = self._share(request, rec)
         # (6): every rule but the two that only time or a human can satisfy; for those the
@@ -114,6 +116,26 @@ class MemberRecovery:
             reply = self.reply_hook(request, reply)
         self.log.append(decision=RELEASED, reason="", member=state.index, **public)   # (7)
         return Decision(RELEASED, state.index, request.id_hex, reply)
+
+    def _logged(self, request: RecoveryRequest, public: dict[str, Any], now: int) -> OpenRequest:
+        """(4b) The request is an accepted, unexpired entry of the key's council log that names this
+        very dump and target, and this member has not released for it before (docs/log-format.md)."""
+        state = self.node.logbook.effective(request.key_id)
+        if not state.started:
+            raise PolicyRefused(f"key {request.key_id} has no council log here: a recovery request must be an "
+                                "accepted entry of the key's log")
+        me = self.node.folder.identity.signer.public_key
+        verdict = state.may_release(request.request_id, me, now, self.node.released(request.key_id, request.request_id))
+        if not verdict.allowed:
+            raise PolicyRefused(f"{verdict.reason} (rule {verdict.rule})")
+        logged = state.request(request.request_id)
+        assert logged is not None
+        body, target = logged.body, request.target_key.to_bytes() if request.target_key is not None else b""
+        if (body.app_id, body.version, body.dump_digest.hex(), body.target_key) != (
+                request.app_id, request.dump_version, public["dump_digest"], target):
+            raise PolicyRefused(f"request {request.id_hex}: the logged request names another dump or target "
+                                "than this one (rule release.matches-log)")
+        return logged
 
     def _epoch(self, request: RecoveryRequest) -> EpochRecord:
         store, key_id = self.node.store, request.key_id
