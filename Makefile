@@ -4,14 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench proto lint check-proto clean
+.PHONY: demo test bench proto lint check-proto contracts check-contracts hardhat clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml requirements/chain.txt requirements/chain-dev.txt
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps -r requirements/chain.txt -r requirements/chain-dev.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -25,7 +26,18 @@ lint: $(STAMP)
 check-proto: $(STAMP)
 	$(BIN)/python tools/gen_proto.py --check
 
-test: $(STAMP) lint check-proto
+HARDHAT_DIR := tools/hardhat
+
+# The local Hardhat 2 node for the chain end-to-end tests (pinned by package-lock.json); needs node/npm.
+hardhat: $(HARDHAT_DIR)/node_modules/.package-lock.json
+
+$(HARDHAT_DIR)/node_modules/.package-lock.json: $(HARDHAT_DIR)/package.json $(HARDHAT_DIR)/package-lock.json
+	cd $(HARDHAT_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+check-contracts: $(STAMP)
+	$(BIN)/python tools/build_contracts.py --check
+
+test: $(STAMP) lint check-proto check-contracts hardhat
 	$(BIN)/python -m pytest tests -p no:cacheprovider
 
 bench: $(STAMP)
@@ -34,6 +46,9 @@ bench: $(STAMP)
 
 proto: $(STAMP)
 	$(BIN)/python tools/gen_proto.py
+
+contracts: $(STAMP)
+	$(BIN)/python tools/build_contracts.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,28 +64,11 @@ print(json.dumps({"seconds": seconds, "growth_mib": peak() - base, "peak_mib": p
 
 @contextmanager
 def _moto(folder: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """moto_server on an ephemeral port, dummy credentials in a shared credentials file."""
-    creds = folder / "credentials"
-    creds.write_text("[default]\naws_access_key_id = bench\naws_secret_access_key = bench\n")
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-           "AWS_SHARED_CREDENTIALS_FILE": str(creds), "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_EC2_METADATA_DISABLED": "true", "PYTHONPATH": str(ROOT)}
-    server = str(Path(sys.executable).parent / "moto_server")
-    server = server if os.path.exists(server) else (shutil.which("moto_server") or "moto_server")
-    log = folder / "moto.log"
-    with open(log, "wb") as sink:
-        proc = subprocess.Popen([server, "-H", "127.0.0.1", "-p", "0"], stdout=sink,
-                                stderr=subprocess.STDOUT, env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while not (found := re.search(rb"Running on (http://127\.0\.0\.1:\d+)", log.read_bytes())):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"moto_server did not start: {log.read_text()[-500:]}")
-            time.sleep(0.05)
-        yield found.group(1).decode(), env
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    """moto_server on an ephemeral port (council.localnet.s3server); its endpoint and environment."""
+    from council.localnet.s3server import running_moto
+
+    with running_moto(folder) as server:
+        yield server.endpoint, server.process_env()
 
 
 def _seal(folder: Path, size: int) -> str:

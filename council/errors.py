@@ -62,3 +62,7 @@ class StorageError(KeycouncilError):
 
 class AttestationError(KeycouncilError):
     """A TEE quote or its collateral does not verify."""
+
+
+class ChainError(KeycouncilError):
+    """The anchor contract refused a transaction, or the chain could not be reached or confirm it."""

@@ -14,6 +14,7 @@ and the reason. Every member process is killed on every way out (see `LocalCounc
 from __future__ import annotations
 
 import random
+import secrets
 import shutil
 import tempfile
 import threading
@@ -24,14 +25,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from cli.demo.operators import DemoOperators
 from cli.demo.state import StateStream, same_as_version
 from council.bundle import KeyBundle
-from council.driver.ceremony import CeremonyReport, run_dkg, run_reshare
+from council.crypto.messages import Kind
+from council.driver.ceremony import CeremonyReport, drive_signed, run_dkg, run_reshare
+from council.driver.ceremony_log import RosterNotAccepted, require_accepted_roster
+from council.driver.log_client import LogClient, operator_entry
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
-from council.driver.query import fetch_bundle
+from council.driver.query import fetch_bundle, latest_epoch
 from council.errors import KeycouncilError
 from council.localnet.council import RELEASE_POLICY_NAME, DemoFailed, LocalCouncil
+from council.log import Entry, RosterProposed
+from council.protocol.ceremony_request import SignedRequest, StartRequest
 from council.roster import Roster
 from council.storage.files import write_atomic
 from dumps.seal import SealedDump, seal_dump
@@ -118,6 +125,7 @@ class _Run:
     bundle: KeyBundle | None = None
     sealed: list[tuple[str, SealedDump, str]] = field(default_factory=list)
     recovered: Path | None = None
+    operators: DemoOperators | None = None
 
 
 def run_networked_demo(opts: DemoOptions, out: Console) -> bool:
@@ -128,12 +136,15 @@ def run_networked_demo(opts: DemoOptions, out: Console) -> bool:
     base = Path(tempfile.mkdtemp(prefix="keycouncil-demo-"))
     council = LocalCouncil(base)
     run = _Run(opts, out, base, council)
+    run.operators = DemoOperators(lambda: {n: base / n for n in council.members}, lambda e: _ours(run, e))
     ok = False
     try:
         _intro(run)
         for n, step in enumerate((_start_council, _dkg, _seal, _reshare, _shutdown, _recover, _verify), 1):
             out.current = f"step {n}/{STEPS}"
             step(run)
+        out.current = "the log"
+        _show_log(run)
         ok = True
     except (KeycouncilError, OSError, ValueError) as exc:
         out.echo(f"FAILED at {out.current}: {exc}")
@@ -253,6 +264,7 @@ def _reshare(run: _Run) -> None:
     else:
         run.rosters["new"] = c.write_roster("epoch1", o.new_threshold, run.new_names, run.operator)
     start = time.monotonic()
+    _accept_roster(run)
     report = run_reshare(run.rosters["old"][0], run.rosters["new"][0], KEY_ID, run.operator, TIMING)
     if not report.committed or report.missing or report.disqualified:
         raise _ceremony_failed("re-share", report)
@@ -267,6 +279,79 @@ def _reshare(run: _Run) -> None:
                "recoverable")
     out.detail(f"the {o.members} old members erased their epoch-0 shares: old shares are now "
                "worthless")
+    _rogue(run)
+
+
+def _ours(run: _Run, entry: Entry) -> bool:
+    """The demo's operators approve what the demo's own operator proposed, and nothing else."""
+    return run.operator is not None and entry.author.public_key == run.operator.identity.signer.public_key \
+        and entry.kind.label in ("roster-proposed", "recovery-requested")
+
+
+def _accept_roster(run: _Run) -> None:
+    """Propose the new roster in the key's log; each member's operator approves it."""
+    assert run.operator is not None and run.operators is not None
+    old, new = run.rosters["old"][0], run.rosters["new"][0]
+    give_up = time.monotonic() + 30
+    with run.operators.watching():
+        while True:
+            try:
+                require_accepted_roster(old, new, KEY_ID, run.operator, TIMING)
+                break
+            except RosterNotAccepted:
+                if time.monotonic() > give_up:
+                    raise
+                time.sleep(0.2)
+    run.out.detail("the operator proposed the new roster in the key's council log (widening: every member "
+                   "waits for its own operator)")
+    for line in run.operators.lines():
+        run.out.detail(line)
+
+
+def _rogue(run: _Run) -> None:
+    """The wave-1 takeover, tried again: one operator credential, a 1-of-1 roster it runs."""
+    o, out, c = run.opts, run.out, run.council
+    assert run.operator is not None
+    c.init_member("rogue")
+    roster, path = c.write_roster("rogue", 1, ["rogue"], run.operator)
+    c.start(["rogue"], path)
+    out.detail("a rogue operator re-shares the key to a 1-of-1 roster of a member it runs:")
+    with LogClient(run.rosters["new"][0].members, run.operator, TIMING) as log:
+        state, _ = log.read(KEY_ID)
+        proposal = log.append(state, operator_entry(run.operator, state, RosterProposed(roster)))
+    waiting = sum(1 for a in proposal.answers.values() if a.startswith("pending"))
+    out.detail(f"  proposed in the log: {len(proposal.approved_by)} approvals, {waiting} members wait for "
+               "operators who never approve it")
+    previous = latest_epoch(run.rosters["new"][0], KEY_ID, run.operator, TIMING)
+    request = StartRequest(Kind.RESHARE, secrets.token_bytes(16), KEY_ID, roster, run.rosters["new"][0],
+                           previous.data)
+    report = drive_signed(SignedRequest.create(request, run.operator.identity.signer), run.operator, TIMING)
+    refused = [n for n, why in report.missing.items() if "not accepted in the key's council log" in why]
+    if report.committed or len(refused) < o.new_members:
+        raise DemoFailed(f"the rogue re-share was not refused by every member: {report.lines()}")
+    out.detail(f"  dealt directly, bypassing the log: refused by all {len(refused)} members (the roster is "
+               "not accepted in the key's council log); nothing dealt, nothing erased")
+    c.kill("rogue")
+    del c.members["rogue"]
+
+
+def _show_log(run: _Run) -> None:
+    """`keycouncil log show`: the key's council log, as any member serves it."""
+    assert run.operator is not None
+    roster = run.rosters["new"][0]
+    with LogClient(roster.members, run.operator, TIMING) as log:
+        state, records = log.read(KEY_ID)
+    run.out.echo(f"the council log of key {KEY_ID!r} ({len(records)} entries, head {state.head.hex()[:16]}…):")
+    names: dict[bytes, str] = {}
+    for r in (run.rosters["old"][0], roster):
+        names.update({m.signing_key: m.name for m in r.members})
+        names.update({op.signing_key: op.name for op in r.operators})
+    names[SealingIdentity.simulated().public_key] = "simulated sealer"
+    for rec in records:
+        e = rec.entry
+        who = names.get(e.author.public_key, e.author.public_key.hex()[:12])
+        run.out.detail(f"{e.seq:>3}  {e.kind.label:<20} by {e.author.role.label} {who:<14} "
+                       f"approved by {len(rec.approvals)}")
 
 
 def _shutdown(run: _Run) -> None:
@@ -306,8 +391,9 @@ def _recover(run: _Run) -> None:
     folder.mkdir()
     run.recovered = folder / "state.bin"
     size = chosen.candidate.dump.trailer.plaintext_length
+    assert run.operators is not None
     try:
-        with out.bar("recovering", size) as progress, _growth(folder, progress):
+        with out.bar("recovering", size) as progress, _growth(folder, progress), run.operators.watching():
             report = recover_to_file(chosen, conn.council, conn.operator, conn.client, run.recovered,
                                      now_unix_ms=int(time.time() * 1000),
                                      deadline_seconds=RECOVERY_DEADLINE, progress=events.append,
@@ -327,6 +413,10 @@ def _recover(run: _Run) -> None:
                + "".join(f"; {status}: {', '.join(who)}" for status, who in by_status.items()))
     out.detail(f"{len(report.used)} shares verified (each with its proof) and combined; "
                f"{size / MIB:g} MiB decrypted in {_s(start)}")
+    for line in run.operators.lines():
+        out.detail(line)
+    out.detail("the recovery request is an entry of the key's council log (1 h expiry, released once per "
+               f"member); {len(report.log) - 1} share-released entries record who released")
 
 
 @contextmanager

@@ -137,6 +137,13 @@ def run_reshare(old: Roster, new: Roster, key_id: str, operator: OperatorFolder,
     return report
 
 
+def drive_signed(req: SignedRequest, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING) -> CeremonyReport:
+    """Drive an already signed request through every phase, with none of the client-side council-log
+    steps: what a rogue or modified driver can do. Members must refuse it on their own (the demo and
+    the attack tests use it to show that they do)."""
+    return _drive(req, operator, timing, None, _phases)
+
+
 def run_resume(roster: Roster, ceremony_id: bytes, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING,
                hook: PhaseHook | None = None) -> CeremonyReport:
     """Finish a ceremony whose driver stopped after members signed its commit: relay the responses

@@ -37,6 +37,21 @@ def start_log(roster: Roster, key_id: str, public_key: bytes, transcript_digest:
         return client.append(state, entry, roster)
 
 
+def start_log_of_existing(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing) -> AppendReport:
+    """The genesis entry of a key committed before the council log existed (wave 1): its current
+    epoch, as `t` members stored it, becomes the log's starting point (`keycouncil log genesis`)."""
+    from council.driver.query import latest_epoch
+
+    verified = latest_epoch(roster, key_id, operator, timing, pinned=roster.digest())
+    commit = verified.bundle.commit
+    with LogClient(roster.members, operator, timing) as client:
+        state, _ = client.read(key_id)
+        if state.started:
+            raise PolicyRefused(f"key {key_id!r} already has a council log (genesis at epoch {state.epoch})")
+        body = Genesis(commit.epoch, roster, commit.public_key.to_bytes(), commit.transcript_digest)
+        return client.append(state, operator_entry(operator, state, body), roster)
+
+
 def require_accepted_roster(old: Roster, new: Roster, key_id: str, operator: OperatorFolder,
                             timing: Timing) -> LogState:
     """The key's log state once `new` is accepted (proposing it if need be); RosterNotAccepted if not."""

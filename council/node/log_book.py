@@ -190,7 +190,8 @@ class LogBook:
             state, approved = self.state(key_id), self.approvals(key_id)
             for path in sorted((self._dir(key_id) / "proposed").glob("*.entry")):
                 entry = Entry.from_bytes(path.read_bytes())
-                if entry.seq >= state.next_seq and entry.seq not in approved:
+                said_yes = (self._dir(key_id) / "operator-approved" / entry.id).exists()
+                if entry.seq >= state.next_seq and entry.seq not in approved and not said_yes:
                     out.append(entry)
         return out
 

@@ -53,6 +53,27 @@ class ReleaseLog:
         self._sync_lock = threading.Lock()
         self._written = 0
         self._synced = 0
+        self._released: set[str] | None = None
+
+    def released(self, request_id: str) -> bool:
+        """True if this log records a share released for `request_id` (an index kept in memory)."""
+        with self._write_lock:
+            return request_id in self._released_ids()
+
+    def claim_release(self, request_id: str) -> bool:
+        """Reserve the one release of `request_id` (False if it was released or claimed already);
+        the caller then appends the `released` record. Two concurrent calls never both win."""
+        with self._write_lock:
+            ids = self._released_ids()
+            if request_id in ids:
+                return False
+            ids.add(request_id)
+            return True
+
+    def _released_ids(self) -> set[str]:
+        if self._released is None:
+            self._released = {str(e.get("request_id")) for e in self.entries() if e.get("decision") == "released"}
+        return self._released
 
     def append(self, **record: Any) -> None:
         line = json.dumps({"ts": utc_now_text(), **record}, sort_keys=True, default=str) + "\n"

@@ -114,7 +114,10 @@ class MemberRecovery:
                                  f"{self.node.folder.name!r}: keycouncil member approve DIR {request.id_hex}")
         if self.reply_hook is not None:
             reply = self.reply_hook(request, reply)
-        self.log.append(decision=RELEASED, reason="", member=state.index, **public)   # (7)
+        if not self.log.claim_release(request.id_hex):  # (7): once per member, even for concurrent calls
+            return self._refused(request, state.index, f"this member already released its share for request "
+                                                       f"{request.id_hex} (rule release.once)")
+        self.log.append(decision=RELEASED, reason="", member=state.index, **public)
         return Decision(RELEASED, state.index, request.id_hex, reply)
 
     def _logged(self, request: RecoveryRequest, public: dict[str, Any], now: int) -> OpenRequest:
@@ -125,7 +128,7 @@ class MemberRecovery:
             raise PolicyRefused(f"key {request.key_id} has no council log here: a recovery request must be an "
                                 "accepted entry of the key's log")
         me = self.node.folder.identity.signer.public_key
-        verdict = state.may_release(request.request_id, me, now, self.node.released(request.key_id, request.request_id))
+        verdict = state.may_release(request.request_id, me, now, self.log.released(request.id_hex))
         if not verdict.allowed:
             raise PolicyRefused(f"{verdict.reason} (rule {verdict.rule})")
         logged = state.request(request.request_id)
