@@ -198,13 +198,17 @@ class MemberCollector(Collector):
         yield _gauge("keycouncil_ceremonies_in_flight", "Ceremonies started on this member and "
                      "neither done, failed nor superseded", len(in_flight(node.folder.path / "ceremonies")))
         pending = GaugeMetricFamily("keycouncil_approvals_pending", "Requests waiting for a human's "
-                                    "approval: kind=recovery (member approve), kind=council-log (0 until "
-                                    "the council log of issue 2/7 lands)", labels=["kind"])
+                                    "approval: kind=recovery (release requests, member approve), "
+                                    "kind=council-log (log entries, member pending)", labels=["kind"])
+        heads, log_pending = _council_log(node)
         pending.add_metric(["recovery"], _recovery_pending(node))
-        pending.add_metric(["council-log"], 0)
+        pending.add_metric(["council-log"], log_pending)
         yield pending
-        yield _gauge("keycouncil_log_head", "Height of the council log this member has applied "
-                     "(placeholder: 0 until the council log of issue 2/7 lands)", 0)
+        head = GaugeMetricFamily("keycouncil_log_head", "Entries accepted in each key's council log on "
+                                 "this member (its next sequence number)", labels=["key_id"])
+        for key_id, next_seq in heads.items():
+            head.add_metric([key_id], next_seq)
+        yield head
         yield _gauge("keycouncil_chain_anchor_lag_seconds", "Seconds since the council log was last "
                      "anchored on chain (placeholder: 0 until the chain anchor lands)", 0)
         epochs = GaugeMetricFamily("keycouncil_key_epoch", "The member's current epoch of each key",
@@ -220,6 +224,18 @@ class MemberCollector(Collector):
             healthy.add_metric([key_id, str(epoch)], 1 if ok else 0)
         yield epochs
         yield healthy
+
+
+def _council_log(node: MemberNode) -> tuple[dict[str, int], int]:
+    """Each key's council-log head (next sequence number) and the entries waiting for the
+    operator, read from the member's log book (`log/council/`)."""
+    from council.node.log_book import folder_logbook
+
+    try:
+        book = folder_logbook(node.folder.path)
+        return {k: book.state(k).next_seq for k in book.key_ids()}, len(book.pending())
+    except (KeycouncilError, OSError):
+        return {}, 0
 
 
 def _recovery_pending(node: MemberNode) -> int:
