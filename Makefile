@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench proto lint check-proto contracts check-contracts hardhat clean
+.PHONY: demo test bench proto lint check-proto contracts check-contracts hardhat clean chaos mutants soak
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -49,6 +49,20 @@ proto: $(STAMP)
 
 contracts: $(STAMP)
 	$(BIN)/python tools/build_contracts.py
+
+# The fault campaign (docs/reliability.md): SEED is printed (random if not given), RUNS runs.
+RUNS ?= 10
+chaos: $(STAMP)
+	$(BIN)/python -m tools.chaos $(if $(SEED),--seed $(SEED)) --runs $(RUNS) $(CHAOS_ARGS)
+
+# Curated one-line bugs, each planted alone; fails if one survives its tests (tools/mutants).
+mutants: $(STAMP)
+	$(BIN)/python -m tools.mutants $(MUTANTS_ARGS)
+
+# Steady load with restarts; RSS, fds and disk of every member sampled and fitted (tools/soak).
+MINUTES ?= 10
+soak: $(STAMP)
+	$(BIN)/python -m tools.soak --minutes $(MINUTES) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

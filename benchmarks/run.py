@@ -13,7 +13,7 @@ from benchmarks.machine import describe
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "performance.md"
 OPTIONAL_SECTIONS = ("benchmarks.dumps", "benchmarks.ceremony_net", "benchmarks.recovery", "benchmarks.peers",
-                     "benchmarks.log", "benchmarks.bn254", "benchmarks.s3", "benchmarks.chain")  # modules with `section(quick) -> str`
+                     "benchmarks.log", "benchmarks.log_net", "benchmarks.bn254", "benchmarks.s3", "benchmarks.chain")  # modules with `section(quick) -> str`
 
 
 def main() -> None:

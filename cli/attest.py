@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cli.log_entries import freeze_options, log_freeze
 from council.attestation import policy as pol
 from council.attestation.errors import QuoteVerificationError
 from council.attestation.root import load_root, pinned_root
@@ -202,22 +203,43 @@ def deny_cmd(path: Path, mrenclave: bytes | None, mrtd: bytes | None,
 
 
 @policy.command("freeze")
-@click.argument("path", type=_FILE)
+@click.argument("path", type=_FILE, required=False)
 @click.option("--at", "at", callback=_time, default=None,
               help="Refuse verifications later than this time; without it, refuse all.")
 @click.option("--reason", default="", help="Why (advisory id, incident ticket).")
+@freeze_options
 @_clean_errors
-def freeze_cmd(path: Path, at: datetime | None, reason: str) -> None:
-    """Freeze admissions at once (all of them, or those verified after --at)."""
+def freeze_cmd(path: Path | None, at: datetime | None, reason: str, **log: Any) -> None:
+    """Freeze admissions at once: in the policy FILE, or through KEY's council log (--key-id)."""
+    if _through_log(path, log):
+        from council.driver.log_entries import freeze
+
+        log_freeze(log, freeze(reason, at), lift=False)
+        return
+    assert path is not None
     _edit(path, lambda p: pol.freeze(p, at, reason))
 
 
 @policy.command("unfreeze")
-@click.argument("path", type=_FILE)
+@click.argument("path", type=_FILE, required=False)
+@click.option("--reason", default="", help="Why the freeze is lifted (logged).")
+@freeze_options
 @_clean_errors
-def unfreeze_cmd(path: Path) -> None:
-    """Lift the admission freeze."""
+def unfreeze_cmd(path: Path | None, reason: str, **log: Any) -> None:
+    """Lift the admission freeze: in the policy FILE, or through KEY's log (widening: t approve)."""
+    if _through_log(path, log):
+        from council.driver.log_entries import unfreeze
+
+        log_freeze(log, unfreeze(reason), lift=True)
+        return
+    assert path is not None
     _edit(path, pol.unfreeze)
+
+
+def _through_log(path: Path | None, log: dict[str, Any]) -> bool:
+    if (path is None) == (log["key_id"] is None):
+        raise click.UsageError("give a policy FILE, or --key-id KEY --roster FILE for the council log")
+    return path is None
 
 
 @policy.command("revoke")

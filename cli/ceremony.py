@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from council.driver.ceremony import CeremonyReport
 
 from cli.config import ROSTER_ENV
 from cli.operator import open_operator, operator_options, timing_options
@@ -35,14 +38,23 @@ def roster_option(help_text: str | None = None, required: bool = True) -> Any:
 
 
 def finish_report(report: Any, as_json: bool) -> None:
-    """Print a CeremonyReport (text or JSON); exit 1 unless it committed."""
+    """Print a CeremonyReport (text or JSON); exit 1 unless it committed and older shares are erased."""
     if as_json:
         emit_json({"ceremony": report.to_json()})
     else:
         for line in report.lines():
             click.echo(line)
-    if not report.committed:
+    if not (report.committed and report.erased):
         sys.exit(1)
+
+
+def _announce(report: CeremonyReport) -> None:
+    """Name the ceremony before phase 1: a driver killed later has told its operator what to resume
+    (on stderr with --json, so stdout stays one JSON document)."""
+    as_json = bool(click.get_current_context().params.get("as_json"))
+    click.echo(f"ceremony {report.ceremony_id} started: {report.kind} of key {report.key_id!r} epoch "
+               f"{report.epoch} (if this driver stops: keycouncil ceremony resume --ceremony-id "
+               f"{report.ceremony_id})", err=as_json)
 
 
 @ceremony.command("dkg")
@@ -61,7 +73,7 @@ def dkg(roster_path: Path, key_id: str, operator_dir: Path, passphrase_file: Pat
 
     with step(f"dkg of {key_id}") as phase:
         report = run_dkg(load_roster(roster_path), key_id, open_operator(operator_dir, passphrase_file),
-                         Timing(timeout, retry_window), hook=phase)
+                         Timing(timeout, retry_window), hook=phase, on_start=_announce)
     finish_report(report, as_json)
 
 
@@ -102,8 +114,25 @@ def reshare(key_id: str, old_path: Path | None, new_path: Path | None, roster_pa
         run_schedule(load_roster(new_path), key_id, operator, timing, every, jitter, catch_up_every,
                      max_epochs, as_json)
         return
-    with step(f"reshare of {key_id}") as phase:
-        report = run_reshare(load_roster(old_path), load_roster(new_path), key_id, operator, timing, hook=phase)
+    from cli.log import approval_lines
+    from council.driver.ceremony_log import RosterNotAccepted
+
+    try:
+        with step(f"reshare of {key_id}") as phase:
+            report = run_reshare(load_roster(old_path), load_roster(new_path), key_id, operator, timing,
+                                 hook=phase, on_start=_announce)
+    except RosterNotAccepted as exc:
+        lines = [f"re-share of key {key_id!r} NOT STARTED: the new roster is not accepted in the key's council log "
+                 "(members deal only to a roster that t members of the current epoch approved)",
+                 *approval_lines(exc.report)]
+        if as_json:
+            emit_json({"ceremony": {"kind": "reshare", "key_id": key_id, "committed": False,
+                                    "failure": "the new roster is not accepted in the key's council log",
+                                    "log": lines[1:]}})
+        else:
+            for line in lines:
+                click.echo(line)
+        sys.exit(1)
     finish_report(report, as_json)
 
 
@@ -172,5 +201,5 @@ def resume(roster_path: Path, ceremony_id: str, operator_dir: Path, passphrase_f
         raise click.BadParameter("expected hexadecimal", param_hint="--ceremony-id") from None
     with step(f"resume of {ceremony_id}") as phase:
         report = run_resume(load_roster(roster_path), cid, open_operator(operator_dir, passphrase_file),
-                            Timing(timeout, retry_window), hook=phase)
+                            Timing(timeout, retry_window), hook=phase, on_start=_announce)
     finish_report(report, as_json)

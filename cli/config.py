@@ -89,7 +89,11 @@ def default_map(group: click.Group, config: dict[str, Any]) -> dict[str, Any]:
 
 def _walk(group: click.Group, path: tuple[str, ...], config: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, cmd in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # loads lazily imported groups: only with a config file
+        cmd = group.get_command(ctx, name)
+        if cmd is None:
+            continue
         here = (*path, name)
         values = _values(cmd, here, config)
         if isinstance(cmd, click.Group):

@@ -26,13 +26,15 @@ AUDITOR_ENV = "KEYCOUNCIL_AUDITOR"
 @click.option("--auditor", "auditor_dir", type=click.Path(path_type=Path, file_okay=False), envvar=AUDITOR_ENV,
               help=f"A read-only auditor folder (`keycouncil auditor new`) instead of --operator: it can "
               f"query, never sign [env {AUDITOR_ENV}].")
+@click.option("--recent", is_flag=True, help="Also list each member's recently finished ceremonies.")
 @optional_operator_options
 @timing_options
 @json_option
-def status(roster_path: Path, auditor_dir: Path | None, operator_dir: Path | None, passphrase_file: Path | None,
+def status(roster_path: Path, auditor_dir: Path | None, recent: bool, operator_dir: Path | None, passphrase_file: Path | None,
            timeout: float, retry_window: float, as_json: bool) -> None:
     """Print member, reachable, epoch per key id, served roster, version, and what is stale;
-    then each key's newest epoch and its last and next epoch change."""
+    unfinished ceremonies (id and state); then each key's newest epoch and its last and next epoch
+    change."""
     from council.driver.phases import Timing
     from council.driver.status import council_report
     from council.storage.folders import load_roster
@@ -47,6 +49,11 @@ def status(roster_path: Path, auditor_dir: Path | None, operator_dir: Path | Non
                    "keys": keys})
     else:
         _print(report, schedules)
+        if recent:
+            click.echo("ceremonies (member, id, key and epoch, state; newest first):")
+            for r in report.rows:
+                for cid, state in r.recent.items():
+                    click.echo(f"  {r.name}  {cid}  {r.ceremony_keys.get(cid, '')}  {state}".rstrip())
     if not report.any_reachable:
         from council.errors import PeerUnavailable
 
@@ -96,8 +103,9 @@ def _print(report: object, schedules: dict[str, dict[str, Any]]) -> None:
         roster = (r.served_roster[:16] + (" STALE" if r.stale else "")) if r.served_roster else "-"
         note = "; ".join(([r.error] if r.error else []) + (["insecure dev mode"] if r.insecure else [])
                          + ([f"STALE: {'; '.join(r.stale)}"] if r.stale else []))
-        rows.append([r.name, "yes" if r.reachable else "no", *epochs, roster, r.version or "-", note])
-    table(["member", "reachable", *key_ids, "roster", "version", "note"], rows)
+        rows.append([r.name, "yes" if r.reachable else "no", *epochs, roster, r.version or "-",
+                     _unfinished(r.recent), note])
+    table(["member", "reachable", *key_ids, "roster", "version", "ceremonies", "note"], rows)
     if report.keys:
         click.echo()
     for k in report.keys:
@@ -113,3 +121,10 @@ def when(unix_ms: int | None) -> str:
         return "unknown"
     t = datetime.datetime.fromtimestamp(unix_ms / 1000, datetime.UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _unfinished(ceremonies: dict[str, str]) -> str:
+    """`ID:STATE` of each ceremony in flight or stored (waiting to erase), or `-`."""
+    open_ = [f"{cid}:{state.split()[0]}" for cid, state in ceremonies.items()
+             if state.split()[0] in ("in-flight", "stored")]
+    return ",".join(open_) or "-"

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import click
 
+from cli.dump_announce import announce, announce_options, dump_announce
 from cli.output import emit_json, json_option
 from cli.progress import progress
 from cli.run import about
-from council.attestation.quote import TdReport
+from council.bundle import KeyBundle
 from council.crypto.group import P256, Scalar
 from council.errors import DecodeError, PolicyRefused, StorageError
 from dumps.atomic import ensure_absent
@@ -25,6 +26,7 @@ from dumps.errors import DumpExists
 from dumps.evidence import EvidenceChecker, refuse_simulated
 from dumps.format import DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE
 from dumps.inspect import inspect_dump
+from dumps.lineage import KeyLineage
 from dumps.listing import list_store
 from dumps.newest import choose_newest
 from dumps.open import key_from_secret, open_dump
@@ -34,8 +36,6 @@ from dumps.sealer import KEY_FILE, SealingIdentity
 from dumps.store import FolderStore
 from dumps.stores import open_store
 from dumps.target import SealTarget
-from dumps.tee.configfs_tsm import TSM_REPORT_ROOT
-from dumps.tee.gramine import ATTESTATION_ROOT
 from dumps.verify import verify_dump
 
 INSECURE = "WARNING: INSECURE simulated sealer evidence: no TEE attests this signing key"
@@ -45,6 +45,9 @@ FILE = click.Path(path_type=Path, dir_okay=False)
 @click.group()
 def dump() -> None:
     """Encrypted state dumps: seal, inspect, verify, publish, list, open (dev)."""
+
+
+dump.add_command(dump_announce)
 
 
 @click.group()
@@ -58,10 +61,10 @@ def signer() -> None:
 @click.option("--tee", type=click.Choice(["tdx", "sgx"]),
               help="Ask the platform for a DCAP quote: tdx via configfs-tsm, sgx via Gramine.")
 @click.option("--tsm-root", type=click.Path(path_type=Path, file_okay=False),
-              default=str(TSM_REPORT_ROOT), show_default=True,
+              default=lambda: str(_tee_roots()[0]), show_default="/sys/kernel/config/tsm/report",
               help="configfs-tsm report folder (override only for tests).")
 @click.option("--attestation-root", type=click.Path(path_type=Path, file_okay=False),
-              default=str(ATTESTATION_ROOT), show_default=True,
+              default=lambda: str(_tee_roots()[1]), show_default="/dev/attestation",
               help="Gramine attestation folder (override only for tests).")
 def signer_new(folder: Path, simulated: bool, tee: str | None, tsm_root: Path,
                attestation_root: Path) -> None:
@@ -78,8 +81,18 @@ def signer_new(folder: Path, simulated: bool, tee: str | None, tsm_root: Path,
     click.echo(INSECURE, err=True)
 
 
+def _tee_roots() -> tuple[Path, Path]:
+    """The platforms' folders, imported only when `signer new` runs: dumps.tee pulls in the whole
+    attestation package, which `dump seal` and the other commands do not need at start-up."""
+    from dumps.tee.configfs_tsm import TSM_REPORT_ROOT
+    from dumps.tee.gramine import ATTESTATION_ROOT
+
+    return TSM_REPORT_ROOT, ATTESTATION_ROOT
+
+
 def _signer_new_tee(folder: Path, tee: str, tsm_root: Path, attestation_root: Path) -> None:
     """`signer new --tee`: a fresh key, the platform's quote over its binding, both saved."""
+    from council.attestation.quote import TdReport
     from dumps.tee.identity import new_tee_identity
     from dumps.tee.provider import provider_for
 
@@ -112,13 +125,19 @@ def _signer_new_tee(folder: Path, tee: str, tsm_root: Path, attestation_root: Pa
               default=DEFAULT_CHUNK_SIZE, show_default=True)
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @click.option("-o", "--out", type=FILE, required=True, help="New dump file (never overwritten).")
+@click.option("--announce", "announce_it", is_flag=True,
+              help="Then announce it in the key's council log (needs --roster and --operator).")
+@announce_options(required=False)
 def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: int, previous: str,
-              chunk_size: int, source: Path, out: Path) -> None:
+              chunk_size: int, source: Path, out: Path, announce_it: bool, roster_path: Path | None,
+              operator_dir: Path | None, operator_passphrase: Path | None) -> None:
     """Seal SOURCE ('-' for stdin) to the council key of the bundle, signed by the signer
     (OUT's folder is created if needed: it is the store)."""
+    if announce_it and (roster_path is None or operator_dir is None):
+        raise click.UsageError("--announce needs --roster FILE and --operator DIR")
     ensure_absent(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    target = SealTarget.load_bundle(bundle_path)
+    target = _target(bundle_path)
     identity = SealingIdentity.load(signer_dir)
     previous_digest = _previous_digest(previous, out, app_id, dump_version, identity)
     size = None if str(source) == "-" else source.stat().st_size
@@ -128,6 +147,24 @@ def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: in
                            previous_digest=previous_digest, chunk_size=chunk_size,
                            progress=progress)
     _print_sealed(sealed, out, identity)
+    if announce_it:
+        announce(out, signer_dir, roster_path, operator_dir, operator_passphrase)
+
+
+@signer.command("card")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("-o", "--out", type=FILE, required=True, help="The sealer card (JSON; public, never overwritten).")
+def signer_card(folder: Path, out: Path) -> None:
+    """Write the public sealer card of FOLDER, for `keycouncil log admit-sealer --sealer-card`."""
+    import json
+
+    from dumps.atomic import write_file_atomic
+    from dumps.sealer_card import SealerCard
+
+    ensure_absent(out)
+    identity = SealingIdentity.load(folder)
+    write_file_atomic(out, (json.dumps(SealerCard.of(identity).to_json(), indent=2) + "\n").encode(), 0o644)
+    click.echo(f"sealer card of {identity.public_key.hex()} ({identity.evidence.type}) written to {out}")
 
 
 @dump.command("inspect")
@@ -141,7 +178,9 @@ def dump_inspect(file: Path, as_json: bool) -> None:
 
 @dump.command("verify")
 @click.argument("file", type=FILE)
-@click.option("--bundle", "bundle_path", type=FILE, help="Also check the dump is sealed to this key.")
+@click.option("--bundle", "bundle_paths", type=FILE, multiple=True,
+              help="Also check the dump is sealed to this council's key: its epoch and roster must be "
+                   "the bundle's (repeat with the bundles of earlier epochs of the same key).")
 @click.option("--no-simulated", is_flag=True, help="Refuse simulated sealer evidence.")
 @click.option("--policy", "policy_path", type=FILE,
               help="Admission policy (JSON): the sealer must be admitted by it.")
@@ -149,10 +188,10 @@ def dump_inspect(file: Path, as_json: bool) -> None:
               help="DCAP collateral folder, to verify sgx-dcap/tdx-dcap evidence (with --policy).")
 @click.option("--at", "at_text", help="Verify the quote at this ISO-8601 time (default: now).")
 @json_option
-def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool, policy_path: Path | None,
+def dump_verify(file: Path, bundle_paths: tuple[Path, ...], no_simulated: bool, policy_path: Path | None,
                 collateral: Path | None, at_text: str | None, as_json: bool) -> None:
-    """Exit 0 only if FILE is authentic: signatures, trailer, chunks, evidence binding, and (with
-    --policy) the sealer's admission."""
+    """Exit 0 only if FILE is authentic: signatures, trailer, chunks, evidence binding, (with
+    --policy) the sealer's admission, and (with --bundle) that it is sealed to that council's key."""
     checker: EvidenceChecker | None = refuse_simulated if no_simulated else None
     if policy_path is not None:
         checker = _admission(policy_path, collateral, at_text)
@@ -160,10 +199,14 @@ def dump_verify(file: Path, bundle_path: Path | None, no_simulated: bool, policy
         with about(file):
             verified = verify_dump(file, checker, progress)
     header = verified.header
-    if bundle_path is not None:
-        target = SealTarget.load_bundle(bundle_path)
-        if header.key_id != target.key_id:
-            raise PolicyRefused(f"{file}: sealed to key {header.key_id}, the bundle is key {target.key_id}")
+    if bundle_paths:
+        bundles = [KeyBundle.load(p) for p in bundle_paths]
+        for b in bundles:
+            b.verify()
+        try:
+            KeyLineage.of_bundles(bundles).require(header)
+        except PolicyRefused as exc:
+            raise type(exc)(f"{file}: {exc}") from None
     insecure = "INSECURE" in verified.evidence_status
     if insecure:
         click.echo(INSECURE, err=True)
@@ -242,6 +285,20 @@ def dump_open(file: Path, secret_file: Path, out: Path) -> None:
                            progress=progress)
     click.echo(f"opened {opened.header.app_id} version {opened.header.dump_version}: "
                f"{opened.plaintext_length} bytes to {out}")
+
+
+def _target(bundle_path: Path) -> SealTarget:
+    """The bundle's key; a key the council log superseded or retired is said loudly on stderr."""
+    import warnings
+
+    from dumps.target import KeyNoticeWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KeyNoticeWarning)  # printed below, once, in red
+        target = SealTarget.load_bundle(bundle_path)
+    for line in target.notices:
+        click.secho(line, err=True, fg="red", bold=True)
+    return target
 
 
 def _previous_digest(previous: str, out: Path, app_id: str, version: int,

@@ -2,43 +2,61 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from cli.run import run_group
 
+# command name -> (module, attribute). Only the group a command line names is imported, so
+# `keycouncil dump seal` does not pay for gRPC and the ceremony code (decisions.md: CLI start-up).
+COMMANDS = {
+    "demo": ("cli.demo", "demo"), "member": ("cli.member", "member"),
+    "operator": ("cli.operator", "operator"), "roster": ("cli.roster", "roster"),
+    "ceremony": ("cli.ceremony", "ceremony"), "key": ("cli.key", "key"),
+    "council": ("cli.council_status", "council"), "dump": ("cli.dump", "dump"),
+    "signer": ("cli.dump", "signer"), "recover": ("cli.recover", "recover"),
+    "attest": ("cli.attest", "attest"), "policy": ("cli.attest", "policy"),
+    "log": ("cli.log", "log"), "auditor": ("cli.member_status", "auditor"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _LazyGroup(click.Group):
+    """A group whose subcommands are imported when named (or when all are listed, for help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            self.add_command(_load(name), name)
+        return super().get_command(ctx, name)
+
+
+def _load(name: str) -> click.Command:
+    module, attribute = COMMANDS[name]
+    command: click.Command = getattr(importlib.import_module(module), attribute)
+    if name == "member":
+        from cli import member_recovery, member_status
+
+        assert isinstance(command, click.Group)
+        for sub in member_recovery.COMMANDS + member_status.COMMANDS:
+            command.add_command(sub)
+    return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="keycouncil")
 def cli() -> None:
     """keycouncil: threshold custody of TEE state-dump keys."""
 
 
 def _register() -> None:
-    """Attach every command group; imported lazily so one broken group names itself."""
-    from cli import (
-        attest,
-        ceremony,
-        council_status,
-        demo,
-        key,
-        member,
-        member_recovery,
-        member_status,
-        operator,
-        roster,
-    )
-    from cli import dump as dump_cli
-    from cli import recover as recover_cli
-
-    for command in member_recovery.COMMANDS + member_status.COMMANDS:
-        member.member.add_command(command)
-    for command in (demo.demo, member.member, operator.operator, roster.roster, ceremony.ceremony,
-                    key.key, council_status.council, dump_cli.dump, dump_cli.signer,
-                    recover_cli.recover, attest.attest, attest.policy, member_status.auditor):
-        cli.add_command(command)
+    """Attach every command group now (tests and tools that walk `cli.commands`)."""
+    for name in COMMANDS:
+        cli.get_command(click.Context(cli), name)
 
 
 def main() -> None:
     """Run the CLI; every KeycouncilError becomes one line on stderr and exit code 1."""
-    _register()
     run_group(cli, defaults=True)

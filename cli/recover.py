@@ -37,13 +37,17 @@ from council.errors import DecodeError
 from council.protocol.backup_file import BackupLabel
 from council.roster import Roster
 from dumps.atomic import ensure_absent, write_file_atomic
+from dumps.errors import ChunkAuthenticationFailed
 from dumps.evidence import EvidenceChecker, is_insecure
+from dumps.lineage import Binding, KeyLineage
 from dumps.newest import Skipped
 from dumps.store import DumpStore
 from dumps.stores import open_store
-from recovery.choose import choose_dump
+from recovery.announced import NewestNotRecoverable, Resolution, resolve
+from recovery.choose import ChosenDump
 from recovery.connection import Connection, RecoveryBackend
 from recovery.coordinator import RecoveryReport, finish_target, recover_for_target, recover_to_file
+from recovery.fallback import recover_bound
 from recovery.gather import MemberEvent
 from recovery.offline import recover_offline
 from recovery.package import TargetPackage
@@ -136,13 +140,15 @@ def expand_backups(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("--collateral", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="DCAP collateral folder (with --policy).")
 @click.option("-o", "--out", type=FILE, help="Output file (never overwritten; nothing on failure).")
+@click.option("--allow-older", is_flag=True, help="If the newest announced dump is missing or does not verify, "
+              "recover the newest authentic older one and record that decision in the council log (t approve).")
 @json_option
 @click.pass_context
 def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passphrase_files: tuple[str, ...],
             backup_passphrase_files: tuple[str, ...], roster_path: Path | None, operator_dir: Path | None,
             target_key: Path | None, deadline: float, operator_passphrase: Path | None,
             store_dir: str | None, s3_endpoint: str | None, app_id: str | None, dump_version: int | None,
-            policy_path: Path | None, collateral: Path | None, out: Path | None, as_json: bool) -> None:
+            policy_path: Path | None, collateral: Path | None, out: Path | None, allow_older: bool, as_json: bool) -> None:
     """Recover the newest authentic dump of APP: from members (networked) or from backups (--offline)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -166,7 +172,7 @@ def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passph
         passphrase_files, operator_passphrase if explicit else None,
         None if explicit else operator_passphrase)).connect
     _networked(connect, roster_path, operator_dir, store, app_id, out, dump_version, admit,
-               target_key, deadline, as_json)
+               target_key, deadline, as_json, allow_older)
 
 
 def _refuse_given(ctx: click.Context, names: tuple[str, ...], meant_for: str) -> None:
@@ -266,45 +272,100 @@ def _offline(store: DumpStore, app_id: str, backups: list[Path], out: Path, vers
 
 def _networked(connect: Any, roster_path: Path, operator_dir: Path, store: DumpStore, app_id: str,
                out: Path, version: int | None, admit: EvidenceChecker | None, target_key: Path | None,
-               deadline: float, as_json: bool = False) -> None:
+               deadline: float, as_json: bool = False, allow_older: bool = False) -> None:
     ensure_absent(out)
-    chosen = choose_dump(store, app_id, version, admit)                                   # (1)
-    insecure = is_insecure(chosen.candidate.dump.header.evidence)
-    _print_skipped(chosen.skipped)
-    click.echo(f"chosen: {chosen.name} ({app_id} version {chosen.version})" + insecure_suffix(insecure),
-               err=True)
-    conn: Connection = connect(roster_path, operator_dir, chosen.key_id)
-    roster = conn.council.bundle.roster
-    now = int(time.time() * 1000)
-    if target_key is not None:
-        package, report = recover_for_target(chosen, conn.council, conn.operator, conn.client,
-                                             _read_point(target_key), now_unix_ms=now,
-                                             deadline_seconds=deadline, progress=_progress(roster),
-                                             ledger=conn.ledger)
-        write_file_atomic(out, package.to_bytes(), 0o600)
-        _warn_insecure(insecure)
-        if as_json:
-            emit_json({"recovery": _doc("target", chosen.name, app_id, chosen.version, out, None, roster,
-                                        report.used, insecure, chosen.skipped, request_id=report.request_id,
-                                        key_id=conn.council.key_id, epoch=conn.council.epoch)})
+    conns: list[Connection] = []
+    lineages: list[KeyLineage] = []
+    resolved: list[Resolution] = []
+
+    def lineage_for(chosen: ChosenDump) -> KeyLineage:
+        conns.append(connect(roster_path, operator_dir, chosen.key_id))
+        lineages.append(KeyLineage.of_bundles([conns[0].council.bundle]))
+        return lineages[0]
+
+    def attempt(first: ChosenDump) -> None:
+        conn = conns[0]
+        if not resolved:
+            resolved.append(_announced(conn, store, first, version, admit, allow_older, deadline))  # (1b)
+        chosen, older = resolved[0].chosen, resolved[0].older
+        if resolved[0].head is None:
+            chosen = first  # nothing announced: the store's choice, with the foreign-key fallback
+        elif chosen.name != first.name:  # recover_bound checked `first`; the log chose another
+            _bound_or_stop(lineages[0], chosen)
+        insecure = is_insecure(chosen.candidate.dump.header.evidence)
+        click.echo(f"chosen: {chosen.name} ({app_id} version {chosen.version})" + insecure_suffix(insecure),
+                   err=True)
+        roster = conn.council.bundle.roster
+        now = int(time.time() * 1000)
+        if target_key is not None:
+            package, treport = recover_for_target(chosen, conn.council, conn.operator, conn.client,
+                                                  _read_point(target_key), now_unix_ms=now,
+                                                  deadline_seconds=deadline, progress=_progress(roster),
+                                                  ledger=conn.ledger)
+            write_file_atomic(out, package.to_bytes(), 0o600)
+            _warn_insecure(insecure)
+            if as_json:
+                emit_json({"recovery": _doc("target", chosen.name, app_id, chosen.version, out, None, roster,
+                                            treport.used, insecure, chosen.skipped, request_id=treport.request_id,
+                                            key_id=conn.council.key_id, epoch=conn.council.epoch)})
+                return
+            click.echo(f"target package for request {treport.request_id}: sealed shares of members "
+                       f"{_who(roster, treport.used)} written to {out}" + insecure_suffix(insecure))
             return
-        click.echo(f"target package for request {report.request_id}: sealed shares of members "
-                   f"{_who(roster, report.used)} written to {out}" + insecure_suffix(insecure))
-        return
-    with progress(chosen.candidate.dump.file_size, f"recovering {chosen.name}") as bar:
-        report = recover_to_file(chosen, conn.council, conn.operator, conn.client, out, now_unix_ms=now,
-                                 deadline_seconds=deadline, progress=_progress(roster), admit=admit,
-                                 bytes_progress=bar, ledger=conn.ledger)
-    if as_json:
-        _warn_insecure(insecure)
-        doc = _doc("networked", report.dump_name, app_id, report.dump_version, out, report.plaintext_length,
-                   roster, report.used, insecure, chosen.skipped, request_id=report.request_id,
-                   key_id=conn.council.key_id, epoch=conn.council.epoch)
-        doc["invalid"] = {roster.who(i): why for i, why in sorted(report.invalid.items())}
-        doc["log"] = list(report.log)
-        emit_json({"recovery": doc})
-        return
-    _print_report(report, out, roster, insecure)
+        try:
+            with progress(chosen.candidate.dump.file_size, f"recovering {chosen.name}") as bar:
+                report = recover_to_file(chosen, conn.council, conn.operator, conn.client, out, now_unix_ms=now,
+                                         deadline_seconds=deadline, progress=_progress(roster), admit=admit,
+                                         bytes_progress=bar, ledger=conn.ledger)
+        except ChunkAuthenticationFailed as exc:
+            if resolved[0].head is None:
+                raise  # recover_bound skips it and falls back to the next newest
+            raise NewestNotRecoverable(f"{chosen.name}: the council's key does not open it ({exc}); the log "
+                                       "announced it, so recovery stops instead of falling back") from None
+        if as_json:
+            _warn_insecure(insecure)
+            doc = _doc("networked", report.dump_name, app_id, report.dump_version, out, report.plaintext_length,
+                       roster, report.used, insecure, chosen.skipped, request_id=report.request_id,
+                       key_id=conn.council.key_id, epoch=conn.council.epoch)
+            doc["invalid"] = {roster.who(i): why for i, why in sorted(report.invalid.items())}
+            doc["log"] = list(report.log)
+            doc["older_than_announced"] = older.skipped_version if older is not None else None
+            emit_json({"recovery": doc})
+            return
+        _print_report(report, out, roster, insecure)
+        if older is not None:
+            click.echo(f"OLDER than the newest announced version {older.skipped_version} (--allow-older; the "
+                       "decision is recorded in the council log: keycouncil log show)")
+
+    recover_bound(store, app_id, version, admit, lineage_for, attempt,                      # (1)-(6)
+                  lambda s: _print_skipped((s,)))
+
+
+def _bound_or_stop(lineage: KeyLineage, chosen: ChosenDump) -> None:
+    """The announced dump must be sealed to this council's key; with the log deciding, no fallback."""
+    verdict, why = lineage.binding(chosen.candidate.dump.header)
+    if verdict is Binding.FOREIGN:
+        raise NewestNotRecoverable(f"{chosen.name}: {why}; the log announced it, so recovery stops "
+                                   "instead of falling back to another dump")
+
+
+def _announced(conn: Connection, store: DumpStore, chosen: ChosenDump, version: int | None,
+               admit: EvidenceChecker | None, allow_older: bool, deadline: float) -> Resolution:
+    """(1b) The council log's newest announced version decides (recovery.announced); an older one only
+    with --allow-older, once that decision is accepted in the log."""
+    if conn.ledger is None:
+        return Resolution(chosen, None)
+    head = conn.ledger.newest(chosen.key_id, chosen.candidate.dump.header.app_id)
+    resolution = resolve(store, chosen, head, version=version, admit=admit, allow_older=allow_older)
+    for line in resolution.notices:
+        click.echo(f"note: {line}", err=True)
+    if resolution.older is not None:
+        older = resolution.older
+        click.echo(f"OLDER DUMP: recovering {older.app_id} version {older.used_version}, not the newest announced "
+                   f"version {older.skipped_version} (digest {older.skipped_digest.hex()}): {older.reason}", err=True)
+        line = conn.ledger.allow_older(chosen.key_id, older, deadline)
+        click.echo(f"log: {line}", err=True)
+    return resolution
 
 
 def _doc(mode: str, dump: str, app_id: str, version: int, out: Path, length: int | None,

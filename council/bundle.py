@@ -3,6 +3,8 @@
 JSON holding the key id, group public key, epoch, threshold, roster digest, the signed
 `EpochCommit` bytes, at least `t` members' commit signatures, and the roster itself so that anyone
 can check the signatures offline. `verify()` refuses a bundle whose signatures do not verify.
+Optionally, `log_notices`: what the key's council log said when the bundle was fetched (the key is
+superseded by a successor, or retired). They are advisory copies, not signed: the log decides.
 """
 
 from __future__ import annotations
@@ -20,10 +22,49 @@ from council.errors import DecodeError, KeycouncilError
 from council.roster import Roster, RosterError
 
 BUNDLE_FORMAT = "keycouncil-key-bundle/1"
+NOTICE_KINDS = ("key-rotated", "key-retired")
 
 
 class BundleError(KeycouncilError):
     """A key bundle is malformed or its commit signatures do not verify."""
+
+
+@dataclass(frozen=True)
+class LogNotice:
+    """An accepted key-rotated or key-retired entry of the key's log, as a bundle carries it."""
+
+    kind: str
+    seq: int
+    entry_id: str
+    successor_key_id: str = ""
+
+    def warning(self, key_id: str) -> str:
+        """The loud line that `key bundle`, `dump seal` and the library print."""
+        where = f"council log entry {self.seq}, id {self.entry_id[:16]}"
+        if self.kind == "key-rotated":
+            return (f"WARNING: key {key_id!r} is SUPERSEDED by key {self.successor_key_id!r} ({where}): "
+                    f"seal new dumps to the bundle of {self.successor_key_id!r}")
+        return (f"WARNING: key {key_id!r} is RETIRED ({where}): the members erase its shares after the "
+                "waiting period, and dumps sealed to it can then never be recovered")
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "seq": self.seq, "entry_id": self.entry_id}
+        if self.successor_key_id:
+            out["successor_key_id"] = self.successor_key_id
+        return out
+
+    @classmethod
+    def from_json(cls, obj: Any, where: str) -> LogNotice:
+        if not isinstance(obj, dict) or obj.get("kind") not in NOTICE_KINDS:
+            raise BundleError(f"{where}.kind: expected one of {', '.join(NOTICE_KINDS)}")
+        seq, entry_id, successor = obj.get("seq"), obj.get("entry_id"), obj.get("successor_key_id", "")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            raise BundleError(f"{where}.seq: expected a log sequence number ≥ 1")
+        if not isinstance(entry_id, str) or len(entry_id) != 64 or not _is_hex(entry_id):
+            raise BundleError(f"{where}.entry_id: expected 64 hex digits")
+        if not isinstance(successor, str) or (obj["kind"] == "key-rotated") != bool(successor):
+            raise BundleError(f"{where}.successor_key_id: a key-rotated notice (and only it) names the successor")
+        return cls(obj["kind"], seq, entry_id, successor)
 
 
 @dataclass(frozen=True)
@@ -34,6 +75,21 @@ class KeyBundle:
     signatures: tuple[CommitSignature, ...]
     roster: Roster
     source: str = "key bundle"
+    notices: tuple[LogNotice, ...] = ()
+    """What the key's council log said when the bundle was fetched (advisory; the log decides)."""
+
+    @property
+    def superseded_by(self) -> str | None:
+        """The successor key id if the log named one when the bundle was fetched."""
+        return next((n.successor_key_id for n in self.notices if n.kind == "key-rotated"), None)
+
+    @property
+    def retired(self) -> bool:
+        return any(n.kind == "key-retired" for n in self.notices)
+
+    def warnings(self) -> list[str]:
+        """One loud line per notice (empty for a key in ordinary use)."""
+        return [n.warning(self.key_id) for n in self.notices]
 
     @property
     def key_id(self) -> str:
@@ -72,7 +128,8 @@ class KeyBundle:
                 "threshold": self.threshold, "public_key": self.public_key.to_bytes().hex(),
                 "roster_digest": self.commit.roster_digest.hex(), "commit": self.commit.to_bytes().hex(),
                 "signatures": [{"member": s.member, "signature": s.signature.hex()} for s in self.signatures],
-                "roster": self.roster.to_json()}
+                "roster": self.roster.to_json(),
+                **({"log_notices": [n.to_json() for n in self.notices]} if self.notices else {})}
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
@@ -95,7 +152,11 @@ class KeyBundle:
         except ValueError:
             raise BundleError(f"{source}.commit: not hexadecimal") from None
         _check_summary(d, commit, source)
-        return cls(commit, sigs, roster, source)
+        notices = d.get("log_notices", [])
+        if not isinstance(notices, list):
+            raise BundleError(f"{source}.log_notices: expected a list")
+        return cls(commit, sigs, roster, source,
+                   tuple(LogNotice.from_json(n, f"{source}.log_notices[{i}]") for i, n in enumerate(notices)))
 
     @classmethod
     def load(cls, path: str | Path) -> KeyBundle:
@@ -134,6 +195,10 @@ def _signature(obj: Any, where: str) -> CommitSignature:
         return CommitSignature(obj["member"], bytes.fromhex(obj["signature"]))
     except ValueError:
         raise BundleError(f"{where}.signature: not hexadecimal") from None
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text)
 
 
 def _check_summary(d: dict[str, Any], commit: EpochCommit, source: str) -> None:

@@ -64,5 +64,22 @@ class AttestationError(KeycouncilError):
     """A TEE quote or its collateral does not verify."""
 
 
+MAX_MESSAGE = 512
+"""Longest error text a member logs or sends back; a longer one is cut, saying how much was cut."""
+
+
+def bounded(text: str, limit: int = MAX_MESSAGE) -> str:
+    """`text` cut to `limit` characters (error text may quote untrusted input: never echo all of it)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters cut)"
+
+
+def shown(value: str | bytes, limit: int = 80) -> str:
+    """An untrusted identifier for an error message: repr, at most `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…({len(value)} long)"
+
+
 class ChainError(KeycouncilError):
     """The anchor contract refused a transaction, or the chain could not be reached or confirm it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from cryptography import x509
 
@@ -25,11 +26,17 @@ from dumps.header import Evidence
 QUOTE_TYPES = {"sgx-dcap": "sgx", "tdx-dcap": "tdx"}
 
 
+class PolicySource(Protocol):
+    """Where the policy comes from: a `PolicyFile` (re-read on change) or a fixed policy."""
+
+    def current(self) -> Policy: ...
+
+
 @dataclass(frozen=True)
 class SealerAdmission:
     """Checks a sealer's evidence against a policy file and (for DCAP quotes) collateral."""
 
-    policy_file: PolicyFile
+    policy_file: PolicySource | PolicyFile
     collateral: Path | None = None
     root: x509.Certificate | None = None
     at: datetime | None = None
@@ -62,7 +69,7 @@ def _simulated(evidence: Evidence, key: bytes, policy: Policy) -> Admission:
     if not policy.allow_simulated:
         reasons.append("simulated evidence is not allowed (allow_simulated = false)")
     if policy.freeze is not None and policy.freeze.after is None:
-        reasons.append("admissions are frozen")
+        reasons.append("admissions are frozen" + (f" ({policy.freeze.reason})" if policy.freeze.reason else ""))
     if key.hex() in policy.revoked_sealer_keys:
         reasons.append("the sealer key is revoked")
     try:

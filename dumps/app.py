@@ -26,12 +26,12 @@ from dumps.seal import SealedDump, seal_stream
 from dumps.sealer import KEY_FILE, SealingIdentity
 from dumps.store import DumpStore, FolderStore, StoreEntry
 from dumps.stores import open_store
-from dumps.target import SealTarget
+from dumps.target import KeyNoticeWarning, SealTarget
 from dumps.verify import AuthenticDump, verify_dump
 
 __all__ = [
     "Announce", "AuthenticDump", "ChainConflict", "ChainHead", "DumpExists", "DumpStore",
-    "EvidenceChecker", "FolderStore", "KeyProvider", "KeycouncilError", "NoPreviousDump", "OpenedDump", "Published",
+    "EvidenceChecker", "FolderStore", "KeyNoticeWarning", "KeyProvider", "KeycouncilError", "NoPreviousDump", "OpenedDump", "Published",
     "PublishedDump", "Publisher", "SealTarget", "SealedDump", "SealingIdentity", "Snapshot",
     "StorageError", "StoreEntry", "load_or_create_identity", "load_target", "open_dump", "open_store",
     "publish_file", "refuse_simulated", "seal_stream", "verify_dump",
@@ -40,7 +40,9 @@ __all__ = [
 
 def load_target(bundle: Path, expected_roster_digest: bytes | None = None) -> SealTarget:
     """The council key to seal to, from a key bundle file whose commit signatures verify against
-    its roster (and, if given, whose roster digest is the one pinned in the app's image)."""
+    its roster (and, if given, whose roster digest is the one pinned in the app's image). A key that
+    the bundle's council log superseded or retired warns (`KeyNoticeWarning`) and says so in
+    `target.superseded_by` and `target.notices`: seal new dumps to the successor's bundle."""
     return SealTarget.load_bundle(bundle, expected_roster_digest)
 
 

@@ -1,9 +1,11 @@
 """Byte layout of a dump file: prefix, header framing, trailer, signed messages, digest.
 
-Implements docs/dump-format.md, "File layout", "Trailer", "Signatures" and "Dump digest".
+Implements docs/dump-format.md, "File layout", "Trailer", "Signatures" and "Dump digest" for
+version 1 (the v1 names here: PREFIX, TRAILER_LEN, Trailer, ...); version 2's trailer is in
+`dumps.format_v2`, and `dumps.trailers` dispatches on the version byte.
 Pure: no I/O. Everything parsed here is still untrusted until the signatures are checked.
 
-    prefix        "KCDUMP" ‖ version byte 0x01                               7 bytes
+    prefix        "KCDUMP" ‖ version byte (0x01 or 0x02)                     7 bytes
     header_length uint32 big-endian, 1 .. MAX_HEADER_LEN                     4 bytes
     header        canonical protobuf DumpHeader                   header_length bytes
     header_sig    Ed25519 signature over HEADER_DOMAIN ‖ prefix ‖ header    64 bytes
@@ -16,12 +18,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Final
+from typing import ClassVar, Final
 
 from dumps.errors import DumpTruncated, NotADump, TrailerInvalid, UnsupportedVersion
 
 MAGIC: Final = b"KCDUMP"
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 1  # version 1: the names below without a version are v1's
+FORMAT_V1: Final = 1
+FORMAT_V2: Final = 2
+SUPPORTED_VERSIONS: Final = (FORMAT_V1, FORMAT_V2)
+DEFAULT_FORMAT_VERSION: Final = FORMAT_V2
 PREFIX: Final = MAGIC + bytes([FORMAT_VERSION])
 PREFIX_LEN: Final = len(PREFIX)
 HEADER_LENGTH_LEN: Final = 4
@@ -43,17 +49,27 @@ MAX_CHUNK_SIZE: Final = 16 * 1024 * 1024
 DEFAULT_CHUNK_SIZE: Final = 1024 * 1024
 
 
-def check_prefix(data: bytes) -> None:
-    """Step (1) of opening: the magic, then the version byte; unknown versions are refused."""
+def prefix_for(version: int) -> bytes:
+    """The 7-byte prefix of a dump of this format version."""
+    if version not in SUPPORTED_VERSIONS:
+        raise ValueError(f"format version {version} is not one this code writes")
+    return MAGIC + bytes([version])
+
+
+def check_prefix(data: bytes) -> int:
+    """Step (1) of opening: the magic, then the version byte; return the version (1 or 2),
+    refuse any other."""
     if len(data) < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
         if MAGIC.startswith(bytes(data)):
             raise DumpTruncated(f"file ends inside the {PREFIX_LEN}-byte prefix ({len(data)} bytes)")
         raise NotADump("not a keycouncil dump: the file does not start with the magic 'KCDUMP'")
     if len(data) < PREFIX_LEN:
         raise DumpTruncated("file ends before the format version byte")
-    if data[len(MAGIC)] != FORMAT_VERSION:
+    version = data[len(MAGIC)]
+    if version not in SUPPORTED_VERSIONS:
         raise UnsupportedVersion(
-            f"dump format version {data[len(MAGIC)]} is not supported (this reader knows {FORMAT_VERSION})")
+            f"dump format version {version} is not supported (this reader knows versions 1 and 2)")
+    return version
 
 
 def encode_header_length(length: int) -> bytes:
@@ -63,9 +79,9 @@ def encode_header_length(length: int) -> bytes:
     return length.to_bytes(HEADER_LENGTH_LEN, "big")
 
 
-def header_signed_message(header_bytes: bytes) -> bytes:
-    """What the header signature covers: HEADER_DOMAIN ‖ prefix ‖ header bytes."""
-    return HEADER_DOMAIN + PREFIX + header_bytes
+def header_signed_message(header_bytes: bytes, version: int = FORMAT_V1) -> bytes:
+    """What the header signature covers: HEADER_DOMAIN ‖ prefix (with its version) ‖ header bytes."""
+    return HEADER_DOMAIN + prefix_for(version) + header_bytes
 
 
 def chunk_area_length(plaintext_length: int, chunk_size: int) -> int:
@@ -87,6 +103,8 @@ class Trailer:
     plaintext_length: int
     plaintext_sha256: bytes
     signature: bytes
+    version: ClassVar[int] = FORMAT_V1
+    hash_name: ClassVar[str] = "SHA-256"
 
     def __post_init__(self) -> None:
         for name in ("header_sha256", "chunks_sha256", "plaintext_sha256"):
@@ -94,6 +112,11 @@ class Trailer:
                 raise ValueError(f"{name} must be {DIGEST_LEN} bytes")
         if len(self.signature) != SIGNATURE_LEN or not 0 <= self.plaintext_length < 2**64:
             raise ValueError("bad signature length or plaintext length")
+
+    @property
+    def chunks_digest(self) -> bytes:
+        """The signed digest of the chunk area (SHA-256 in version 1)."""
+        return self.chunks_sha256
 
     def body(self) -> bytes:
         """header_sha256 ‖ chunks_sha256 ‖ plaintext_length (uint64 BE) ‖ plaintext_sha256."""

@@ -15,7 +15,13 @@ from council.crypto.kem import KEM_CIPHERTEXT_LEN, KemCiphertext
 from council.crypto.keyid import KEY_ID_RULE, is_valid_key_id
 from council.errors import DecodeError
 from dumps.errors import HeaderInvalid, UnsupportedVersion
-from dumps.format import DIGEST_LEN, FORMAT_VERSION, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE
+from dumps.format import (
+    DEFAULT_FORMAT_VERSION,
+    DIGEST_LEN,
+    MAX_CHUNK_SIZE,
+    MIN_CHUNK_SIZE,
+    SUPPORTED_VERSIONS,
+)
 
 LABEL_DOMAIN: Final = b"KEYCOUNCIL-V1-DUMP-LABEL"
 MAX_EVIDENCE_LEN: Final = 64 * 1024
@@ -53,10 +59,10 @@ class DumpHeader:
     sealer_public_key: bytes
     evidence: Evidence
     roster_digest: bytes
-    format_version: int = FORMAT_VERSION
+    format_version: int = DEFAULT_FORMAT_VERSION
 
     def __post_init__(self) -> None:
-        if self.format_version != FORMAT_VERSION:
+        if self.format_version not in SUPPORTED_VERSIONS:
             raise UnsupportedVersion(f"header format_version {self.format_version} is not supported")
         _check(_APP_ID.fullmatch(self.app_id) is not None,
                "app_id: must be 1..128 characters of [A-Za-z0-9._-]")

@@ -11,8 +11,9 @@ from typing import Any
 
 from council.errors import KeycouncilError
 from dumps.evidence import EvidenceChecker, describe, is_insecure
+from dumps.format import Trailer
 from dumps.header import DumpHeader
-from dumps.reader import file_size, read_unverified_header, read_unverified_trailer
+from dumps.reader import file_size, open_regular, read_unverified_header, read_unverified_trailer
 from dumps.verify import verify_dump
 
 
@@ -32,15 +33,17 @@ def header_fields(header: DumpHeader) -> dict[str, Any]:
 
 def inspect_dump(path: Path, evidence_checker: EvidenceChecker | None = None) -> dict[str, Any]:
     """Describe a dump; raises only if the header itself cannot be parsed."""
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         head = read_unverified_header(f)
         report: dict[str, Any] = {"file": str(path), "size": file_size(f),
                                   "header": header_fields(head.header)}
         try:
             trailer = read_unverified_trailer(f, file_size(f), head)
             report["trailer"] = {"plaintext_length": trailer.plaintext_length,
-                                 "plaintext_sha256": trailer.plaintext_sha256.hex(),
-                                 "chunks_sha256": trailer.chunks_sha256.hex()}
+                                 f"chunks_{trailer.hash_name.lower().replace('-', '')}":
+                                     trailer.chunks_digest.hex()}
+            if isinstance(trailer, Trailer):
+                report["trailer"]["plaintext_sha256"] = trailer.plaintext_sha256.hex()
         except KeycouncilError as exc:
             report["trailer"] = {"error": str(exc)}
     report["verification"] = _verdict(path, evidence_checker)

@@ -59,6 +59,14 @@ def choose_newest(store: DumpStore, app_id: str, admit: EvidenceChecker | None =
     return selection
 
 
+def authentic_dumps(store: DumpStore, app_id: str,
+                    admit: EvidenceChecker | None = None) -> tuple[list[Candidate], list[Skipped]]:
+    """Steps (N1)-(N3) alone: every authentic, admitted dump of `app_id`, and every dump skipped.
+    (Recovery uses it when the council log, not the store's chain, says which dump is the newest.)"""
+    selection = Selection(app_id)
+    return _authentic(store, app_id, admit, selection), selection.skipped
+
+
 def _authentic(store: DumpStore, app_id: str, admit: EvidenceChecker | None,
                selection: Selection) -> list[Candidate]:
     found = []

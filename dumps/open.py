@@ -19,13 +19,15 @@ from council.crypto.kem import KemCiphertext
 from dumps.atomic import atomic_output, ensure_absent
 from dumps.errors import ContentMismatch, KeyProviderError, LengthMismatch
 from dumps.evidence import EvidenceChecker
+from dumps.format import Trailer
 from dumps.header import DumpHeader
+from dumps.reader import open_regular
 from dumps.stream import Progress, StreamSummary, decrypt_stream
 from dumps.verify import AuthenticDump, authenticate, check_layout
 
 KeyProvider = Callable[[DumpHeader, KemCiphertext, bytes], bytes]
 """`provider(header, kem_ciphertext, label) -> 32-byte data key`; raise a KeycouncilError to refuse."""
-INPUT_BLOCK = 4 * 1024 * 1024
+INPUT_BLOCK = 64 * 1024  # below the chunk size: records are read straight into our buffer
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,7 @@ def open_dump(source: Path | BinaryIO, out: Path, key_provider: KeyProvider,
     entry); publish the plaintext at `out` (0600)."""
     ensure_absent(out)
     if isinstance(source, Path):
-        with open(source, "rb", buffering=INPUT_BLOCK) as f:
+        with open_regular(source, buffering=INPUT_BLOCK) as f:
             return open_dump(f, out, key_provider, evidence_checker, progress)
     f = source
     dump = authenticate(f, evidence_checker)                                   # (1)-(9)
@@ -67,7 +69,7 @@ def open_dump(source: Path | BinaryIO, out: Path, key_provider: KeyProvider,
     f.seek(dump.body_start)
     with atomic_output(out, 0o600) as sink:                                    # (12)
         summary = decrypt_stream(f, sink, data_key, dump.trailer.header_sha256,
-                                 dump.header.chunk_size, dump.area_length, progress)
+                                 dump.header.chunk_size, dump.area_length, progress, dump.version)
         _check_summary(summary, dump)                                          # (13)
     return OpenedDump(dump, out)                                               # (14)
 
@@ -80,12 +82,15 @@ def _data_key(provider: KeyProvider, header: DumpHeader) -> bytes:
 
 
 def _check_summary(summary: StreamSummary, dump: AuthenticDump) -> None:
-    """Step (13): what was decrypted is what the sealer signed."""
+    """Step (13): what was decrypted is what the sealer signed. Version 2 signs no plaintext
+    digest: the authenticated chunks under this dump's key determine the plaintext."""
     trailer = dump.trailer
     if summary.plaintext_length != trailer.plaintext_length:
         raise LengthMismatch(f"decrypted {summary.plaintext_length} bytes, the trailer signs "
                              f"{trailer.plaintext_length}")
-    if not hmac.compare_digest(summary.chunks_sha256, trailer.chunks_sha256):
-        raise ContentMismatch("the chunks' SHA-256 does not match the signed chunks digest")
-    if not hmac.compare_digest(summary.plaintext_sha256, trailer.plaintext_sha256):
-        raise ContentMismatch("the plaintext's SHA-256 does not match the signed plaintext digest")
+    if not hmac.compare_digest(summary.chunks_digest, trailer.chunks_digest):
+        raise ContentMismatch(f"the chunks' {trailer.hash_name} does not match the signed chunks digest")
+    if isinstance(trailer, Trailer):
+        if summary.plaintext_sha256 is None or not hmac.compare_digest(summary.plaintext_sha256,
+                                                                       trailer.plaintext_sha256):
+            raise ContentMismatch("the plaintext's SHA-256 does not match the signed plaintext digest")

@@ -8,7 +8,6 @@ the store. One read of the file, bounded memory, create-only at the destination.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import io
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from dumps.errors import ContentMismatch, DumpTruncated
 from dumps.evidence import EvidenceChecker
 from dumps.store import READ_BUFFER, DumpStore, create_from
 from dumps.stream import Progress
+from dumps.trailers import new_chunk_hash
 from dumps.verify import AuthenticDump, authenticate, check_layout
 
 
@@ -57,7 +57,7 @@ class _CheckingReader(io.RawIOBase):
         super().__init__()
         self._f, self._dump, self._pos = f, dump, 0
         self._area = (dump.body_start, dump.body_start + dump.area_length)
-        self._hash = hashlib.sha256()
+        self._hash = new_chunk_hash(dump.version)  # SHA-256 in format v1, BLAKE3 in v2
 
     def readable(self) -> bool:
         return True
@@ -78,6 +78,7 @@ class _CheckingReader(io.RawIOBase):
         if self._pos != self._dump.file_size:
             raise DumpTruncated(f"the file is {self._pos} bytes now, {self._dump.file_size} when it "
                                 "was checked: it changed while being published")
-        if not hmac.compare_digest(self._hash.digest(), self._dump.trailer.chunks_sha256):
-            raise ContentMismatch("the chunk area's SHA-256 does not match the signed chunks digest: "
-                                  "a chunk was altered, replaced or reordered (not published)")
+        if not hmac.compare_digest(bytes(self._hash.digest()), self._dump.trailer.chunks_digest):
+            raise ContentMismatch(f"the chunk area's {self._dump.trailer.hash_name} does not match the "
+                                  "signed chunks digest: a chunk was altered, replaced or reordered "
+                                  "(not published)")

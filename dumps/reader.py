@@ -9,23 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
-from dumps.errors import DumpTruncated, HeaderInvalid, TrailingData
+from council.errors import StorageError
+from dumps.errors import DumpTruncated, HeaderInvalid, NotADump, TrailingData
 from dumps.format import (
     HEADER_LENGTH_LEN,
     MAX_HEADER_LEN,
     PREFIX_LEN,
     SIGNATURE_LEN,
     TAG_LEN,
-    TRAILER_LEN,
-    TRAILER_MARKER,
-    Trailer,
     check_prefix,
 )
 from dumps.header import DumpHeader
 from dumps.header_codec import decode_header
+from dumps.trailers import AnyTrailer, parse_trailer, trailer_length, trailer_marker
 
 SEARCH_BLOCK = 1024 * 1024
 
@@ -39,6 +40,12 @@ class UnverifiedHeader:
     header_sha256: bytes
     signature: bytes
     body_start: int
+    version: int = 1
+
+    @property
+    def trailer_len(self) -> int:
+        """Bytes of this dump's trailer (it depends on the format version)."""
+        return trailer_length(self.version)
 
 
 def read_exact(f: BinaryIO, n: int, what: str) -> bytes:
@@ -51,15 +58,18 @@ def read_exact(f: BinaryIO, n: int, what: str) -> bytes:
 
 def read_unverified_header(f: BinaryIO) -> UnverifiedHeader:
     """Steps (1)-(3): prefix, header length, canonical header, header signature bytes."""
-    check_prefix(f.read(PREFIX_LEN))                                         # (1)
+    version = check_prefix(f.read(PREFIX_LEN))                               # (1)
     length = int.from_bytes(read_exact(f, HEADER_LENGTH_LEN, "header length"), "big")
     if not 0 < length <= MAX_HEADER_LEN:                                      # (2)
         raise HeaderInvalid(f"header length {length} outside 1..{MAX_HEADER_LEN}")
     header_bytes = read_exact(f, length, "header")
     header = decode_header(header_bytes)                                      # (3)
+    if header.format_version != version:
+        raise HeaderInvalid(f"header field format_version: {header.format_version} does not match "
+                            f"the prefix's version byte {version}")
     signature = read_exact(f, SIGNATURE_LEN, "header signature")
     return UnverifiedHeader(header, header_bytes, hashlib.sha256(header_bytes).digest(), signature,
-                            PREFIX_LEN + HEADER_LENGTH_LEN + length + SIGNATURE_LEN)
+                            PREFIX_LEN + HEADER_LENGTH_LEN + length + SIGNATURE_LEN, version)
 
 
 def file_size(f: BinaryIO) -> int:
@@ -70,21 +80,22 @@ def file_size(f: BinaryIO) -> int:
     return os.fstat(f.fileno()).st_size
 
 
-def read_unverified_trailer(f: BinaryIO, size: int, head: UnverifiedHeader) -> Trailer:
-    """Step (6): the trailer is the last TRAILER_LEN bytes; when it is not there, say why:
-    truncated, damaged marker, or bytes after the trailer."""
+def read_unverified_trailer(f: BinaryIO, size: int, head: UnverifiedHeader) -> AnyTrailer:
+    """Step (6): the trailer is the last 175 (v1) or 143 (v2) bytes; when it is not there, say
+    why: truncated, damaged marker, or bytes after the trailer."""
+    trailer_len, marker = head.trailer_len, trailer_marker(head.version)
     area_and_trailer = size - head.body_start
-    if area_and_trailer < TAG_LEN + TRAILER_LEN:
+    if area_and_trailer < TAG_LEN + trailer_len:
         raise _truncated(area_and_trailer, head)
-    f.seek(size - TRAILER_LEN)
-    tail = read_exact(f, TRAILER_LEN, "trailer")
-    marker_len = len(TRAILER_MARKER)
+    f.seek(size - trailer_len)
+    tail = read_exact(f, trailer_len, "trailer")
+    marker_len = len(marker)
     in_place = tail[marker_len:marker_len + 32] == head.header_sha256
-    if tail[:marker_len] == TRAILER_MARKER or in_place:
-        return Trailer.from_bytes(tail)
-    found = _find_last(f, TRAILER_MARKER + head.header_sha256, head.body_start, size)
-    if found is not None and found + TRAILER_LEN < size:
-        raise TrailingData(f"{size - found - TRAILER_LEN} bytes follow the trailer "
+    if tail[:marker_len] == marker or in_place:
+        return parse_trailer(head.version, tail)
+    found = _find_last(f, marker + head.header_sha256, head.body_start, size)
+    if found is not None and found + trailer_len < size:
+        raise TrailingData(f"{size - found - trailer_len} bytes follow the trailer "
                            f"(trailer at offset {found}, file size {size})")
     raise _truncated(area_and_trailer, head)
 
@@ -112,3 +123,26 @@ def _find_last(f: BinaryIO, needle: bytes, start: int, end: int) -> int | None:
         pos = lo
     return None
 
+
+
+def open_regular(path: Path, buffering: int = -1) -> BinaryIO:
+    """Open a dump file for reading, refusing anything but a regular file: a FIFO, a device or a
+    socket would block or never end (opened non-blocking, checked, then made blocking again)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot open ({exc.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotADump(f"{path}: not a regular file ({_kind(mode)}): a dump is read from a file")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb", buffering=buffering)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"

@@ -1,8 +1,9 @@
-"""STREAM chunked AES-256-GCM (docs/dump-format.md, "Chunks").
+"""STREAM chunked AES-256-GCM (docs/dump-format.md, "Chunks"), for format versions 1 and 2.
 
 Chunk i (counting from 0) is AES-256-GCM(data key, nonce = i as 11 bytes big-endian ‖ last-flag
 byte, aad = SHA-256(header bytes)). Every chunk but the last holds exactly `chunk_size` plaintext
-bytes; the last holds 1..chunk_size (0 only when the whole plaintext is empty). Memory stays at two
+bytes; the last holds 1..chunk_size (0 only when the whole plaintext is empty). The chunk area is
+hashed once (SHA-256 in v1, BLAKE3 in v2); v1 also hashes the plaintext. Memory stays at four
 chunk buffers whatever the stream length; bytes stay in C (readinto, encrypt_into, memoryview).
 """
 
@@ -18,7 +19,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from dumps.errors import ChunkAuthenticationFailed, ChunkOutOfOrder, DumpTruncated
-from dumps.format import TAG_LEN
+from dumps.format import DEFAULT_FORMAT_VERSION, TAG_LEN
+from dumps.trailers import hashes_plaintext, new_chunk_hash
 
 COUNTER_LEN: Final = 11
 MAX_COUNTER: Final = 2 ** (8 * COUNTER_LEN) - 1
@@ -30,12 +32,17 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True, slots=True)
 class StreamSummary:
-    """What the trailer records about a stream of chunks."""
+    """What the trailer records about a stream of chunks (`plaintext_sha256` only in version 1)."""
 
-    chunks_sha256: bytes
+    chunks_digest: bytes
     plaintext_length: int
-    plaintext_sha256: bytes
+    plaintext_sha256: bytes | None
     chunk_count: int
+
+    @property
+    def chunks_sha256(self) -> bytes:
+        """Version 1 name of `chunks_digest`."""
+        return self.chunks_digest
 
 
 def nonce(counter: int, last: bool) -> bytes:
@@ -57,31 +64,36 @@ def read_full(source: BinaryIO, buf: memoryview) -> int:
 
 
 def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chunk_size: int,
-                   progress: Progress | None = None) -> StreamSummary:
+                   progress: Progress | None = None, version: int = DEFAULT_FORMAT_VERSION) -> StreamSummary:
     """Sealing steps (7)-(8): encrypt `source` to `sink` chunk by chunk; one chunk of look-ahead
-    tells which chunk is the last."""
+    tells which chunk is the last. The chunk-area hash of record i runs on a second thread while
+    record i is written and chunk i+1 is read and encrypted (two record buffers take turns)."""
     aead = AESGCM(key)
     bufs = (memoryview(bytearray(chunk_size)), memoryview(bytearray(chunk_size)))
-    out = memoryview(bytearray(chunk_size + TAG_LEN))
-    p_hash, c_hash = hashlib.sha256(), hashlib.sha256()
+    outs = (memoryview(bytearray(chunk_size + TAG_LEN)), memoryview(bytearray(chunk_size + TAG_LEN)))
+    p_hash = hashlib.sha256() if hashes_plaintext(version) else None
+    c_hash = new_chunk_hash(version)
     counter, total, cur = 0, 0, 0
     size = read_full(source, bufs[0])
-    with _Background(chunk_size) as background:
+    with _Background(chunk_size, threaded=p_hash is not None) as background:
+        hashing = _Pending(None)
         while True:
             next_size = read_full(source, bufs[1 - cur]) if size == chunk_size else 0
             data = bufs[cur][:size]
-            hashing = background.run(p_hash.update, data)  # on the other core, while AES runs here
-            record = out[: size + TAG_LEN]
+            record = outs[cur][: size + TAG_LEN]
             aead.encrypt_into(nonce(counter, next_size == 0), data, aad, record)
-            c_hash.update(record)
+            if p_hash is not None:
+                p_hash.update(data)
+            hashing.wait()                       # record i-1 hashed: its buffer is free again
+            hashing = background.run(c_hash.update, record)
             sink.write(record)
-            hashing.wait()
             total += size
             counter += 1
             if progress:
                 progress(size)
             if next_size == 0:
-                return StreamSummary(c_hash.digest(), total, p_hash.digest(), counter)
+                hashing.wait()
+                return StreamSummary(c_hash.digest(), total, p_hash.digest() if p_hash else None, counter)
             cur, size = 1 - cur, next_size
 
 
@@ -97,11 +109,12 @@ class _Pending:
 
 
 class _Background:
-    """One worker thread for one of the two SHA-256 passes: hashlib releases the GIL on large
-    buffers, so hashing overlaps AES-GCM and I/O on a second core. Small chunks run inline."""
+    """Version 1: one worker thread for the chunk-area SHA-256 (hashlib releases the GIL on large
+    buffers), so it overlaps AES-GCM, the plaintext SHA-256 and I/O on a second core. Version 2
+    hashes inline: BLAKE3 spreads each update over two cores itself. Small chunks run inline."""
 
-    def __init__(self, chunk_size: int) -> None:
-        threaded = chunk_size >= THREAD_MIN_CHUNK
+    def __init__(self, chunk_size: int, threaded: bool = True) -> None:
+        threaded = threaded and chunk_size >= THREAD_MIN_CHUNK
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="dump-hash") if threaded else None
 
     def run(self, fn: Callable[[memoryview], None], data: memoryview) -> _Pending:
@@ -135,21 +148,27 @@ def chunk_layout(area_length: int, chunk_size: int) -> tuple[int, int]:
 
 
 def decrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chunk_size: int,
-                   area_length: int, progress: Progress | None = None) -> StreamSummary:
-    """Opening step (10): decrypt `area_length` bytes of chunks from `source` into `sink`; a chunk
-    that fails is diagnosed (altered, or dropped / repeated / reordered)."""
+                   area_length: int, progress: Progress | None = None,
+                   version: int = DEFAULT_FORMAT_VERSION) -> StreamSummary:
+    """Opening step (12): decrypt `area_length` bytes of chunks from `source` into `sink`; a chunk
+    that fails is diagnosed (altered, or dropped / repeated / reordered). Record i is hashed on a
+    second thread while it is decrypted and written and record i+1 is read (two input buffers)."""
     aead = AESGCM(key)
     count, last_len = chunk_layout(area_length, chunk_size)
-    inbuf = memoryview(bytearray(chunk_size + TAG_LEN))
+    inbufs = (memoryview(bytearray(chunk_size + TAG_LEN)), memoryview(bytearray(chunk_size + TAG_LEN)))
     outbuf = memoryview(bytearray(chunk_size))
-    p_hash, c_hash = hashlib.sha256(), hashlib.sha256()
+    p_hash = hashlib.sha256() if hashes_plaintext(version) else None
+    c_hash = new_chunk_hash(version)
     total = 0
-    with _Background(chunk_size) as background:
+    with _Background(chunk_size, threaded=p_hash is not None) as background:
+        hashing = _Pending(None)
         for i in range(count):
             is_last = i == count - 1
-            record = inbuf[: last_len if is_last else chunk_size + TAG_LEN]
+            record = inbufs[i & 1][: last_len if is_last else chunk_size + TAG_LEN]
             if read_full(source, record) != len(record):
+                hashing.wait()
                 raise DumpTruncated(f"file ends inside chunk {i} (it changed while being read?)")
+            hashing.wait()                       # record i-1 hashed: its buffer is free again
             hashing = background.run(c_hash.update, record)
             plain = outbuf[: len(record) - TAG_LEN]
             try:
@@ -157,13 +176,14 @@ def decrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
             except InvalidTag:
                 hashing.wait()
                 raise _diagnose(aead, aad, record, i, is_last) from None
-            p_hash.update(plain)
+            if p_hash is not None:
+                p_hash.update(plain)
             sink.write(plain)
-            hashing.wait()
             total += len(plain)
             if progress:
                 progress(len(record))
-    return StreamSummary(c_hash.digest(), total, p_hash.digest(), count)
+        hashing.wait()
+    return StreamSummary(c_hash.digest(), total, p_hash.digest() if p_hash else None, count)
 
 
 def _diagnose(aead: AESGCM, aad: bytes, record: memoryview, position: int,
@@ -197,9 +217,10 @@ def _misplaced(position: int, counter: int, last: bool, expected_last: bool) -> 
 
 
 def hash_chunk_area(source: BinaryIO, area_length: int, block: int,
-                    progress: Progress | None = None) -> bytes:
-    """SHA-256 of the next `area_length` bytes of `source`, read in blocks (keyless verification)."""
-    digest = hashlib.sha256()
+                    progress: Progress | None = None, version: int = DEFAULT_FORMAT_VERSION) -> bytes:
+    """The chunk-area hash (SHA-256 in v1, BLAKE3 in v2) of the next `area_length` bytes of
+    `source`, read in blocks (keyless verification)."""
+    digest = new_chunk_hash(version)
     buf = memoryview(bytearray(min(block, max(area_length, 1))))
     remaining = area_length
     while remaining:
@@ -210,4 +231,4 @@ def hash_chunk_area(source: BinaryIO, area_length: int, block: int,
         remaining -= got
         if progress:
             progress(got)
-    return digest.digest()
+    return bytes(digest.digest())

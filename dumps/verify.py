@@ -6,6 +6,7 @@ anyone holding the file can tell whether it is authentic and which dump it is (i
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -23,10 +24,11 @@ from dumps.errors import (
     TrailerSignatureInvalid,
 )
 from dumps.evidence import EvidenceChecker, check_evidence
-from dumps.format import TRAILER_LEN, Trailer, chunk_area_length, header_signed_message
+from dumps.format import chunk_area_length, header_signed_message
 from dumps.header import DumpHeader
-from dumps.reader import file_size, read_unverified_header, read_unverified_trailer
+from dumps.reader import file_size, open_regular, read_unverified_header, read_unverified_trailer
 from dumps.stream import Progress, hash_chunk_area
+from dumps.trailers import AnyTrailer, trailer_length
 
 READ_BLOCK = 4 * 1024 * 1024
 
@@ -37,7 +39,7 @@ class AuthenticDump:
 
     header: DumpHeader
     header_bytes: bytes
-    trailer: Trailer
+    trailer: AnyTrailer
     body_start: int
     file_size: int
     evidence_status: str
@@ -49,9 +51,14 @@ class AuthenticDump:
         return self.trailer.dump_digest()
 
     @property
+    def version(self) -> int:
+        """The format version (1 or 2): the prefix byte, equal to the header's format_version."""
+        return self.header.format_version
+
+    @property
     def area_length(self) -> int:
         """Bytes of the chunk area."""
-        return self.file_size - self.body_start - TRAILER_LEN
+        return self.file_size - self.body_start - trailer_length(self.version)
 
 
 def authenticate(f: BinaryIO, evidence_checker: EvidenceChecker | None = None) -> AuthenticDump:
@@ -60,7 +67,7 @@ def authenticate(f: BinaryIO, evidence_checker: EvidenceChecker | None = None) -
     header = head.header
     sealer = _public_key(header.sealer_public_key)
     try:                                                                      # (4)
-        sealer.verify(head.signature, header_signed_message(head.header_bytes))
+        sealer.verify(head.signature, header_signed_message(head.header_bytes, head.version))
     except InvalidSignature:
         raise HeaderSignatureInvalid(
             "header signature does not verify under the header's sealer key: header altered") from None
@@ -84,12 +91,14 @@ def authenticate(f: BinaryIO, evidence_checker: EvidenceChecker | None = None) -
 
 
 def verify_chunks(f: BinaryIO, dump: AuthenticDump, progress: Progress | None = None) -> AuthenticDump:
-    """Steps (10) and (V): the chunk area has the signed layout and its SHA-256 matches the trailer."""
+    """Steps (10) and (V): the chunk area has the signed layout and its hash (SHA-256 in v1,
+    BLAKE3 in v2) matches the trailer."""
     check_layout(dump)
     f.seek(dump.body_start)
-    if hash_chunk_area(f, dump.area_length, READ_BLOCK, progress) != dump.trailer.chunks_sha256:
-        raise ContentMismatch("the chunk area's SHA-256 does not match the signed chunks digest: "
-                              "a chunk was altered, replaced or reordered")
+    digest = hash_chunk_area(f, dump.area_length, READ_BLOCK, progress, dump.version)
+    if not hmac.compare_digest(digest, dump.trailer.chunks_digest):
+        raise ContentMismatch(f"the chunk area's {dump.trailer.hash_name} does not match the signed "
+                              "chunks digest: a chunk was altered, replaced or reordered")
     return AuthenticDump(dump.header, dump.header_bytes, dump.trailer, dump.body_start,
                          dump.file_size, dump.evidence_status, True)
 
@@ -105,7 +114,7 @@ def verify_dump(source: Path | BinaryIO, evidence_checker: EvidenceChecker | Non
                 progress: Progress | None = None) -> AuthenticDump:
     """Check a whole dump without any key; raise the precise KeycouncilError subclass if not authentic."""
     if isinstance(source, Path):
-        with open(source, "rb") as f:
+        with open_regular(source) as f:
             return verify_dump(f, evidence_checker, progress)
     return verify_chunks(source, authenticate(source, evidence_checker), progress)
 

@@ -6,15 +6,16 @@ dump of the app, or an exact version from the accepted chain.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from council.errors import StorageError
 from council.protocol.dumpref import DumpReference
 from dumps.evidence import EvidenceChecker
 from dumps.newest import Candidate, Selection, Skipped, choose_newest
-from dumps.store import READ_BUFFER, DumpStore, FolderStore
+from dumps.store import READ_BUFFER, DumpStore, FolderStore, StoreEntry
 
 
 class NoDumpToRecover(StorageError):
@@ -53,16 +54,31 @@ class ChosenDump:
 
 
 def choose_dump(store_dir: Path | DumpStore, app_id: str, version: int | None = None,
-                admit: EvidenceChecker | None = None) -> ChosenDump:
+                admit: EvidenceChecker | None = None, exclude: Mapping[str, str] | None = None) -> ChosenDump:
     """The newest authentic dump of `app_id` in the store (a folder path or any DumpStore), or
-    `version` from its chain; verification streams each candidate, nothing is copied locally."""
+    `version` from its chain; verification streams each candidate, nothing is copied locally.
+    Dumps named in `exclude` (name → why) are left out and reported as skipped."""
     store = FolderStore(store_dir) if isinstance(store_dir, Path) else store_dir
-    selection = choose_newest(store, app_id, admit)
+    selection = choose_newest(_Without(store, exclude) if exclude else store, app_id, admit)
+    selection.skipped[:0] = [Skipped(name, why) for name, why in (exclude or {}).items()]
     candidate = _pick(selection, version, store.url)
     with store.open_entry(candidate.name) as f:
         reference = DumpReference.of(f, candidate.dump)
     path = store.folder / candidate.name if isinstance(store, FolderStore) else None
     return ChosenDump(path, candidate, reference, tuple(selection.skipped), store)
+
+
+class _Without:
+    """A store without some of its dumps (those recovery already found unusable)."""
+
+    def __init__(self, store: DumpStore, names: Mapping[str, str]) -> None:
+        self.store, self.names, self.url = store, names, store.url
+
+    def entries(self) -> list[StoreEntry]:
+        return [e for e in self.store.entries() if e.name not in self.names]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
 
 
 def _pick(selection: Selection, version: int | None, store_dir: str) -> Candidate:

@@ -23,6 +23,7 @@ from council.crypto.decryption import DecryptionShare, combine, open_from_target
 from council.crypto.group import P256, Point, Scalar
 from council.crypto.signing import Signer
 from council.errors import KeycouncilError, NotEnoughShares, PolicyRefused
+from council.log import AppHead, OlderDumpAllowed
 from council.protocol.epoch import CouncilEpoch
 from council.protocol.errors import RecoveryFailed
 from council.protocol.recovery_request import RecoveryRequest, sign_request, verify_request
@@ -57,6 +58,14 @@ class Ledger(Protocol):
 
     def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
         """(7) Append a share-released entry for each member used; lines for the report."""
+        ...
+
+    def newest(self, key_id: str, app_id: str) -> AppHead | None:
+        """(1b) The app's newest announced dump in the key's log (recovery.announced), or None."""
+        ...
+
+    def allow_older(self, key_id: str, body: OlderDumpAllowed, deadline_seconds: float) -> str:
+        """(1b) Append the `--allow-older` decision, waiting for `t` approvals; a line for the report."""
         ...
 
 

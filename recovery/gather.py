@@ -13,9 +13,9 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from council.crypto.decryption import DecryptionShare, verify_share
+from council.crypto.decryption import DecryptionShare, invalid_shares
 from council.crypto.kem import KemCiphertext
-from council.errors import KeycouncilError, PeerUnavailable, PolicyRefused, ShareInvalid
+from council.errors import KeycouncilError, PeerUnavailable, PolicyRefused
 from council.protocol.epoch import CouncilEpoch
 from council.protocol.recovery_request import RecoveryRequest
 from council.protocol.shares import MemberReply, TargetBoundShare, context_of
@@ -102,29 +102,27 @@ def _collect(index: int, future: Future[MemberReply], gathered: Gathered, progre
 
 def verified_shares(request: RecoveryRequest, council: CouncilEpoch, ciphertext: KemCiphertext,
                     gathered: Gathered, progress: Progress | None = None) -> list[DecryptionShare]:
-    """Step (4): check every plain share's DLEQ proof against `Y_i`; drop and name the bad ones."""
+    """Step (4): check every plain share's DLEQ proof against `Y_i` (one batch; one by one only
+    when the batch fails, so each bad share is named); drop and name the bad ones."""
+    problems = {i: _share_problem(council, r) for i, r in gathered.replies.items()}
+    plain = [r for i, r in sorted(gathered.replies.items())
+             if not problems[i] and isinstance(r, DecryptionShare)]
+    problems.update(invalid_shares(context_of(request), ciphertext, plain, council.verification_shares))
     good = []
     for index, reply in sorted(gathered.replies.items()):
-        reason = _share_problem(request, council, ciphertext, reply)
-        if reason or not isinstance(reply, DecryptionShare):
+        if problems[index] or not isinstance(reply, DecryptionShare):
             del gathered.replies[index]
-            gathered.record(MemberEvent(index, "invalid", reason), progress)
+            gathered.record(MemberEvent(index, "invalid", problems[index]), progress)
         else:
             good.append(reply)
     return good
 
 
-def _share_problem(request: RecoveryRequest, council: CouncilEpoch, ciphertext: KemCiphertext,
-                   reply: MemberReply) -> str:
+def _share_problem(council: CouncilEpoch, reply: MemberReply) -> str:
     if isinstance(reply, TargetBoundShare):
         return "returned a sealed share to a request without a target"
-    y_i = council.verification_shares.get(reply.index)
-    if y_i is None:
+    if reply.index not in council.verification_shares:
         return f"holds no share in epoch {council.epoch}"
-    try:
-        verify_share(context_of(request), ciphertext, reply, y_i)
-    except ShareInvalid as exc:
-        return str(exc)
     return ""
 
 

@@ -5,24 +5,53 @@ dump digest, target key, created and expiry times): each member approves it only
 does (`keycouncil member approve DIR ID`, or its governance.toml), so the coordinator proposes it
 again until `t` approved or the deadline passed, and then names whose approvals are missing.
 (7) After the shares were used, each member that released authors a share-released entry.
+(1b) `newest` reads the app's newest announced dump from the log (recovery.announced decides with it);
+`allow_older` appends the `--allow-older` decision (an older-dump-allowed entry, widening: approved
+like a request, by each member's operator or governance.toml), before the request that uses it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from council.driver.client import Failure
-from council.driver.log_client import LogClient, operator_entry
+from council.driver.key_log import format_ms
+from council.driver.log_client import LogClient, VerifiedLogs, operator_entry
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
-from council.log import DEFAULT_REQUEST_LIFETIME_MS, RecoveryRequested, apply
+from council.log import (
+    DEFAULT_REQUEST_LIFETIME_MS,
+    AppHead,
+    Body,
+    LogRecord,
+    LogState,
+    OlderDumpAllowed,
+    RecoveryRequested,
+    apply,
+)
 from council.protocol.errors import RecoveryFailed
 from council.protocol.recovery_request import RecoveryRequest
 from council.roster import Roster
-from dumps.format import Trailer
 
 POLL_SECONDS = 1.0
+
+
+class KeyRetired(RecoveryFailed):
+    """The key's council log records it as retired: its members erase (or erased) every share."""
+
+
+def refuse_retired(state: LogState, records: list[LogRecord]) -> None:
+    """KeyRetired naming the log entry, if the key is retired (before any request is proposed)."""
+    retired = state.retired
+    if retired is None:
+        return
+    entry = records[retired.seq].entry
+    successor = f"; its successor for new dumps is key {state.successor!r}" if state.successor else ""
+    raise KeyRetired(f"key {state.key_id!r} is RETIRED: council log entry {retired.seq} (key-retired, id "
+                     f"{entry.id}, waiting period {format_ms(retired.waiting_period_ms)}"
+                     + (f", reason: {retired.reason}" if retired.reason else "") + "); every member erases its "
+                     f"shares once the waiting period has passed, so its dumps cannot be recovered{successor}")
 
 
 class LogLedger:
@@ -31,31 +60,60 @@ class LogLedger:
     def __init__(self, roster: Roster, operator: OperatorFolder, timing: Timing,
                  lifetime_ms: int = DEFAULT_REQUEST_LIFETIME_MS) -> None:
         self.roster, self.operator, self.timing, self.lifetime_ms = roster, operator, timing, lifetime_ms
+        self.verified = VerifiedLogs()
+        """The log as this coordinator verified it: (7) re-reads only what (2b) did not see."""
 
     def body(self, request: RecoveryRequest) -> RecoveryRequested:
-        digest = Trailer.from_bytes(request.dump.trailer_bytes).dump_digest()
+        digest = request.dump.verify().digest  # v1 or v2 trailer, as the members compute it
         target = request.target_key.to_bytes() if request.target_key is not None else b""
         return RecoveryRequested(request.request_id, request.app_id, request.dump_version, digest,
                                  request.created_unix_ms, request.created_unix_ms + self.lifetime_ms, target)
 
     def record_request(self, request: RecoveryRequest, deadline_seconds: float) -> str:
-        give_up = time.monotonic() + deadline_seconds
+        def done(state: LogState) -> str | None:
+            if state.request(request.request_id) is not None:
+                return f"request {request.id_hex} is accepted in the council log"
+            return None
+        return self._until_accepted(request.key_id, self.body(request), done, deadline_seconds,
+                                    "the recovery request")
+
+    def newest(self, key_id: str, app_id: str) -> AppHead | None:
+        """The newest announced dump of `app_id` in `key_id`'s log (None: never announced)."""
         with LogClient(self.roster.members, self.operator, self.timing) as client:
+            state, _ = client.read(key_id)
+        return state.newest(app_id)
+
+    def allow_older(self, key_id: str, body: OlderDumpAllowed, deadline_seconds: float) -> str:
+        """Append the older-dump-allowed decision, waiting for `t` approvals until the deadline."""
+        def done(state: LogState) -> str | None:
+            if state.older_allowed.get((body.app_id, body.skipped_version)) == body:
+                return (f"older-dump-allowed: {body.app_id} version {body.used_version} instead of the announced "
+                        f"version {body.skipped_version} is accepted in the council log")
+            return None
+        return self._until_accepted(key_id, body, done, deadline_seconds, "the --allow-older decision")
+
+    def _until_accepted(self, key_id: str, body: Body, done: Callable[[LogState], str | None],
+                        deadline_seconds: float, what: str) -> str:
+        """Propose `body` at the head until `t` approved it (or `done` says the log has it already)."""
+        give_up = time.monotonic() + deadline_seconds
+        with LogClient(self.roster.members, self.operator, self.timing, self.verified) as client:
             while True:
-                state, _ = client.read(request.key_id)
-                if state.request(request.request_id) is not None:
-                    return f"request {request.id_hex} is accepted in the council log"
-                report = client.append(state, operator_entry(self.operator, state, self.body(request)))
+                state, records = client.read(key_id)
+                refuse_retired(state, records)
+                already = done(state)
+                if already is not None:
+                    return already
+                report = client.append(state, operator_entry(self.operator, state, body))
                 if report.accepted:
                     return report.summary()
                 refused = [a for a in report.answers.values() if a.startswith("refused")]
                 if len(refused) > len(self.roster.members) - self.roster.threshold or time.monotonic() > give_up:
-                    raise RecoveryFailed(f"the recovery request is not accepted in the council log: {report.summary()}")
+                    raise RecoveryFailed(f"{what} is not accepted in the council log: {report.summary()}")
                 time.sleep(POLL_SECONDS)
 
     def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
         lines = []
-        with LogClient(self.roster.members, self.operator, self.timing) as client:
+        with LogClient(self.roster.members, self.operator, self.timing, self.verified) as client:
             state, _ = client.read(request.key_id)
             for index in members:
                 card = self.roster.member(index)

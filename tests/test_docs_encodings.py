@@ -21,7 +21,7 @@ def _section_7() -> str:
 def _resolve(dotted: str) -> bool:
     for prefix in PREFIXES:
         parts = (prefix + dotted).split(".")
-        for cut in range(len(parts) - 1, 0, -1):
+        for cut in range(len(parts), 0, -1):  # the whole name may be a module (protocol.dumpref)
             try:
                 obj: object = importlib.import_module(".".join(parts[:cut]))
             except ImportError:

@@ -79,9 +79,7 @@ def _dleq_inputs(ctx: dec.DecryptionContext, ct: kem.KemCiphertext, y_i: Point,
                  share: dec.DecryptionShare) -> dict[str, str]:
     """The exact bytes a decryption-share proof hashes (docs/protocol.md, "Decryption share")."""
     context = ctx.to_bytes(ct)
-    u1 = P256.base_mul(share.proof.z) - y_i * share.proof.c
-    u2 = ct.r_point * share.proof.z - share.d * share.proof.c
-    points = (G, y_i, ct.r_point, share.d, u1, u2)
+    points = (G, y_i, ct.r_point, share.d, share.proof.u1, share.proof.u2)  # commitments as sent
     return {"context": context.hex(), "dst": dst_for(dec.DEC_SHARE).decode(),
             "challenge_input": encode_parts(context, *(p.to_bytes() for p in points)).hex()}
 

@@ -65,7 +65,8 @@ def _seal(target: SealTarget, sealer: SealingIdentity, data: bytes, rng: RandomS
           version: int = 1, previous: bytes = b"") -> bytes:
     sink = io.BytesIO()
     seal_stream(io.BytesIO(data), sink, target=target, sealer=sealer, app_id="vector-app",
-                dump_version=version, previous_digest=previous, chunk_size=CHUNK, rng=rng, now_ms=NOW_MS)
+                dump_version=version, previous_digest=previous, chunk_size=CHUNK, rng=rng, now_ms=NOW_MS,
+                format_version=1)
     return sink.getvalue()
 
 
@@ -145,7 +146,7 @@ def _failures(target: SealTarget, sealer: SealingIdentity, rng: RandomSource) ->
 
     return [
         v("bad magic", b"KCDUMQ" + base[6:], "NotADump", "magic"),
-        v("unknown format version", base[:6] + b"\x02" + base[7:], "UnsupportedVersion", "version 2"),
+        v("unknown format version", base[:6] + b"\x03" + base[7:], "UnsupportedVersion", "version 3"),
         v("header byte changed, not re-signed", _flip(base, 16), "HeaderSignatureInvalid", "header altered"),
         v("header with an unknown field, re-signed", _join(sealer, header + bytes([0x98, 0x06, 0x01]), area, trailer),
           "HeaderInvalid", "unknown fields"),

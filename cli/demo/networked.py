@@ -13,6 +13,7 @@ and the reason. Every member process is killed on every way out (see `LocalCounc
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 import shutil
@@ -41,13 +42,17 @@ from council.log import Entry, RosterProposed
 from council.protocol.ceremony_request import SignedRequest, StartRequest
 from council.roster import Roster
 from council.storage.files import write_atomic
+from dumps.publish import publish_file
 from dumps.seal import SealedDump, seal_dump
 from dumps.sealer import SealingIdentity
+from dumps.store import DumpStore
+from dumps.stores import open_store
 from dumps.target import SealTarget
 
 STEPS = 7
 KEY_ID = "demo-state-key"
 APP_ID = "demo-app"
+BUCKET = "demo-dumps"
 VERSIONS = 3
 MIB = 1024 * 1024
 TIMING = Timing(call_timeout=30.0, retry_window=3.0)
@@ -126,6 +131,8 @@ class _Run:
     sealed: list[tuple[str, SealedDump, str]] = field(default_factory=list)
     recovered: Path | None = None
     operators: DemoOperators | None = None
+    store: DumpStore | None = None
+    store_url: str = ""
 
 
 def run_networked_demo(opts: DemoOptions, out: Console) -> bool:
@@ -140,11 +147,12 @@ def run_networked_demo(opts: DemoOptions, out: Console) -> bool:
     ok = False
     try:
         _intro(run)
-        for n, step in enumerate((_start_council, _dkg, _seal, _reshare, _shutdown, _recover, _verify), 1):
-            out.current = f"step {n}/{STEPS}"
-            step(run)
-        out.current = "the log"
-        _show_log(run)
+        with _s3_store(run):
+            for n, step in enumerate((_start_council, _dkg, _seal, _reshare, _shutdown, _recover, _verify), 1):
+                out.current = f"step {n}/{STEPS}"
+                step(run)
+            out.current = "the log"
+            _show_log(run)
         ok = True
     except (KeycouncilError, OSError, ValueError) as exc:
         out.echo(f"FAILED at {out.current}: {exc}")
@@ -174,6 +182,29 @@ def _intro(run: _Run) -> None:
     out.detail(f"working folder {run.base} "
                + ("(kept: --keep)" if o.keep else "(deleted at the end; --keep keeps it)"))
     out.detail("INSECURE, demo only: member and operator keys are stored without a passphrase")
+
+
+@contextmanager
+def _s3_store(run: _Run) -> Iterator[None]:
+    """The app's object store: a bucket on a local S3 server process (moto_server, the one S3
+    server that installs here; the same code targets AWS S3, R2, GCS, MinIO, Ceph)."""
+    from council.localnet.s3server import running_moto
+
+    with running_moto(run.base / "s3") as server:
+        saved = {k: os.environ.get(k) for k in server.env}
+        os.environ.update(server.env)  # dummy credentials of the local server only (a file path)
+        try:
+            server.client().create_bucket(Bucket=BUCKET)
+            run.store_url = f"s3://{BUCKET}/{APP_ID}"
+            run.store = open_store(run.store_url, s3_endpoint=server.endpoint)
+            run.out.detail(f"object store: {run.store_url} on a local S3 server process ({server.endpoint})")
+            yield
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
 
 def _names(first: int, count: int) -> list[str]:
@@ -223,13 +254,14 @@ def _seal(run: _Run) -> None:
     o, out = run.opts, run.out
     assert run.bundle is not None
     size = o.state_mib * MIB
-    out.step(3, f"An app seals {VERSIONS} versions of its {o.state_mib} MiB state to Y into a folder "
-                "store (no contact with the council)")
+    out.step(3, f"An app seals {VERSIONS} versions of its {o.state_mib} MiB state to Y and publishes them "
+                "to an S3 bucket (no contact with the council)")
     out.detail("INSECURE: the app's enclave is simulated; no TEE attests its signing key (demo only)")
     target = SealTarget.from_bundle(run.bundle, run.rosters["old"][0].digest())
     sealer = SealingIdentity.simulated()
-    store = run.base / "store"
+    store = run.base / "sealed"
     store.mkdir()
+    assert run.store is not None
     previous = b""
     for version in range(1, VERSIONS + 1):
         name = f"{APP_ID}-v{version}.kcdump"
@@ -239,8 +271,9 @@ def _seal(run: _Run) -> None:
             sealed = seal_dump(cast(BinaryIO, state), store / name, target=target, sealer=sealer,
                                app_id=APP_ID, dump_version=version, previous_digest=previous,
                                progress=progress)
+        publish_file(run.store, store / name)
         chained = f", chained to version {version - 1}" if previous else ""
-        out.detail(f"version {version} → store/{name} (state SHA-256 "
+        out.detail(f"version {version} → {run.store_url}/{name} (state SHA-256 "
                    f"{state.sha256.hexdigest()[:16]}…{chained}; {_s(start)})")
         run.sealed.append((name, sealed, state.sha256.hexdigest()))
         previous = sealed.digest
@@ -380,7 +413,8 @@ def _recover(run: _Run) -> None:
     out.detail(f"each member's {RELEASE_POLICY_NAME} allows shares for simulated (INSECURE) "
                "enclaves: demo only")
     start = time.monotonic()
-    chosen = choose_dump(run.base / "store", APP_ID)                                   # (1)
+    assert run.store is not None
+    chosen = choose_dump(run.store, APP_ID)                                            # (1)
     skipped = "; ".join(f"{s.name}: {s.reason}" for s in chosen.skipped)
     out.detail(f"newest authentic dump: {chosen.name}, version {chosen.version} (signatures and "
                f"chain checked without any key{'; skipped ' + skipped if skipped else ''})")

@@ -1,26 +1,31 @@
 """Threshold decryption: decryption shares with DLEQ proofs, combining, target-bound shares.
 
 A member asked under request context `ctx` (1) checks the KEM proof for the label, then (2) returns
-`D_i = x_i·R` with a DLEQ proof against its verification share `Y_i`. The combiner verifies each
-proof, names every member whose share fails, and with `t` good shares computes `Z = Σ λ_i·D_i`.
-The context carries key id, epoch and request id, so shares of two epochs never combine.
+`D_i = x_i·R` with a DLEQ proof (commitment form, `dleq_batch`) against its verification share
+`Y_i`. The combiner checks the proofs of the shares it needs in one batch (one random linear
+combination, one multi-scalar multiplication); only if the batch fails does it check them one by
+one, so every member whose share fails is still named. With `t` good shares it computes
+`Z = Σ λ_i·D_i`. The context carries key id, epoch and request id, so shares of two epochs never
+combine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from council.crypto import dleq, ecies, kem
-from council.crypto.dleq import DLEQ_LEN, DleqProof
+from council.crypto import dleq_batch, ecies, kem
+from council.crypto.dleq_batch import COMMITTED_DLEQ_LEN, CommittedDleqProof, DleqStatement
 from council.crypto.group import POINT_LEN, Point, RandomSource, Scalar
 from council.crypto.hashing import encode_parts
 from council.crypto.kem import KemCiphertext
 from council.crypto.lagrange import lagrange_at_zero
+from council.crypto.msm import msm
 from council.errors import DecodeError, NotEnoughShares, ProofError, ShareInvalid
 
 DEC_SHARE = "DEC-SHARE"
 TARGET_INFO = b"KEYCOUNCIL-V1-TARGET-SHARE"
+SHARE_LEN = 2 + POINT_LEN + COMMITTED_DLEQ_LEN  # index ‖ D ‖ U1 ‖ U2 ‖ z = 133 bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,38 +47,63 @@ class DecryptionShare:
 
     index: int
     d: Point
-    proof: DleqProof
+    proof: CommittedDleqProof
 
     def to_bytes(self) -> bytes:
         return self.index.to_bytes(2, "big") + self.d.to_bytes() + self.proof.to_bytes()
 
     @classmethod
     def from_bytes(cls, data: bytes, field: str = "decryption share") -> DecryptionShare:
-        if len(data) != 2 + POINT_LEN + DLEQ_LEN:
-            raise DecodeError(f"{field}: expected {2 + POINT_LEN + DLEQ_LEN} bytes, got {len(data)}")
+        if len(data) != SHARE_LEN:
+            raise DecodeError(f"{field}: expected {SHARE_LEN} bytes, got {len(data)}")
         index = int.from_bytes(data[:2], "big")
         if index == 0:
             raise DecodeError(f"{field}: member index 0 is reserved for the secret")
         d = Point.from_bytes(data[2 : 2 + POINT_LEN], f"{field}.D")
-        return cls(index, d, DleqProof.from_bytes(data[2 + POINT_LEN :], f"{field}.proof"))
+        return cls(index, d, CommittedDleqProof.from_bytes(data[2 + POINT_LEN :], f"{field}.proof"))
 
 
 def create_share(ctx: DecryptionContext, ciphertext: KemCiphertext, label: bytes, index: int,
                  secret_share: Scalar, rng: RandomSource | None = None) -> DecryptionShare:
     """Steps (1)–(2): refuse a mauled ciphertext, then prove `D_i = x_i·R`."""
     kem.verify_ciphertext(ciphertext, label)
-    d, proof = dleq.prove(DEC_SHARE, ctx.to_bytes(ciphertext), secret_share, ciphertext.r_point, rng)
+    d, proof = dleq_batch.prove(DEC_SHARE, ctx.to_bytes(ciphertext), secret_share, ciphertext.r_point, rng)
     return DecryptionShare(index, d, proof)
+
+
+def _statement(ctx_bytes: bytes, ciphertext: KemCiphertext, share: DecryptionShare,
+               verification_share: Point) -> DleqStatement:
+    return DleqStatement(ctx_bytes, verification_share, ciphertext.r_point, share.d, share.proof)
 
 
 def verify_share(ctx: DecryptionContext, ciphertext: KemCiphertext, share: DecryptionShare,
                  verification_share: Point) -> None:
     """Raise ShareInvalid unless the share's DLEQ proof holds against `Y_i`."""
     try:
-        dleq.verify(DEC_SHARE, ctx.to_bytes(ciphertext), verification_share, ciphertext.r_point,
-                    share.d, share.proof, what=f"decryption share of member {share.index}")
+        dleq_batch.verify(DEC_SHARE, _statement(ctx.to_bytes(ciphertext), ciphertext, share, verification_share),
+                          what=f"decryption share of member {share.index}")
     except ProofError as exc:
         raise ShareInvalid(str(exc)) from None
+
+
+def invalid_shares(ctx: DecryptionContext, ciphertext: KemCiphertext, shares: Sequence[DecryptionShare],
+                   verification_shares: Mapping[int, Point],
+                   rng: RandomSource | None = None) -> dict[int, str]:
+    """Every share of `shares` that fails, with why (empty: all valid). One batch check first;
+    one by one only when it fails, to name each culprit exactly as `verify_share` would."""
+    culprits = {s.index: f"member {s.index} holds no share in epoch {ctx.epoch}"
+                for s in shares if s.index not in verification_shares}
+    ctx_bytes = ctx.to_bytes(ciphertext)
+    rest = [s for s in shares if s.index not in culprits]
+    statements = [_statement(ctx_bytes, ciphertext, s, verification_shares[s.index]) for s in rest]
+    if dleq_batch.verify_batch(DEC_SHARE, statements, rng):
+        return culprits
+    for share in rest:
+        try:
+            verify_share(ctx, ciphertext, share, verification_shares[share.index])
+        except ShareInvalid as exc:
+            culprits[share.index] = str(exc)
+    return culprits
 
 
 @dataclass(frozen=True)
@@ -86,44 +116,45 @@ class CombineResult:
 
 
 def combine(ctx: DecryptionContext, ciphertext: KemCiphertext, shares: Iterable[DecryptionShare],
-            verification_shares: Mapping[int, Point], threshold: int) -> CombineResult:
-    """Verify shares one by one (lowest index first), drop bad ones, combine the first `t` good."""
+            verification_shares: Mapping[int, Point], threshold: int,
+            rng: RandomSource | None = None) -> CombineResult:
+    """Combine the first `t` good shares (lowest index first), naming every bad one examined.
+
+    The same shares are examined and the same culprits named as checking one by one in index
+    order until `t` are good: take the next `t - good` candidates, check them as one batch, keep
+    the good ones, repeat with the next candidates while some are missing."""
+    candidates = _first_per_index(shares)
     good: list[DecryptionShare] = []
     culprits: dict[int, str] = {}
-    for share in sorted(shares, key=lambda s: s.index):
-        if len(good) == threshold:
-            break
-        if share.index in culprits or any(g.index == share.index for g in good):
-            continue
-        reason = _check(ctx, ciphertext, share, verification_shares)
-        if reason:
-            culprits[share.index] = reason
-        else:
-            good.append(share)
+    position = 0
+    while len(good) < threshold and position < len(candidates):
+        batch = candidates[position:position + threshold - len(good)]
+        position += len(batch)
+        bad = invalid_shares(ctx, ciphertext, batch, verification_shares, rng)
+        culprits.update(bad)
+        good += [s for s in batch if s.index not in bad]
     if len(good) < threshold:
         raise NotEnoughShares(f"{len(good)} valid decryption shares, {threshold} needed"
                               + (f"; invalid: {_names(culprits)}" if culprits else ""))
     return CombineResult(_interpolate(good), tuple(s.index for s in good), culprits)
 
 
-def _check(ctx: DecryptionContext, ciphertext: KemCiphertext, share: DecryptionShare,
-           verification_shares: Mapping[int, Point]) -> str:
-    y_i = verification_shares.get(share.index)
-    if y_i is None:
-        return f"member {share.index} holds no share in epoch {ctx.epoch}"
-    try:
-        verify_share(ctx, ciphertext, share, y_i)
-    except ShareInvalid as exc:
-        return str(exc)
-    return ""
+def combine_unverified(shares: Sequence[DecryptionShare]) -> Point:
+    """`Σ λ_i·D_i` over exactly these shares, no proof checked (benchmarks; callers that checked)."""
+    return _interpolate(list(shares))
+
+
+def _first_per_index(shares: Iterable[DecryptionShare]) -> list[DecryptionShare]:
+    """Sorted by index; of several shares claiming one index, the first given is the one examined."""
+    seen: dict[int, DecryptionShare] = {}
+    for share in sorted(shares, key=lambda s: s.index):
+        seen.setdefault(share.index, share)
+    return list(seen.values())
 
 
 def _interpolate(shares: list[DecryptionShare]) -> Point:
     lam = lagrange_at_zero([s.index for s in shares])
-    acc = Point.identity()
-    for s in shares:
-        acc = acc + s.d * lam[s.index]
-    return acc
+    return msm([lam[s.index].value for s in shares], [s.d for s in shares])
 
 
 def _names(culprits: Mapping[int, str]) -> str:

@@ -7,7 +7,9 @@ from a member that holds it, and (4) hands both to each member that is behind. E
 the operator's request and the t' commit signatures itself and derives its share from the
 ciphertexts in the transcript (council.crypto.transcript). (5) Members of a previous roster that
 left the committee and missed the re-share get the transcript of the epoch after theirs: they
-check it the same way and then erase their old share.
+check it the same way. (6) Old shares are erased only on proof of storage: the driver relays the
+stored confirmations members showed for the epoch (and those the caught-up members give), and once
+`t'` receivers confirmed, tells every member to erase what is older (protocol.md, "Commit and erase").
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Sequence
 from council.driver.client import Failure, MemberClient, clients_for
 from council.driver.log_client import LogClient
 from council.driver.operator import OperatorFolder
-from council.driver.phases import DEFAULT_TIMING, Timing, run_phase
+from council.driver.phases import DEFAULT_TIMING, PhaseResult, Timing, run_phase
 from council.driver.query import QueryError, VerifiedEpoch, epoch_replies
 from council.protocol.gen import council_pb2 as pb
 from council.roster import MemberCard, Roster
@@ -39,10 +41,13 @@ def run_catch_up(roster: Roster, key_id: str, operator: OperatorFolder, timing: 
         latest = max(v.bundle.epoch for v in current.values())
         behind = [m for m in roster.members if _epoch_of(replies[m.name]) < latest]
         out = {m.name: f"up to date at epoch {latest}" for m in roster.members if m not in behind}
+        proof = [c for v in current.values() if v.bundle.epoch == latest for c in v.confirmations]
+        push = _Push(clients, list(roster.members), key_id, latest, timing, proof)
         if behind:
-            out.update(_push(clients, list(roster.members), behind, key_id, latest, timing))
+            out.update(push.to(behind))
         if leaving is not None:
-            out.update(_leavers(clients, roster, leaving, key_id, operator, timing))
+            out.update(_leavers(clients, roster, leaving, key_id, operator, timing, push))
+        out.update(push.erase([m for m in roster.members if m not in behind]))
         return out
     finally:
         for c in clients.values():
@@ -54,24 +59,50 @@ def _epoch_of(reply: VerifiedEpoch | str) -> int:
     return reply.bundle.epoch if isinstance(reply, VerifiedEpoch) else -1
 
 
-def _push(clients: dict[bytes, MemberClient], sources: Sequence[MemberCard], targets: Sequence[MemberCard],
-          key_id: str, epoch: int, timing: Timing) -> dict[str, str]:
-    """Steps (3)-(4) for one epoch."""
-    tr = _transcript(clients, sources, key_id, epoch, timing)
-    res = run_phase(clients, [m.signing_key for m in targets], lambda s, t: s.CatchUp(
-        pb.CatchUpRequest(request=tr.request, transcript=tr.transcript), timeout=t), timing)
-    out = {}
-    for m in targets:
-        if m.signing_key in res.failures:
-            out[m.name] = f"not caught up: {res.failures[m.signing_key]}"
-            continue
-        a = res.answers[m.signing_key]
-        if a.holds_share:
-            out[m.name] = f"caught up to epoch {a.epoch}"
-        else:
-            out[m.name] = f"at epoch {a.epoch} without a share" + (
-                "; erased its old share" if a.erased_previous else "")
-    return out
+class _Push:
+    """Steps (3)-(4) and (6) for one epoch: the transcript, and the stored confirmations so far."""
+
+    def __init__(self, clients: dict[bytes, MemberClient], sources: Sequence[MemberCard], key_id: str,
+                 epoch: int, timing: Timing, proof: list[bytes]) -> None:
+        self.clients, self.sources, self.key_id, self.epoch, self.timing = clients, sources, key_id, epoch, timing
+        self.proof = proof
+        self._tr: pb.GetTranscriptReply | None = None
+
+    def transcript(self) -> pb.GetTranscriptReply:
+        if self._tr is None:
+            self._tr = _transcript(self.clients, self.sources, self.key_id, self.epoch, self.timing)
+        return self._tr
+
+    def call(self, targets: Sequence[MemberCard]) -> PhaseResult[pb.CatchUpReply]:
+        tr = self.transcript()
+        res = run_phase(self.clients, [m.signing_key for m in targets], lambda s, t: s.CatchUp(
+            pb.CatchUpRequest(request=tr.request, transcript=tr.transcript,
+                              stored_confirmations=self.proof), timeout=t), self.timing)
+        self.proof += [a.stored_confirmation for a in res.answers.values() if a.stored_confirmation]
+        return res
+
+    def to(self, targets: Sequence[MemberCard]) -> dict[str, str]:
+        res = self.call(targets)
+        out = {}
+        for m in targets:
+            if m.signing_key in res.failures:
+                out[m.name] = f"not caught up: {res.failures[m.signing_key]}"
+                continue
+            a = res.answers[m.signing_key]
+            if a.holds_share:
+                out[m.name] = f"caught up to epoch {a.epoch}"
+            else:
+                out[m.name] = f"at epoch {a.epoch} without a share" + (
+                    "; erased its old share" if a.erased_previous else "")
+        return out
+
+    def erase(self, members: Sequence[MemberCard]) -> dict[str, str]:
+        """Step (6): with t' confirmations, every member erases its shares older than the epoch."""
+        if not self.proof or not members:
+            return {}
+        res = self.call(members)
+        return {m.name: f"up to date at epoch {res.answers[m.signing_key].epoch}; erased its old share"
+                for m in members if m.signing_key in res.answers and res.answers[m.signing_key].erased_previous}
 
 
 def _transcript(clients: dict[bytes, MemberClient], sources: Sequence[MemberCard], key_id: str, epoch: int,
@@ -88,7 +119,7 @@ def _transcript(clients: dict[bytes, MemberClient], sources: Sequence[MemberCard
 
 
 def _leavers(clients: dict[bytes, MemberClient], roster: Roster, leaving: Roster, key_id: str,
-             operator: OperatorFolder, timing: Timing) -> dict[str, str]:
+             operator: OperatorFolder, timing: Timing, push: _Push) -> dict[str, str]:
     """Step (5)."""
     staying = {m.signing_key for m in roster.members}
     replies = epoch_replies(leaving, key_id, operator, timing, clients)
@@ -102,5 +133,7 @@ def _leavers(clients: dict[bytes, MemberClient], roster: Roster, leaving: Roster
         elif v.bundle.commit.roster_digest != leaving.digest():
             out[m.name] = f"left; at epoch {v.bundle.epoch} of another roster, nothing to do"
         else:
-            out.update(_push(clients, [*roster.members, *leaving.members], [m], key_id, v.bundle.epoch + 1, timing))
+            target = push if v.bundle.epoch + 1 == push.epoch else _Push(
+                clients, [*roster.members, *leaving.members], key_id, v.bundle.epoch + 1, timing, [])
+            out.update(target.to([m]))
     return out

@@ -2,10 +2,13 @@
 
 The driver holds no secret and is not trusted: members rebuild the spec themselves and verify
 every message. It (1) signs the request as an operator, (2) collects dealings, (3) relays them and
-collects responses, (4) relays those and collects commit signatures and verdicts, (5) relays the
-commit signatures to the receivers first, then to members that only dealt (who then erase their
-old shares). Members that do not answer in time are named with the reason; the ceremony completes
-as long as the protocol can (at least t dealers, t' commit signatures).
+collects responses, (4) relays those and collects commit signatures and verdicts, (5a) relays the
+commit signatures to the receivers, who store the new epoch and answer with a signed stored
+confirmation, (5b) once t' receivers confirmed, relays the commit signatures and the confirmations
+to every member, and old members erase their previous shares. With fewer than t' confirmations
+nothing is erased and the ceremony can be resumed (`run_resume`) once the others are back.
+Members that do not answer in time are named with the reason; the ceremony completes as long as
+the protocol can (at least t dealers, t' commit signatures, t' stored confirmations).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from council.driver.client import MemberClient, clients_for
 from council.driver.operator import OperatorFolder
 from council.driver.phases import DEFAULT_TIMING, PhaseResult, Timing, run_phase
 from council.driver.query import QueryError, latest_epoch
-from council.errors import CeremonyError
+from council.errors import CeremonyError, DecodeError
+from council.protocol import stored as stored_proto
 from council.protocol.ceremony_request import SignedRequest, StartRequest
 from council.protocol.ceremony_wire import from_request
 from council.protocol.gen import council_pb2 as pb
@@ -32,7 +36,9 @@ from council.roster import MemberCard, Roster
 
 T = TypeVar("T")
 PhaseHook = Callable[[str], None]
-"""Called with the phase name ("deal", "check", "output", "finalize") before each phase."""
+"""Called with the phase name ("deal", "check", "output", "finalize", "erase") before each phase."""
+StartHook = Callable[["CeremonyReport"], None]
+"""Called once before phase 1 with the (empty) report: the CLI prints the ceremony id there."""
 
 
 @dataclass
@@ -50,6 +56,11 @@ class CeremonyReport:
     blamed: dict[str, str] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     signers: list[str] = field(default_factory=list)
+    stored: list[str] = field(default_factory=list)
+    """Receivers that confirmed they stored the new epoch (signed stored confirmations)."""
+    erased: bool = False
+    """True once t' receivers confirmed storage and old members were told to erase (a DKG: t' stored)."""
+    needed: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     failure: str = ""
     bundle: KeyBundle | None = None
@@ -60,6 +71,7 @@ class CeremonyReport:
         """The report's stable fields (docs/operators.md, "JSON output")."""
         return {"kind": self.kind, "key_id": self.key_id, "epoch": self.epoch,
                 "ceremony_id": self.ceremony_id, "committed": self.committed,
+                "erased": self.erased,
                 "public_key": self.public_key or None, "failure": self.failure or None,
                 "signers": list(self.signers), "missing": dict(self.missing),
                 "disqualified": dict(self.disqualified), "blamed": dict(self.blamed),
@@ -77,6 +89,12 @@ class CeremonyReport:
             out += [f"  {title}: {who}: {why}" for who, why in sorted(items.items())]
         if self.signers:
             out.append(f"  commit signed by: {', '.join(self.signers)}")
+        if self.committed:
+            out.append(f"  stored by: {', '.join(self.stored) or 'nobody'}")
+            if not self.erased:
+                out.append(f"  old shares kept: stored by {len(self.stored)} receivers, {self.needed} needed "
+                           "before old shares are erased; once the others are back run "
+                           f"`keycouncil ceremony resume --ceremony-id {self.ceremony_id}`")
         out.append("  phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items()))
         out += [f"  log: {line}" for line in self.log]
         return out
@@ -113,10 +131,11 @@ class _Run:
 
 
 def run_dkg(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING,
-            hook: PhaseHook | None = None) -> CeremonyReport:
+            hook: PhaseHook | None = None, on_start: StartHook | None = None) -> CeremonyReport:
     """A fresh key for `roster`."""
     request = StartRequest(Kind.DKG, secrets.token_bytes(16), key_id, roster)
-    report = _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases)
+    report = _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases,
+                    on_start)
     if report.committed and report.bundle is not None:
         c = report.bundle.commit
         report.log.append(start_log(roster, key_id, c.public_key.to_bytes(), c.transcript_digest,
@@ -125,12 +144,14 @@ def run_dkg(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timin
 
 
 def run_reshare(old: Roster, new: Roster, key_id: str, operator: OperatorFolder,
-                timing: Timing = DEFAULT_TIMING, hook: PhaseHook | None = None) -> CeremonyReport:
+                timing: Timing = DEFAULT_TIMING, hook: PhaseHook | None = None,
+                on_start: StartHook | None = None) -> CeremonyReport:
     """New shares of `key_id`'s current epoch (committed by `old`) for the committee `new`."""
     require_accepted_roster(old, new, key_id, operator, timing)
     previous = latest_epoch(old, key_id, operator, timing, pinned=old.digest())
     request = StartRequest(Kind.RESHARE, secrets.token_bytes(16), key_id, new, old, previous.data)
-    report = _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases)
+    report = _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases,
+                    on_start)
     if report.committed:
         logged = record_epoch(old, new, key_id, operator, timing, report.signers)
         report.log.append(logged if isinstance(logged, str) else logged.summary())
@@ -145,15 +166,17 @@ def drive_signed(req: SignedRequest, operator: OperatorFolder, timing: Timing = 
 
 
 def run_resume(roster: Roster, ceremony_id: bytes, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING,
-               hook: PhaseHook | None = None) -> CeremonyReport:
-    """Finish a ceremony whose driver stopped after members signed its commit: relay the responses
-    the members recorded again, collect the (same) commit signatures, finalize. Members that signed
-    a commit sign no other for that epoch, so this is how such an epoch gets committed."""
+               hook: PhaseHook | None = None, on_start: StartHook | None = None) -> CeremonyReport:
+    """Finish a ceremony whose driver stopped after members signed its commit, from any later point:
+    relay the responses the members recorded again, collect the (same) commit signatures (members
+    that already stored the epoch answer with what they stored), store, confirm, erase. Members that
+    signed a commit sign no other for that epoch, so this is how such an epoch gets committed."""
     req, responses = recorded_ceremony(roster, ceremony_id, operator, timing)
     if not responses:
         raise QueryError(f"no member of the roster reached the output phase of ceremony {ceremony_id.hex()}: "
                          "nothing was signed, start a new ceremony instead")
-    return _drive(req, operator, timing, hook, lambda run: _output_and_finalize(run, responses, list(run.clients)))
+    return _drive(req, operator, timing, hook, lambda run: _output_and_finalize(run, responses, list(run.clients)),
+                  on_start)
 
 
 def recorded_ceremony(roster: Roster, ceremony_id: bytes, operator: OperatorFolder,
@@ -178,10 +201,13 @@ def recorded_ceremony(roster: Roster, ceremony_id: bytes, operator: OperatorFold
 
 
 def _drive(req: SignedRequest, operator: OperatorFolder, timing: Timing, hook: PhaseHook | None,
-           phases: Callable[[_Run], None]) -> CeremonyReport:
+           phases: Callable[[_Run], None], on_start: StartHook | None = None) -> CeremonyReport:
     request = req.request
     dealers = request.old_roster or request.new_roster
     report = CeremonyReport(request.kind.value, request.key_id, request.epoch, request.ceremony_id.hex())
+    report.needed = request.new_roster.threshold
+    if on_start is not None:
+        on_start(report)
     cards: list[MemberCard] = [*request.new_roster.members, *dealers.members]
     run = _Run(req, dealers, request.new_roster, clients_for(cards, operator), timing, hook, report)
     try:
@@ -210,13 +236,37 @@ def _output_and_finalize(run: _Run, responses: list[Signed], members: list[bytes
     pr = run.pb_request
     output = run.phase("output", members, lambda s, t: s.Output(
         pb.OutputRequest(request=pr, responses=[r.to_bytes() for r in responses]), timeout=t))
-    commits = _record_output(run, output.answers)
+    commits = [c.to_bytes() for c in _record_output(run, output.answers)]
     receivers = {m.signing_key for m in run.receivers.members}
-    first = [k for k in output.answers if k in receivers]
-    rest = [k for k in output.answers if k not in receivers]
-    for group in (first, rest) if rest else (first,):
-        run.phase("finalize" if group is first else "finalize-dealers", group, lambda s, t: s.Finalize(
-            pb.FinalizeRequest(request=pr, commit_signatures=[c.to_bytes() for c in commits]), timeout=t))
+    # 5a: receivers store the epoch and confirm it.
+    fin = run.phase("finalize", [k for k in output.answers if k in receivers], lambda s, t: s.Finalize(
+        pb.FinalizeRequest(request=pr, commit_signatures=commits), timeout=t))
+    proof = _record_stored(run, fin.answers)
+    if len(proof) < run.receivers.threshold:
+        return  # nothing is erased: epoch e stays whole until t' receivers stored e+1
+    if run.req.request.kind is Kind.DKG:
+        run.report.erased = True
+        return
+    # 5b: with t' confirmations every member stores (dealers only the public record) and erases.
+    run.phase("erase", list(output.answers), lambda s, t: s.Finalize(
+        pb.FinalizeRequest(request=pr, commit_signatures=commits, stored_confirmations=proof), timeout=t))
+    run.report.erased = True
+
+
+def _record_stored(run: _Run, answers: dict[bytes, pb.FinalizeReply]) -> list[bytes]:
+    """The valid stored confirmations (one per receiver), and who gave them, in the report."""
+    rep = run.report
+    if rep.bundle is None:
+        return []
+    msgs = []
+    for a in answers.values():
+        try:
+            msgs.append(Signed.from_bytes(a.stored_confirmation))
+        except (DecodeError, ValueError):
+            continue  # an empty or damaged confirmation counts for nothing
+    valid = stored_proto.valid_confirmations(rep.bundle.commit, run.receivers, msgs)
+    rep.stored = [run.receivers.member(i).name for i in sorted(valid)]
+    return [valid[i].to_bytes() for i in sorted(valid)]
 
 
 def _messages(answers: dict[bytes, Any], field_name: str) -> list[Signed]:

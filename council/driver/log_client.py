@@ -2,15 +2,20 @@
 
 (1) Read the log from the members (the longest copy that verifies) and bring members that are
 behind up to date; (2) sign the entry at the head; (3) propose it to every member of the epoch that
-approves it; (4) with `t` approvals, hand the record to every member. Proposing is idempotent:
+approves it; (4) with `t` approvals, hand the record to every member. Steps (1), (3) and (4) call
+the members all at once (a thread per member), so an entry costs two round trips to the slowest
+member rather than 2n calls one after another. Proposing is idempotent:
 Ed25519 signatures are deterministic, so proposing the same body at the same head again gives the
 same entry, and members that approved it answer the same approval (docs/log-format.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from council.crypto.signing import Signer
 from council.driver.client import Failure, MemberClient, clients_for
@@ -34,6 +39,12 @@ from council.protocol.gen import log_pb2 as pb
 from council.protocol.gen import log_pb2_grpc as pb_grpc
 from council.roster import MemberCard, Roster
 
+T = TypeVar("T")
+R = TypeVar("R")
+MAX_PARALLEL = 64
+"""At most this many member calls in flight at once from one client."""
+HEAD_ONLY = 1 << 62
+"""A `from_seq` past any log's end: GetLog then answers only the length and the head."""
 _PROPOSE = {pb.ProposeReply.APPROVED: "approved", pb.ProposeReply.PENDING: "pending",
             pb.ProposeReply.REFUSED: "refused"}
 
@@ -74,12 +85,34 @@ class AppendReport:
         return head + (f", NOT accepted (approved by {', '.join(self.approved_by) or 'nobody'}; missing {gaps})")
 
 
+class VerifiedLogs:
+    """Log prefixes this process has verified, by key id and by the members they were read from:
+    a coordinator that appends again and again (recovery requests, then releases) re-reads only
+    what is new. Verified records never change (a member accepts one record per sequence number)."""
+
+    def __init__(self) -> None:
+        self._logs: dict[tuple[str, frozenset[bytes]], tuple[LogState, list[LogRecord]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_id: str, members: Iterable[bytes]) -> tuple[LogState, list[LogRecord]]:
+        with self._lock:
+            return self._logs.get((key_id, frozenset(members)), (LogState(key_id), []))
+
+    def put(self, key_id: str, members: Iterable[bytes], log: tuple[LogState, list[LogRecord]]) -> None:
+        with self._lock:
+            k = (key_id, frozenset(members))
+            if log[0].next_seq >= self._logs.get(k, (LogState(key_id), []))[0].next_seq:
+                self._logs[k] = (log[0], list(log[1]))
+
+
 class LogClient:
     """Log calls to the members of one or more rosters, as one operator (or member) identity."""
 
-    def __init__(self, cards: Iterable[MemberCard], operator: OperatorFolder, timing: Timing) -> None:
+    def __init__(self, cards: Iterable[MemberCard], operator: OperatorFolder, timing: Timing,
+                 cache: VerifiedLogs | None = None) -> None:
         self.clients = clients_for(list(cards), operator)
         self.timing = timing
+        self.cache = cache
         self.down: dict[bytes, Failure] = {}
         """Members that did not answer once: not asked again by this client (no retry storms)."""
 
@@ -105,33 +138,58 @@ class LogClient:
         return reply
 
     # (1) reading ------------------------------------------------------------------------------------
-    def records_of(self, client: MemberClient, key_id: str) -> list[LogRecord] | Failure:
+    def records_of(self, client: MemberClient, key_id: str, start: int = 0) -> list[LogRecord] | Failure:
+        """The member's records from `start` to its head, page by page."""
         out: list[LogRecord] = []
         while True:
-            reply = self._call(client, "GetLog", pb.GetLogRequest(key_id=key_id, from_seq=len(out)))
+            reply = self._call(client, "GetLog", pb.GetLogRequest(key_id=key_id, from_seq=start + len(out)))
             if isinstance(reply, Failure):
                 return reply
             assert isinstance(reply, pb.GetLogReply)
             out += [LogRecord.from_bytes(b) for b in reply.records]
-            if not reply.records or len(out) >= reply.next_seq:
+            if not reply.records or start + len(out) >= reply.next_seq:
                 return out
 
+    def head_of(self, client: MemberClient, key_id: str) -> int | Failure:
+        """How many records the member's copy holds (a GetLog past its end: no records sent)."""
+        reply = self._call(client, "GetLog", pb.GetLogRequest(key_id=key_id, from_seq=HEAD_ONLY))
+        if isinstance(reply, Failure):
+            return reply
+        assert isinstance(reply, pb.GetLogReply)
+        return int(reply.next_seq)
+
     def read(self, key_id: str) -> tuple[LogState, list[LogRecord]]:
-        """The longest copy of the log that verifies, folded; members behind are brought up to date."""
-        best: tuple[LogState, list[LogRecord]] = (LogState(key_id), [])
-        copies: dict[bytes, int] = {}
-        for key, client in self.clients.items():
-            records = self.records_of(client, key_id)
-            if isinstance(records, Failure):
+        """The longest copy of the log that verifies, folded; members behind are brought up to date.
+
+        Every member is asked for its length at once; records are fetched from the longest copy
+        only (then the next longest, if it does not verify that far), and verified once. With a
+        `VerifiedLogs` cache, only the records past the prefix verified before are fetched and
+        checked (a long-running coordinator; an auditor reads without one)."""
+        lengths = self._each(list(self.clients.items()), lambda kc: self.head_of(kc[1], key_id))
+        known = {key: n for (key, _), n in lengths if not isinstance(n, Failure)}
+        base = self.cache.get(key_id, self.clients) if self.cache else (LogState(key_id), [])
+        best = base
+        for key, length in sorted(known.items(), key=lambda kn: kn[1], reverse=True):
+            if length <= len(best[1]):
+                break
+            more = self.records_of(self.clients[key], key_id, len(base[1]))
+            if isinstance(more, Failure):
                 continue
-            copies[key] = len(records)
-            folded = fold_verified(key_id, records)
+            folded = fold_verified(key_id, more, base)
             if folded[0].next_seq > best[0].next_seq:
                 best = folded
-        for key, length in copies.items():
-            if length < len(best[1]):
-                self.push(self.clients[key], best[1][length:])
-        return best
+        if self.cache is not None:
+            self.cache.put(key_id, self.clients, best)
+        behind = [(self.clients[key], n) for key, n in known.items() if n < len(best[1])]
+        self._each(behind, lambda cl: self.push(cl[0], best[1][cl[1]:]))
+        return best[0], list(best[1])
+
+    def _each(self, items: Sequence[T], fn: Callable[[T], R]) -> list[tuple[T, R]]:
+        """`fn` of every item, all at once (one thread each; the members answer in parallel), in order."""
+        if len(items) <= 1:
+            return [(item, fn(item)) for item in items]
+        with ThreadPoolExecutor(max_workers=min(len(items), MAX_PARALLEL)) as pool:
+            return list(zip(items, pool.map(fn, items), strict=True))
 
     def push(self, client: MemberClient, records: Sequence[LogRecord]) -> None:
         """Hand over records in order (a member that was down catches up; it checks each)."""
@@ -146,18 +204,20 @@ class LogClient:
         roster = approving or quorum_roster(state, entry)
         report = AppendReport(entry, roster.threshold)
         approvals: list[Approval] = []
-        for card in roster.members:
-            client = self.clients.get(card.signing_key)
-            if client is None:
+        proposal = pb.ProposeRequest(entry=entry.to_bytes())
+        asked = self._each(list(roster.members), lambda card: self._propose(card, proposal))
+        for card, reply in asked:
+            if reply is None:
                 report.answers[card.name] = "unreachable: not in the rosters given"
                 continue
-            reply = self._call(client, "Propose", pb.ProposeRequest(entry=entry.to_bytes()))
             if isinstance(reply, Failure):
-                report.answers[card.name] = f"unreachable: {reply.code}"
+                down = reply.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED")
+                report.answers[card.name] = f"{'unreachable' if down else 'error'}: {reply}"
                 continue
             assert isinstance(reply, pb.ProposeReply)
             status = _PROPOSE.get(reply.status, "refused")
-            report.answers[card.name] = status if status == "approved" else f"{status}: {reply.reason}"
+            reason = reply.reason if not reply.rule or reply.rule in reply.reason else f"{reply.rule}: {reply.reason}"
+            report.answers[card.name] = status if status == "approved" else f"{status}: {reason}"
             if status == "approved":
                 approvals.append(Approval.from_bytes(reply.approval))
         if len({a.member_key for a in approvals}) >= roster.threshold:
@@ -166,21 +226,27 @@ class LogClient:
             self._hand_over(record, report)
         return report
 
+    def _propose(self, card: MemberCard, proposal: pb.ProposeRequest) -> object | None:
+        client = self.clients.get(card.signing_key)
+        return None if client is None else self._call(client, "Propose", proposal)
+
     def _hand_over(self, record: LogRecord, report: AppendReport) -> None:
-        for client in self.clients.values():
-            reply = self._call(client, "Accept", pb.AcceptRequest(record=record.to_bytes()))
-            name = client.card.name
-            if isinstance(reply, Failure):
-                report.appended[name] = f"unreachable: {reply}"
-                continue
-            assert isinstance(reply, pb.AcceptReply)
-            if reply.status == pb.AcceptReply.BEHIND:
-                records = self._missing_for(record, reply.next_seq)
-                if records is not None:
-                    self.push(client, [*records, record])
-                    report.appended[name] = "caught up"
-                    continue
-            report.appended[name] = pb.AcceptReply.Status.Name(reply.status).lower()
+        """Give the accepted record to every member at once (a member behind is caught up first)."""
+        hand_over = pb.AcceptRequest(record=record.to_bytes())
+        for client, outcome in self._each(list(self.clients.values()), lambda c: self._accept(c, record, hand_over)):
+            report.appended[client.card.name] = outcome
+
+    def _accept(self, client: MemberClient, record: LogRecord, hand_over: pb.AcceptRequest) -> str:
+        reply = self._call(client, "Accept", hand_over)
+        if isinstance(reply, Failure):
+            return f"unreachable: {reply}"
+        assert isinstance(reply, pb.AcceptReply)
+        if reply.status == pb.AcceptReply.BEHIND:
+            records = self._missing_for(record, reply.next_seq)
+            if records is not None:
+                self.push(client, [*records, record])
+                return "caught up"
+        return str(pb.AcceptReply.Status.Name(reply.status).lower())
 
     def _missing_for(self, record: LogRecord, start: int) -> list[LogRecord] | None:
         for client in self.clients.values():
@@ -199,9 +265,12 @@ class LogClient:
         return Entry.from_bytes(reply.entry)
 
 
-def fold_verified(key_id: str, records: Sequence[LogRecord]) -> tuple[LogState, list[LogRecord]]:
-    """Fold records while they follow the rules; stop at the first that does not."""
-    state, kept = LogState(key_id), []
+def fold_verified(key_id: str, records: Sequence[LogRecord],
+                  base: tuple[LogState, list[LogRecord]] | None = None) -> tuple[LogState, list[LogRecord]]:
+    """Fold records (after the verified prefix `base`, if given) while they follow the rules; stop
+    at the first that does not."""
+    state, kept = base if base is not None else (LogState(key_id), [])
+    kept = list(kept)
     for record in records:
         try:
             state = apply(state, record.entry, record.approvals, None)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from council.bundle import BundleError, KeyBundle
 from council.crypto.ceremony import CommitSignature
 from council.crypto.group import Point
 from council.crypto.messages import EpochCommit, Signed, verification_shares_digest
 from council.driver.client import MemberClient, clients_for
+from council.driver.key_log import log_notices
+from council.driver.log_client import LogClient
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing, run_phase
 from council.errors import DecodeError, KeycouncilError, PeerUnavailable
@@ -27,6 +29,8 @@ class VerifiedEpoch:
 
     bundle: KeyBundle
     data: EpochData
+    confirmations: tuple[bytes, ...] = ()
+    """Stored confirmations the member showed for this epoch (council.protocol.stored), unverified."""
 
 
 def verify_epoch(reply: pb.GetEpochReply, source: str) -> VerifiedEpoch:
@@ -44,7 +48,7 @@ def verify_epoch(reply: pb.GetEpochReply, source: str) -> VerifiedEpoch:
     bundle.verify()
     if verification_shares_digest(shares) != commit.verification_shares_digest:
         raise BundleError(f"{source}: verification shares do not match the commit")
-    return VerifiedEpoch(bundle, EpochData(commit, sigs, shares))
+    return VerifiedEpoch(bundle, EpochData(commit, sigs, shares), tuple(reply.stored_confirmations))
 
 
 def epoch_replies(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing,
@@ -92,10 +96,13 @@ def _why(reply: VerifiedEpoch | str) -> str:
 
 
 def fetch_bundle(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing) -> KeyBundle:
-    """The key bundle of the roster's current epoch, verified against the roster."""
+    """The key bundle of the roster's current epoch, verified against the roster, with what the
+    key's council log says of it (superseded by a successor, retired: `KeyBundle.notices`)."""
     bundle = latest_epoch(roster, key_id, operator, timing, pinned=roster.digest()).bundle
     bundle.verify(expected_roster_digest=roster.digest())
-    return bundle
+    with LogClient(roster.members, operator, timing) as client:
+        _, records = client.read(key_id)
+    return replace(bundle, notices=log_notices(records))
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,10 @@ class MemberStatus:
     detail: str
     version: str
     epochs: dict[str, str]
+    ceremonies: dict[str, str] = field(default_factory=dict)
+    """Ceremony id (hex) → state, for ceremonies in flight and the most recent finished ones."""
+    ceremony_keys: dict[str, str] = field(default_factory=dict)
+    """Ceremony id (hex) → "key epoch" it creates."""
 
 
 def council_status(roster: Roster, operator: OperatorFolder, timing: Timing) -> list[MemberStatus]:
@@ -125,7 +136,12 @@ def council_status(roster: Roster, operator: OperatorFolder, timing: Timing) -> 
             continue
         s = res.answers[m.signing_key]
         epochs = {k.key_id: f"{k.epoch}" + ("" if k.holds_share else " (no share)") for k in s.keys}
-        rows.append(MemberStatus(m.name, True, "insecure dev mode" if s.insecure else "", s.version, epochs))
+        ceremonies = {c.ceremony_id: c.state + (f" ({c.reason})" if c.reason else "") for c in s.recent}
+        for cid in s.ceremonies:  # a member that reports only its ids in flight
+            ceremonies.setdefault(cid, "in-flight")
+        keys = {c.ceremony_id: f"{c.key_id} {c.epoch}" for c in s.recent}
+        rows.append(MemberStatus(m.name, True, "insecure dev mode" if s.insecure else "", s.version, epochs,
+                                 ceremonies, keys))
     return rows
 
 

@@ -43,12 +43,17 @@ class MemberRow:
     ceremonies: tuple[str, ...] = ()
     error: str = ""
     stale: list[str] = field(default_factory=list)
+    recent: dict[str, str] = field(default_factory=dict)
+    """Ceremony id (hex) → state, in flight and recently finished (newest first)."""
+    ceremony_keys: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "index": self.index, "reachable": self.reachable,
                 "version": self.version or None, "insecure": self.insecure,
                 "served_roster_digest": self.served_roster or None, "error": self.error or None,
                 "stale": list(self.stale), "ceremonies_in_flight": list(self.ceremonies),
+                "ceremonies": [{"ceremony_id": c, "state": st, "key": self.ceremony_keys.get(c)}
+                               for c, st in self.recent.items()],
                 "keys": {k: {"epoch": v.epoch, "holds_share": v.holds_share,
                              "roster_digest": v.roster_digest,
                              "committed_unix_ms": v.committed_unix_ms or None}
@@ -107,8 +112,12 @@ def council_report(roster: Roster, client: OperatorFolder | ClientIdentity, timi
 def _row(name: str, index: int, s: pb.StatusReply) -> MemberRow:
     keys = {k.key_id: KeyOnMember(k.epoch, k.holds_share, bytes(k.roster_digest).hex(), k.committed_unix_ms)
             for k in s.keys}
+    recent = {c.ceremony_id: c.state + (f" ({c.reason})" if c.reason else "") for c in s.recent}
+    for cid in s.ceremonies:  # a member that reports only its ids in flight
+        recent.setdefault(cid, "in-flight")
     return MemberRow(name, index, True, s.version, s.insecure, bytes(s.served_roster_digest).hex(), keys,
-                     tuple(s.ceremonies))
+                     tuple(s.ceremonies), recent=recent,
+                     ceremony_keys={c.ceremony_id: f"{c.key_id} {c.epoch}" for c in s.recent})
 
 
 def _summaries(rows: list[MemberRow]) -> list[KeySummary]:

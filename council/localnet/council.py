@@ -17,6 +17,7 @@ from council.localnet.processes import MemberProcesses, member_command
 from council.node.folder import MemberFolder
 from council.roster import Roster
 from council.storage.folders import write_json
+from dumps.sealer import SealingIdentity
 
 RELEASE_POLICY_NAME = "release-policy.toml"
 DEMO_RELEASE_POLICY = """\
@@ -29,10 +30,11 @@ allow_simulated = true
 
 
 TEST_GOVERNANCE = """\
-# A local council for tests and benchmarks: this member approves roster changes and recovery
-# requests by itself (a real member keeps the default: its operator approves each one).
+# A local council for tests and benchmarks: this member approves roster changes, recovery
+# requests and older-dump decisions by itself (a real member keeps the default: its operator
+# approves each one).
 [auto_approve]
-kinds = ["roster-proposed", "recovery-requested"]
+kinds = ["roster-proposed", "recovery-requested", "older-dump-allowed"]
 [auto_approve.roster]
 max_members_changed = 1000
 allow_lower_threshold = true
@@ -113,6 +115,13 @@ class LocalCouncil:
         for name in names:
             self.spawn(name, roster_path, *extra)
         self.processes.wait_serving(names, timeout)
+
+    def admit_sealer(self, roster: Roster, key_id: str, sealer: SealingIdentity) -> list[str]:
+        """Admit a simulated sealer in `key_id`'s council log, each member's operator approving it
+        (council.localnet.sealers); the summary of each entry appended."""
+        from council.localnet.sealers import admit_simulated_sealer
+
+        return [r.summary() for r in admit_simulated_sealer(self, roster, key_id, sealer)]
 
     def log_tail(self, name: str, lines: int = 3) -> str:
         return self.processes.log_tail(name, lines)

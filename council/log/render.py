@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from council.attestation.policy_json import policy_to_json
+from council.log.bodies import Genesis
 from council.log.entry import Entry, LogRecord
 from council.log.errors import LogRuleError
 from council.log.rules import apply, classify
@@ -32,6 +33,7 @@ def record_to_json(record: LogRecord, names: Mapping[bytes, str] | None = None,
     """An entry with its approvals (member names when known), class and acceptance when known."""
     names = names or {}
     out = entry_to_json(record.entry)
+    out["author"]["name"] = names.get(record.entry.author.public_key)
     out["class"] = effect
     out["accepted"] = accepted
     out["approvals"] = [{"member_key": a.member_key.hex(), "member": names.get(a.member_key),
@@ -44,7 +46,7 @@ def show_log(key_id: str, records: Iterable[LogRecord], start: int = 0) -> dict[
     """`log show --json`: every record from `start`, folded to add class, acceptance and names."""
     state, rows, broken = LogState(key_id), [], False
     for record in records:
-        names = {**state.member_keys, **state.operator_keys}
+        names = _names(state, record.entry)
         effect, accepted = None, False
         if not broken:
             try:
@@ -56,6 +58,20 @@ def show_log(key_id: str, records: Iterable[LogRecord], start: int = 0) -> dict[
         if record.entry.seq >= start:
             rows.append(record_to_json(record, names, effect, accepted))
     return {"format": JSON_FORMAT, "key_id": key_id, "entries": rows, "state": state_to_json(state)}
+
+
+def _names(state: LogState, entry: Entry) -> dict[bytes, str]:
+    """Names of the parties who may author or approve `entry`: the current roster's members and
+    operators, the pending roster's members (a new member authors epoch-committed), and for
+    genesis its own roster."""
+    rosters = [r for r in (state.roster, state.pending.roster if state.pending else None) if r is not None]
+    if isinstance(entry.body, Genesis):
+        rosters.append(entry.body.roster)
+    names: dict[bytes, str] = {}
+    for roster in rosters:
+        names.update({o.signing_key: o.name for o in roster.operators})
+        names.update({m.signing_key: m.name for m in roster.members})
+    return {**names, **state.member_keys, **state.operator_keys}
 
 
 def state_to_json(state: LogState) -> dict[str, Any]:

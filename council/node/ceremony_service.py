@@ -20,11 +20,12 @@ from council.errors import (
     KeycouncilError,
     PolicyRefused,
     StorageError,
+    bounded,
 )
 from council.node.auditors import auditor_of
 from council.node.node import MemberNode
 from council.node.results import FinalizeResult
-from council.protocol import tls
+from council.protocol import stored, tls
 from council.protocol.auditor import READ_ONLY_RPCS
 from council.protocol.ceremony_request import SignedRequest
 from council.protocol.ceremony_wire import from_request, to_request
@@ -67,7 +68,8 @@ def _verdicts(d: dict[int, str]) -> list[pb.Verdict]:
 
 def _finalize_reply(r: FinalizeResult) -> pb.FinalizeReply:
     return pb.FinalizeReply(committed=r.committed, epoch=r.epoch, holds_share=r.holds_share,
-                            erased_previous=r.erased_previous)
+                            erased_previous=r.erased_previous, stored_confirmation=_bytes(r.stored_confirmation),
+                            old_shares_erased=r.old_shares_erased)
 
 
 class MemberServicer(pb_grpc.MemberServicer):
@@ -88,8 +90,9 @@ class MemberServicer(pb_grpc.MemberServicer):
                                         "is refused (auditors may call Status and GetEpoch only)")
             return fn(peer)
         except KeycouncilError as exc:
-            self.node.log.event("refused", rpc=method, code=status_code(exc).name, reason=str(exc))
-            context.abort(status_code(exc), str(exc))
+            text = bounded(str(exc))  # an error may quote untrusted input: never all of it
+            self.node.log.event("refused", rpc=method, code=status_code(exc).name, reason=text)
+            context.abort(status_code(exc), text)
             raise  # unreachable: abort raises
 
     def Deal(self, request: pb.DealRequest, context: grpc.ServicerContext) -> pb.DealReply:
@@ -110,12 +113,16 @@ class MemberServicer(pb_grpc.MemberServicer):
 
     def Finalize(self, request: pb.FinalizeRequest, context: grpc.ServicerContext) -> pb.FinalizeReply:
         return self._call(context, "Finalize", lambda peer: _finalize_reply(self.node.finalize(
-            to_request(request.request), peer, to_messages(request.commit_signatures))))
+            to_request(request.request), peer, to_messages(request.commit_signatures),
+            stored.parse_all(request.stored_confirmations))))
 
     def CatchUp(self, request: pb.CatchUpRequest, context: grpc.ServicerContext) -> pb.CatchUpReply:
         def run(peer: bytes | None) -> pb.CatchUpReply:
-            r = self.node.catch_up(to_request(request.request), peer, request.transcript)
-            return pb.CatchUpReply(epoch=r.epoch, holds_share=r.holds_share, erased_previous=r.erased_previous)
+            r = self.node.catch_up(to_request(request.request), peer, request.transcript,
+                                   stored.parse_all(request.stored_confirmations))
+            return pb.CatchUpReply(epoch=r.epoch, holds_share=r.holds_share, erased_previous=r.erased_previous,
+                                   stored_confirmation=_bytes(r.stored_confirmation),
+                                   old_shares_erased=r.old_shares_erased)
         return self._call(context, "CatchUp", run)
 
     def GetTranscript(self, request: pb.GetTranscriptRequest, context: grpc.ServicerContext) -> pb.GetTranscriptReply:
@@ -134,7 +141,8 @@ class MemberServicer(pb_grpc.MemberServicer):
                                    for s in rec.signatures],
                 roster_json=rec.roster.canonical_bytes(),
                 verification_shares=[rec.verification_shares[j].to_bytes() for j in sorted(rec.verification_shares)],
-                holds_share=rec.holds_share)
+                holds_share=rec.holds_share,
+                stored_confirmations=[m.to_bytes() for m in self.node.confirmations(rec)])
         return self._call(context, "GetEpoch", run)
 
     def GetCeremony(self, request: pb.GetCeremonyRequest, context: grpc.ServicerContext) -> pb.GetCeremonyReply:
@@ -152,5 +160,7 @@ class MemberServicer(pb_grpc.MemberServicer):
                                   keys=[pb.KeyStatus(key_id=k.key_id, epoch=k.epoch, holds_share=k.holds_share,
                                                      public_key=k.public_key, roster_digest=k.roster_digest,
                                                      committed_unix_ms=k.committed_unix_ms,
-                                                     member_index=k.member_index) for k in s.keys])
+                                                     member_index=k.member_index) for k in s.keys],
+                                  recent=[pb.CeremonyState(ceremony_id=c.ceremony_id, state=c.state, key_id=c.key_id,
+                                                           epoch=c.epoch, reason=c.reason) for c in s.recent])
         return self._call(context, "Status", run)

@@ -4,7 +4,8 @@ Files, each written atomically once per phase: `request.bin` (the operator-signe
 `dealing.bin` (own dealing, or none), `dealings.bin` and `response.bin` (what was checked and
 answered), `responses.bin` (what the output was computed from), `signed.bin` (the commit this
 member signed: it signs one per key epoch), `commits.bin` (the commit signatures), and
-`state.json` (`done`, `failed` or `superseded`, with a reason). Messages are public: no secret is
+`state.json` (`stored` — the new epoch is stored, older shares are kept until `t'` receivers
+confirmed theirs —, `done`, `failed` or `superseded`, with a reason; no file means in flight). Messages are public: no secret is
 stored here; a restarted member recomputes its share deterministically from these files.
 """
 
@@ -71,9 +72,37 @@ class CeremonyDir:
         write_atomic(self.path / "state.json", json.dumps({"state": state, "reason": reason}).encode())
 
 
-def in_flight(root: Path) -> list[str]:
-    """Ids (hex) of ceremonies neither done nor failed."""
+OPEN_STATES = ("in-flight", "stored")
+
+
+def _ceremony_dirs(root: Path) -> list[Path]:
     if not root.exists():
         return []
-    return sorted(p.name for p in root.iterdir()
-                  if p.is_dir() and not (p / "state.json").exists())
+    return [p for p in root.iterdir() if p.is_dir() and _is_id(p.name)]
+
+
+def _is_id(name: str) -> bool:
+    return len(name) == 32 and all(c in "0123456789abcdef" for c in name)
+
+
+def in_flight(root: Path) -> list[str]:
+    """Ids (hex) of ceremonies not finished: in flight, or stored with older shares still held."""
+    out = []
+    for p in _ceremony_dirs(root):
+        if not (p / "state.json").exists() or CeremonyDir(root, bytes.fromhex(p.name)).state()["state"] == "stored":
+            out.append(p.name)
+    return sorted(out)
+
+
+def recent(root: Path, finished: int = 10) -> list[tuple[str, dict[str, str]]]:
+    """Every unfinished ceremony and the `finished` most recent others, newest first: (id, state)."""
+    dirs = sorted(_ceremony_dirs(root), key=lambda p: p.stat().st_mtime, reverse=True)
+    out, kept = [], 0
+    for p in dirs:
+        state = CeremonyDir(root, bytes.fromhex(p.name)).state()
+        if state["state"] not in OPEN_STATES:
+            if kept >= finished:
+                continue
+            kept += 1
+        out.append((p.name, state))
+    return out

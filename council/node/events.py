@@ -13,6 +13,11 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
+from council.errors import bounded
+
+MAX_FIELD = 2048
+"""Longest text field an event keeps (events may quote untrusted input; the rest is cut)."""
+
 
 class EventLog:
     """Writes events as JSON lines; thread-safe."""
@@ -27,6 +32,7 @@ class EventLog:
 
     def event(self, event: str, **fields: Any) -> None:
         """Record one event."""
+        fields = {k: bounded(v, MAX_FIELD) if isinstance(v, str) else v for k, v in fields.items()}
         record = {"ts": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
                   "member": self.member, "event": event, **fields}
         line = json.dumps(record, sort_keys=True, default=str)

@@ -10,6 +10,7 @@ another member, key or epoch is refused by name, never silently used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,9 @@ from council.crypto.codec import Reader, Writer
 from council.crypto.group import P256, Point, Scalar
 from council.crypto.keyid import KEY_ID_PATTERN, KEY_ID_RULE, is_valid_key_id  # noqa: F401  (re-exported)
 from council.crypto.messages import EpochCommit
-from council.errors import DecodeError, KeycouncilError, StorageError
+from council.errors import DecodeError, KeycouncilError, StorageError, shown
 from council.roster import Roster
-from council.storage.files import Vault, read_file, remove_durably, write_atomic
+from council.storage.files import Vault, read_file, remove_durably, sweep_temporaries, write_atomic
 from council.storage.folders import parse_json, write_json
 
 KEY_ID_RE = KEY_ID_PATTERN
@@ -29,10 +30,14 @@ SHARE_FORMAT = "keycouncil-share/1"
 EPOCH_FORMAT = "keycouncil-epoch/1"
 
 
+class InvalidKeyId(DecodeError, StorageError):
+    """A key id that breaks `is_valid_key_id` (a caller's mistake: INVALID_ARGUMENT on the wire)."""
+
+
 def check_key_id(key_id: str) -> str:
-    """The key id, or a StorageError if it breaks `is_valid_key_id`."""
+    """The key id, or InvalidKeyId if it breaks `is_valid_key_id` (the id shown cut short)."""
     if not is_valid_key_id(key_id):
-        raise StorageError(f"key id {key_id!r}: expected {KEY_ID_RULE}")
+        raise InvalidKeyId(f"key id {shown(key_id)}: expected {KEY_ID_RULE}")
     return key_id
 
 
@@ -90,6 +95,8 @@ class KeyStore:
         self.vault = vault
         self.signing_key = signing_key
         self._records: dict[Path, tuple[bytes, EpochRecord]] = {}
+        self.after_write: Callable[[str], None] | None = None
+        """Test-only: called with a file's name once `store` has written it (a kill point)."""
 
     def epoch_dir(self, key_id: str, epoch: int) -> Path:
         return self.root / check_key_id(key_id) / str(epoch)
@@ -140,9 +147,17 @@ class KeyStore:
             data = _share_bytes(record.key_id, record.epoch, record.member_index, self.signing_key,
                                 record.commit.roster_digest, share)
             write_atomic(folder / "share.sealed", self.vault.seal("share", data), secret=True)
+            self._written("share.sealed")
         write_atomic(folder / "request.bin", request)
+        self._written("request.bin")
         write_atomic(folder / "transcript.bin", transcript)
+        self._written("transcript.bin")
         write_json(folder / "epoch.json", record.to_json())
+        self._written("epoch.json")
+
+    def _written(self, name: str) -> None:
+        if self.after_write is not None:
+            self.after_write(name)
 
     def load_share(self, key_id: str, epoch: int) -> Scalar:
         """Unseal a share and check it belongs here: key id, epoch, member, and x·G == Y_index."""
@@ -167,12 +182,25 @@ class KeyStore:
             return False
         rec = self.record(key_id, epoch)
         existed = (folder / "share.sealed").exists()
-        remove_durably(folder / "share.sealed")
-        if rec.holds_share:
+        if rec.holds_share:  # the record first: a crash below leaves "erased" plus a file to finish
             write_json(folder / "epoch.json", EpochRecord(rec.roster, rec.commit, rec.signatures,
                                                           rec.verification_shares, rec.member_index,
                                                           False).to_json())
+        remove_durably(folder / "share.sealed")
+        existed = bool(sweep_temporaries(folder)) or existed  # a copy a killed store left behind
         return existed
+
+    def finish_erasures(self) -> list[tuple[str, int]]:
+        """At start: remove the share file of every epoch whose record says it is erased (a member
+        killed in the middle of `erase_share`); the (key, epoch) pairs finished."""
+        done = []
+        for key_id in self.key_ids():
+            for epoch in self.epochs(key_id):
+                if (self.epoch_dir(key_id, epoch) / "share.sealed").exists() and \
+                        not self.record(key_id, epoch).holds_share:
+                    remove_durably(self.epoch_dir(key_id, epoch) / "share.sealed")
+                    done.append((key_id, epoch))
+        return done
 
     def verify_all(self) -> list[tuple[str, int, bool]]:
         """Check every key's current epoch and share (at start); raise StorageError on any problem."""

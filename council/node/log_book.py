@@ -103,36 +103,60 @@ class LogBook:
         return sorted(p.name for p in self.root.iterdir() if (p / "records").is_dir()) if self.root.exists() else []
 
     def state(self, key_id: str) -> LogState:
-        """The accepted state of `key_id`'s log (folded from the stored records, cached)."""
+        """The accepted state of `key_id`'s log (folded from the stored records, cached).
+
+        The first call checks the whole folder (no gap) and folds every record; later calls fold
+        only records added since (one `stat` when there are none): a call costs O(new records),
+        not O(log), which every proposal and hand-over would otherwise pay."""
         with self._lock:
-            files = self._record_files(key_id)
             cached = self._states.get(key_id)
-            if cached is not None and cached[0] == len(files):
-                return cached[1]
-            state = LogState(key_id)
-            for path in files:
+            if cached is None:
+                self._record_files(key_id)  # a gap in the stored records is damage: say so now
+            count, state = cached if cached is not None else (0, LogState(key_id))
+            while (path := self._record_path(key_id, count)).exists():
                 seen, record = self._read_record(path)
                 try:
                     state = apply(state, record.entry, record.approvals, seen)
                 except LogRuleError as exc:
                     raise StorageError(f"{path}: stored log record does not follow the log ({exc})") from None
-            self._states[key_id] = (len(files), state)
+                count += 1
+            self._states[key_id] = (count, state)
             return state
+
+    def _record_path(self, key_id: str, seq: int) -> Path:
+        return self._dir(key_id) / "records" / f"{seq:0{SEQ_WIDTH}d}.rec"
+
+    def _approved_at(self, key_id: str, seq: int) -> dict[int, bytes]:
+        """The approval persisted at `seq` (empty if none): what `review`'s guard looks at."""
+        path = self._dir(key_id) / "approved" / f"{seq:0{SEQ_WIDTH}d}"
+        return {seq: path.read_bytes()} if path.exists() else {}
 
     def effective(self, key_id: str) -> LogState:
         """The accepted state with this member's own narrowing entries applied on top (at once)."""
         state = self.state(key_id)
+        accepted = state
         for entry in self._narrowed(key_id):
+            if entry.seq < accepted.next_seq and self._superseded(key_id, entry):
+                continue  # accepted since: part of the state (a later entry may have lifted it)
             try:
                 state = apply_narrowing(state, entry)
             except LogRuleError:
                 continue  # superseded by what was accepted since
         return state
 
+    def _superseded(self, key_id: str, entry: Entry) -> bool:
+        """True when this narrowing entry, or the same body re-proposed later, is accepted."""
+        at = self.records(key_id, entry.seq, 1)
+        if at and at[0].entry.digest == entry.digest:
+            return True
+        body = (entry.kind, entry.body.encode())  # lost its sequence number: re-proposed since?
+        return any((r.entry.kind, r.entry.body.encode()) == body for r in self.records(key_id, entry.seq + 1))
+
     def records(self, key_id: str, start: int = 0, limit: int | None = None) -> list[LogRecord]:
         """Accepted records from `start` (all of them, or `limit`)."""
-        files = self._record_files(key_id)[start:None if limit is None else start + limit]
-        return [self._read_record(p)[1] for p in files]
+        end = self.state(key_id).next_seq
+        end = end if limit is None else min(end, start + limit)
+        return [self._read_record(self._record_path(key_id, seq))[1] for seq in range(start, end)]
 
     def approvals(self, key_id: str) -> dict[int, bytes]:
         folder = self._dir(key_id) / "approved"
@@ -145,7 +169,7 @@ class LogBook:
         """Review `entry`; approve it (persisting first), hold it for the operator, or refuse."""
         with self._lock:
             state = self.state(entry.key_id)
-            decision = review(state, entry, self.approvals(entry.key_id), self.clock(), self._halted())
+            decision = review(state, entry, self._approved_at(entry.key_id, entry.seq), self.clock(), self._halted())
             if decision.verdict is Verdict.REFUSE:
                 self.events.event("log-refused", key_id=entry.key_id, seq=entry.seq, entry=entry.id,
                                   rule=decision.rule, reason=decision.reason[:300])
@@ -187,11 +211,11 @@ class LogBook:
         """Widening entries waiting for the operator that can still be approved (oldest first)."""
         out: list[Entry] = []
         for key_id in self._all_keys():
-            state, approved = self.state(key_id), self.approvals(key_id)
+            state = self.state(key_id)
             for path in sorted((self._dir(key_id) / "proposed").glob("*.entry")):
                 entry = Entry.from_bytes(path.read_bytes())
                 said_yes = (self._dir(key_id) / "operator-approved" / entry.id).exists()
-                if entry.seq >= state.next_seq and entry.seq not in approved and not said_yes:
+                if entry.seq >= state.next_seq and not self._approved_at(key_id, entry.seq) and not said_yes:
                     out.append(entry)
         return out
 
@@ -225,8 +249,7 @@ class LogBook:
                 new = apply(state, record.entry, record.approvals, now)
             except LogRuleError as exc:
                 return Answer(Status.REFUSED, state.next_seq, reason=str(exc), rule=exc.rule)
-            self._write(self._dir(key_id) / "records" / f"{seq:0{SEQ_WIDTH}d}.rec",
-                        now.to_bytes(8, "big") + record.to_bytes())
+            self._write(self._record_path(key_id, seq), now.to_bytes(8, "big") + record.to_bytes())
             self._states[key_id] = (seq + 1, new)
             self.events.event("log-appended", key_id=key_id, seq=seq, entry=record.entry.id,
                               kind=record.entry.kind.label, approvals=len(record.approvals))

@@ -3,8 +3,9 @@
 Each phase call (deal, check, output, finalize) is idempotent: a repeated call returns the answer
 already given. State is written to `ceremonies/<id>/` before any answer leaves the node, so a
 member killed at any point resumes from its files (council.node.ceremony_store). The new epoch is
-stored once `t'` receivers signed the same commit; only then does an old member erase its
-previous shares, so a crash leaves the old or the new epoch usable, never neither.
+stored once `t'` receivers signed the same commit, and each receiver then signs a stored
+confirmation; an old member erases its previous shares only once `t'` receivers confirmed
+(council.protocol.stored), so a crash leaves the old or the new epoch usable, never neither.
 """
 
 from __future__ import annotations
@@ -12,27 +13,38 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from council import __version__
 from council.crypto.ceremony import Outcome, Participant, State
+from council.crypto.keyid import is_valid_key_id
 from council.crypto.messages import EpochCommit, Signed, sign
 from council.crypto.output import receiver_share
 from council.crypto.transcript import Transcript, check_transcript
-from council.errors import CeremonyError, KeycouncilError, ShareInvalid
-from council.log import Entry, EpochCommitted, Genesis
-from council.node.ceremony_store import CeremonyDir, in_flight
+from council.errors import CeremonyError, KeycouncilError, ShareInvalid, bounded
+from council.log import Entry, EpochCommitted, Genesis, SealerAdmitted
+from council.node.ceremony_store import CeremonyDir, in_flight, recent
 from council.node.events import EventLog
 from council.node.folder import MemberFolder
 from council.node.governance import load_governance
 from council.node.keystore import EpochRecord, KeyStore
 from council.node.log_book import LogBook
+from council.node.release.config import ReleaseConfigFile
+from council.node.release.log_admission import local_admission, sealer_objection
 from council.node.release.records import ReleaseLog
-from council.node.results import FinalizeResult, KeyStatus, NodeStatus, OutputResult
+from council.node.results import CeremonyStatus, FinalizeResult, KeyStatus, NodeStatus, OutputResult
+from council.node.retirement import RetirementTimer, due_keys, erase_key, leftovers, next_due_ms
 from council.node.served import committed_unix_ms, follow_committed
 from council.node.spec import Roles, authorise, build_roles
+from council.protocol import stored as stored_proto
 from council.protocol.ceremony_request import SignedRequest
 from council.roster import Roster
+from council.storage.files import read_file, write_atomic
 from council.storage.identity import cert_der
+from dumps.lineage import KeyLineage
+
+STORED_PROOF = "stored.bin"
+"""In an epoch folder: the t' stored confirmations this member erased its older shares on."""
 
 DealingHook = Callable[[Participant, Signed], Signed]
 """Test-only: rewrite this member's dealing before it is persisted and sent (a malicious dealer)."""
@@ -52,10 +64,13 @@ class MemberNode:
     logbook: LogBook = field(init=False)
     _live: dict[bytes, tuple[Participant, CeremonyDir]] = field(init=False, default_factory=dict)
     _lock: threading.RLock = field(init=False, default_factory=threading.RLock)
+    log_changed: threading.Event = field(init=False, default_factory=threading.Event)
+    """Set for every accepted log entry (wakes the retirement timer)."""
 
     def __post_init__(self) -> None:
         self.store = KeyStore(self.folder.path / "keys", self.folder.vault,
                               self.folder.identity.signer.public_key)
+        self.store.after_write = lambda name: self._persisted(f"store:{name}")
         self.logbook = LogBook(self.folder.path / "log" / "council", self.folder.identity.signer, self.log,
                                lambda: load_governance(self.folder.path), self.witness)
 
@@ -68,6 +83,12 @@ class MemberNode:
                                        body.public_key)
         if isinstance(body, EpochCommitted):
             return self._matches_epoch(entry.key_id, body.epoch, body.roster_digest, body.transcript_digest, None)
+        if isinstance(body, SealerAdmitted):  # each approving member verifies the quote itself
+            try:
+                local = local_admission(ReleaseConfigFile(self.folder.path).current().checker)
+                return sealer_objection(self.logbook.effective(entry.key_id), body, local)
+            except KeycouncilError as exc:
+                return f"this member cannot check the sealer: {exc}"
         return None
 
     def _matches_epoch(self, key_id: str, epoch: int, roster_digest: bytes, transcript_digest: bytes,
@@ -92,20 +113,34 @@ class MemberNode:
                    for e in ReleaseLog(self.folder.path).entries())
 
     def after_log_append(self, record: bytes) -> None:
-        """Act on what an accepted entry changes on this member (retirement erases, see `retire_due`)."""
+        """Act on what an accepted entry changes on this member (retirement erases, see `retire_due`),
+        and wake the retirement timer (a new key-retired entry sets a new deadline)."""
         self.retire_due()
+        self.log_changed.set()
 
     def retire_due(self) -> list[str]:
-        """Erase every share of each retired key whose waiting period has passed here."""
+        """Erase every share of each retired key whose waiting period has passed here
+        (council.node.retirement); the key ids that had something left to erase."""
         erased = []
-        for key_id in self.logbook.key_ids():
-            state = self.logbook.state(key_id)
-            if state.erase_due(self.logbook.clock()) and self.store.epochs(key_id):
-                for e in self.store.epochs(key_id):
-                    if self.store.erase_share(key_id, e):
-                        self.log.event("share-erased", key_id=key_id, epoch=e, reason="key retired")
-                erased.append(key_id)
+        with self._lock:
+            for key_id, state in due_keys(self.logbook, self.logbook.clock()):
+                assert state.retired is not None
+                if leftovers(self.store, self._ceremonies, key_id):
+                    erase_key(self.store, self._ceremonies, key_id, state.retired.seq, self.log)
+                    erased.append(key_id)
         return erased
+
+    def next_erasure_ms(self) -> int | None:
+        """When the next retired key's waiting period ends on this member (unix ms), or None."""
+        return next_due_ms(self.logbook, self.store, self._ceremonies)
+
+    def retirement_timer(self) -> RetirementTimer:
+        """The timer thread that erases retired keys when their waiting period ends (not started)."""
+        return RetirementTimer(self.retire_due, self.next_erasure_ms, self.logbook.clock, self.log_changed, self.log)
+
+    @property
+    def _ceremonies(self) -> Path:
+        return self.folder.path / "ceremonies"
 
     # Trust ---------------------------------------------------------------------------------------
     def trusted_rosters(self) -> list[Roster]:
@@ -129,6 +164,8 @@ class MemberNode:
 
     def startup_check(self) -> list[tuple[str, int, bool]]:
         """Check every stored share (a bad one raises StorageError) and report what is held."""
+        for key_id, epoch in self.store.finish_erasures():
+            self.log.event("share-erased", key_id=key_id, epoch=epoch, reason="erasure finished at start")
         held = self.store.verify_all()
         for key_id, epoch, holds in held:
             self.log.event("key-loaded", key_id=key_id, epoch=epoch, holds_share=holds)
@@ -140,6 +177,7 @@ class MemberNode:
         with self._lock:
             p, d = self._participant(req, peer, create=True)
             if p.state is State.INIT:
+                self._abandon_unsigned(p.spec.key_id, p.spec.epoch, d.path.name)
                 dealing = self._run(p, d, lambda: p.deal())
                 if dealing is not None and self.dealing_hook is not None:
                     dealing = self.dealing_hook(p, dealing)
@@ -165,6 +203,9 @@ class MemberNode:
     def output(self, req: SignedRequest, peer: bytes | None, responses: Sequence[Signed]) -> OutputResult:
         """Steps 3-5: judge, compute the output, sign the commit."""
         with self._lock:
+            if self._already_stored(req):  # a resume after this member finalized: same answer
+                authorise(req, self.trusted_rosters(), peer, self.peer_certs())
+                return self._stored_output(req)
             p, d = self._participant(req, peer, create=False)
             if p.state is State.DEALT:
                 raise CeremonyError(f"ceremony {d.path.name}: this member has not checked the dealings")
@@ -176,29 +217,53 @@ class MemberNode:
                 self._persisted("output")
             return self._output_result(p, d)
 
-    def finalize(self, req: SignedRequest, peer: bytes | None, commits: Sequence[Signed]) -> FinalizeResult:
-        """Step 5: once t' receivers signed the commit, store the new epoch and erase old shares."""
+    def finalize(self, req: SignedRequest, peer: bytes | None, commits: Sequence[Signed],
+                 stored: Sequence[Signed] = ()) -> FinalizeResult:
+        """Step 5: once t' receivers signed the commit, store the new epoch (a receiver then
+        confirms the store); erase older shares only once t' receivers confirmed (`stored`)."""
         with self._lock:
             d = CeremonyDir(self.folder.path / "ceremonies", req.request.ceremony_id)
-            if d.state()["state"] == "done" or self._already_stored(req):
-                return self._settle(req, peer, d)
+            if self._already_stored(req):
+                authorise(req, self.trusted_rosters(), peer, self.peer_certs())
+                return self._after_store(req, d, stored)
             p, d = self._participant(req, peer, create=False)
             if p.state is not State.OUTPUT:
                 raise CeremonyError(f"ceremony {d.path.name}: no output to finalize (state {p.state.name})")
-            d.save_messages("commits", commits)
             try:
                 outcome = p.finalize(commits)
             except CeremonyError:
                 self._live.pop(req.request.ceremony_id, None)  # rebuilt from files on the next call
                 raise
-            return self._commit(req, p, d, outcome)
+            d.save_messages("commits", commits)  # a restart completes the store from these (5a)
+            self._persisted("commits")
+            self._store_outcome(req, p, d, outcome)
+            return self._after_store(req, d, stored)
+
+    def complete_pending(self) -> list[str]:
+        """At start: finish storing every ceremony whose t' commit signatures reached this member
+        before it stopped (step 5a), without waiting for a driver. Returns their ids."""
+        done = []
+        root = self.folder.path / "ceremonies"
+        for name in in_flight(root):
+            d = CeremonyDir(root, bytes.fromhex(name))
+            if not (d.has("request") and d.has("commits")):
+                continue
+            try:
+                req = SignedRequest.from_bytes(d.load("request"))
+                self.finalize(req, None, d.load_messages("commits"))
+            except KeycouncilError as exc:
+                self.log.event("store-not-completed", ceremony=name, reason=bounded(str(exc)))
+                continue
+            self.log.event("store-completed", ceremony=name)
+            done.append(name)
+        return done
 
     # Outcome -------------------------------------------------------------------------------------
     def _already_stored(self, req: SignedRequest) -> bool:
         """True if this very ceremony's epoch is stored here (a crash may have come between
         storing it and marking the ceremony done)."""
         r = req.request
-        if r.epoch not in self.store.epochs(r.key_id):
+        if not is_valid_key_id(r.key_id) or r.epoch not in self.store.epochs(r.key_id):
             return False
         stored = self.store.epoch_dir(r.key_id, r.epoch) / "request.bin"
         return SignedRequest.from_bytes(stored.read_bytes()).request.ceremony_id == r.ceremony_id
@@ -218,31 +283,84 @@ class MemberNode:
                 return path.name
         return None
 
-    def _settle(self, req: SignedRequest, peer: bytes | None, d: CeremonyDir) -> FinalizeResult:
-        """Finish what a crash interrupted: erase older shares, mark the ceremony done."""
-        authorise(req, self.trusted_rosters(), peer, self.peer_certs())
-        erased = self._erase_older(req.request.key_id, req.request.epoch)
-        if d.path.exists() and d.state()["state"] != "done":
-            d.set_state("done")
-        self._live.pop(req.request.ceremony_id, None)
-        return self._where(req.request.key_id, erased)
-
-    def _commit(self, req: SignedRequest, p: Participant, d: CeremonyDir, outcome: Outcome) -> FinalizeResult:
+    def _store_outcome(self, req: SignedRequest, p: Participant, d: CeremonyDir, outcome: Outcome) -> None:
+        """Step 5a: store the committed epoch (share first, epoch.json last, all fsynced)."""
         dealings, responses = p.transcript
         transcript = Transcript(dealings, responses, tuple(_commit_messages(p, outcome)))
         rec = EpochRecord(req.request.new_roster, outcome.commit, outcome.signatures,
                           dict(outcome.public.verification_shares), p.receiver_index, outcome.share is not None)
-        if outcome.commit.epoch not in self.store.epochs(outcome.commit.key_id):
-            self.store.store(rec, outcome.share, req.to_bytes(), transcript.to_bytes())
-            self._persisted("stored")
-        erased = self._erase_older(outcome.commit.key_id, outcome.commit.epoch)
-        d.set_state("done")
+        self.store.store(rec, outcome.share, req.to_bytes(), transcript.to_bytes())
+        self._persisted("stored")
+        self._supersede(outcome.commit.key_id, outcome.commit.epoch)
         self._live.pop(req.request.ceremony_id, None)
         self.log.event("committed", ceremony=d.path.name, key_id=outcome.commit.key_id,
-                       epoch=outcome.commit.epoch, holds_share=rec.holds_share, erased_previous=erased,
+                       epoch=outcome.commit.epoch, holds_share=rec.holds_share,
                        share_problem=outcome.share_problem or "")
+
+    def _after_store(self, req: SignedRequest, d: CeremonyDir, stored: Sequence[Signed]) -> FinalizeResult:
+        """Steps 5b-5c: confirm the store; erase older shares once t' receivers confirmed theirs;
+        mark the ceremony done once nothing older is held (else `stored`, waiting)."""
+        r = req.request
+        rec = self.store.record(r.key_id, r.epoch)
         follow_committed(self, rec)
-        return FinalizeResult(True, outcome.commit.epoch, rec.holds_share, erased)
+        own = self._own_confirmation(rec)
+        erased = False
+        if self._proof(rec, [*stored, *([own] if own else [])]):
+            erased = self._erase_older(r.key_id, r.epoch)
+            self._persisted("erased")
+        clean = not self._holds_older(r.key_id, r.epoch)
+        state = d.state()["state"] if d.path.exists() else ""
+        if clean and state in ("in-flight", "stored"):
+            d.set_state("done")
+        elif not clean and state == "in-flight":
+            d.set_state("stored", f"older shares kept until {rec.commit.threshold} receivers confirm storage")
+            self.log.event("erase-deferred", ceremony=d.path.name, key_id=r.key_id, epoch=r.epoch,
+                           confirmations=len(stored_proto.valid_confirmations(rec.commit, rec.roster, stored)),
+                           needed=rec.commit.threshold)
+        self._live.pop(r.ceremony_id, None)
+        return FinalizeResult(True, r.epoch, rec.holds_share, erased, own, clean)
+
+    def _own_confirmation(self, rec: EpochRecord) -> Signed | None:
+        """This member's signed statement that it stored `rec` with its share (deterministic)."""
+        if not rec.holds_share or rec.member_index is None:
+            return None
+        return stored_proto.confirm(self.folder.identity.signer, rec.member_index, rec.commit)
+
+    def _proof(self, rec: EpochRecord, messages: Sequence[Signed]) -> bool:
+        """True (and the proof kept in the epoch folder) if t' receivers confirmed storing `rec`."""
+        valid = stored_proto.valid_confirmations(rec.commit, rec.roster, [*messages, *self.stored_proof(rec)])
+        if len(valid) < rec.commit.threshold:
+            return False
+        path = self.store.epoch_dir(rec.key_id, rec.epoch) / STORED_PROOF
+        if len(self.stored_proof(rec)) < rec.commit.threshold:
+            write_atomic(path, stored_proto.encode(valid[i] for i in sorted(valid)))
+        return True
+
+    def stored_proof(self, rec: EpochRecord) -> list[Signed]:
+        """The stored confirmations this member keeps for `rec` (those it erased on), if any."""
+        path = self.store.epoch_dir(rec.key_id, rec.epoch) / STORED_PROOF
+        if not path.exists():
+            return []
+        try:
+            found = stored_proto.decode(read_file(path, "stored confirmations"), str(path))
+        except (KeycouncilError, ValueError):
+            return []
+        return list(stored_proto.valid_confirmations(rec.commit, rec.roster, found).values())
+
+    def confirmations(self, rec: EpochRecord) -> list[Signed]:
+        """Every stored confirmation this member can show for `rec`: its own and its proof."""
+        own = self._own_confirmation(rec)
+        found = stored_proto.valid_confirmations(rec.commit, rec.roster, [*([own] if own else []),
+                                                                         *self.stored_proof(rec)])
+        return [found[i] for i in sorted(found)]
+
+    def _holds_older(self, key_id: str, epoch: int) -> bool:
+        """True if a share of an epoch before `epoch` is still on disk (or recorded as held)."""
+        for e in self.store.epochs(key_id):
+            if e < epoch and ((self.store.epoch_dir(key_id, e) / "share.sealed").exists()
+                              or self.store.record(key_id, e).holds_share):
+                return True
+        return False
 
     def _erase_older(self, key_id: str, epoch: int) -> bool:
         """Erase every older share of the key, and close ceremonies that can no longer commit."""
@@ -267,14 +385,45 @@ class MemberNode:
                 self._live.pop(r.ceremony_id, None)
                 self.log.event("ceremony-superseded", ceremony=name, key_id=key_id, epoch=epoch)
 
-    def catch_up(self, req: SignedRequest, peer: bytes | None, transcript_bytes: bytes) -> FinalizeResult:
-        """Take a committed ceremony this member missed: derive its share from the transcript."""
+    def _abandon_unsigned(self, key_id: str, epoch: int, starting: str) -> None:
+        """Close the in-flight ceremonies of the same key epoch that this member never signed: a
+        new one is starting, so the driver gave them up (refused, aborted). A signed one stays open,
+        for `ceremony resume`."""
+        root = self.folder.path / "ceremonies"
+        for name in in_flight(root):
+            other = CeremonyDir(root, bytes.fromhex(name))
+            if name == starting or other.has("signed") or not other.has("request") \
+                    or other.state()["state"] != "in-flight":
+                continue
+            r = SignedRequest.from_bytes(other.load("request")).request
+            if r.key_id == key_id and r.epoch == epoch:
+                other.set_state("superseded", f"abandoned: ceremony {starting} for key {key_id!r} epoch {epoch} "
+                                "started, and this member had not signed this one")
+                self._live.pop(r.ceremony_id, None)
+                self.log.event("ceremony-abandoned", ceremony=name, key_id=key_id, epoch=epoch, by=starting)
+
+    def _stored_output(self, req: SignedRequest) -> OutputResult:
+        """Output of a ceremony already stored here (a resume): the same commit, and the same
+        signature if this member signed it (Ed25519 is deterministic)."""
+        r = req.request
+        rec = self.store.record(r.key_id, r.epoch)
+        d = CeremonyDir(self.folder.path / "ceremonies", r.ceremony_id)
+        body = rec.commit.to_bytes()
+        sig = None
+        if rec.member_index is not None and d.has("signed") and d.load("signed") == body:
+            sig = sign(self.folder.identity.signer, EpochCommit.KIND, rec.member_index, body)
+        return OutputResult(sig, rec.commit, {}, {}, None)
+
+    def catch_up(self, req: SignedRequest, peer: bytes | None, transcript_bytes: bytes,
+                 stored: Sequence[Signed] = ()) -> FinalizeResult:
+        """Take a committed ceremony this member missed: derive its share from the transcript.
+        Older shares are erased only with t' stored confirmations, as in finalize."""
         with self._lock:
             r = req.request
             ceremony = CeremonyDir(self.folder.path / "ceremonies", r.ceremony_id)
-            if self._already_stored(req):
-                return self._settle(req, peer, ceremony)
             authorise(req, self.trusted_rosters(), peer, self.peer_certs())
+            if self._already_stored(req):
+                return self._after_store(req, ceremony, stored)
             roles = build_roles(req, self.store, self.served, self.logbook, catching_up=True)
             transcript = Transcript.from_bytes(transcript_bytes)
             report = check_transcript(roles.spec, transcript)
@@ -292,14 +441,10 @@ class MemberNode:
             rec = EpochRecord(r.new_roster, report.commit, report.signers, dict(report.verification_shares),
                               roles.receiver_index, share is not None)
             self.store.store(rec, share, req.to_bytes(), transcript.to_bytes())
-            erased = self._erase_older(r.key_id, r.epoch)
-            if ceremony.path.exists():
-                ceremony.set_state("done")
-            self._live.pop(r.ceremony_id, None)
+            self._supersede(r.key_id, r.epoch)
             self.log.event("caught-up", key_id=r.key_id, epoch=r.epoch, holds_share=share is not None,
-                           share_problem=problem or "", erased_previous=erased)
-            follow_committed(self, rec)
-            return FinalizeResult(True, r.epoch, share is not None, erased)
+                           share_problem=problem or "")
+            return self._after_store(req, ceremony, stored)
 
     # Queries -------------------------------------------------------------------------------------
     def epoch_record(self, key_id: str, epoch: int | None) -> EpochRecord:
@@ -311,10 +456,31 @@ class MemberNode:
                                 + ("" if epoch is None else f" numbered {epoch}"))
         return rec
 
+    def lineage(self, key_id: str) -> KeyLineage:
+        """What this member knows of the key's committed epochs: each stored epoch's roster, and the
+        epoch each re-share started from (named in its request), with the key's public key."""
+        rosters: dict[int, bytes] = {}
+        public_key = None
+        for e in self.store.epochs(key_id):
+            rec = self.store.record(key_id, e)
+            rosters[e], public_key = rec.commit.roster_digest, rec.commit.public_key
+            try:
+                previous = SignedRequest.from_bytes(
+                    read_file(self.store.epoch_dir(key_id, e) / "request.bin", "request")).request.previous
+            except (KeycouncilError, ValueError):
+                continue
+            if previous is not None and previous.commit.public_key == public_key:
+                rosters.setdefault(previous.commit.epoch, previous.commit.roster_digest)
+        return KeyLineage(key_id, public_key, rosters)
+
     def transcript(self, key_id: str, epoch: int) -> tuple[bytes, bytes]:
         """The stored request and transcript of the ceremony that created `key_id` epoch `epoch`."""
         self.epoch_record(key_id, epoch)
         folder = self.store.epoch_dir(key_id, epoch)
+        retired = self.logbook.state(key_id).retired
+        if retired is not None and not (folder / "transcript.bin").exists():
+            raise CeremonyError(f"key {key_id!r} is retired (log entry {retired.seq}): this member erased "
+                                "its transcripts with its shares")
         return (folder / "request.bin").read_bytes(), (folder / "transcript.bin").read_bytes()
 
     def ceremony(self, ceremony_id: bytes) -> tuple[bytes, tuple[Signed, ...], str]:
@@ -326,7 +492,7 @@ class MemberNode:
         return d.load("request"), responses, d.state()["state"]
 
     def status(self) -> NodeStatus:
-        """Name, version, keys with their current epoch, ceremonies in flight."""
+        """Name, version, keys with their current epoch, ceremonies in flight and recent ones."""
         keys = []
         for key_id in self.store.key_ids():
             rec = self.store.current(key_id)
@@ -334,9 +500,22 @@ class MemberNode:
                 keys.append(KeyStatus(key_id, rec.epoch, rec.holds_share, rec.commit.public_key.to_bytes(),
                                       rec.commit.roster_digest, committed_unix_ms(self.store, rec),
                                       rec.member_index or 0))
-        return NodeStatus(self.folder.name, __version__, tuple(keys),
-                          tuple(in_flight(self.folder.path / "ceremonies")), self.folder.vault.insecure,
-                          self.served.digest())
+        root = self.folder.path / "ceremonies"
+        return NodeStatus(self.folder.name, __version__, tuple(keys), tuple(in_flight(root)),
+                          self.folder.vault.insecure, served_roster_digest=self.served.digest(),
+                          recent=tuple(self._ceremony_status(root, name, state) for name, state in recent(root)))
+
+    @staticmethod
+    def _ceremony_status(root: Path, name: str, state: dict[str, str]) -> CeremonyStatus:
+        d = CeremonyDir(root, bytes.fromhex(name))
+        key_id, epoch = "", 0
+        if d.has("request"):
+            try:
+                r = SignedRequest.from_bytes(d.load("request")).request
+                key_id, epoch = r.key_id, r.epoch
+            except (KeycouncilError, ValueError):
+                key_id = "(unreadable request)"
+        return CeremonyStatus(name, state["state"], key_id, epoch, bounded(state.get("reason", ""), 200))
 
     # Helpers -------------------------------------------------------------------------------------
     def _roles(self, req: SignedRequest) -> Roles:
@@ -407,6 +586,7 @@ class MemberNode:
                 sig = sign(self.folder.identity.signer, EpochCommit.KIND, p.receiver_index, o.commit.to_bytes())
                 if not d.has("signed"):
                     d.save("signed", o.commit.to_bytes())  # before the signature leaves this member
+                    self._persisted("signed")
             else:
                 problem = (f"already signed the commit of ceremony {other} for key {p.spec.key_id!r} "
                            f"epoch {p.spec.epoch}; a member signs one commit per epoch")
@@ -416,10 +596,6 @@ class MemberNode:
     def _persisted(self, phase: str) -> None:
         if self.after_persist is not None:
             self.after_persist(phase)
-
-    def _where(self, key_id: str, erased: bool) -> FinalizeResult:
-        rec = self.epoch_record(key_id, None)
-        return FinalizeResult(True, rec.epoch, rec.holds_share, erased)
 
 
 def _commit_messages(p: Participant, outcome: Outcome) -> list[Signed]:

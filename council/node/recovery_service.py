@@ -10,7 +10,7 @@ from __future__ import annotations
 import grpc
 
 from council.crypto.decryption import DecryptionShare
-from council.errors import KeycouncilError
+from council.errors import KeycouncilError, bounded
 from council.node.ceremony_service import status_code
 from council.node.node import MemberNode
 from council.node.release.service import PENDING, RELEASED, Decision, MemberRecovery, ReplyHook
@@ -47,8 +47,9 @@ class RecoveryServicer(pb_grpc.RecoveryServicer):
                 raise _too_large(len(request.request))
             return to_reply(self.recovery.decrypt(request.request, tls.peer_cert(context)))
         except KeycouncilError as exc:
-            self.node.log.event("refused", rpc="Decrypt", code=status_code(exc).name, reason=str(exc))
-            context.abort(status_code(exc), str(exc))
+            text = bounded(str(exc))
+            self.node.log.event("refused", rpc="Decrypt", code=status_code(exc).name, reason=text)
+            context.abort(status_code(exc), text)
             raise  # unreachable: abort raises
 
 

@@ -27,6 +27,10 @@ class FinalizeResult:
     epoch: int
     holds_share: bool
     erased_previous: bool
+    stored_confirmation: Signed | None = None
+    """This member's signed confirmation that it stored the epoch with its share."""
+    old_shares_erased: bool = False
+    """True once this member holds no share of an older epoch of the key."""
 
 
 @dataclass(frozen=True)
@@ -52,3 +56,15 @@ class NodeStatus:
     ceremonies: tuple[str, ...]
     insecure: bool
     served_roster_digest: bytes = b""
+    recent: tuple[CeremonyStatus, ...] = ()
+
+
+@dataclass(frozen=True)
+class CeremonyStatus:
+    """One ceremony as this member records it (in flight, or recently finished)."""
+
+    ceremony_id: str
+    state: str
+    key_id: str
+    epoch: int
+    reason: str

@@ -1,4 +1,4 @@
-"""Opening a member for service: folder, roster, stored shares checked, event log.
+"""Opening a member for service: folder, roster, retired keys erased, stored shares checked, event log.
 
 A member whose stored share fails its checks does not start: the error names the file and the
 rule (another member's, key's or epoch's share; a damaged file; a wrong passphrase).
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from council.errors import KeycouncilError
 from council.node.events import EventLog
 from council.node.folder import INSECURE_WARNING, MemberFolder
 from council.node.node import DealingHook, MemberNode
 from council.node.served import SERVED_ROSTER, adopt, choose_served
 from council.roster import Roster
-from council.storage.files import write_atomic
+from council.storage.files import sweep_temporaries, write_atomic
 from council.storage.folders import (
     FolderError,
     load_roster,  # noqa: F401  (re-exported)
@@ -50,8 +51,12 @@ def served_roster(folder_path: Path, roster_path: Path | None) -> Path:
 def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
                 log_to_stderr: bool = True, dealing_hook: DealingHook | None = None) -> MemberNode:
     """Open the folder, announce development mode, check every stored share."""
+    swept = sweep_temporaries(folder_path)  # before anything is read: no writer of this folder runs yet
     folder = MemberFolder.open(folder_path, passphrase)
     log = EventLog(folder.name, folder_path / "log" / "events.jsonl", echo=log_to_stderr)
+    if swept:
+        log.event("temporaries-swept", count=len(swept),
+                  files=[str(p.relative_to(folder_path)) for p in swept[:20]])
     if folder.vault.insecure:
         log.event("insecure-mode", warning=INSECURE_WARNING)
     given = load_roster(roster_path)
@@ -67,6 +72,11 @@ def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
                   note="this member only serves epochs it already holds")
     else:
         check_card(folder, roster, index, roster_path)
+    try:
+        node.retire_due()  # a retired key whose waiting period passed while the member was down
+    except KeycouncilError as exc:  # a damaged log file: the member still serves what it holds
+        log.event("retirement-check-failed", reason=str(exc)[:300])
     node.startup_check()
+    node.complete_pending()  # a receiver that got t' commit signatures finishes its store by itself
     return node
 

@@ -17,12 +17,14 @@ import grpc
 
 from council.node.auditors import auditor_pems
 from council.node.ceremony_service import MemberServicer
+from council.node.limits import MAX_RECEIVE, Limits
 from council.node.log_service import SERVICE_NAME as LOG_SERVICE_NAME
 from council.node.log_service import register_log
 from council.node.metrics import MemberMetrics
 from council.node.node import MemberNode
 from council.node.recovery_service import SERVICE_NAME as RECOVERY_SERVICE_NAME
 from council.node.recovery_service import register_recovery
+from council.node.retirement import RetirementTimer
 from council.protocol import tls
 from council.protocol.gen import council_pb2, council_pb2_grpc
 
@@ -38,10 +40,13 @@ class RunningServer:
     port: int
     node: MemberNode
     metrics: MemberMetrics | None = None
+    timer: RetirementTimer | None = None
 
     def stop(self, grace: float = GRACE_SECONDS) -> None:
         if self.metrics is not None:
             self.metrics.health.set(False, "stopping")
+        if self.timer is not None:
+            self.timer.stop()
         self.server.stop(grace).wait()
 
 
@@ -78,9 +83,9 @@ def start(node: MemberNode, listen: str, workers: int = 8, metrics: MemberMetric
     ident = node.folder.identity
     creds = tls.server_credentials(ident.tls_key_pem, ident.tls_cert_pem,
                                    lambda: _trusted_pems(node) + auditor_pems(node.folder.path))
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers),
-                         options=[("grpc.max_receive_message_length", 64 << 20)],
-                         interceptors=[metrics.interceptor] if metrics is not None else None)
+    interceptors = [Limits(node.log)] + ([metrics.interceptor] if metrics is not None else [])
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers), interceptors=interceptors,
+                         options=[("grpc.max_receive_message_length", MAX_RECEIVE)])
     council_pb2_grpc.add_MemberServicer_to_server(MemberServicer(node), server)  # type: ignore[no-untyped-call]
     register_recovery(server, node)
     register_log(server, node)
@@ -89,11 +94,12 @@ def start(node: MemberNode, listen: str, workers: int = 8, metrics: MemberMetric
     if port == 0:
         raise OSError(f"cannot listen on {listen}")
     server.start()
+    timer = node.retirement_timer().start()  # retired keys are erased when their waiting period ends
     if metrics is not None:
         metrics.health.set(True)
     node.log.event("serving", listen=listen, port=port, services=services,
                    roster=node.served.digest().hex())
-    return RunningServer(server, port, node, metrics)
+    return RunningServer(server, port, node, metrics, timer)
 
 
 def serve_forever(running: RunningServer) -> None:

@@ -106,6 +106,9 @@ def _check_logged_epoch(req: SignedRequest, state: LogState) -> None:
     r = req.request
     if not state.started and r.kind is Kind.DKG:
         return  # a key whose genesis entry is not accepted yet: nothing in the log to contradict
+    if state.retired is not None:
+        raise PolicyRefused(f"key {r.key_id!r} is retired (log entry {state.retired.seq}): this member takes "
+                            "part in no ceremony of it, catch-up included")
     if state.roster is None or state.epoch < r.epoch:
         raise PolicyRefused(f"key {r.key_id!r} epoch {r.epoch} is not recorded as committed in this member's "
                             f"council log (it is at epoch {state.epoch}): the log must be brought up to date first")

@@ -1,6 +1,7 @@
 """A self-authenticating reference to a dump, small enough to put in a recovery request.
 
-It carries the dump's exact header bytes, the header signature and the 175-byte trailer. Anyone can
+It carries the dump's exact header bytes, the header signature and the trailer (175 bytes in format
+version 1, 143 in version 2; the header's format_version says which). Anyone can
 check, without the chunks, that the sealer signed both, that the trailer belongs to this header,
 and compute the dump digest (docs/dump-format.md, opening steps 3, 4, 7, 8 and "Dump digest").
 """
@@ -17,11 +18,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from council.errors import KeycouncilError
 from council.protocol.errors import RequestInvalid
 from dumps.errors import HeaderSignatureInvalid, TrailerMismatch, TrailerSignatureInvalid
-from dumps.format import MAX_HEADER_LEN, SIGNATURE_LEN, TRAILER_LEN, Trailer, header_signed_message
+from dumps.format import MAX_HEADER_LEN, SIGNATURE_LEN, header_signed_message
 from dumps.header import DumpHeader
 from dumps.header_codec import decode_header
 from dumps.reader import read_unverified_header
+from dumps.trailers import parse_trailer, trailer_length
 from dumps.verify import AuthenticDump
+
+_TRAILER_LENS = (trailer_length(1), trailer_length(2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +39,8 @@ class DumpReference:
     def __post_init__(self) -> None:
         if not 0 < len(self.header_bytes) <= MAX_HEADER_LEN:
             raise RequestInvalid(f"dump reference: header of {len(self.header_bytes)} bytes")
-        if len(self.header_signature) != SIGNATURE_LEN or len(self.trailer_bytes) != TRAILER_LEN:
-            raise RequestInvalid("dump reference: header signature must be 64 bytes, trailer 175")
+        if len(self.header_signature) != SIGNATURE_LEN or len(self.trailer_bytes) not in _TRAILER_LENS:
+            raise RequestInvalid("dump reference: header signature must be 64 bytes, trailer 175 (v1) or 143 (v2)")
 
     @classmethod
     def of(cls, f: BinaryIO, dump: AuthenticDump) -> DumpReference:
@@ -49,9 +53,9 @@ class DumpReference:
         """Check both signatures and the header/trailer binding; return the header and digest."""
         header = decode_header(self.header_bytes)
         key = _sealer_key(header)
-        trailer = Trailer.from_bytes(self.trailer_bytes)
+        trailer = parse_trailer(header.format_version, self.trailer_bytes)
         try:
-            key.verify(self.header_signature, header_signed_message(self.header_bytes))
+            key.verify(self.header_signature, header_signed_message(self.header_bytes, header.format_version))
         except InvalidSignature:
             raise HeaderSignatureInvalid("dump reference: header signature does not verify") from None
         try:

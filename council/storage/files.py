@@ -9,7 +9,9 @@ still 0600, and every start says so.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,21 +32,80 @@ SCRYPT_P = 1
 CHECK_PLAINTEXT = b"keycouncil passphrase check"
 
 
+TEMP_RE = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
+"""The names `write_atomic` gives its temporary files: `.<target name>.<8 hex>.tmp`."""
+
+
 def write_atomic(path: Path, data: bytes, secret: bool = False) -> None:
-    """Write `data` to `path` atomically (temp file, fsync, rename, fsync folder)."""
+    """Write `data` to `path` atomically (temp file, fsync, rename, fsync folder).
+
+    The temporary file is locked (flock) from just after its creation until it is renamed, so
+    `sweep_temporaries` never removes a file a live writer is about to rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if secret else 0o644)
+    tmp, fd = _locked_temp(path, 0o600 if secret else 0o644)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+            os.replace(tmp, path)  # still locked: the lock goes with the file descriptor's close
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def _locked_temp(path: Path, mode: int) -> tuple[Path, int]:
+    """A fresh temporary file next to `path`, created and then locked; retried if a sweep removed
+    it in the instant between the two (the name then no longer names the locked file)."""
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.stat(tmp).st_ino == os.fstat(fd).st_ino:
+                return tmp, fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
+def sweep_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files `write_atomic` left behind when its process died (overwritten
+    with zeros first: one may be a copy of a share). A temporary file whose writer is alive is
+    locked and left alone. Returns the files removed."""
+    if not folder.is_dir():
+        return []
+    removed = []
+    for tmp in sorted(folder.rglob(".*.tmp")):
+        if TEMP_RE.match(tmp.name) and not tmp.is_symlink() and _remove_if_orphaned(tmp):
+            removed.append(tmp)
+    return removed
+
+
+def _remove_if_orphaned(tmp: Path) -> bool:
+    try:
+        fd = os.open(tmp, os.O_RDWR | os.O_NOFOLLOW)
+    except OSError:
+        return False  # renamed or removed meanwhile
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # a live writer holds it
+        try:
+            if os.stat(tmp).st_ino != os.fstat(fd).st_ino:
+                return False  # the name now names another file (renamed over, or a new temp)
+        except FileNotFoundError:
+            return False  # its writer renamed it just now: it is the target, not an orphan
+        size = os.fstat(fd).st_size
+        os.pwrite(fd, bytes(size), 0)
+        os.fsync(fd)
+        tmp.unlink()
+    finally:
+        os.close(fd)
+    fsync_dir(tmp.parent)
+    return True
 
 
 def fsync_dir(folder: Path) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from council.errors import KeycouncilError, StorageError
 from council.roster import Roster
+from council.storage.environ import scrub
 from council.storage.files import read_file, write_atomic
 
 PASSPHRASE_ENV = "KEYCOUNCIL_PASSPHRASE"
@@ -23,7 +24,8 @@ class FolderError(KeycouncilError):
 
 
 def read_passphrase(passphrase_file: Path | None, insecure: bool) -> bytes | None:
-    """The passphrase from a file or KEYCOUNCIL_PASSPHRASE; None only with the insecure flag."""
+    """The passphrase from a file or KEYCOUNCIL_PASSPHRASE (then removed from the environment,
+    council.storage.environ); None only with the insecure flag."""
     if passphrase_file is not None:
         data = read_file(passphrase_file, "passphrase file").rstrip(b"\r\n")
         if not data:
@@ -31,6 +33,7 @@ def read_passphrase(passphrase_file: Path | None, insecure: bool) -> bytes | Non
         return data
     env = os.environ.get(PASSPHRASE_ENV)
     if env:
+        scrub(PASSPHRASE_ENV)  # read once: gone from os.environ and from /proc/PID/environ
         return env.encode()
     if insecure:
         return None

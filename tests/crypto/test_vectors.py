@@ -92,8 +92,10 @@ def test_decryption_share_proof_inputs() -> None:
         share = dec.DecryptionShare.from_bytes(h(v["share"]))
         assert ctx.to_bytes(ct).hex() == v["context"]
         assert v["dst"] == "KEYCOUNCIL-V1-P256-DEC-SHARE"
-        c = hash_to_field(h(v["challenge_input"]), v["dst"].encode())[0]
-        assert c == share.proof.c.value
+        c = Scalar(hash_to_field(h(v["challenge_input"]), v["dst"].encode())[0])
+        y_i, proof = Point.from_bytes(h(v["verification_share"])), share.proof
+        assert P256.base_mul(proof.z) == proof.u1 + y_i * c        # commitment form: U1, U2 sent
+        assert ct.r_point * proof.z == proof.u2 + share.d * c
 
 
 def _combine_inputs(v: dict[str, Any]) -> tuple[dec.DecryptionContext, KemCiphertext,

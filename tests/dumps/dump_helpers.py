@@ -16,11 +16,12 @@ from council.crypto.group import P256, Point, Scalar
 from council.crypto.messages import EpochCommit, sign
 from council.crypto.signing import Signer
 from council.roster import MemberCard, Roster
-from dumps.format import PREFIX_LEN, SIGNATURE_LEN, TRAILER_LEN
+from dumps.format import DEFAULT_FORMAT_VERSION, PREFIX_LEN, SIGNATURE_LEN
 from dumps.open import KeyProvider, key_from_secret
 from dumps.seal import SealedDump, seal_stream
 from dumps.sealer import SealingIdentity
 from dumps.target import SealTarget
+from dumps.trailers import trailer_length
 
 CHUNK = 64
 RECORD = CHUNK + 16
@@ -65,11 +66,12 @@ def make_sealer(seed: bytes = b"sealer") -> SealingIdentity:
 
 def seal_bytes(council: Council, data: bytes, *, sealer: SealingIdentity | None = None,
                version: int = 1, previous: bytes = b"", app: str = "app",
-               chunk_size: int = CHUNK) -> tuple[bytes, SealedDump]:
+               chunk_size: int = CHUNK, format_version: int = DEFAULT_FORMAT_VERSION) -> tuple[bytes, SealedDump]:
     sink = io.BytesIO()
     sealed = seal_stream(io.BytesIO(data), sink, target=council.target,
                          sealer=sealer or make_sealer(), app_id=app, dump_version=version,
-                         previous_digest=previous, chunk_size=chunk_size, now_ms=1_700_000_000_000)
+                         previous_digest=previous, chunk_size=chunk_size, now_ms=1_700_000_000_000,
+                         format_version=format_version)
     return sink.getvalue(), sealed
 
 
@@ -91,7 +93,11 @@ def regions(blob: bytes) -> Regions:
     header_len = int.from_bytes(blob[PREFIX_LEN:PREFIX_LEN + 4], "big")
     header_start = PREFIX_LEN + 4
     header_end = header_start + header_len
-    return Regions(header_start, header_end, header_end + SIGNATURE_LEN, len(blob) - TRAILER_LEN)
+    return Regions(header_start, header_end, header_end + SIGNATURE_LEN, len(blob) - trailer_length(blob[6]))
+
+
+FORMATS = (1, 2)
+"""Both format versions: the tamper suite and its friends run for each."""
 
 
 def flip(blob: bytes, offset: int) -> bytes:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -84,3 +86,18 @@ def test_seal_auto_previous_refuses_an_older_version(tmp_path: Path) -> None:
     code, _, exc = _run(dump, *base, "--version", "2", "-o", tmp_path / "v2.kcd")
     assert code == 1 and "must be newer" in str(exc)
     assert not (tmp_path / "v2.kcd").exists()
+
+
+def test_signer_new_help_shows_the_platform_folders_without_importing_them() -> None:
+    """`dump seal` must not import the attestation package at start-up; the help text still names
+    the real default folders."""
+    from dumps.tee.configfs_tsm import TSM_REPORT_ROOT
+    from dumps.tee.gramine import ATTESTATION_ROOT
+
+    code, out, _ = _run(signer, "new", "--help")
+    assert code == 0 and str(TSM_REPORT_ROOT) in out.replace("\n", "").replace(" ", "")
+    assert str(ATTESTATION_ROOT) in out
+    probe = subprocess.run([sys.executable, "-c", "import sys, cli.dump; "
+                            "print(any(m.startswith(('council.attestation', 'dumps.tee')) for m in sys.modules))"],
+                           capture_output=True, text=True, timeout=60, check=True)
+    assert probe.stdout.strip() == "False"

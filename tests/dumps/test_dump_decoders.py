@@ -8,17 +8,18 @@ import os
 from pathlib import Path
 
 import pytest
-from dump_helpers import make_council, make_sealer, regions, seal_bytes, write
+from dump_helpers import FORMATS, make_council, make_sealer, regions, seal_bytes, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from council.errors import KeycouncilError
 from dumps.errors import DumpTruncated, HeaderInvalid, NotADump, TrailerInvalid, UnsupportedVersion
-from dumps.format import TRAILER_LEN, Trailer, check_prefix
+from dumps.format import check_prefix
 from dumps.gen import dump_pb2
 from dumps.header_codec import decode_header, encode_header
 from dumps.reader import read_unverified_header
 from dumps.sealer import SealingIdentity
+from dumps.trailers import MAX_TRAILER_LEN, parse_trailer, trailer_length
 from dumps.verify import verify_dump
 
 COUNCIL = make_council()
@@ -26,6 +27,7 @@ BLOB, SEALED = seal_bytes(COUNCIL, os.urandom(300))
 R = regions(BLOB)
 HEADER = BLOB[R.header_start:R.header_end]
 TRAILER = BLOB[R.trailer_start:]
+BY_VERSION = {v: seal_bytes(COUNCIL, os.urandom(300), format_version=v) for v in FORMATS}
 
 
 def test_header_codec_is_canonical() -> None:
@@ -48,7 +50,7 @@ def test_header_decoder_checklist(bad: bytes, error: type[Exception], match: str
 
 def test_header_decoder_field_rules() -> None:
     good = dump_pb2.DumpHeader.FromString(HEADER)
-    for field, value, match in [("format_version", 2, "format_version 2"),
+    for field, value, match in [("format_version", 3, "format_version 3"),
                                 ("app_id", "bad app", "app_id"), ("dump_version", 0, "dump_version"),
                                 ("previous_digest", b"x", "previous_digest"), ("key_id", "", "key_id"),
                                 ("kem_ciphertext", bytes(97), "kem_ciphertext"),
@@ -66,22 +68,39 @@ def test_header_decoder_field_rules() -> None:
         decode_header(m.SerializeToString(deterministic=True))
 
 
-def test_trailer_decoder_checklist() -> None:
-    assert Trailer.from_bytes(TRAILER) == SEALED.trailer
-    for bad, error in [(b"", DumpTruncated), (TRAILER[:-1], DumpTruncated),
-                       (TRAILER + b"\x00", DumpTruncated), (HEADER[:TRAILER_LEN], TrailerInvalid),
-                       (bytes([TRAILER[0] ^ 1]) + TRAILER[1:], TrailerInvalid)]:
+@pytest.mark.parametrize("version", FORMATS)
+def test_trailer_decoder_checklist(version: int) -> None:
+    blob, sealed = BY_VERSION[version]
+    trailer = blob[regions(blob).trailer_start:]
+    length = trailer_length(version)
+    assert len(trailer) == length == {1: 175, 2: 143}[version]
+    assert parse_trailer(version, trailer) == sealed.trailer
+    other = BY_VERSION[3 - version][0][-trailer_length(3 - version):]
+    for bad, error in [(b"", DumpTruncated), (trailer[:-1], DumpTruncated),
+                       (trailer + b"\x00", DumpTruncated), (HEADER[:length], TrailerInvalid),
+                       (bytes([trailer[0] ^ 1]) + trailer[1:], TrailerInvalid),
+                       (trailer[:6] + bytes([3 - version]) + trailer[7:], TrailerInvalid),
+                       (other, DumpTruncated)]:
         with pytest.raises(error):
-            Trailer.from_bytes(bad)
+            parse_trailer(version, bad)
 
 
 def test_prefix_checklist() -> None:
-    check_prefix(BLOB[:7])
+    assert [check_prefix(BY_VERSION[v][0][:7]) for v in FORMATS] == [1, 2]
     for bad, error in [(b"", DumpTruncated), (b"KCD", DumpTruncated), (b"KCDUMP", DumpTruncated),
-                       (b"KCDUMP\x02", UnsupportedVersion), (b"PK\x03\x04abc", NotADump),
-                       (b"kcdump\x01", NotADump)]:
+                       (b"KCDUMP\x03", UnsupportedVersion), (b"KCDUMP\x00", UnsupportedVersion),
+                       (b"PK\x03\x04abc", NotADump), (b"kcdump\x01", NotADump)]:
         with pytest.raises(error):
             check_prefix(bad)
+
+
+@pytest.mark.parametrize("version", FORMATS)
+def test_header_format_version_must_match_the_prefix(version: int) -> None:
+    blob = BY_VERSION[version][0]
+    relabelled = blob[:6] + bytes([3 - version]) + blob[7:]
+    with pytest.raises(HeaderInvalid, match=f"format_version: {version} does not match the prefix's "
+                                            f"version byte {3 - version}"):
+        read_unverified_header(io.BytesIO(relabelled))
 
 
 def test_header_length_rules() -> None:
@@ -129,10 +148,10 @@ def test_fuzz_header_mutations(offset: int, xor: int) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.binary(min_size=TRAILER_LEN, max_size=TRAILER_LEN) | st.binary(max_size=300))
-def test_fuzz_trailer_decoder(data: bytes) -> None:
+@given(st.sampled_from(FORMATS), st.binary(min_size=143, max_size=MAX_TRAILER_LEN) | st.binary(max_size=300))
+def test_fuzz_trailer_decoder(version: int, data: bytes) -> None:
     try:
-        Trailer.from_bytes(data)
+        parse_trailer(version, data)
     except KeycouncilError:
         pass
 
@@ -141,7 +160,9 @@ def test_fuzz_trailer_decoder(data: bytes) -> None:
 @given(st.binary(max_size=600), st.integers(0, len(BLOB)))
 def test_fuzz_whole_file(tmp_path_factory: pytest.TempPathFactory, garbage: bytes, cut: int) -> None:
     folder = tmp_path_factory.mktemp("fuzz")
-    for blob in (garbage, BLOB[:cut] + garbage, b"KCDUMP\x01" + garbage):
+    v1 = BY_VERSION[1][0]
+    for blob in (garbage, BLOB[:cut] + garbage, v1[:cut] + garbage, b"KCDUMP\x01" + garbage,
+                 b"KCDUMP\x02" + garbage):
         try:
             verify_dump(write(folder, "d.kcd", blob))
         except KeycouncilError:

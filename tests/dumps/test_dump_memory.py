@@ -35,14 +35,14 @@ class Pattern(io.RawIOBase):
         self.left -= n
         return n
 
-folder, size = Path(sys.argv[3]), int(sys.argv[4])
+folder, size, version = Path(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 council, sealer = make_council(), make_sealer()
 def peak():
     with open("/proc/self/status") as f:
         return int(next(x for x in f if x.startswith("VmHWM:")).split()[1]) // 1024
 base = peak()
 seal_dump(Pattern(size), folder / "big.kcd", target=council.target, sealer=sealer, app_id="big",
-          dump_version=1)
+          dump_version=1, format_version=version)
 after_seal = peak()
 opened = open_dump(folder / "big.kcd", folder / "big.out", council.keys)
 assert opened.plaintext_length == size and (folder / "big.out").stat().st_size == size
@@ -52,8 +52,10 @@ print(json.dumps({"base_mib": base, "after_seal_mib": after_seal, "after_open_mi
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)
-def test_seal_and_open_512_mib_in_bounded_memory(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-c", SCRIPT, str(HERE), str(ROOT), str(tmp_path), str(SIZE)],
+@pytest.mark.parametrize("version", [1, 2])
+def test_seal_and_open_512_mib_in_bounded_memory(tmp_path: Path, version: int) -> None:
+    out = subprocess.run([sys.executable, "-c", SCRIPT, str(HERE), str(ROOT), str(tmp_path), str(SIZE),
+                          str(version)],
                          check=True, capture_output=True, text=True, timeout=120)
     figures = json.loads(out.stdout)
     growth = figures["after_open_mib"] - figures["base_mib"]

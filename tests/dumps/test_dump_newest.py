@@ -29,6 +29,17 @@ def _chain(folder: Path, versions: int = 3) -> list[bytes]:
     return digests
 
 
+def test_a_chain_may_cross_format_versions(tmp_path: Path) -> None:
+    """Version 1 dumps already in a store stay in the chain; the next dump is version 2."""
+    v1, s1 = seal_bytes(COUNCIL, b"state 1", version=1, format_version=1)
+    v2, s2 = seal_bytes(COUNCIL, b"state 2", version=2, previous=s1.digest)
+    write(tmp_path, "app-1.kcd", v1)
+    write(tmp_path, "app-2.kcd", v2)
+    sel = choose_newest(FolderStore(tmp_path), "app")
+    assert [c.dump.version for c in sel.chain] == [1, 2] and sel.skipped == []
+    assert sel.newest is not None and sel.newest.dump.digest == s2.digest
+
+
 def _reasons(selection: Selection) -> dict[str, str]:
     return {s.name: s.reason for s in selection.skipped}
 

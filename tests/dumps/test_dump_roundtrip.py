@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from dump_helpers import CHUNK, make_council, make_sealer, seal_bytes, write
+from dump_helpers import CHUNK, FORMATS, make_council, make_sealer, seal_bytes, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,8 +23,9 @@ COUNCIL = make_council()
 SIZES = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 7]
 
 
-def _roundtrip(data: bytes, chunk_size: int = CHUNK) -> None:
-    blob, sealed = seal_bytes(COUNCIL, data, chunk_size=chunk_size)
+def _roundtrip(data: bytes, chunk_size: int = CHUNK, format_version: int = 2) -> None:
+    blob, sealed = seal_bytes(COUNCIL, data, chunk_size=chunk_size, format_version=format_version)
+    assert blob[6] == format_version
     assert len(blob) == sealed.size
     with tempfile.TemporaryDirectory() as tmp:
         path = write(Path(tmp), "d.kcd", blob)
@@ -34,15 +35,22 @@ def _roundtrip(data: bytes, chunk_size: int = CHUNK) -> None:
         assert verify_dump(path).digest == sealed.digest
 
 
+@pytest.mark.parametrize("format_version", FORMATS)
 @pytest.mark.parametrize("size", SIZES)
-def test_roundtrip_at_chunk_boundaries(size: int) -> None:
-    _roundtrip(os.urandom(size))
+def test_roundtrip_at_chunk_boundaries(size: int, format_version: int) -> None:
+    _roundtrip(os.urandom(size), format_version=format_version)
 
 
 @settings(max_examples=25, deadline=None)
-@given(data=st.binary(max_size=5 * CHUNK), chunk_size=st.sampled_from([64, 65, 100, 128]))
-def test_roundtrip_any_size(data: bytes, chunk_size: int) -> None:
-    _roundtrip(data, chunk_size)
+@given(data=st.binary(max_size=5 * CHUNK), chunk_size=st.sampled_from([64, 65, 100, 128]),
+       format_version=st.sampled_from(FORMATS))
+def test_roundtrip_any_size(data: bytes, chunk_size: int, format_version: int) -> None:
+    _roundtrip(data, chunk_size, format_version)
+
+
+def test_new_dumps_are_version_2_by_default() -> None:
+    blob, sealed = seal_bytes(COUNCIL, b"x")
+    assert blob[:7] == b"KCDUMP\x02" and sealed.header.format_version == 2 and len(blob) == sealed.size
 
 
 def test_empty_plaintext_is_one_empty_last_chunk() -> None:

@@ -111,13 +111,15 @@ def rpc_code(exc: BaseException) -> grpc.StatusCode | None:
 
 
 def direct_ceremony(nodes: Sequence[MemberNode], req: object, operator_cert_der: bytes) -> None:
-    """Run the four phases by calling nodes directly (no gRPC), for storage tests."""
+    """Run the phases (deal, check, output, finalize, erase) by calling nodes directly (no gRPC)."""
     dealings = [m for n in nodes if (m := n.deal(req, operator_cert_der)) is not None]  # type: ignore[arg-type]
     responses = [m for n in nodes if (m := n.check(req, operator_cert_der, dealings)) is not None]  # type: ignore[arg-type]
     outs = [n.output(req, operator_cert_der, responses) for n in nodes]  # type: ignore[arg-type]
     commits = [o.commit_signature for o in outs if o.commit_signature is not None]
-    for n in nodes:
-        n.finalize(req, operator_cert_der, commits)  # type: ignore[arg-type]
+    stored = [r.stored_confirmation for n in nodes
+              if (r := n.finalize(req, operator_cert_der, commits)).stored_confirmation is not None]  # type: ignore[arg-type]
+    for n in nodes:  # step 5b: with t' stored confirmations, old shares are erased
+        n.finalize(req, operator_cert_der, commits, stored)  # type: ignore[arg-type]
 
 
 def direct_genesis(nodes: Sequence[MemberNode], key_id: str, operator: OperatorFolder) -> None:

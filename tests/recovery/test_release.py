@@ -22,7 +22,7 @@ from council.protocol.dumpref import DumpReference
 from council.protocol.recovery_request import sign_request
 from council.protocol.shares import TargetBoundShare, context_of
 from dumps.errors import EvidenceRefused
-from dumps.format import Trailer, header_signed_message
+from dumps.format import header_signed_message
 from dumps.header_codec import encode_header
 from recovery.choose import choose_dump
 from recovery.coordinator import build_request
@@ -123,8 +123,8 @@ def test_mauled_kem_ciphertext_gets_no_share(chosen) -> None:
     old = chosen.candidate.dump.trailer
     body = dataclasses.replace(old, header_sha256=hashlib.sha256(header_bytes).digest())
     trailer = dataclasses.replace(body, signature=ident.sign(body.signed_message()))
-    ref = DumpReference(header_bytes, ident.sign(header_signed_message(header_bytes)),
-                        Trailer.to_bytes(trailer))
+    ref = DumpReference(header_bytes, ident.sign(header_signed_message(header_bytes, header.format_version)),
+                        trailer.to_bytes())
     request = sign_request(two_epochs().operator, key_id=header.key_id, epoch=1, dump=ref,
                            app_id=header.app_id, dump_version=header.dump_version, created_unix_ms=NOW)
     with pytest.raises(ProofError, match="KEM ciphertext"):

@@ -27,7 +27,9 @@ def net_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
         dkg = run_dkg(roster, KEY, c.op(), Timing(call_timeout=20, retry_window=2))
         assert dkg.committed and dkg.bundle is not None, dkg.lines()
         payloads = [os.urandom(5000 + k) for k in range(3)]
-        seal_versions(base / "store", dkg.bundle, payloads, SealingIdentity.simulated())
+        sealer = SealingIdentity.simulated()
+        c.admit_sealer(roster, KEY, sealer)  # the log's policy allows simulated sealers; this one is admitted
+        seal_versions(base / "store", dkg.bundle, payloads, sealer)
         yield Net(c, dkg.bundle, base / "store", payloads)
     finally:
         c.close()

@@ -61,7 +61,9 @@ def test_recover_after_full_shutdown_with_member_processes(council: Council, tmp
     dkg = run_dkg(r1, KEY, c.op(), FAST)
     assert dkg.committed and dkg.bundle is not None, dkg.lines()
     payloads = [os.urandom(20_000 + k) for k in range(3)]
-    seal_versions(c.base / "store", dkg.bundle, payloads, SealingIdentity.simulated())
+    sealer = SealingIdentity.simulated()
+    c.admit_sealer(r1, KEY, sealer)
+    seal_versions(c.base / "store", dkg.bundle, payloads, sealer)
     stale = _export(c, "m3", tmp_path / "stale")                              # epoch 0 backup
 
     _start(c, ["m6", "m7", "m8", "m9"], "r2")

@@ -1,8 +1,11 @@
 """The member's release decision (docs/recovery.md, "Release policy"): pure, no clock, no I/O.
 
 decide_release: (1) a roster operator signed the request; (2) the request asks this member's
-committed epoch of this key; (3) the dump reference verifies and matches the request; (4) the
-sealer's evidence: simulated only if allowed, admitted by the evidence checker if required;
+committed epoch of this key; (3) the dump reference verifies and matches the request, and is sealed
+to this member's key (its epoch and roster are not another council's: dumps.lineage); (4) the
+sealer's evidence: simulated only if allowed; admitted in the key's council log (`logged`: the
+log's admitted sealers and admission policy, narrowed by the member's local file, never widened),
+and by the local evidence checker if required;
 (5) the request is not from the future and the waiting period has passed since the member first
 recorded it; (6) a human
 approved it, if required; (7) the share: create_share refuses a mauled KEM ciphertext or a wrong
@@ -22,6 +25,7 @@ from council.protocol.recovery_request import RecoveryRequest, verify_request
 from council.protocol.shares import MemberReply, TargetBoundShare, context_of
 from council.roster import Roster
 from dumps.evidence import EvidenceChecker, check_binding, is_insecure
+from dumps.lineage import KeyLineage
 
 MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
 
@@ -35,6 +39,8 @@ class MemberShare:
     index: int
     share: Scalar
     committed: bool = True
+    lineage: KeyLineage | None = None
+    """What the member knows of the key's epochs; a dump it contradicts is refused in step (3)."""
 
     def __repr__(self) -> str:
         return f"MemberShare(key {self.key_id}, epoch {self.epoch}, member {self.index})"
@@ -51,12 +57,19 @@ class ReleaseFacts:
 
 def decide_release(request: RecoveryRequest, roster: Roster, member_state: MemberShare,
                    policy: ReleasePolicy, evidence_checker: EvidenceChecker | None,
-                   facts: ReleaseFacts, rng: RandomSource | None = None) -> MemberReply:
-    """Return this member's share for the request, or raise a KeycouncilError saying why not."""
+                   facts: ReleaseFacts, rng: RandomSource | None = None,
+                   logged: EvidenceChecker | None = None) -> MemberReply:
+    """Return this member's share for the request, or raise a KeycouncilError saying why not.
+
+    `logged` is the council log's sealer admission (council.node.release.log_admission): a member
+    that holds the key's log always passes it; it then stands in for `evidence_checker`, which it
+    already narrows."""
     verify_request(request, roster)                                             # (1)
     _check_epoch(request, member_state)                                         # (2)
     dump = _check_dump(request)                                                 # (3)
-    _check_evidence(dump, policy, evidence_checker)                             # (4)
+    if member_state.lineage is not None:
+        member_state.lineage.require(dump.header, allow_unknown=True)
+    _check_evidence(dump, policy, evidence_checker, logged)                     # (4)
     _check_waiting(request, policy, facts)                                      # (5)
     if policy.manual_approval and not facts.approved:                           # (6)
         raise PolicyRefused(f"recovery request {request.id_hex} awaits manual approval: "
@@ -92,15 +105,19 @@ def _check_dump(request: RecoveryRequest) -> VerifiedDump:
     return dump
 
 
-def _check_evidence(dump: VerifiedDump, policy: ReleasePolicy, checker: EvidenceChecker | None) -> None:
+def _check_evidence(dump: VerifiedDump, policy: ReleasePolicy, checker: EvidenceChecker | None,
+                    logged: EvidenceChecker | None) -> None:
     h = dump.header
     check_binding(h.evidence, h.sealer_public_key)
     if is_insecure(h.evidence) and not policy.allow_simulated:
         raise PolicyRefused("the dump's sealer has simulated (INSECURE) evidence and the release "
                             "policy says allow_simulated = false")
-    if policy.require_admitted_sealer:
-        if checker is None:
-            raise PolicyRefused("require_admitted_sealer is set but no admission policy is configured")
+    if policy.require_admitted_sealer and checker is None:
+        raise PolicyRefused("require_admitted_sealer is set but no admission policy is configured")
+    if logged is not None:
+        logged(h.evidence, h.sealer_public_key)
+    elif policy.require_admitted_sealer:
+        assert checker is not None
         checker(h.evidence, h.sealer_public_key)
 
 

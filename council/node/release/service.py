@@ -23,17 +23,18 @@ from typing import Any
 
 from council.crypto.keyid import is_valid_key_id
 from council.errors import KeycouncilError, PolicyRefused, StorageError
-from council.log.state import OpenRequest
+from council.log.state import LogState, OpenRequest
 from council.node.keystore import EpochRecord
 from council.node.node import MemberNode
 from council.node.release.cache import EpochCache
 from council.node.release.config import ReleaseConfigFile
 from council.node.release.decide import MemberShare, ReleaseFacts, decide_release
+from council.node.release.log_admission import LoggedSealer, local_admission
 from council.node.release.records import ReleaseLog, RequestBook
 from council.protocol.recovery_request import RecoveryRequest, verify_request
 from council.protocol.shares import MemberReply
 from council.roster import Roster
-from dumps.format import Trailer
+from dumps.trailers import parse_trailer_bytes
 
 ReplyHook = Callable[[RecoveryRequest, MemberReply], MemberReply]
 """Test-only: rewrite this member's reply before it leaves (a bogus member)."""
@@ -95,32 +96,34 @@ class MemberRecovery:
         operator = verify_request(request, rec.roster)
         public = _public(request, operator)
         now = self.clock_ms()
-        logged = self._logged(request, public, now)                                # (4b)
+        logged, state = self._logged(request, public, now)                         # (4b)
         if config.policy.manual_approval or config.policy.waiting_period_seconds > 0:
             self.book.first_seen(public, now)  # listed by `member requests` for the operator
         seen = logged.accepted_at_ms or now  # (5): the waiting period runs from acceptance here
         approved = self.book.approved(request.id_hex) if config.policy.manual_approval else False
-        state = self._share(request, rec)
+        share = self._share(request, rec)
         # (6): every rule but the two that only time or a human can satisfy; for those the
         # answer is PENDING, and the coordinator asks again
         checks = dataclasses.replace(config.policy, manual_approval=False, waiting_period_seconds=0)
-        reply = decide_release(request, rec.roster, state, checks, config.checker, ReleaseFacts(now, seen))
+        sealer = LoggedSealer(state, local_admission(config.checker))  # the log's sealers, narrowed locally
+        reply = decide_release(request, rec.roster, share, checks, config.checker, ReleaseFacts(now, seen),
+                               logged=sealer)
         waited_s, period = (now - seen) // 1000, config.policy.waiting_period_seconds
         if now - seen < period * 1000:
-            return self._pending(request, state.index, public, f"in its waiting period: known to this member "
+            return self._pending(request, share.index, public, f"in its waiting period: known to this member "
                                  f"for {waited_s} s, the waiting period is {period} s")
         if config.policy.manual_approval and not approved:
-            return self._pending(request, state.index, public, f"awaits manual approval by member "
+            return self._pending(request, share.index, public, f"awaits manual approval by member "
                                  f"{self.node.folder.name!r}: keycouncil member approve DIR {request.id_hex}")
         if self.reply_hook is not None:
             reply = self.reply_hook(request, reply)
         if not self.log.claim_release(request.id_hex):  # (7): once per member, even for concurrent calls
-            return self._refused(request, state.index, f"this member already released its share for request "
+            return self._refused(request, share.index, f"this member already released its share for request "
                                                        f"{request.id_hex} (rule release.once)")
-        self.log.append(decision=RELEASED, reason="", member=state.index, **public)
-        return Decision(RELEASED, state.index, request.id_hex, reply)
+        self.log.append(decision=RELEASED, reason="", member=share.index, **public)
+        return Decision(RELEASED, share.index, request.id_hex, reply)
 
-    def _logged(self, request: RecoveryRequest, public: dict[str, Any], now: int) -> OpenRequest:
+    def _logged(self, request: RecoveryRequest, public: dict[str, Any], now: int) -> tuple[OpenRequest, LogState]:
         """(4b) The request is an accepted, unexpired entry of the key's council log that names this
         very dump and target, and this member has not released for it before (docs/log-format.md)."""
         state = self.node.logbook.effective(request.key_id)
@@ -138,7 +141,7 @@ class MemberRecovery:
                 request.app_id, request.dump_version, public["dump_digest"], target):
             raise PolicyRefused(f"request {request.id_hex}: the logged request names another dump or target "
                                 "than this one (rule release.matches-log)")
-        return logged
+        return logged, state
 
     def _epoch(self, request: RecoveryRequest) -> EpochRecord:
         store, key_id = self.node.store, request.key_id
@@ -159,7 +162,8 @@ class MemberRecovery:
         if rec.member_index is None:
             raise StorageError(f"key {request.key_id} epoch {request.epoch}: no member index recorded")
         share = self.cache.share(request.key_id, request.epoch)
-        return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True)
+        return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True,
+                           lineage=self.node.lineage(request.key_id))
 
     def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any], reason: str) -> Decision:
         kind = (request.id_hex, reason.split(":")[0])
@@ -177,7 +181,7 @@ class MemberRecovery:
 def _public(request: RecoveryRequest, operator: str) -> dict[str, Any]:
     """The public fields every log line and request record carries (no secret bytes)."""
     try:  # as the trailer states it; a release happens only after decide_release verified it
-        digest = Trailer.from_bytes(request.dump.trailer_bytes).dump_digest().hex()
+        digest = parse_trailer_bytes(request.dump.trailer_bytes).dump_digest().hex()
     except (KeycouncilError, ValueError):
         digest = None
     return {"request_id": request.id_hex, "operator": operator, "app": request.app_id,

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\rcouncil.proto\x12\x15keycouncil.council.v1\"H\n\x0f\x43\x65remonyRequest\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x12\x14\n\x0coperator_key\x18\x03 \x01(\x0c\"F\n\x0b\x44\x65\x61lRequest\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\"\x1c\n\tDealReply\x12\x0f\n\x07\x64\x65\x61ling\x18\x01 \x01(\x0c\"Y\n\x0c\x43heckRequest\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\x12\x10\n\x08\x64\x65\x61lings\x18\x02 \x03(\x0c\"\x1e\n\nCheckReply\x12\x10\n\x08response\x18\x01 \x01(\x0c\"[\n\rOutputRequest\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\x12\x11\n\tresponses\x18\x02 \x03(\x0c\")\n\x07Verdict\x12\x0e\n\x06member\x18\x01 \x01(\r\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\xb4\x01\n\x0bOutputReply\x12\x18\n\x10\x63ommit_signature\x18\x01 \x01(\x0c\x12\x0e\n\x06\x63ommit\x18\x02 \x01(\x0c\x12\x34\n\x0c\x64isqualified\x18\x03 \x03(\x0b\x32\x1e.keycouncil.council.v1.Verdict\x12.\n\x06\x62lamed\x18\x04 \x03(\x0b\x32\x1e.keycouncil.council.v1.Verdict\x12\x15\n\rshare_problem\x18\x05 \x01(\t\"e\n\x0f\x46inalizeRequest\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\x12\x19\n\x11\x63ommit_signatures\x18\x02 \x03(\x0c\"_\n\rFinalizeReply\x12\x11\n\tcommitted\x18\x01 \x01(\x08\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x13\n\x0bholds_share\x18\x03 \x01(\x08\x12\x17\n\x0f\x65rased_previous\x18\x04 \x01(\x08\"5\n\x14GetTranscriptRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\"a\n\x12GetTranscriptReply\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\x12\x12\n\ntranscript\x18\x02 \x01(\x0c\"]\n\x0e\x43\x61tchUpRequest\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\x12\x12\n\ntranscript\x18\x02 \x01(\x0c\"K\n\x0c\x43\x61tchUpReply\x12\r\n\x05\x65poch\x18\x01 \x01(\x04\x12\x13\n\x0bholds_share\x18\x02 \x01(\x08\x12\x17\n\x0f\x65rased_previous\x18\x03 \x01(\x08\"A\n\x0fGetEpochRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x0f\n\x07\x63urrent\x18\x03 \x01(\x08\"\xa0\x01\n\rGetEpochReply\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x0e\n\x06\x63ommit\x18\x03 \x01(\x0c\x12\x19\n\x11\x63ommit_signatures\x18\x04 \x03(\x0c\x12\x13\n\x0broster_json\x18\x05 \x01(\x0c\x12\x1b\n\x13verification_shares\x18\x06 \x03(\x0c\x12\x13\n\x0bholds_share\x18\x07 \x01(\x08\"\x0f\n\rStatusRequest\"\x9b\x01\n\tKeyStatus\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x13\n\x0bholds_share\x18\x03 \x01(\x08\x12\x12\n\npublic_key\x18\x04 \x01(\x0c\x12\x15\n\rroster_digest\x18\x10 \x01(\x0c\x12\x19\n\x11\x63ommitted_unix_ms\x18\x11 \x01(\x04\x12\x14\n\x0cmember_index\x18\x12 \x01(\r\"\xa0\x01\n\x0bStatusReply\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12.\n\x04keys\x18\x03 \x03(\x0b\x32 .keycouncil.council.v1.KeyStatus\x12\x12\n\nceremonies\x18\x04 \x03(\t\x12\x10\n\x08insecure\x18\x05 \x01(\x08\x12\x1c\n\x14served_roster_digest\x18\x10 \x01(\x0c\")\n\x12GetCeremonyRequest\x12\x13\n\x0b\x63\x65remony_id\x18\x01 \x01(\x0c\"m\n\x10GetCeremonyReply\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\x12\x11\n\tresponses\x18\x02 \x03(\x0c\x12\r\n\x05state\x18\x03 \x01(\t2\xa6\x06\n\x06Member\x12L\n\x04\x44\x65\x61l\x12\".keycouncil.council.v1.DealRequest\x1a .keycouncil.council.v1.DealReply\x12O\n\x05\x43heck\x12#.keycouncil.council.v1.CheckRequest\x1a!.keycouncil.council.v1.CheckReply\x12R\n\x06Output\x12$.keycouncil.council.v1.OutputRequest\x1a\".keycouncil.council.v1.OutputReply\x12X\n\x08\x46inalize\x12&.keycouncil.council.v1.FinalizeRequest\x1a$.keycouncil.council.v1.FinalizeReply\x12g\n\rGetTranscript\x12+.keycouncil.council.v1.GetTranscriptRequest\x1a).keycouncil.council.v1.GetTranscriptReply\x12U\n\x07\x43\x61tchUp\x12%.keycouncil.council.v1.CatchUpRequest\x1a#.keycouncil.council.v1.CatchUpReply\x12X\n\x08GetEpoch\x12&.keycouncil.council.v1.GetEpochRequest\x1a$.keycouncil.council.v1.GetEpochReply\x12R\n\x06Status\x12$.keycouncil.council.v1.StatusRequest\x1a\".keycouncil.council.v1.StatusReply\x12\x61\n\x0bGetCeremony\x12).keycouncil.council.v1.GetCeremonyRequest\x1a\'.keycouncil.council.v1.GetCeremonyReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\rcouncil.proto\x12\x15keycouncil.council.v1\"H\n\x0f\x43\x65remonyRequest\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x12\x14\n\x0coperator_key\x18\x03 \x01(\x0c\"F\n\x0b\x44\x65\x61lRequest\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\"\x1c\n\tDealReply\x12\x0f\n\x07\x64\x65\x61ling\x18\x01 \x01(\x0c\"Y\n\x0c\x43heckRequest\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\x12\x10\n\x08\x64\x65\x61lings\x18\x02 \x03(\x0c\"\x1e\n\nCheckReply\x12\x10\n\x08response\x18\x01 \x01(\x0c\"[\n\rOutputRequest\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\x12\x11\n\tresponses\x18\x02 \x03(\x0c\")\n\x07Verdict\x12\x0e\n\x06member\x18\x01 \x01(\r\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\xb4\x01\n\x0bOutputReply\x12\x18\n\x10\x63ommit_signature\x18\x01 \x01(\x0c\x12\x0e\n\x06\x63ommit\x18\x02 \x01(\x0c\x12\x34\n\x0c\x64isqualified\x18\x03 \x03(\x0b\x32\x1e.keycouncil.council.v1.Verdict\x12.\n\x06\x62lamed\x18\x04 \x03(\x0b\x32\x1e.keycouncil.council.v1.Verdict\x12\x15\n\rshare_problem\x18\x05 \x01(\t\"\x83\x01\n\x0f\x46inalizeRequest\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\x12\x19\n\x11\x63ommit_signatures\x18\x02 \x03(\x0c\x12\x1c\n\x14stored_confirmations\x18\x03 \x03(\x0c\"\x97\x01\n\rFinalizeReply\x12\x11\n\tcommitted\x18\x01 \x01(\x08\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x13\n\x0bholds_share\x18\x03 \x01(\x08\x12\x17\n\x0f\x65rased_previous\x18\x04 \x01(\x08\x12\x1b\n\x13stored_confirmation\x18\x05 \x01(\x0c\x12\x19\n\x11old_shares_erased\x18\x06 \x01(\x08\"5\n\x14GetTranscriptRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\"a\n\x12GetTranscriptReply\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\x12\x12\n\ntranscript\x18\x02 \x01(\x0c\"{\n\x0e\x43\x61tchUpRequest\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\x12\x12\n\ntranscript\x18\x02 \x01(\x0c\x12\x1c\n\x14stored_confirmations\x18\x03 \x03(\x0c\"\x83\x01\n\x0c\x43\x61tchUpReply\x12\r\n\x05\x65poch\x18\x01 \x01(\x04\x12\x13\n\x0bholds_share\x18\x02 \x01(\x08\x12\x17\n\x0f\x65rased_previous\x18\x03 \x01(\x08\x12\x1b\n\x13stored_confirmation\x18\x04 \x01(\x0c\x12\x19\n\x11old_shares_erased\x18\x05 \x01(\x08\"A\n\x0fGetEpochRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x0f\n\x07\x63urrent\x18\x03 \x01(\x08\"\xbe\x01\n\rGetEpochReply\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x0e\n\x06\x63ommit\x18\x03 \x01(\x0c\x12\x19\n\x11\x63ommit_signatures\x18\x04 \x03(\x0c\x12\x13\n\x0broster_json\x18\x05 \x01(\x0c\x12\x1b\n\x13verification_shares\x18\x06 \x03(\x0c\x12\x13\n\x0bholds_share\x18\x07 \x01(\x08\x12\x1c\n\x14stored_confirmations\x18\x08 \x03(\x0c\"\x0f\n\rStatusRequest\"\x9b\x01\n\tKeyStatus\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\x13\n\x0bholds_share\x18\x03 \x01(\x08\x12\x12\n\npublic_key\x18\x04 \x01(\x0c\x12\x15\n\rroster_digest\x18\x10 \x01(\x0c\x12\x19\n\x11\x63ommitted_unix_ms\x18\x11 \x01(\x04\x12\x14\n\x0cmember_index\x18\x12 \x01(\r\"\xd6\x01\n\x0bStatusReply\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12.\n\x04keys\x18\x03 \x03(\x0b\x32 .keycouncil.council.v1.KeyStatus\x12\x12\n\nceremonies\x18\x04 \x03(\t\x12\x10\n\x08insecure\x18\x05 \x01(\x08\x12\x1c\n\x14served_roster_digest\x18\x10 \x01(\x0c\x12\x34\n\x06recent\x18\x06 \x03(\x0b\x32$.keycouncil.council.v1.CeremonyState\"b\n\rCeremonyState\x12\x13\n\x0b\x63\x65remony_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x0e\n\x06key_id\x18\x03 \x01(\t\x12\r\n\x05\x65poch\x18\x04 \x01(\x04\x12\x0e\n\x06reason\x18\x05 \x01(\t\")\n\x12GetCeremonyRequest\x12\x13\n\x0b\x63\x65remony_id\x18\x01 \x01(\x0c\"m\n\x10GetCeremonyReply\x12\x37\n\x07request\x18\x01 \x01(\x0b\x32&.keycouncil.council.v1.CeremonyRequest\x12\x11\n\tresponses\x18\x02 \x03(\x0c\x12\r\n\x05state\x18\x03 \x01(\t2\xa6\x06\n\x06Member\x12L\n\x04\x44\x65\x61l\x12\".keycouncil.council.v1.DealRequest\x1a .keycouncil.council.v1.DealReply\x12O\n\x05\x43heck\x12#.keycouncil.council.v1.CheckRequest\x1a!.keycouncil.council.v1.CheckReply\x12R\n\x06Output\x12$.keycouncil.council.v1.OutputRequest\x1a\".keycouncil.council.v1.OutputReply\x12X\n\x08\x46inalize\x12&.keycouncil.council.v1.FinalizeRequest\x1a$.keycouncil.council.v1.FinalizeReply\x12g\n\rGetTranscript\x12+.keycouncil.council.v1.GetTranscriptRequest\x1a).keycouncil.council.v1.GetTranscriptReply\x12U\n\x07\x43\x61tchUp\x12%.keycouncil.council.v1.CatchUpRequest\x1a#.keycouncil.council.v1.CatchUpReply\x12X\n\x08GetEpoch\x12&.keycouncil.council.v1.GetEpochRequest\x1a$.keycouncil.council.v1.GetEpochReply\x12R\n\x06Status\x12$.keycouncil.council.v1.StatusRequest\x1a\".keycouncil.council.v1.StatusReply\x12\x61\n\x0bGetCeremony\x12).keycouncil.council.v1.GetCeremonyRequest\x1a\'.keycouncil.council.v1.GetCeremonyReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,32 +47,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VERDICT']._serialized_end=473
   _globals['_OUTPUTREPLY']._serialized_start=476
   _globals['_OUTPUTREPLY']._serialized_end=656
-  _globals['_FINALIZEREQUEST']._serialized_start=658
-  _globals['_FINALIZEREQUEST']._serialized_end=759
-  _globals['_FINALIZEREPLY']._serialized_start=761
-  _globals['_FINALIZEREPLY']._serialized_end=856
-  _globals['_GETTRANSCRIPTREQUEST']._serialized_start=858
-  _globals['_GETTRANSCRIPTREQUEST']._serialized_end=911
-  _globals['_GETTRANSCRIPTREPLY']._serialized_start=913
-  _globals['_GETTRANSCRIPTREPLY']._serialized_end=1010
-  _globals['_CATCHUPREQUEST']._serialized_start=1012
-  _globals['_CATCHUPREQUEST']._serialized_end=1105
-  _globals['_CATCHUPREPLY']._serialized_start=1107
-  _globals['_CATCHUPREPLY']._serialized_end=1182
-  _globals['_GETEPOCHREQUEST']._serialized_start=1184
-  _globals['_GETEPOCHREQUEST']._serialized_end=1249
-  _globals['_GETEPOCHREPLY']._serialized_start=1252
-  _globals['_GETEPOCHREPLY']._serialized_end=1412
-  _globals['_STATUSREQUEST']._serialized_start=1414
-  _globals['_STATUSREQUEST']._serialized_end=1429
-  _globals['_KEYSTATUS']._serialized_start=1432
-  _globals['_KEYSTATUS']._serialized_end=1587
-  _globals['_STATUSREPLY']._serialized_start=1590
-  _globals['_STATUSREPLY']._serialized_end=1750
-  _globals['_GETCEREMONYREQUEST']._serialized_start=1752
-  _globals['_GETCEREMONYREQUEST']._serialized_end=1793
-  _globals['_GETCEREMONYREPLY']._serialized_start=1795
-  _globals['_GETCEREMONYREPLY']._serialized_end=1904
-  _globals['_MEMBER']._serialized_start=1907
-  _globals['_MEMBER']._serialized_end=2713
+  _globals['_FINALIZEREQUEST']._serialized_start=659
+  _globals['_FINALIZEREQUEST']._serialized_end=790
+  _globals['_FINALIZEREPLY']._serialized_start=793
+  _globals['_FINALIZEREPLY']._serialized_end=944
+  _globals['_GETTRANSCRIPTREQUEST']._serialized_start=946
+  _globals['_GETTRANSCRIPTREQUEST']._serialized_end=999
+  _globals['_GETTRANSCRIPTREPLY']._serialized_start=1001
+  _globals['_GETTRANSCRIPTREPLY']._serialized_end=1098
+  _globals['_CATCHUPREQUEST']._serialized_start=1100
+  _globals['_CATCHUPREQUEST']._serialized_end=1223
+  _globals['_CATCHUPREPLY']._serialized_start=1226
+  _globals['_CATCHUPREPLY']._serialized_end=1357
+  _globals['_GETEPOCHREQUEST']._serialized_start=1359
+  _globals['_GETEPOCHREQUEST']._serialized_end=1424
+  _globals['_GETEPOCHREPLY']._serialized_start=1427
+  _globals['_GETEPOCHREPLY']._serialized_end=1617
+  _globals['_STATUSREQUEST']._serialized_start=1619
+  _globals['_STATUSREQUEST']._serialized_end=1634
+  _globals['_KEYSTATUS']._serialized_start=1637
+  _globals['_KEYSTATUS']._serialized_end=1792
+  _globals['_STATUSREPLY']._serialized_start=1795
+  _globals['_STATUSREPLY']._serialized_end=2009
+  _globals['_CEREMONYSTATE']._serialized_start=2011
+  _globals['_CEREMONYSTATE']._serialized_end=2109
+  _globals['_GETCEREMONYREQUEST']._serialized_start=2111
+  _globals['_GETCEREMONYREQUEST']._serialized_end=2152
+  _globals['_GETCEREMONYREPLY']._serialized_start=2154
+  _globals['_GETCEREMONYREPLY']._serialized_end=2263
+  _globals['_MEMBER']._serialized_start=2266
+  _globals['_MEMBER']._serialized_end=3072
 # @@protoc_insertion_point(module_scope)

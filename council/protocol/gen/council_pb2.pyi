@@ -73,24 +73,30 @@ class OutputReply(_message.Message):
     def __init__(self, commit_signature: _Optional[bytes] = ..., commit: _Optional[bytes] = ..., disqualified: _Optional[_Iterable[_Union[Verdict, _Mapping]]] = ..., blamed: _Optional[_Iterable[_Union[Verdict, _Mapping]]] = ..., share_problem: _Optional[str] = ...) -> None: ...
 
 class FinalizeRequest(_message.Message):
-    __slots__ = ("request", "commit_signatures")
+    __slots__ = ("request", "commit_signatures", "stored_confirmations")
     REQUEST_FIELD_NUMBER: _ClassVar[int]
     COMMIT_SIGNATURES_FIELD_NUMBER: _ClassVar[int]
+    STORED_CONFIRMATIONS_FIELD_NUMBER: _ClassVar[int]
     request: CeremonyRequest
     commit_signatures: _containers.RepeatedScalarFieldContainer[bytes]
-    def __init__(self, request: _Optional[_Union[CeremonyRequest, _Mapping]] = ..., commit_signatures: _Optional[_Iterable[bytes]] = ...) -> None: ...
+    stored_confirmations: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, request: _Optional[_Union[CeremonyRequest, _Mapping]] = ..., commit_signatures: _Optional[_Iterable[bytes]] = ..., stored_confirmations: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class FinalizeReply(_message.Message):
-    __slots__ = ("committed", "epoch", "holds_share", "erased_previous")
+    __slots__ = ("committed", "epoch", "holds_share", "erased_previous", "stored_confirmation", "old_shares_erased")
     COMMITTED_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     HOLDS_SHARE_FIELD_NUMBER: _ClassVar[int]
     ERASED_PREVIOUS_FIELD_NUMBER: _ClassVar[int]
+    STORED_CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
+    OLD_SHARES_ERASED_FIELD_NUMBER: _ClassVar[int]
     committed: bool
     epoch: int
     holds_share: bool
     erased_previous: bool
-    def __init__(self, committed: _Optional[bool] = ..., epoch: _Optional[int] = ..., holds_share: _Optional[bool] = ..., erased_previous: _Optional[bool] = ...) -> None: ...
+    stored_confirmation: bytes
+    old_shares_erased: bool
+    def __init__(self, committed: _Optional[bool] = ..., epoch: _Optional[int] = ..., holds_share: _Optional[bool] = ..., erased_previous: _Optional[bool] = ..., stored_confirmation: _Optional[bytes] = ..., old_shares_erased: _Optional[bool] = ...) -> None: ...
 
 class GetTranscriptRequest(_message.Message):
     __slots__ = ("key_id", "epoch")
@@ -109,22 +115,28 @@ class GetTranscriptReply(_message.Message):
     def __init__(self, request: _Optional[_Union[CeremonyRequest, _Mapping]] = ..., transcript: _Optional[bytes] = ...) -> None: ...
 
 class CatchUpRequest(_message.Message):
-    __slots__ = ("request", "transcript")
+    __slots__ = ("request", "transcript", "stored_confirmations")
     REQUEST_FIELD_NUMBER: _ClassVar[int]
     TRANSCRIPT_FIELD_NUMBER: _ClassVar[int]
+    STORED_CONFIRMATIONS_FIELD_NUMBER: _ClassVar[int]
     request: CeremonyRequest
     transcript: bytes
-    def __init__(self, request: _Optional[_Union[CeremonyRequest, _Mapping]] = ..., transcript: _Optional[bytes] = ...) -> None: ...
+    stored_confirmations: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, request: _Optional[_Union[CeremonyRequest, _Mapping]] = ..., transcript: _Optional[bytes] = ..., stored_confirmations: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class CatchUpReply(_message.Message):
-    __slots__ = ("epoch", "holds_share", "erased_previous")
+    __slots__ = ("epoch", "holds_share", "erased_previous", "stored_confirmation", "old_shares_erased")
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     HOLDS_SHARE_FIELD_NUMBER: _ClassVar[int]
     ERASED_PREVIOUS_FIELD_NUMBER: _ClassVar[int]
+    STORED_CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
+    OLD_SHARES_ERASED_FIELD_NUMBER: _ClassVar[int]
     epoch: int
     holds_share: bool
     erased_previous: bool
-    def __init__(self, epoch: _Optional[int] = ..., holds_share: _Optional[bool] = ..., erased_previous: _Optional[bool] = ...) -> None: ...
+    stored_confirmation: bytes
+    old_shares_erased: bool
+    def __init__(self, epoch: _Optional[int] = ..., holds_share: _Optional[bool] = ..., erased_previous: _Optional[bool] = ..., stored_confirmation: _Optional[bytes] = ..., old_shares_erased: _Optional[bool] = ...) -> None: ...
 
 class GetEpochRequest(_message.Message):
     __slots__ = ("key_id", "epoch", "current")
@@ -137,7 +149,7 @@ class GetEpochRequest(_message.Message):
     def __init__(self, key_id: _Optional[str] = ..., epoch: _Optional[int] = ..., current: _Optional[bool] = ...) -> None: ...
 
 class GetEpochReply(_message.Message):
-    __slots__ = ("key_id", "epoch", "commit", "commit_signatures", "roster_json", "verification_shares", "holds_share")
+    __slots__ = ("key_id", "epoch", "commit", "commit_signatures", "roster_json", "verification_shares", "holds_share", "stored_confirmations")
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     COMMIT_FIELD_NUMBER: _ClassVar[int]
@@ -145,6 +157,7 @@ class GetEpochReply(_message.Message):
     ROSTER_JSON_FIELD_NUMBER: _ClassVar[int]
     VERIFICATION_SHARES_FIELD_NUMBER: _ClassVar[int]
     HOLDS_SHARE_FIELD_NUMBER: _ClassVar[int]
+    STORED_CONFIRMATIONS_FIELD_NUMBER: _ClassVar[int]
     key_id: str
     epoch: int
     commit: bytes
@@ -152,7 +165,8 @@ class GetEpochReply(_message.Message):
     roster_json: bytes
     verification_shares: _containers.RepeatedScalarFieldContainer[bytes]
     holds_share: bool
-    def __init__(self, key_id: _Optional[str] = ..., epoch: _Optional[int] = ..., commit: _Optional[bytes] = ..., commit_signatures: _Optional[_Iterable[bytes]] = ..., roster_json: _Optional[bytes] = ..., verification_shares: _Optional[_Iterable[bytes]] = ..., holds_share: _Optional[bool] = ...) -> None: ...
+    stored_confirmations: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, key_id: _Optional[str] = ..., epoch: _Optional[int] = ..., commit: _Optional[bytes] = ..., commit_signatures: _Optional[_Iterable[bytes]] = ..., roster_json: _Optional[bytes] = ..., verification_shares: _Optional[_Iterable[bytes]] = ..., holds_share: _Optional[bool] = ..., stored_confirmations: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class StatusRequest(_message.Message):
     __slots__ = ()
@@ -177,20 +191,36 @@ class KeyStatus(_message.Message):
     def __init__(self, key_id: _Optional[str] = ..., epoch: _Optional[int] = ..., holds_share: _Optional[bool] = ..., public_key: _Optional[bytes] = ..., roster_digest: _Optional[bytes] = ..., committed_unix_ms: _Optional[int] = ..., member_index: _Optional[int] = ...) -> None: ...
 
 class StatusReply(_message.Message):
-    __slots__ = ("name", "version", "keys", "ceremonies", "insecure", "served_roster_digest")
+    __slots__ = ("name", "version", "keys", "ceremonies", "insecure", "served_roster_digest", "recent")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     KEYS_FIELD_NUMBER: _ClassVar[int]
     CEREMONIES_FIELD_NUMBER: _ClassVar[int]
     INSECURE_FIELD_NUMBER: _ClassVar[int]
     SERVED_ROSTER_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    RECENT_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: str
     keys: _containers.RepeatedCompositeFieldContainer[KeyStatus]
     ceremonies: _containers.RepeatedScalarFieldContainer[str]
     insecure: bool
     served_roster_digest: bytes
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[KeyStatus, _Mapping]]] = ..., ceremonies: _Optional[_Iterable[str]] = ..., insecure: _Optional[bool] = ..., served_roster_digest: _Optional[bytes] = ...) -> None: ...
+    recent: _containers.RepeatedCompositeFieldContainer[CeremonyState]
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[KeyStatus, _Mapping]]] = ..., ceremonies: _Optional[_Iterable[str]] = ..., insecure: _Optional[bool] = ..., served_roster_digest: _Optional[bytes] = ..., recent: _Optional[_Iterable[_Union[CeremonyState, _Mapping]]] = ...) -> None: ...
+
+class CeremonyState(_message.Message):
+    __slots__ = ("ceremony_id", "state", "key_id", "epoch", "reason")
+    CEREMONY_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ceremony_id: str
+    state: str
+    key_id: str
+    epoch: int
+    reason: str
+    def __init__(self, ceremony_id: _Optional[str] = ..., state: _Optional[str] = ..., key_id: _Optional[str] = ..., epoch: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class GetCeremonyRequest(_message.Message):
     __slots__ = ("ceremony_id",)

@@ -1,0 +1,175 @@
+"""Batch verification of decryption-share proofs: every bad share is still found and named.
+
+The reference is the one-by-one rule `combine` had before batching: examine shares in index order,
+verify each with `verify_share`, stop at `t` good. The batched `combine` must use the same shares
+and name the same culprits with the same reasons, whatever is corrupted and wherever.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from functools import cache
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from council.crypto import decryption as dec
+from council.crypto import dleq_batch, kem
+from council.crypto.dleq_batch import CommittedDleqProof, DleqStatement
+from council.crypto.group import P256, G, Point, Q, Scalar, multi_scalar_mul
+from council.crypto.lagrange import lagrange_at_zero
+from council.crypto.msm import msm, signed_digits
+from council.errors import DecodeError, NotEnoughShares, ShareInvalid
+
+N, T = 10, 7
+LABEL = b"batch-label"
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CORRUPTIONS = ("d", "u1", "u2", "z", "swap_proof", "other_context", "unknown_member")
+
+
+@cache
+def council() -> tuple[Point, dict[int, Scalar], dict[int, Point]]:
+    """A Shamir sharing of a random secret: public key, shares x_i, verification shares Y_i."""
+    coefficients = [Scalar.random() for _ in range(T)]
+    shares = {i: Scalar.reduce(sum(c.value * i**k for k, c in enumerate(coefficients))) for i in range(1, N + 1)}
+    return P256.base_mul(coefficients[0]), shares, {i: P256.base_mul(x) for i, x in shares.items()}
+
+
+@cache
+def valid_shares() -> tuple[dec.DecryptionContext, kem.KemCiphertext, bytes, tuple[dec.DecryptionShare, ...]]:
+    y, shares, _ = council()
+    ct, key = kem.encapsulate(y, LABEL)
+    ctx = dec.DecryptionContext("k", 3, b"request")
+    return ctx, ct, key, tuple(dec.create_share(ctx, ct, LABEL, i, shares[i]) for i in range(1, N + 1))
+
+
+def corrupt(share: dec.DecryptionShare, how: str, other: dec.DecryptionShare) -> dec.DecryptionShare:
+    p = share.proof
+    if how == "d":
+        return dec.DecryptionShare(share.index, share.d + G, p)
+    if how == "u1":
+        return dec.DecryptionShare(share.index, share.d, CommittedDleqProof(p.u1 + G, p.u2, p.z))
+    if how == "u2":
+        return dec.DecryptionShare(share.index, share.d, CommittedDleqProof(p.u1, p.u2 + G, p.z))
+    if how == "z":
+        return dec.DecryptionShare(share.index, share.d, CommittedDleqProof(p.u1, p.u2, p.z + Scalar(1)))
+    if how == "swap_proof":
+        return dec.DecryptionShare(share.index, share.d, other.proof)
+    if how == "other_context":
+        ctx, ct, _, _ = valid_shares()
+        wrong = dec.DecryptionContext("k", 3, b"another request")
+        return dec.create_share(wrong, ct, LABEL, share.index, council()[1][share.index])
+    raise AssertionError(how)
+
+
+def reference_combine(ctx, ct, shares, vs, t):
+    """The pre-batching rule: one by one in index order, first `t` good."""
+    good, culprits = [], {}
+    for s in sorted(shares, key=lambda s: s.index):
+        if len(good) == t:
+            break
+        if s.index in culprits or any(g.index == s.index for g in good):
+            continue
+        if s.index not in vs:
+            culprits[s.index] = f"member {s.index} holds no share in epoch {ctx.epoch}"
+            continue
+        try:
+            dec.verify_share(ctx, ct, s, vs[s.index])
+            good.append(s)
+        except ShareInvalid as exc:
+            culprits[s.index] = str(exc)
+    return tuple(g.index for g in good), culprits
+
+
+@SETTINGS
+@given(st.dictionaries(st.integers(1, N), st.sampled_from(CORRUPTIONS), max_size=N),
+       st.randoms(use_true_random=False))
+def test_any_set_of_bad_shares_is_found_and_named(bad: dict[int, str], rnd: random.Random) -> None:
+    ctx, ct, key, shares = valid_shares()
+    vs = dict(council()[2])
+    given_shares = []
+    for s in shares:
+        how = bad.get(s.index)
+        if how == "unknown_member":
+            del vs[s.index]
+            given_shares.append(s)
+        elif how:
+            given_shares.append(corrupt(s, how, shares[s.index % N]))
+        else:
+            given_shares.append(s)
+    rnd.shuffle(given_shares)
+    used, culprits = reference_combine(ctx, ct, given_shares, vs, T)
+    if len(used) < T:
+        with pytest.raises(NotEnoughShares):
+            dec.combine(ctx, ct, given_shares, vs, T)
+        return
+    res = dec.combine(ctx, ct, given_shares, vs, T)
+    assert res.used == used
+    assert dict(res.culprits) == culprits
+    assert set(culprits) <= set(bad)
+    assert kem.derive_data_key(res.shared_point, ct.r_point, council()[0], LABEL) == key
+
+
+@SETTINGS
+@given(st.integers(1, N), st.sampled_from(CORRUPTIONS[:-1]))
+def test_a_single_bad_proof_fails_the_batch_and_is_named(index: int, how: str) -> None:
+    ctx, ct, _, shares = valid_shares()
+    vs = council()[2]
+    given_shares = [corrupt(s, how, shares[s.index % N]) if s.index == index else s for s in shares]
+    assert set(dec.invalid_shares(ctx, ct, given_shares, vs)) == {index}
+    assert "member" in dec.invalid_shares(ctx, ct, given_shares, vs)[index]
+
+
+def test_all_valid_shares_pass_the_batch_and_combine_to_the_key() -> None:
+    ctx, ct, key, shares = valid_shares()
+    vs = council()[2]
+    assert dec.invalid_shares(ctx, ct, shares, vs) == {}
+    res = dec.combine(ctx, ct, reversed(shares), vs, T)
+    assert res.used == tuple(range(1, T + 1)) and not res.culprits
+    assert kem.derive_data_key(res.shared_point, ct.r_point, council()[0], LABEL) == key
+
+
+def test_batch_weights_come_from_the_given_source_and_a_bad_proof_fails_whatever_they_are() -> None:
+    ctx, ct, _, shares = valid_shares()
+    vs = council()[2]
+    statements = [DleqStatement(ctx.to_bytes(ct), vs[s.index], ct.r_point, s.d, s.proof) for s in shares]
+    assert dleq_batch.verify_batch(dec.DEC_SHARE, statements, lambda n: b"\x00" * (n - 1) + b"\x01")
+    bad = statements[:]
+    bad[4] = DleqStatement(bad[4].ctx, bad[4].x, bad[4].h, bad[4].w + G, bad[4].proof)
+    for draw in (secrets.token_bytes, lambda n: b"\xff" * n, lambda n: b"\x00" * (n - 1) + b"\x01"):
+        assert not dleq_batch.verify_batch(dec.DEC_SHARE, bad, draw)
+
+
+def test_proof_encoding_round_trips_and_refuses_bad_lengths() -> None:
+    _, _, _, shares = valid_shares()
+    share = shares[0]
+    assert dec.DecryptionShare.from_bytes(share.to_bytes()) == share
+    assert len(share.to_bytes()) == dec.SHARE_LEN == 133
+    with pytest.raises(DecodeError, match="expected 133 bytes"):
+        dec.DecryptionShare.from_bytes(share.to_bytes()[:-1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, Q + 5), st.integers(0, 3)), min_size=0, max_size=40))
+def test_msm_matches_the_reference(terms: list[tuple[int, int]]) -> None:
+    base = [G, G + G, P256.base_mul(Scalar(12345)), -G]
+    scalars, points = [k for k, _ in terms], [base[i] for _, i in terms]
+    expected = multi_scalar_mul([Scalar(k % Q) for k in scalars], points) if terms else Point.identity()
+    assert msm(scalars, points) == expected
+
+
+@given(st.integers(0, 2**260), st.integers(2, 9))
+def test_signed_digits_recompose(k: int, c: int) -> None:
+    digits = signed_digits(k, c)
+    assert sum(d << (c * w) for w, d in digits) == k
+    assert all(0 < abs(d) <= 1 << (c - 1) for _, d in digits)
+
+
+def test_interpolation_weights_match_lagrange() -> None:
+    _, _, _, shares = valid_shares()
+    subset = shares[2:2 + T]
+    lam = lagrange_at_zero([s.index for s in subset])
+    expected = multi_scalar_mul([lam[s.index] for s in subset], [s.d for s in subset])
+    assert dec.combine_unverified(subset) == expected
