@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from cli.dump_announce import announce, announce_options, dump_announce
+from cli.output import emit_json, json_option
 from cli.progress import progress
 from cli.run import about
 from council.bundle import KeyBundle
@@ -130,10 +131,12 @@ def _signer_new_tee(folder: Path, tee: str, tsm_root: Path, attestation_root: Pa
 def dump_seal(bundle_path: Path, signer_dir: Path, app_id: str, dump_version: int, previous: str,
               chunk_size: int, source: Path, out: Path, announce_it: bool, roster_path: Path | None,
               operator_dir: Path | None, operator_passphrase: Path | None) -> None:
-    """Seal SOURCE ('-' for stdin) to the council key of the bundle, signed by the signer."""
+    """Seal SOURCE ('-' for stdin) to the council key of the bundle, signed by the signer
+    (OUT's folder is created if needed: it is the store)."""
     if announce_it and (roster_path is None or operator_dir is None):
         raise click.UsageError("--announce needs --roster FILE and --operator DIR")
     ensure_absent(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     target = _target(bundle_path)
     identity = SealingIdentity.load(signer_dir)
     previous_digest = _previous_digest(previous, out, app_id, dump_version, identity)
@@ -166,7 +169,8 @@ def signer_card(folder: Path, out: Path) -> None:
 
 @dump.command("inspect")
 @click.argument("file", type=FILE)
-def dump_inspect(file: Path) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Accepted for uniformity: inspect always prints JSON.")
+def dump_inspect(file: Path, as_json: bool) -> None:
     """Print FILE's header, trailer and verification result as JSON (no key needed)."""
     with about(file):
         click.echo(json.dumps(inspect_dump(file), indent=2))
@@ -183,8 +187,9 @@ def dump_inspect(file: Path) -> None:
 @click.option("--collateral", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="DCAP collateral folder, to verify sgx-dcap/tdx-dcap evidence (with --policy).")
 @click.option("--at", "at_text", help="Verify the quote at this ISO-8601 time (default: now).")
+@json_option
 def dump_verify(file: Path, bundle_paths: tuple[Path, ...], no_simulated: bool, policy_path: Path | None,
-                collateral: Path | None, at_text: str | None) -> None:
+                collateral: Path | None, at_text: str | None, as_json: bool) -> None:
     """Exit 0 only if FILE is authentic: signatures, trailer, chunks, evidence binding, (with
     --policy) the sealer's admission, and (with --bundle) that it is sealed to that council's key."""
     checker: EvidenceChecker | None = refuse_simulated if no_simulated else None
@@ -202,11 +207,19 @@ def dump_verify(file: Path, bundle_paths: tuple[Path, ...], no_simulated: bool, 
             KeyLineage.of_bundles(bundles).require(header)
         except PolicyRefused as exc:
             raise type(exc)(f"{file}: {exc}") from None
+    insecure = "INSECURE" in verified.evidence_status
+    if insecure:
+        click.echo(INSECURE, err=True)
+    if as_json:
+        emit_json({"dump": {"file": str(file), "authentic": True, "app": header.app_id,
+                            "version": header.dump_version, "key_id": header.key_id, "epoch": header.epoch,
+                            "plaintext_length": verified.trailer.plaintext_length,
+                            "digest": verified.digest.hex(), "sealer": header.sealer_public_key.hex(),
+                            "evidence": verified.evidence_status, "insecure": insecure}})
+        return
     click.echo(f"authentic: {header.app_id} version {header.dump_version}, "
                f"{verified.trailer.plaintext_length} bytes, digest {verified.digest.hex()}")
     click.echo(f"sealer {header.sealer_public_key.hex()}, evidence {verified.evidence_status}")
-    if "INSECURE" in verified.evidence_status:
-        click.echo(INSECURE, err=True)
 
 
 STORE_HELP = "Store: DIR, file://DIR or s3://BUCKET/PREFIX (credentials: the standard AWS chain)."
@@ -218,12 +231,18 @@ ENDPOINT_HELP = "S3 endpoint URL (MinIO, Ceph, R2, GCS, a test server); default:
 @click.option("--store", "store_url", help=STORE_HELP)
 @click.option("--s3-endpoint", help=ENDPOINT_HELP)
 @click.option("--app", "app_id", help="Only this application.")
+@json_option
 def dump_ls(store_arg: str | None, store_url: str | None, s3_endpoint: str | None,
-            app_id: str | None) -> None:
+            app_id: str | None, as_json: bool) -> None:
     """List the dumps of a store (a folder, or a bucket): app, version, size, sealer, status."""
     if (store_arg is None) == (store_url is None):
         raise click.UsageError("name the store once: `dump ls DIR` or `dump ls --store URL`")
     rows = list_store(open_store(store_arg or store_url or "", s3_endpoint=s3_endpoint), app_id)
+    if as_json:
+        emit_json({"dumps": [{"name": r.name, "app": r.app, "version": int(r.version) if r.version.isdigit()
+                              else None, "size": r.size, "sealer": r.sealer.split()[0] if r.sealer else None,
+                              "insecure": "INSECURE" in r.sealer, "status": r.status} for r in rows]})
+        return
     table = [("NAME", "APP", "VERSION", "SIZE", "SEALER", "STATUS")]
     table += [(r.name, r.app, r.version, str(r.size), r.sealer, r.status) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(5)]

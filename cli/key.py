@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.ceremony import roster_option
 from cli.member import PathArg
 from cli.operator import open_operator, operator_options, timing_options
+from cli.output import emit_json, json_option
 from council.log.bodies import MAX_WAITING_PERIOD_MS
 
 if TYPE_CHECKING:
@@ -59,13 +61,14 @@ def key() -> None:
 
 
 @key.command("bundle")
-@click.option("--roster", "roster_path", type=RosterFile, required=True, help="The roster of the key's current epoch.")
+@roster_option("The roster of the key's current epoch.")
 @click.option("--key-id", required=True)
 @click.option("-o", "--output", type=PathArg, required=True, help="Key bundle file to write.")
 @operator_options
 @timing_options
+@json_option
 def bundle(roster_path: Path, key_id: str, output: Path, operator_dir: Path, passphrase_file: Path | None,
-           timeout: float, retry_window: float) -> None:
+           timeout: float, retry_window: float, as_json: bool) -> None:
     """Fetch KEY's bundle from the members, verify its commit signatures, write it (with what the
     key's council log says of it: superseded by a successor, or retired)."""
     from council.driver.phases import Timing
@@ -76,6 +79,14 @@ def bundle(roster_path: Path, key_id: str, output: Path, operator_dir: Path, pas
     b = fetch_bundle(load_roster(roster_path), key_id, open_operator(operator_dir, passphrase_file),
                      Timing(timeout, retry_window))
     write_atomic(output, b.dumps().encode())
+    if as_json:
+        emit_json({"bundle": {"key_id": b.key_id, "epoch": b.epoch, "threshold": b.threshold,
+                              "signatures": len(b.signatures), "verified": True, "output": str(output),
+                              "public_key": b.public_key.to_bytes().hex(),
+                              "roster_digest": b.commit.roster_digest.hex(), "warnings": list(b.warnings())}})
+        for line in b.warnings():
+            click.secho(line, err=True, fg="red", bold=True)
+        return
     click.echo(f"key {b.key_id!r} epoch {b.epoch}, threshold {b.threshold}, "
                f"{len(b.signatures)} commit signatures verified; written to {output}")
     click.echo(f"public key: {b.public_key.to_bytes().hex()}")

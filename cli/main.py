@@ -17,7 +17,7 @@ COMMANDS = {
     "council": ("cli.council_status", "council"), "dump": ("cli.dump", "dump"),
     "signer": ("cli.dump", "signer"), "recover": ("cli.recover", "recover"),
     "attest": ("cli.attest", "attest"), "policy": ("cli.attest", "policy"),
-    "log": ("cli.log", "log"),
+    "log": ("cli.log", "log"), "auditor": ("cli.member_status", "auditor"),
 }
 
 
@@ -37,10 +37,10 @@ def _load(name: str) -> click.Command:
     module, attribute = COMMANDS[name]
     command: click.Command = getattr(importlib.import_module(module), attribute)
     if name == "member":
-        from cli import member_recovery
+        from cli import member_recovery, member_status
 
         assert isinstance(command, click.Group)
-        for sub in member_recovery.COMMANDS:
+        for sub in member_recovery.COMMANDS + member_status.COMMANDS:
             command.add_command(sub)
     return command
 
@@ -59,4 +59,4 @@ def _register() -> None:
 
 def main() -> None:
     """Run the CLI; every KeycouncilError becomes one line on stderr and exit code 1."""
-    run_group(cli)
+    run_group(cli, defaults=True)

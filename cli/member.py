@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from cli.config import MEMBER_FOLDER_ENV, MEMBER_PASSPHRASE_FILE_ENV
 from cli.run import run_group  # noqa: F401  (re-exported for python -m council.node)
 
 PathArg = click.Path(path_type=Path)
@@ -18,8 +19,9 @@ def passphrase_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--passphrase-file and --insecure-no-passphrase (KEYCOUNCIL_PASSPHRASE also works)."""
     fn = click.option("--insecure-no-passphrase", "insecure", is_flag=True,
                       help="Development only: store secrets without a passphrase.")(fn)
-    return click.option("--passphrase-file", type=ExistingFile,
-                        help="File holding the passphrase (else $KEYCOUNCIL_PASSPHRASE).")(fn)
+    return click.option("--passphrase-file", type=ExistingFile, envvar=MEMBER_PASSPHRASE_FILE_ENV,
+                        help="File holding the folder's passphrase (else $KEYCOUNCIL_PASSPHRASE) "
+                        f"[env {MEMBER_PASSPHRASE_FILE_ENV}].")(fn)
 
 
 @click.group()
@@ -45,21 +47,36 @@ def init(folder: Path, name: str, listen: str, passphrase_file: Path | None, ins
 
 
 @member.command("serve")
-@click.argument("folder", type=PathArg)
+@click.argument("folder", type=PathArg, envvar=MEMBER_FOLDER_ENV)
 @click.option("--roster", "roster_path", type=ExistingFile,
               help="The council's roster (kept in FOLDER; later starts may omit it).")
 @click.option("--listen", default=None, help="Override the listen address of member.json.")
+@click.option("--metrics", default=None, metavar="HOST:PORT",
+              help="Serve Prometheus /metrics and /healthz over plain HTTP on HOST:PORT (use 127.0.0.1; "
+              "else \"metrics\" in member.json; off by default).")
 @passphrase_options
-def serve(folder: Path, roster_path: Path | None, listen: str | None, passphrase_file: Path | None,
-          insecure: bool) -> None:
+def serve(folder: Path, roster_path: Path | None, listen: str | None, metrics: str | None,
+          passphrase_file: Path | None, insecure: bool) -> None:
     """Serve the member in FOLDER until SIGTERM."""
-    from council.node.folder import INSECURE_WARNING
+    from council.node.folder import CONFIG_NAME, INSECURE_WARNING
     from council.node.runtime import open_member, served_roster
     from council.node.server import serve_forever, start
-    from council.storage.folders import read_passphrase
+    from council.storage.folders import read_json, read_passphrase
 
     passphrase = read_passphrase(passphrase_file, insecure=True)
     node = open_member(folder, served_roster(folder, roster_path), passphrase)
     if node.folder.vault.insecure:
         click.echo(f"warning: {INSECURE_WARNING}", err=True)
-    serve_forever(start(node, listen or node.folder.listen))
+    address = metrics or read_json(folder / CONFIG_NAME, "member config").get("metrics")
+    if not address:
+        serve_forever(start(node, listen or node.folder.listen))
+        return
+    from council.node.metrics import MemberMetrics, serve_metrics
+
+    member_metrics = MemberMetrics(node)
+    http = serve_metrics(member_metrics, str(address))
+    node.log.event("metrics-serving", address=str(address), port=http.port)
+    try:
+        serve_forever(start(node, listen or node.folder.listen, metrics=member_metrics))
+    finally:
+        http.stop()

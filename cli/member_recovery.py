@@ -12,18 +12,21 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.config import MEMBER_FOLDER_ENV, MEMBER_PASSPHRASE_FILE_ENV
 from cli.member import ExistingFile, PathArg
+from cli.text import plural
 
 if TYPE_CHECKING:
     from council.node.folder import MemberFolder
 
 DIR = click.Path(path_type=Path, file_okay=False, exists=True)
-folder_passphrase = click.option("--passphrase-file", type=ExistingFile,
-                                 help="Passphrase of the member's data folder (else $KEYCOUNCIL_PASSPHRASE).")
+folder_passphrase = click.option("--passphrase-file", type=ExistingFile, envvar=MEMBER_PASSPHRASE_FILE_ENV,
+                                 help="Passphrase of the member's data folder (else $KEYCOUNCIL_PASSPHRASE) "
+                                 f"[env {MEMBER_PASSPHRASE_FILE_ENV}].")
 
 
 @click.command("requests")
-@click.argument("folder", type=DIR)
+@click.argument("folder", type=DIR, envvar=MEMBER_FOLDER_ENV)
 def requests_cmd(folder: Path) -> None:
     """List the recovery requests FOLDER's member remembers, with their state."""
     from council.node.release.records import ReleaseLog, RequestBook
@@ -123,7 +126,7 @@ def _backup_passphrase(path: Path | None) -> bytes | None:
 
 
 @backup.command("export")
-@click.argument("folder", type=DIR)
+@click.argument("folder", type=DIR, envvar=MEMBER_FOLDER_ENV)
 @click.option("--key-id", required=True, help="The key whose current share to back up.")
 @click.option("--group-threshold", default=1, show_default=True, type=click.IntRange(1, 16),
               help="How many groups are needed.")
@@ -139,12 +142,13 @@ def export_cmd(folder: Path, key_id: str, group_threshold: int, groups: list[tup
     from council.node.backup import export_member_backup
 
     if group_threshold > len(groups):
-        raise click.BadParameter(f"{group_threshold} groups needed but {len(groups)} given",
+        raise click.BadParameter(f"{plural(group_threshold, 'group')} needed but {len(groups)} given",
                                  param_hint="--group-threshold")
     slip = _backup_passphrase(backup_passphrase)
     rec, paths = export_member_backup(_open(folder, passphrase_file), key_id, out_dir, group_threshold,
                                       groups, slip)
-    click.echo(f"member {rec.member_index} of key {key_id} epoch {rec.epoch}: {len(paths)} backup files in "
+    who = rec.roster.who(rec.member_index) if rec.member_index else "?"
+    click.echo(f"member {who} of key {key_id} epoch {rec.epoch}: {plural(len(paths), 'backup file')} in "
                f"{out_dir}" + ("" if slip else " (INSECURE: no passphrase)"))
     for p in paths:
         click.echo(f"  {p.name}")
@@ -169,7 +173,7 @@ def import_cmd(folder: Path, files: tuple[Path, ...], backup_passphrase: Path | 
         return click.prompt(f"passphrase of {label.describe()}", hide_input=True, err=True).encode()
 
     done = import_member_backup(_open(folder, passphrase_file), list(files), passphrase)
-    click.echo(f"restored the share of member {done.member} of key {done.key_id} epoch {done.epoch} into "
+    click.echo(f"restored the share of member {done.who} of key {done.key_id} epoch {done.epoch} into "
                f"{folder}" + (" (replacing the stored one)" if done.replaced else ""))
 
 

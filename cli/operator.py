@@ -40,12 +40,22 @@ def open_operator(folder: Path, passphrase_file: Path | None) -> OperatorFolder:
     return OperatorFolder.open(folder, read_passphrase(passphrase_file, insecure=True))
 
 
-def operator_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+def operator_options(fn: Callable[..., Any], required: bool = True) -> Callable[..., Any]:
     """--operator DIR (or $KEYCOUNCIL_OPERATOR) and its passphrase options."""
-    fn = click.option("--operator-passphrase-file", "passphrase_file", type=click.Path(path_type=Path, exists=True),
-                      help="Passphrase of the operator folder (else $KEYCOUNCIL_PASSPHRASE).")(fn)
-    return click.option("--operator", "operator_dir", type=PathArg, required=True, envvar="KEYCOUNCIL_OPERATOR",
-                        help="The operator folder (client identity).")(fn)
+    from cli.config import OPERATOR_ENV, OPERATOR_PASSPHRASE_FILE_ENV
+
+    fn = click.option("--passphrase-file", "--operator-passphrase-file", "passphrase_file",
+                      type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                      envvar=OPERATOR_PASSPHRASE_FILE_ENV,
+                      help="Passphrase of the operator folder (else $KEYCOUNCIL_PASSPHRASE) "
+                      f"[env {OPERATOR_PASSPHRASE_FILE_ENV}].")(fn)
+    return click.option("--operator", "operator_dir", type=PathArg, required=required, envvar=OPERATOR_ENV,
+                        help=f"The operator folder (client identity) [env {OPERATOR_ENV}].")(fn)
+
+
+def optional_operator_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """operator_options with --operator optional (a command that takes another credential too)."""
+    return operator_options(fn, required=False)
 
 
 def timing_options(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -10,6 +10,7 @@ import click
 
 from cli.member import PathArg
 from cli.operator import open_operator, operator_options, timing_options
+from cli.text import plural
 
 RosterFile = click.Path(path_type=Path, exists=True, dir_okay=False)
 
@@ -36,8 +37,8 @@ def new(threshold: int, members: tuple[Path, ...], operators: tuple[Path, ...], 
                tuple(OperatorCard.from_json(read_json(p, "operator card"), str(p)) for p in operators))
     require_majority(r.threshold, len(r.members), "roster new")
     write_json(output, r.to_json())
-    click.echo(f"roster of {len(r.members)} members, threshold {r.threshold}, "
-               f"{len(r.operators)} operators written to {output}")
+    click.echo(f"roster of {plural(len(r.members), 'member')}, threshold {r.threshold}, "
+               f"{plural(len(r.operators), 'operator')} written to {output}")
     click.echo(f"digest: {r.digest().hex()}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -26,10 +27,16 @@ def about(path: object) -> Iterator[None]:
         raise AboutFile(f"{path}: {exc.diagnostics()}") from exc
 
 
-def run_group(group: click.Group, args: list[str] | None = None) -> None:
-    """KeycouncilError or OSError → `error: …` and exit 1; usage errors → click's message, exit 2."""
+def run_group(group: click.Group, args: list[str] | None = None, defaults: bool = False) -> None:
+    """KeycouncilError or OSError → `error: …` and exit 1; usage errors → click's message, exit 2.
+    With `defaults`, keycouncil.toml supplies option defaults (cli/config.py)."""
     try:
-        result = group.main(args=args, standalone_mode=False)
+        extra: dict[str, Any] = {}
+        if defaults:
+            from cli.config import context_defaults
+
+            extra["default_map"] = context_defaults(group)
+        result = group.main(args=args, standalone_mode=False, **extra)
         if isinstance(result, int) and not isinstance(result, bool):
             sys.exit(result)  # ctx.exit(code) comes back as a return value without standalone mode
     except click.exceptions.Abort:

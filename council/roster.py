@@ -105,6 +105,23 @@ class Roster:
             raise RosterError(f"no member {index} in a roster of {len(self.members)}")
         return self.members[index - 1]
 
+    def who(self, index: int) -> str:
+        """`index (name)`: how a member is shown wherever it is shown or chosen, so that an
+        index is never read without the name it stands for in this roster (indices change
+        from one epoch to the next)."""
+        if 1 <= index <= len(self.members):
+            return f"{index} ({self.members[index - 1].name})"
+        return str(index)
+
+    def index_by_name_or_index(self, text: str) -> int | None:
+        """The index of the member named `text`, or `text` as an index of this roster."""
+        for i, m in enumerate(self.members, start=1):
+            if m.name == text:
+                return i
+        if text.isdigit() and 1 <= int(text) <= len(self.members):
+            return int(text)
+        return None
+
     @classmethod
     def from_json(cls, obj: Any, where: str = "roster") -> Roster:
         d = _obj(obj, where)

@@ -12,6 +12,7 @@ from typing import Final
 
 from council.crypto.hashing import encode_parts
 from council.crypto.kem import KEM_CIPHERTEXT_LEN, KemCiphertext
+from council.crypto.keyid import KEY_ID_RULE, is_valid_key_id
 from council.errors import DecodeError
 from dumps.errors import HeaderInvalid, UnsupportedVersion
 from dumps.format import (
@@ -26,7 +27,6 @@ LABEL_DOMAIN: Final = b"KEYCOUNCIL-V1-DUMP-LABEL"
 MAX_EVIDENCE_LEN: Final = 64 * 1024
 ED25519_PUBLIC_LEN: Final = 32
 _APP_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
-_KEY_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _EVIDENCE_TYPE = re.compile(r"[a-z0-9-]{1,32}")
 
 
@@ -70,8 +70,7 @@ class DumpHeader:
         _check(len(self.previous_digest) in (0, DIGEST_LEN),
                f"previous_digest: must be empty or {DIGEST_LEN} bytes")
         _check(0 <= self.created_unix_ms < 2**64, "created_unix_ms: must fit in uint64")
-        _check(_KEY_ID.fullmatch(self.key_id) is not None,
-               "key_id: must be 1..128 printable ASCII characters")
+        _check(is_valid_key_id(self.key_id), f"key_id: must be {KEY_ID_RULE}")
         _check(0 <= self.epoch < 2**64, "epoch: must fit in uint64")
         _check(MIN_CHUNK_SIZE <= self.chunk_size <= MAX_CHUNK_SIZE,
                f"chunk_size: {self.chunk_size} outside {MIN_CHUNK_SIZE}..{MAX_CHUNK_SIZE}")

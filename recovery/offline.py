@@ -19,8 +19,9 @@ from council.crypto.decryption import DecryptionContext, combine, create_share
 from council.errors import NotEnoughShares
 from council.protocol.backup import PassphraseSource, RestoredShare, load_backup_files
 from council.protocol.errors import BackupIncomplete, BackupMismatch, BackupShareInvalid
+from council.roster import Roster
 from dumps.atomic import ensure_absent
-from dumps.evidence import EvidenceChecker
+from dumps.evidence import EvidenceChecker, is_insecure
 from dumps.header import DumpHeader
 from dumps.newest import Skipped
 from dumps.open import KeyProvider, open_dump
@@ -42,6 +43,10 @@ class OfflineReport:
     used: tuple[int, ...]
     skipped: tuple[Skipped, ...]
     plaintext_length: int
+    roster: Roster | None = None
+    """The epoch's roster (from the backups), to name the members beside their indices."""
+    insecure: bool = False
+    """The dump's sealer evidence is simulated (INSECURE): every output must say so."""
 
 
 def recover_offline(store_dir: Path | DumpStore, app_id: str, backups: Sequence[Path], out: Path, *,
@@ -59,7 +64,8 @@ def recover_offline(store_dir: Path | DumpStore, app_id: str, backups: Sequence[
     council = restored[0].council
     return OfflineReport(chosen.name, chosen.version, council.key_id, council.epoch,
                          tuple(r.index for r in restored[:council.threshold]), chosen.skipped,
-                         opened.plaintext_length)
+                         opened.plaintext_length, council.bundle.roster,
+                         is_insecure(chosen.candidate.dump.header.evidence))
 
 
 def one_epoch(restored: Sequence[RestoredShare], key_id: str) -> list[RestoredShare]:
@@ -80,12 +86,14 @@ def one_epoch(restored: Sequence[RestoredShare], key_id: str) -> list[RestoredSh
         raise BackupIncomplete(
             f"backups of {len(restored)} members of key {key_id} epoch {council.epoch} "
             f"(members {_indices(restored)}), {council.threshold} needed: add backups of "
-            f"{council.threshold - len(restored)} more of members {', '.join(map(str, missing))}")
+            f"{council.threshold - len(restored)} more of members "
+            f"{', '.join(council.bundle.roster.who(i) for i in missing)}")
     return list(restored)
 
 
 def _indices(rs: Iterable[RestoredShare]) -> str:
-    return ", ".join(str(r.index) for r in rs)
+    """Members by index and name (`1 (m1), 3 (m3)`): indices change from epoch to epoch."""
+    return ", ".join(r.council.bundle.roster.who(r.index) for r in rs)
 
 
 def _provider_from_backups(restored: Sequence[RestoredShare]) -> KeyProvider:
@@ -100,7 +108,8 @@ def _provider_from_backups(restored: Sequence[RestoredShare]) -> KeyProvider:
         except NotEnoughShares as exc:
             raise BackupShareInvalid(f"backups do not combine: {exc}") from None
         if result.culprits:
-            bad = ", ".join(f"member {i} ({', '.join(_files(restored, i))})" for i in sorted(result.culprits))
+            bad = ", ".join(f"member {council.bundle.roster.who(i)} ({', '.join(_files(restored, i))})"
+                            for i in sorted(result.culprits))
             raise BackupShareInvalid(f"bad backups: {bad}")
         return kem.derive_data_key(result.shared_point, ciphertext.r_point, council.public_key, label)
     return provide

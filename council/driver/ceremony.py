@@ -67,6 +67,17 @@ class CeremonyReport:
     log: list[str] = field(default_factory=list)
     """What the council log says of this ceremony (genesis / epoch-committed entry)."""
 
+    def to_json(self) -> dict[str, Any]:
+        """The report's stable fields (docs/operators.md, "JSON output")."""
+        return {"kind": self.kind, "key_id": self.key_id, "epoch": self.epoch,
+                "ceremony_id": self.ceremony_id, "committed": self.committed,
+                "erased": self.erased,
+                "public_key": self.public_key or None, "failure": self.failure or None,
+                "signers": list(self.signers), "missing": dict(self.missing),
+                "disqualified": dict(self.disqualified), "blamed": dict(self.blamed),
+                "no_usable_share": dict(self.problems),
+                "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
+
     def lines(self) -> list[str]:
         """A human-readable account."""
         out = [f"{self.kind} of key {self.key_id!r} epoch {self.epoch} (ceremony {self.ceremony_id}): "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import grpc
 
@@ -17,9 +17,17 @@ from council.driver.operator import OperatorFolder
 from council.protocol import tls
 from council.protocol.gen import council_pb2_grpc as pb_grpc
 from council.roster import MemberCard
+from council.storage.identity import Identity
 
 T = TypeVar("T")
 RETRY_PAUSE = 0.2
+
+
+class ClientIdentity(Protocol):
+    """Whose TLS identity calls members: an operator folder, or an auditor's (read-only)."""
+
+    @property
+    def identity(self) -> Identity: ...
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,7 @@ class Failure:
 class MemberClient:
     """A stub for one member, pinned to the certificate on its card."""
 
-    def __init__(self, card: MemberCard, operator: OperatorFolder) -> None:
+    def __init__(self, card: MemberCard, operator: OperatorFolder | ClientIdentity) -> None:
         self.card = card
         ident = operator.identity
         self.channel = tls.secure_channel(card.address, card.tls_cert.encode(), ident.tls_key_pem,
@@ -61,7 +69,7 @@ class MemberClient:
             time.sleep(RETRY_PAUSE)
 
 
-def clients_for(cards: list[MemberCard], operator: OperatorFolder) -> dict[bytes, MemberClient]:
+def clients_for(cards: list[MemberCard], operator: OperatorFolder | ClientIdentity) -> dict[bytes, MemberClient]:
     """One client per distinct member (by signing key)."""
     out: dict[bytes, MemberClient] = {}
     for card in cards:

@@ -62,6 +62,8 @@ class Imported:
     epoch: int
     member: int
     replaced: bool
+    who: str = ""
+    """`index (name)` of the member in the epoch's roster."""
 
 
 def import_member_backup(folder: MemberFolder, files: Sequence[Path],
@@ -84,13 +86,14 @@ def import_member_backup(folder: MemberFolder, files: Sequence[Path],
                                rec.member_index, True)
     store.store(restored_rec, r.share, request, transcript)
     store.load_share(r.key_id, rec.epoch)  # read back: every stored field and x·G == Y_i
-    return Imported(r.key_id, rec.epoch, r.index, had)
+    return Imported(r.key_id, rec.epoch, r.index, had, rec.roster.who(r.index))
 
 
 def _check_matches(r: RestoredShare, rec: EpochRecord, folder: Path) -> None:
     if rec.member_index != r.index:
+        who = rec.roster.who(rec.member_index) if rec.member_index else "not a member"
         raise BackupMismatch(f"backup of {r.label.describe()}: this member ({folder}) is member "
-                             f"{rec.member_index} of key {rec.key_id} epoch {rec.epoch}")
+                             f"{who} of key {rec.key_id} epoch {rec.epoch}")
     if r.council.bundle.commit != rec.commit:
         raise BackupMismatch(f"backup of {r.label.describe()}: its commit differs from the one this "
                              "member stored for that epoch")

@@ -22,9 +22,11 @@ from council.errors import (
     StorageError,
     bounded,
 )
+from council.node.auditors import auditor_of
 from council.node.node import MemberNode
 from council.node.results import FinalizeResult
 from council.protocol import stored, tls
+from council.protocol.auditor import READ_ONLY_RPCS
 from council.protocol.ceremony_request import SignedRequest
 from council.protocol.ceremony_wire import from_request, to_request
 from council.protocol.gen import council_pb2 as pb
@@ -80,7 +82,12 @@ class MemberServicer(pb_grpc.MemberServicer):
         peer = tls.peer_cert(context)
         try:
             if peer is None or peer not in self.node.peer_certs().values():
-                raise PolicyRefused("client certificate is not in the roster")
+                auditor = auditor_of(self.node.folder.path, peer)
+                if auditor is None:
+                    raise PolicyRefused("client certificate is not in the roster")
+                if method not in READ_ONLY_RPCS:
+                    raise PolicyRefused(f"auditor {auditor!r} has a read-only credential: {method} "
+                                        "is refused (auditors may call Status and GetEpoch only)")
             return fn(peer)
         except KeycouncilError as exc:
             text = bounded(str(exc))  # an error may quote untrusted input: never all of it
@@ -149,8 +156,11 @@ class MemberServicer(pb_grpc.MemberServicer):
         def run(_peer: bytes | None) -> pb.StatusReply:
             s = self.node.status()
             return pb.StatusReply(name=s.name, version=s.version, ceremonies=s.ceremonies, insecure=s.insecure,
+                                  served_roster_digest=s.served_roster_digest,
                                   keys=[pb.KeyStatus(key_id=k.key_id, epoch=k.epoch, holds_share=k.holds_share,
-                                                     public_key=k.public_key) for k in s.keys],
+                                                     public_key=k.public_key, roster_digest=k.roster_digest,
+                                                     committed_unix_ms=k.committed_unix_ms,
+                                                     member_index=k.member_index) for k in s.keys],
                                   recent=[pb.CeremonyState(ceremony_id=c.ceremony_id, state=c.state, key_id=c.key_id,
                                                            epoch=c.epoch, reason=c.reason) for c in s.recent])
         return self._call(context, "Status", run)

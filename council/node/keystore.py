@@ -10,7 +10,6 @@ another member, key or epoch is refused by name, never silently used.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,20 +18,16 @@ from typing import Any
 from council.crypto.ceremony import CommitSignature
 from council.crypto.codec import Reader, Writer
 from council.crypto.group import P256, Point, Scalar
+from council.crypto.keyid import KEY_ID_PATTERN, KEY_ID_RULE, is_valid_key_id  # noqa: F401  (re-exported)
 from council.crypto.messages import EpochCommit
 from council.errors import DecodeError, KeycouncilError, StorageError, shown
 from council.roster import Roster
 from council.storage.files import Vault, read_file, remove_durably, sweep_temporaries, write_atomic
 from council.storage.folders import parse_json, write_json
 
-KEY_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+KEY_ID_RE = KEY_ID_PATTERN
 SHARE_FORMAT = "keycouncil-share/1"
 EPOCH_FORMAT = "keycouncil-epoch/1"
-
-
-def is_valid_key_id(key_id: str) -> bool:
-    """Key ids are 1..64 characters of [A-Za-z0-9._-] (they name folders), never `.` or `..`."""
-    return bool(KEY_ID_RE.match(key_id)) and key_id not in (".", "..")
 
 
 class InvalidKeyId(DecodeError, StorageError):
@@ -42,7 +37,7 @@ class InvalidKeyId(DecodeError, StorageError):
 def check_key_id(key_id: str) -> str:
     """The key id, or InvalidKeyId if it breaks `is_valid_key_id` (the id shown cut short)."""
     if not is_valid_key_id(key_id):
-        raise InvalidKeyId(f"key id {shown(key_id)}: expected 1..64 characters of [A-Za-z0-9._-]")
+        raise InvalidKeyId(f"key id {shown(key_id)}: expected {KEY_ID_RULE}")
     return key_id
 
 
@@ -109,7 +104,7 @@ class KeyStore:
     def key_ids(self) -> list[str]:
         if not self.root.exists():
             return []
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and KEY_ID_RE.match(p.name))
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and is_valid_key_id(p.name))
 
     def epochs(self, key_id: str) -> list[int]:
         folder = self.root / check_key_id(key_id)

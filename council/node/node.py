@@ -17,6 +17,7 @@ from pathlib import Path
 
 from council import __version__
 from council.crypto.ceremony import Outcome, Participant, State
+from council.crypto.keyid import is_valid_key_id
 from council.crypto.messages import EpochCommit, Signed, sign
 from council.crypto.output import receiver_share
 from council.crypto.transcript import Transcript, check_transcript
@@ -26,13 +27,14 @@ from council.node.ceremony_store import CeremonyDir, in_flight, recent
 from council.node.events import EventLog
 from council.node.folder import MemberFolder
 from council.node.governance import load_governance
-from council.node.keystore import EpochRecord, KeyStore, is_valid_key_id
+from council.node.keystore import EpochRecord, KeyStore
 from council.node.log_book import LogBook
 from council.node.release.config import ReleaseConfigFile
 from council.node.release.log_admission import local_admission, sealer_objection
 from council.node.release.records import ReleaseLog
 from council.node.results import CeremonyStatus, FinalizeResult, KeyStatus, NodeStatus, OutputResult
 from council.node.retirement import RetirementTimer, due_keys, erase_key, leftovers, next_due_ms
+from council.node.served import committed_unix_ms, follow_committed
 from council.node.spec import Roles, authorise, build_roles
 from council.protocol import stored as stored_proto
 from council.protocol.ceremony_request import SignedRequest
@@ -300,6 +302,7 @@ class MemberNode:
         mark the ceremony done once nothing older is held (else `stored`, waiting)."""
         r = req.request
         rec = self.store.record(r.key_id, r.epoch)
+        follow_committed(self, rec)
         own = self._own_confirmation(rec)
         erased = False
         if self._proof(rec, [*stored, *([own] if own else [])]):
@@ -494,11 +497,13 @@ class MemberNode:
         for key_id in self.store.key_ids():
             rec = self.store.current(key_id)
             if rec is not None:
-                keys.append(KeyStatus(key_id, rec.epoch, rec.holds_share, rec.commit.public_key.to_bytes()))
+                keys.append(KeyStatus(key_id, rec.epoch, rec.holds_share, rec.commit.public_key.to_bytes(),
+                                      rec.commit.roster_digest, committed_unix_ms(self.store, rec),
+                                      rec.member_index or 0))
         root = self.folder.path / "ceremonies"
         return NodeStatus(self.folder.name, __version__, tuple(keys), tuple(in_flight(root)),
-                          self.folder.vault.insecure, tuple(self._ceremony_status(root, name, state)
-                                                            for name, state in recent(root)))
+                          self.folder.vault.insecure, served_roster_digest=self.served.digest(),
+                          recent=tuple(self._ceremony_status(root, name, state) for name, state in recent(root)))
 
     @staticmethod
     def _ceremony_status(root: Path, name: str, state: dict[str, str]) -> CeremonyStatus:

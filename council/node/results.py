@@ -41,6 +41,9 @@ class KeyStatus:
     epoch: int
     holds_share: bool
     public_key: bytes
+    roster_digest: bytes = b""
+    committed_unix_ms: int = 0
+    member_index: int = 0
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class NodeStatus:
     keys: tuple[KeyStatus, ...]
     ceremonies: tuple[str, ...]
     insecure: bool
+    served_roster_digest: bytes = b""
     recent: tuple[CeremonyStatus, ...] = ()
 
 

@@ -12,6 +12,7 @@ from council.errors import KeycouncilError
 from council.node.events import EventLog
 from council.node.folder import INSECURE_WARNING, MemberFolder
 from council.node.node import DealingHook, MemberNode
+from council.node.served import SERVED_ROSTER, adopt, choose_served
 from council.roster import Roster
 from council.storage.files import sweep_temporaries, write_atomic
 from council.storage.folders import (
@@ -30,9 +31,6 @@ def check_card(folder: MemberFolder, roster: Roster, index: int, roster_path: Pa
         if listed != mine:
             raise FolderError(f"{roster_path}: member {index} ({card.name!r}) has this member's signing "
                               f"key but another {what} than {folder.path}")
-
-
-SERVED_ROSTER = "roster.json"
 
 
 def served_roster(folder_path: Path, roster_path: Path | None) -> Path:
@@ -61,8 +59,13 @@ def open_member(folder_path: Path, roster_path: Path, passphrase: bytes | None,
                   files=[str(p.relative_to(folder_path)) for p in swept[:20]])
     if folder.vault.insecure:
         log.event("insecure-mode", warning=INSECURE_WARNING)
-    roster = load_roster(roster_path)
-    node = MemberNode(folder, roster, log, dealing_hook)
+    given = load_roster(roster_path)
+    node = MemberNode(folder, given, log, dealing_hook)
+    kept = (folder_path / SERVED_ROSTER).resolve() == roster_path.resolve()
+    roster = choose_served(node.store, given, kept)
+    if roster is not given:
+        adopt(node, roster, f"{roster_path} is older than this member's newest committed epoch")
+        roster_path = folder_path / SERVED_ROSTER
     index = roster.index_of(folder.identity.signer.public_key)
     if index is None:
         log.event("not-in-roster", roster=str(roster_path),

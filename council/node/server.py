@@ -15,10 +15,12 @@ from types import FrameType
 
 import grpc
 
+from council.node.auditors import auditor_pems
 from council.node.ceremony_service import MemberServicer
 from council.node.limits import MAX_RECEIVE, Limits
 from council.node.log_service import SERVICE_NAME as LOG_SERVICE_NAME
 from council.node.log_service import register_log
+from council.node.metrics import MemberMetrics
 from council.node.node import MemberNode
 from council.node.recovery_service import SERVICE_NAME as RECOVERY_SERVICE_NAME
 from council.node.recovery_service import register_recovery
@@ -37,9 +39,12 @@ class RunningServer:
     server: grpc.Server
     port: int
     node: MemberNode
+    metrics: MemberMetrics | None = None
     timer: RetirementTimer | None = None
 
     def stop(self, grace: float = GRACE_SECONDS) -> None:
+        if self.metrics is not None:
+            self.metrics.health.set(False, "stopping")
         if self.timer is not None:
             self.timer.stop()
         self.server.stop(grace).wait()
@@ -72,11 +77,14 @@ def _trusted_pems(node: MemberNode) -> list[bytes]:
         [o.tls_cert.encode() for r in rosters for o in r.operators]
 
 
-def start(node: MemberNode, listen: str, workers: int = 8) -> RunningServer:
-    """Start serving `node` on `listen` (HOST:PORT; port 0 picks a free one)."""
+def start(node: MemberNode, listen: str, workers: int = 8, metrics: MemberMetrics | None = None) -> RunningServer:
+    """Start serving `node` on `listen` (HOST:PORT; port 0 picks a free one); with `metrics`, time
+    every call and report serving to its health state."""
     ident = node.folder.identity
-    creds = tls.server_credentials(ident.tls_key_pem, ident.tls_cert_pem, lambda: _trusted_pems(node))
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers), interceptors=[Limits(node.log)],
+    creds = tls.server_credentials(ident.tls_key_pem, ident.tls_cert_pem,
+                                   lambda: _trusted_pems(node) + auditor_pems(node.folder.path))
+    interceptors = [Limits(node.log)] + ([metrics.interceptor] if metrics is not None else [])
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers), interceptors=interceptors,
                          options=[("grpc.max_receive_message_length", MAX_RECEIVE)])
     council_pb2_grpc.add_MemberServicer_to_server(MemberServicer(node), server)  # type: ignore[no-untyped-call]
     register_recovery(server, node)
@@ -87,9 +95,11 @@ def start(node: MemberNode, listen: str, workers: int = 8) -> RunningServer:
         raise OSError(f"cannot listen on {listen}")
     server.start()
     timer = node.retirement_timer().start()  # retired keys are erased when their waiting period ends
+    if metrics is not None:
+        metrics.health.set(True)
     node.log.event("serving", listen=listen, port=port, services=services,
                    roster=node.served.digest().hex())
-    return RunningServer(server, port, node, timer)
+    return RunningServer(server, port, node, metrics, timer)
 
 
 def serve_forever(running: RunningServer) -> None:
@@ -98,6 +108,8 @@ def serve_forever(running: RunningServer) -> None:
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         running.node.log.event("stopping", signal=signal.Signals(signum).name)
+        if running.metrics is not None:
+            running.metrics.health.set(False, "stopping")
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)

@@ -81,7 +81,8 @@ def export_backup(share: Scalar, index: int, bundle: KeyBundle, verification_sha
     needed. The passphrase must be printable ASCII (SLIP-39); without one, files say INSECURE.
     """
     council = CouncilEpoch(bundle, verification_shares)                          # (1)
-    label = BackupLabel(bundle.key_id, bundle.epoch, index, bundle.commit.roster_digest)
+    label = BackupLabel(bundle.key_id, bundle.epoch, index, bundle.commit.roster_digest,
+                        bundle.roster.member(index).name if 1 <= index <= len(bundle.roster.members) else "")
     if council.verification_shares.get(index) != P256.base_mul(share):
         raise BackupShareInvalid(f"{label.describe()}: the share does not match Y_{index}; refusing to back it up")
     masked = _xor(share.to_bytes(), label_mask(label))                           # (2)
@@ -100,7 +101,9 @@ def export_backup(share: Scalar, index: int, bundle: KeyBundle, verification_sha
 
 def _file_name(label: BackupLabel, identifier: int, group: int, share: int) -> str:
     key = re.sub(r"[^A-Za-z0-9._-]", "_", label.key_id)[:64]
-    return f"backup-{key}-e{label.epoch}-m{label.member}-id{identifier:05d}-g{group}-s{share}.txt"
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", label.name)[:32]
+    who = f"m{label.member}-{name}" if name else f"m{label.member}"
+    return f"backup-{key}-e{label.epoch}-{who}-id{identifier:05d}-g{group}-s{share}.txt"
 
 
 def read_backup_file(path: Path) -> BackupFile:

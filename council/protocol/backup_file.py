@@ -21,18 +21,18 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from shamir_mnemonic import MnemonicError, Share
 
+from council.crypto.keyid import KEY_ID_RULE, is_valid_key_id
 from council.protocol.epoch import CouncilEpoch
 from council.protocol.errors import BackupFileInvalid
 
 MAGIC: Final = "keycouncil-backup/1"
 MAX_FILE_BYTES: Final = 1 << 20
 FIELDS: Final = ("key_id", "epoch", "member", "roster_digest", "passphrase")
-_KEY_ID: Final = re.compile(r"[\x21-\x7e]{1,128}")
 _DECIMAL: Final = re.compile(r"0|[1-9][0-9]{0,19}")
 
 
@@ -44,9 +44,12 @@ class BackupLabel:
     epoch: int
     member: int
     roster_digest: bytes
+    name: str = field(default="", compare=False)
+    """The member's name in the epoch's roster (from the file's public part; not bound)."""
 
     def describe(self) -> str:
-        return f"member {self.member} of key {self.key_id} epoch {self.epoch}"
+        who = f"member {self.member}" + (f" ({self.name})" if self.name else "")
+        return f"{who} of key {self.key_id} epoch {self.epoch}"
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,8 @@ def _comments(label: BackupLabel, share: Share, passphrase_required: bool) -> li
     out = [f"# SECRET: one SLIP-39 mnemonic of {label.describe()} (roster "
            f"{label.roster_digest.hex()[:16]}…). Keep it offline, apart from its sibling files.",
            f"# This file: group {share.group_index + 1} of {share.group_count} "
-           f"({share.group_threshold} groups needed), share {share.index + 1} in its group "
+           f"({share.group_threshold} group{'' if share.group_threshold == 1 else 's'} needed), "
+           f"share {share.index + 1} in its group "
            f"({share.member_threshold} needed).",
            "# Stale after the next re-share of this key: then export a new backup."]
     if not passphrase_required:
@@ -105,6 +109,7 @@ def parse(data: bytes, source: str) -> BackupFile:
     share = _share(words, source)
     council = CouncilEpoch.from_json(_public(lines, pos, source), f"{source}: public")
     _check_consistent(label, council, source)
+    label = replace(label, name=council.bundle.roster.member(label.member).name)
     return BackupFile(source, label, fields["passphrase"] == "required", words, share, council)
 
 
@@ -139,8 +144,8 @@ def _mnemonic(lines: list[str], pos: int, source: str) -> tuple[str, int]:
 
 
 def _label(fields: dict[str, str], source: str) -> BackupLabel:
-    if not _KEY_ID.fullmatch(fields["key_id"]):
-        raise BackupFileInvalid(f"{source}: key_id: 1..128 printable ASCII characters")
+    if not is_valid_key_id(fields["key_id"]):
+        raise BackupFileInvalid(f"{source}: key_id: expected {KEY_ID_RULE}")
     epoch = _number(fields["epoch"], "epoch", source, 1 << 64)
     member = _number(fields["member"], "member", source, 1 << 16)
     if member == 0:

@@ -136,7 +136,8 @@ def test_member_offline_during_reshare_catches_up_later(council: Council) -> Non
 
     out = _cli("council", "status", "--roster", str(c.roster_files["r2"]), "--operator", str(op.path))
     assert out.returncode == 0, out.stderr
-    assert all(line.split()[1:3] == ["yes", "1"] for line in out.stdout.splitlines()[1:]), out.stdout
+    member_rows = out.stdout.split("\n\n")[0].splitlines()[1:]       # the table; key lines follow
+    assert member_rows and all(line.split()[1:3] == ["yes", "1"] for line in member_rows), out.stdout
 
     bundle_file = c.base / "bundle.json"
     out = _cli("key", "bundle", "--roster", str(c.roster_files["r2"]), "--key-id", "app", "-o",

@@ -74,15 +74,16 @@ def test_fewer_than_t_members_are_named(tmp_path: Path, store: Path) -> None:
     backups = _backups(tmp_path, two_epochs().new, [1, 2, 3, 4])
     out = tmp_path / "out.bin"
     with pytest.raises(BackupIncomplete, match=r"backups of 4 members of key recovery-key epoch 1 "
-                                               r"\(members 1, 2, 3, 4\), 5 needed: add backups of 1 more "
-                                               r"of members 5, 6, 7"):
+                                               r"\(members 1 \(n0\), 2 \(n1\), 3 \(n2\), 4 \(n3\)\), 5 needed: "
+                                               r"add backups of 1 more of members 5 \(n4\), 6 \(n5\), 7 \(n6\)"):
         recover_offline(store, "app", backups, out, passphrase=lambda _l: PASS)
     assert not out.exists()
 
 
 def test_mixed_epochs_are_refused(tmp_path: Path, store: Path) -> None:
     backups = _backups(tmp_path, two_epochs().new, [1, 2, 3]) + _backups(tmp_path, two_epochs().old, [4, 5])
-    with pytest.raises(BackupMismatch, match=r"mix epochs \(epoch 0: members 4, 5; epoch 1: members 1, 2, 3\)"):
+    with pytest.raises(BackupMismatch, match=r"mix epochs \(epoch 0: members 4 \(o3\), 5 \(o4\); "
+                       r"epoch 1: members 1 \(n0\), 2 \(n1\), 3 \(n2\)\)"):
         recover_offline(store, "app", backups, tmp_path / "out.bin", passphrase=lambda _l: PASS)
 
 

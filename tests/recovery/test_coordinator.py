@@ -130,7 +130,7 @@ def test_cli_networked_fewer_than_t_exits_non_zero(tmp_path: Path, store: Path, 
     last = err.strip().splitlines()[-1]
     assert last.startswith("error: recovery of app-3.kcd: 4 valid decryption shares") and "5 needed" in last
     assert "unavailable: member 2" in last and "member 5" in last
-    assert "member 1: answered" in err
+    assert "member 1 (n0): answered" in err
     assert not out.exists()
 
 
@@ -141,7 +141,7 @@ def test_cli_networked_recovers(tmp_path: Path, store: Path, monkeypatch: pytest
             "--store", str(store), "--app", "app", "-o", str(out)]
     assert _run_cli(args, _Backend(_client(bogus=frozenset({1}))), monkeypatch) == 0
     assert out.read_bytes() == PAYLOADS[2]
-    assert "warning: member 1 gave an invalid share" in capsys.readouterr().err
+    assert "warning: member 1 (n0) gave an invalid share" in capsys.readouterr().err
 
 
 def _forbid(*_a: object, **_k: object) -> None:

@@ -80,7 +80,7 @@ def test_recover_after_full_shutdown_with_member_processes(council: Council, tmp
                    "--store", str(c.base / "store"), "--app", APP, "-o", str(out), "--deadline", "20")
     assert p.code == 0, p.err
     assert out.read_bytes() == payloads[2]
-    assert "member 6: unavailable" in p.err and "member 7: unavailable" in p.err   # m8, m9 down
+    assert "member 6 (m8): unavailable" in p.err and "member 7 (m9): unavailable" in p.err   # m8, m9 down
     assert time.monotonic() - started < 30
     assert releases(c.base / "m3")[-1]["decision"] == "released"
 
@@ -151,6 +151,6 @@ def test_backup_import_restores_a_lost_share(council: Council, tmp_path: Path) -
     assert wrong.exit_code != 0 and "this member" in str(wrong.exception) and "is member 2" in str(wrong.exception)
     done = invoke(backup, ["import", str(c.base / "m2"), *map(str, files[:2])])
     assert done.exit_code == 0, (done.output, done.exception)
-    assert "restored the share of member 2 of key appkey epoch 0" in done.output
+    assert "restored the share of member 2 (m2) of key appkey epoch 0" in done.output
     store = c.store("m2")
     assert store.record(KEY, 0).holds_share and store.load_share(KEY, 0) is not None

@@ -28,7 +28,7 @@ def test_cli_recovers_newest_over_grpc(net: Net, tmp_path: Path) -> None:
     result = invoke(recover, _args(net, out))
     assert result.exit_code == 0, (result.output, result.exception)
     assert out.read_bytes() == net.payloads[-1]
-    assert "member 1: answered" in result.output
+    assert "member 1 (m1): answered" in result.output
     for n in ("m1", "m2", "m3"):
         assert releases(net.council.base / n)[-1]["decision"] == "released"
         assert "share" not in releases(net.council.base / n)[-1]
@@ -47,7 +47,7 @@ def test_bogus_member_is_named_and_dropped(net: Net, tmp_path: Path) -> None:
         result = invoke(recover, _args(net, out))
         assert result.exit_code == 0, (result.output, result.exception)
         assert out.read_bytes() == net.payloads[-1]
-        assert "member 2: invalid" in result.output
+        assert "member 2 (m2): invalid" in result.output
     finally:
         net.down("m2")
 

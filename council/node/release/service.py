@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from council.crypto.keyid import is_valid_key_id
 from council.errors import KeycouncilError, PolicyRefused, StorageError
 from council.log.state import LogState, OpenRequest
-from council.node.keystore import EpochRecord, is_valid_key_id
+from council.node.keystore import EpochRecord
 from council.node.node import MemberNode
 from council.node.release.cache import EpochCache
 from council.node.release.config import ReleaseConfigFile

@@ -173,32 +173,40 @@ class StatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class KeyStatus(_message.Message):
-    __slots__ = ("key_id", "epoch", "holds_share", "public_key")
+    __slots__ = ("key_id", "epoch", "holds_share", "public_key", "roster_digest", "committed_unix_ms", "member_index")
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     HOLDS_SHARE_FIELD_NUMBER: _ClassVar[int]
     PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    ROSTER_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_INDEX_FIELD_NUMBER: _ClassVar[int]
     key_id: str
     epoch: int
     holds_share: bool
     public_key: bytes
-    def __init__(self, key_id: _Optional[str] = ..., epoch: _Optional[int] = ..., holds_share: _Optional[bool] = ..., public_key: _Optional[bytes] = ...) -> None: ...
+    roster_digest: bytes
+    committed_unix_ms: int
+    member_index: int
+    def __init__(self, key_id: _Optional[str] = ..., epoch: _Optional[int] = ..., holds_share: _Optional[bool] = ..., public_key: _Optional[bytes] = ..., roster_digest: _Optional[bytes] = ..., committed_unix_ms: _Optional[int] = ..., member_index: _Optional[int] = ...) -> None: ...
 
 class StatusReply(_message.Message):
-    __slots__ = ("name", "version", "keys", "ceremonies", "insecure", "recent")
+    __slots__ = ("name", "version", "keys", "ceremonies", "insecure", "served_roster_digest", "recent")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     KEYS_FIELD_NUMBER: _ClassVar[int]
     CEREMONIES_FIELD_NUMBER: _ClassVar[int]
     INSECURE_FIELD_NUMBER: _ClassVar[int]
+    SERVED_ROSTER_DIGEST_FIELD_NUMBER: _ClassVar[int]
     RECENT_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: str
     keys: _containers.RepeatedCompositeFieldContainer[KeyStatus]
     ceremonies: _containers.RepeatedScalarFieldContainer[str]
     insecure: bool
+    served_roster_digest: bytes
     recent: _containers.RepeatedCompositeFieldContainer[CeremonyState]
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[KeyStatus, _Mapping]]] = ..., ceremonies: _Optional[_Iterable[str]] = ..., insecure: _Optional[bool] = ..., recent: _Optional[_Iterable[_Union[CeremonyState, _Mapping]]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[KeyStatus, _Mapping]]] = ..., ceremonies: _Optional[_Iterable[str]] = ..., insecure: _Optional[bool] = ..., served_roster_digest: _Optional[bytes] = ..., recent: _Optional[_Iterable[_Union[CeremonyState, _Mapping]]] = ...) -> None: ...
 
 class CeremonyState(_message.Message):
     __slots__ = ("ceremony_id", "state", "key_id", "epoch", "reason")
