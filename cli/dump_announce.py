@@ -23,7 +23,7 @@ DIR = click.Path(path_type=Path, exists=True, file_okay=False)
 def announce_options(required: bool) -> Any:
     """--roster FILE, --operator DIR (the carrier) and its passphrase; --announce itself elsewhere."""
     def wrap(fn: Any) -> Any:
-        fn = click.option("--operator-passphrase-file", "operator_passphrase", type=FILE,
+        fn = click.option("--passphrase-file", "--operator-passphrase-file", "operator_passphrase", type=FILE,
                           help="Passphrase of the operator folder (else $KEYCOUNCIL_PASSPHRASE).")(fn)
         fn = click.option("--operator", "operator_dir", type=DIR, envvar="KEYCOUNCIL_OPERATOR", required=required,
                           help="An operator folder whose TLS identity carries the entry to the members.")(fn)

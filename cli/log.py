@@ -35,7 +35,7 @@ def log() -> None:
 def reader_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--roster, --key-id, --operator (optional flag, or $KEYCOUNCIL_OPERATOR) and timing."""
     fn = timing_options(fn)
-    fn = click.option("--operator-passphrase-file", "passphrase_file", type=ExistingFile,
+    fn = click.option("--passphrase-file", "--operator-passphrase-file", "passphrase_file", type=ExistingFile,
                       help="Passphrase of the operator folder (else $KEYCOUNCIL_PASSPHRASE).")(fn)
     fn = click.option("--operator", "operator_dir", type=PathArg, envvar="KEYCOUNCIL_OPERATOR", default=None,
                       help="An operator folder of the roster: the TLS identity to read with "

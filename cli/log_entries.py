@@ -128,7 +128,7 @@ def freeze_options(fn: Any) -> Any:
         click.option("--member-passphrase-file", type=FILE, help="Passphrase of the member folder."),
         click.option("--operator", "operator_dir", type=DIR, envvar="KEYCOUNCIL_OPERATOR",
                      help="Author it as this operator (unfreeze: always; t members approve it)."),
-        click.option("--operator-passphrase-file", "passphrase_file", type=FILE,
+        click.option("--passphrase-file", "--operator-passphrase-file", "passphrase_file", type=FILE,
                      help="Passphrase of the operator folder (else $KEYCOUNCIL_PASSPHRASE)."),
         click.option("--json", "as_json", is_flag=True, help="Print the entry's id and approvals as JSON."),
     ]):
