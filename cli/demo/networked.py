@@ -259,6 +259,9 @@ def _seal(run: _Run) -> None:
     out.detail("INSECURE: the app's enclave is simulated; no TEE attests its signing key (demo only)")
     target = SealTarget.from_bundle(run.bundle, run.rosters["old"][0].digest())
     sealer = SealingIdentity.simulated()
+    run.council.admit_sealer(run.rosters["old"][0], KEY_ID, sealer)
+    out.detail("the council admits the app's sealer in the key's log (its policy allows simulated sealers: demo "
+               "only); each member's operator approves both entries")
     store = run.base / "sealed"
     store.mkdir()
     assert run.store is not None

@@ -13,6 +13,7 @@ member folders (what each operator would type) and proposes again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from council.log import (
     Unfreeze,
 )
 from council.log.kinds import Role
+from council.log.policy_order import stricter_freeze
 from council.roster import Roster
 from dumps.evidence import SIMULATED, check_binding
 from dumps.header import Evidence
@@ -112,5 +114,9 @@ def unfreeze(reason: str) -> Unfreeze:
     return Unfreeze(reason)
 
 
-def policy_change(policy: Policy) -> PolicyChanged:
-    return PolicyChanged(policy)
+def policy_change(policy: Policy) -> Callable[[LogState], PolicyChanged]:
+    """The key's whole admission policy from a file, keeping the logged freeze: a freeze is lifted
+    only by an unfreeze entry (`policy unfreeze`), never by a policy file that lacks it."""
+    def body(state: LogState) -> PolicyChanged:
+        return PolicyChanged(replace(policy, freeze=stricter_freeze(policy.freeze, state.policy.freeze)))
+    return body

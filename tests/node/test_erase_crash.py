@@ -23,7 +23,7 @@ class Crash(Exception):
     """Stands for SIGKILL at this point."""
 
 
-@pytest.mark.parametrize("at", ["after-zeroing", "before-record"])
+@pytest.mark.parametrize("at", ["before-record", "after-record", "after-zeroing"])
 def test_a_crash_mid_erase_leaves_a_member_that_starts_and_holds_nothing(
         council: Council, monkeypatch: pytest.MonkeyPatch, at: str) -> None:
     c = council
@@ -45,6 +45,10 @@ def test_a_crash_mid_erase_leaves_a_member_that_starts_and_holds_nothing(
         if at == "before-record" and path.name == "epoch.json":
             raise Crash("killed before the record was rewritten")
         real_write(path, data, secret)
+    def remove(path: Path) -> None:
+        raise Crash("killed after the record was rewritten, before the share was touched")
+    if at == "after-record":
+        monkeypatch.setattr("council.node.keystore.remove_durably", remove)
     monkeypatch.setattr(os, "unlink", unlink)
     monkeypatch.setattr("council.storage.folders.write_atomic", write)
     with pytest.raises(Crash):
@@ -56,6 +60,7 @@ def test_a_crash_mid_erase_leaves_a_member_that_starts_and_holds_nothing(
         assert c.store("a").load_share("k", 0) is not None
     else:
         assert not c.store("a").record("k", 0).holds_share
-        assert invariants.share_files("a", c.members["a"]) == []  # not even a zeroed or temporary copy
+        assert invariants.share_files("a", c.members["a"]) == []  # not even a temporary copy
+        assert not share.exists()  # the erasure was finished at start (whole or zeroed, it is gone)
     assert invariants.erased({"a": c.members["a"]}) == []
     assert invariants.whole("a", c.members["a"]) == []

@@ -83,6 +83,9 @@ def test_the_guide_example_survives_a_restart_and_a_full_shutdown(tmp_path: Path
     assert [x.version for x in selection.chain] == [1, 2, 3, 4] and not selection.skipped
     assert selection.chain[3].dump.header.previous_digest == selection.chain[2].dump.digest
 
+    from dumps.sealer import SealingIdentity
+
+    c.admit_sealer(roster, "appkey", SealingIdentity.load(tmp_path / "signer"))  # the council admits the app's sealer
     for n in list(c.procs):
         c.kill(n)                                                   # full shutdown
     for n in ("m1", "m3"):

@@ -230,6 +230,8 @@ def whole(name: str, folder: MemberFolder) -> list[str]:
         rel = path.relative_to(folder.path)
         try:
             _decode(path, rel, store)
+        except FileNotFoundError:
+            continue  # removed since the folder was listed (an erase finishing): not half-read
         except (KeycouncilError, ValueError, UnicodeDecodeError) as exc:
             problems.append(f"{name}: {rel}: does not decode as a whole file: {str(exc)[:200]}")
     return problems

@@ -219,8 +219,8 @@ class Run:
             self.committed.add(self.key)
         self.result.stages["dkg"] = "committed" if committed else "not committed"
         self.settle("dkg")
-        if not committed:
-            committed = self.heal_ceremony("dkg", "r1", None)
+        if not committed or self.signed_ceremonies("dkg"):
+            committed = self.heal_ceremony("dkg", "r1", None, committed)
         if committed:
             self.catch_up("dkg", "r1")  # members that missed the finalize take the epoch
         if committed and not self.log_started():
@@ -242,12 +242,12 @@ class Run:
         committed = ok and "COMMITTED" in out
         self.result.stages[stage] = "committed" if committed else "not committed"
         self.settle(stage)
-        if not committed:
-            committed = self.heal_ceremony(stage, old, new)
+        if not committed or self.signed_ceremonies(stage):
+            committed = self.heal_ceremony(stage, old, new, committed)
         if committed:
             self.current = new
+            self.require_logged_epoch(stage, old, new)  # catch-up needs the epoch in the log
             self.catch_up(stage, old)
-            self.require_logged_epoch(stage, old, new)
         self.clean_check(stage)
         return True
 
@@ -304,8 +304,9 @@ class Run:
                 self._seen.add(v)
                 self.result.violations.append(f"{stage} ({when}): {v}")
 
-    def heal_ceremony(self, stage: str, old: str, new: str | None) -> bool:
-        """The operator's playbook for a ceremony that did not report COMMITTED."""
+    def heal_ceremony(self, stage: str, old: str, new: str | None, committed: bool) -> bool:
+        """The operator's playbook for a ceremony that did not report COMMITTED, or that left
+        members unfinished: `ceremony resume` (as the driver's output says), else a new one."""
         ids = self.signed_ceremonies(stage)
         for cid in ids:
             self.result.actions.append(f"{stage}: ceremony resume {cid[:8]}…")
@@ -315,6 +316,8 @@ class Run:
                 return self._healed(stage, new)
             self.result.findings.append(f"{stage}: `ceremony resume` after the driver died failed: "
                                         + _first_line(out))
+        if committed:
+            return True
         stored = any(self.key in invariants.store_of(f).key_ids() and self._stored_epoch(f, stage)
                      for f in self.c.members.values())
         if stored:
@@ -346,21 +349,29 @@ class Run:
         return newest >= {"dkg": 0, "reshare": 1, "reshare2": 2}[stage]
 
     def signed_ceremonies(self, stage: str) -> list[str]:
-        """Ceremonies of the stage's key that some member signed a commit for (resumable)."""
-        out: set[str] = set()
+        """Ceremonies of the stage's kind and key that some member signed a commit for and that
+        are not done on every member that took part: what `ceremony resume` is for (even when
+        t' receivers stored the epoch already, the others and the old members wait for it)."""
+        signed: set[str] = set()
+        unfinished: set[str] = set()
         for folder in self.c.members.values():
             root = folder.path / "ceremonies"
             for path in sorted(root.iterdir()) if root.exists() else ():
-                if not (path / "signed.bin").exists() or not (path / "request.bin").exists():
+                if not (path / "request.bin").exists():
                     continue
+                d = CeremonyDir(root, bytes.fromhex(path.name))
                 try:
-                    r = SignedRequest.from_bytes(CeremonyDir(root, bytes.fromhex(path.name)).load("request")).request
+                    r = SignedRequest.from_bytes(d.load("request")).request
+                    state = d.state()["state"]
                 except Exception:  # noqa: BLE001 - a damaged file is reported by `whole`
                     continue
-                newest = invariants.newest_committed(self.c.members.values()).get(self.key, -1)
-                if r.key_id == self.key and (r.kind.value == "dkg") == (stage == "dkg") and r.epoch > newest:
-                    out.add(path.name)
-        return sorted(out)
+                if r.key_id != self.key or (r.kind.value == "dkg") != (stage == "dkg"):
+                    continue
+                if (path / "signed.bin").exists():
+                    signed.add(path.name)
+                if state not in ("done", "failed", "superseded"):
+                    unfinished.add(path.name)
+        return sorted(signed & unfinished)
 
     def catch_up(self, stage: str, old: str) -> None:
         leavers = ["--from", self.roster(old)] if old != self.current else []
@@ -389,11 +400,12 @@ class Run:
         newest = invariants.newest_committed(self.c.members.values()).get(self.key, -1)
         if newest in self.logged_epochs():
             return
+        logged = record_epoch(load_roster(self.c.roster_files[old]), load_roster(self.c.roster_files[new]),
+                              self.key, self.c.init_operator(), Timing(10, 6), list(ROSTERS[new][1]))
+        summary = logged if isinstance(logged, str) else logged.summary()
         self.result.findings.append(f"{stage}: epoch {newest} committed but not in the council log (the driver "
                                     "died before the epoch-committed entry; no command appends it: operator "
-                                    "used council.driver.ceremony_log.record_epoch)")
-        record_epoch(load_roster(self.c.roster_files[old]), load_roster(self.c.roster_files[new]), self.key,
-                     self.c.init_operator(), Timing(10, 6), list(ROSTERS[new][1]))
+                                    f"used council.driver.ceremony_log.record_epoch: {summary[:300]})")
 
     def start_log(self) -> None:
         from council.driver.ceremony_log import start_log

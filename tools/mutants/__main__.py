@@ -100,7 +100,8 @@ def run_mutant(tree: Path, m: Mutant) -> tuple[str, str]:
     lines = res.stdout.strip().splitlines()
     summary = [ln for ln in lines if re.search(r"\d+ (passed|failed|error)", ln)]
     failed = [ln.split(" - ")[0] for ln in lines if ln.startswith(("FAILED ", "ERROR "))]
-    return outcome(res.returncode), " ".join(failed[:1] or summary[-1:] or ["(no output)"])[:200]
+    last = [ln.strip() for ln in lines if ln.strip()][-1:]
+    return outcome(res.returncode), " ".join(failed[:1] or summary[-1:] or last or ["(no output)"])[:200]
 
 
 def choose(mutants: list[Mutant], only: list[str], piece: str | None) -> list[Mutant]:
