@@ -80,8 +80,9 @@ def test_metrics_health_member_status_and_a_read_only_auditor(council: Council, 
                       "--operator", str(c.op().path), "-o", str(bundle)).code == 0
     from council.bundle import KeyBundle
 
-    seal_versions(tmp_path / "store", KeyBundle.loads(bundle.read_text()), [b"state" * 100],
-                  SealingIdentity.simulated())
+    sealer = SealingIdentity.simulated()
+    c.admit_sealer(roster, KEY, sealer)  # members release only for a sealer admitted in the log
+    seal_versions(tmp_path / "store", KeyBundle.loads(bundle.read_text()), [b"state" * 100], sealer)
     p = keycouncil("recover", "--roster", str(c.roster_files["r1"]), "--operator", str(c.op().path),
                    "--store", str(tmp_path / "store"), "--app", APP, "-o", str(tmp_path / "out"))
     assert p.code == 0, p.err
@@ -138,7 +139,7 @@ def test_metrics_health_member_status_and_a_read_only_auditor(council: Council, 
     assert _get(f"{m1}/nothing")[0] == 404
 
     # member status reads the folder without the server.
-    local = invoke(cli_main.cli, ["member", "status", str(c.base / "m2"), "--json", "--check-shares"])
+    local = invoke(cli_main.cli, ["member", "status", str(c.base / "m2"), "--json", "--check-shares", "--events", "500"])
     assert local.exit_code == 0, local.output
     m = json.loads(local.output)["member"]
     assert m["served_roster_digest"] == roster.digest().hex() and m["auditors"] == ["nagios"]
