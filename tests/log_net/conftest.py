@@ -1,25 +1,21 @@
-"""One council of three member processes (t = 2, manual approvals) per test module; each test
-uses its own key ids, and starts with every member running."""
+"""One council of three member processes (t = 2, manual approvals) per test: a re-share to another
+roster changes the roster every member serves (it follows the newest committed epoch), so tests
+that share a council would depend on each other's order."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from lognet_helpers import LogNet
 
 
-@pytest.fixture(scope="module")
-def lognet_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LogNet]:
-    net = LogNet(tmp_path_factory.mktemp("lognet"))
-    try:
-        net.up()
-        yield net
-    finally:
-        net.close()
-
-
 @pytest.fixture
-def net(lognet_module: LogNet) -> LogNet:
-    lognet_module.up()
-    return lognet_module
+def net(tmp_path: Path) -> Iterator[LogNet]:
+    council = LogNet(tmp_path / "lognet")
+    try:
+        council.up()
+        yield council
+    finally:
+        council.close()
