@@ -211,10 +211,12 @@ def _seal(net: NetCouncil, key: str, store: Path, payload: bytes) -> None:
 
     assert net.roster is not None
     bundle = fetch_bundle(net.roster, key, net.c.op(), Timing(10, 2))
+    sealer = SealingIdentity.simulated()
+    net.c.admit_sealer(net.roster, key, sealer)  # members release only for a sealer admitted in the log
     store.mkdir(parents=True, exist_ok=True)
     with open(store / "probe-1.kcd", "wb") as sink:
         seal_stream(io.BytesIO(payload), sink, target=SealTarget.from_bundle(bundle),
-                    sealer=SealingIdentity.simulated(), app_id="probe", dump_version=1)
+                    sealer=sealer, app_id="probe", dump_version=1)
 
 
 def _recover(net: NetCouncil, store: Path, out: Path) -> Any:
@@ -235,7 +237,7 @@ def test_partition_during_recovery(net: NetCouncil, tmp_path: Path) -> None:
         timer.start()
         result = _recover(net, tmp_path / "store", tmp_path / "a.bin")
         timer.join()
-        assert result.exit_code == 0, (result.output, result.exception)
+        assert result.exit_code == 0, (result.output, str(result.exception))
         assert (tmp_path / "a.bin").read_bytes() == payload
         net.partition(["m3"])  # now only t - 1 remain: a clean failure naming the others
         result = _recover(net, tmp_path / "store", tmp_path / "b.bin")
