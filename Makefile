@@ -37,8 +37,11 @@ $(HARDHAT_DIR)/node_modules/.package-lock.json: $(HARDHAT_DIR)/package.json $(HA
 check-contracts: $(STAMP)
 	$(BIN)/python tools/build_contracts.py --check
 
+# Two workers, one test file each at a time (module fixtures stay on one worker): most tests wait
+# on member processes, so two files in parallel keep both cores busy (docs/decisions.md).
+PYTEST_WORKERS ?= 2
 test: $(STAMP) lint check-proto check-contracts hardhat
-	$(BIN)/python -m pytest tests -p no:cacheprovider
+	$(BIN)/python -m pytest tests -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[dev,bench]' || echo "bench: a peer could not be installed; its section will say so"
