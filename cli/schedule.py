@@ -14,6 +14,7 @@ from cli.council_status import when
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
 from council.driver.schedule import ReshareScheduler, Schedule, Tick, parse_duration
+from council.driver.schedule_approval import log_approver
 from council.roster import Roster
 
 
@@ -32,7 +33,8 @@ def run_schedule(roster: Roster, key_id: str, operator: OperatorFolder, timing: 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     scheduler = ReshareScheduler(roster, key_id, operator, timing, schedule,
-                                 lambda tick: _show(tick, key_id, as_json))
+                                 lambda tick: _show(tick, key_id, as_json),
+                                 approve=log_approver(roster, operator, timing))
     scheduler.run(stop)
 
 

@@ -2,8 +2,8 @@
 
 `ReshareScheduler.run` loops until stopped: (1) wait until the next epoch change is due (each
 wait is `every × (1 ± jitter)`, at random), trying a catch-up of members that are behind every
-`catch_up_every` seconds meanwhile; (2) ask the approval step (`Approver`, one call: until the
-council log of issue 2/7 decides, a same-roster re-share is approved automatically); (3) run the
+`catch_up_every` seconds meanwhile; (2) ask the approval step (`Approver`, one call: `keycouncil ceremony
+reshare --every` asks the council log, council.driver.schedule_approval); (3) run the
 re-share with the members that answer: up to `n − t` may be down, they are named in the report;
 (4) catch up whoever missed it, now and at every later catch-up tick, so a member that comes back
 derives its share from the transcript (council.driver.catchup). A failed re-share is retried
@@ -71,12 +71,12 @@ class Approval:
 
 
 Approver = Callable[[ReshareProposal], Approval]
-"""The one approval call: wire the council log's governance rules (issue 2/7) in here."""
+"""The one approval call (council.driver.schedule_approval decides it from the council log)."""
 
 
 def auto_approve_same_roster(proposal: ReshareProposal) -> Approval:
-    """Until the council log decides: a re-share to the same roster changes no one's role."""
-    return Approval(True, "same-roster re-share, approved automatically (no council log yet)")
+    """Without a log to ask (tests of the loop itself): a same-roster re-share changes no one's role."""
+    return Approval(True, "same-roster re-share, approved without reading the council log")
 
 
 @dataclass(frozen=True)
