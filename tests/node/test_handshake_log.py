@@ -1,6 +1,6 @@
-"""Issue 3/7 defect 7: refused TLS handshakes reach the member's events.jsonl, once per reason
-and minute (with the count left out), from a member PROCESS (`member serve`); standard error still
-carries every line gRPC's core wrote, and the member keeps serving."""
+"""Issue 3/7 defect 7: refused TLS handshakes and undecodable requests reach the member's
+events.jsonl, once per reason (or method) and minute, from a member PROCESS (`member serve`);
+standard error still carries every line gRPC's core wrote, and the member keeps serving."""
 
 from __future__ import annotations
 
@@ -57,6 +57,15 @@ def test_refused_handshakes_are_logged_once_per_reason(council: Council) -> None
     assert all(e["suppressed_since_last"] == 0 and "stranger" not in json.dumps(e) for e in events)
     ops = c.op().identity
     assert _status(a.listen, a.identity.tls_cert_pem, ops.tls_key_pem, ops.tls_cert_pem).name == "a"
+    with tls.secure_channel(a.listen, a.identity.tls_cert_pem, ops.tls_key_pem, ops.tls_cert_pem) as ch:
+        raw = ch.unary_unary("/keycouncil.council.v1.Member/GetEpoch",
+                             request_serializer=lambda b: b, response_deserializer=lambda b: b)
+        for _ in range(5):  # past the handshake, an undecodable request: refused, and logged once
+            with pytest.raises(grpc.RpcError) as err:
+                raw(b"\xff\xff\xff\xff", timeout=20)
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    log = (a.path / "log" / "events.jsonl").read_text()
+    assert log.count('"event": "undecodable-request"') == 1, log[-2000:]
     stderr = c.processes.log_path("a").read_text()
     assert stderr.count("Handshake failed with") >= 6, stderr[-2000:]   # passed on unchanged
     assert stderr.count('"event": "tls-handshake-refused"') == 2          # echoed once each
