@@ -1,4 +1,5 @@
-"""`keycouncil member requests | approve | backup export | backup import` (docs/recovery.md).
+"""`keycouncil member requests | pending | approve | resume-log | backup export | backup import`
+(docs/recovery.md, docs/operators.md).
 
 `COMMANDS` is attached to the `member` group. Thin: parsing and printing; the work is in
 `council.node.release.records` and `council.node.backup`. Passphrases come from files or the
@@ -98,6 +99,33 @@ def approve_cmd(folder: Path, request_id: str, by: str | None) -> None:
     click.echo(f"request {rid} approved ({path})")
 
 
+@click.command("resume-log")
+@click.argument("folder", type=DIR)
+@click.option("--key-id", required=True, help="The key whose log forked (as in DIR/log/council/HALTED).")
+@click.option("--keep-seq", type=int, required=True, help="The sequence number of the fork.")
+@click.option("--entry", "entry_id", required=True, metavar="ID",
+              help="The id of the entry to keep: one of the two entries of the fork, each with t approvals.")
+@click.option("--by", default=None, help="Who decides (recorded; default: the login name).")
+def resume_log_cmd(folder: Path, key_id: str, keep_seq: int, entry_id: str, by: str | None) -> None:
+    """After a fork, keep entry ID at KEEP-SEQ on FOLDER's member and let it approve again.
+
+    The member checks the choice against its copy of the log and the fork evidence (only one of
+    the two entries of the fork, with t valid approvals, can be kept), records the decision and
+    logs it; the running member applies it at its next council-log call (a stopped one when it
+    starts and is next called)."""
+    import getpass
+
+    from council.node.log_book import folder_logbook
+
+    book = folder_logbook(folder)
+    evidence = book.fork_evidence()
+    decision = book.decide_fork(key_id, keep_seq, entry_id, by or getpass.getuser())
+    click.echo(f"fork at entry {decision.seq} of key {decision.key_id}: keeping {decision.keep}, dropping "
+               f"{decision.drop} (decided by {decision.by}; {evidence.describe() if evidence else ''})")
+    click.echo("decision recorded in the member's log folder (HALTED.decision, events.jsonl: log-fork-decided); "
+               "the member checks it again and resumes at its next council-log call (log-fork-resolved)")
+
+
 @click.group("backup")
 def backup() -> None:
     """SLIP-39 backups of this member's share."""
@@ -183,4 +211,4 @@ def _open(folder: Path, passphrase_file: Path | None) -> MemberFolder:
     return MemberFolder.open(folder, read_passphrase(passphrase_file, insecure=True))
 
 
-COMMANDS: list[click.Command] = [requests_cmd, pending_cmd, approve_cmd, backup]
+COMMANDS: list[click.Command] = [requests_cmd, pending_cmd, approve_cmd, resume_log_cmd, backup]

@@ -5,6 +5,12 @@ backups of at least `t` distinct members of ONE epoch of the dump's key; (3) com
 `D_i = x_i·R` locally with its DLEQ proof and combine through the same verifier as the networked
 path, so a bad backup is named; derive the data key; (4) stream-decrypt into a temporary file and
 publish it at OUT only after the last check.
+
+The dump chosen must be sealed to the key the backups are shares of, as on the networked path
+(recovery.fallback, dumps.lineage): the backups' key bundle is the lineage; a newer dump of the
+same key id sealed to another council's key (its epoch committed with another roster, or its
+first chunk not opened by the backups' key) is skipped with the reason, and the next newest is
+tried; an exact `version` asked for is never replaced by another (ForeignKey names it).
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ from council.roster import Roster
 from dumps.atomic import ensure_absent
 from dumps.evidence import EvidenceChecker, is_insecure
 from dumps.header import DumpHeader
+from dumps.lineage import KeyLineage
 from dumps.newest import Skipped
 from dumps.open import KeyProvider, open_dump
 from dumps.store import DumpStore
 from dumps.stream import Progress
-from recovery.choose import choose_dump
+from recovery.choose import ChosenDump
+from recovery.fallback import recover_bound
 
 OFFLINE_REQUEST_PREFIX = b"offline-"
 
@@ -56,15 +64,23 @@ def recover_offline(store_dir: Path | DumpStore, app_id: str, backups: Sequence[
     """Steps (1)-(4); raises a KeycouncilError naming what is wrong, and leaves nothing at `out`.
     `store_dir` is a folder or any DumpStore (an S3 bucket: candidates are streamed, not copied)."""
     ensure_absent(out)
-    chosen = choose_dump(store_dir, app_id, version, admit)                          # (1)
-    restored = one_epoch(load_backup_files(backups, passphrase), chosen.key_id)      # (2)
-    provider = _provider_from_backups(restored)                                      # (3)
-    with chosen.open() as f:
-        opened = open_dump(f, out, provider, admit, progress)                        # (4)
+    skipped: list[Skipped] = []
+    restored: list[RestoredShare] = []
+
+    def lineage_for(chosen: ChosenDump) -> KeyLineage:                               # (1) chosen
+        restored.extend(one_epoch(load_backup_files(backups, passphrase), chosen.key_id))  # (2)
+        return KeyLineage.of_bundles([restored[0].council.bundle])
+
+    def attempt(chosen: ChosenDump) -> tuple[ChosenDump, int]:
+        provider = _provider_from_backups(restored)                                  # (3)
+        with chosen.open() as f:
+            return chosen, open_dump(f, out, provider, admit, progress).plaintext_length  # (4)
+
+    chosen, length = recover_bound(store_dir, app_id, version, admit, lineage_for, attempt, skipped.append)
     council = restored[0].council
     return OfflineReport(chosen.name, chosen.version, council.key_id, council.epoch,
-                         tuple(r.index for r in restored[:council.threshold]), chosen.skipped,
-                         opened.plaintext_length, council.bundle.roster,
+                         tuple(r.index for r in restored[:council.threshold]), tuple(skipped),
+                         length, council.bundle.roster,
                          is_insecure(chosen.candidate.dump.header.evidence))
 
 

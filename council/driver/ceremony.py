@@ -24,6 +24,7 @@ from council.crypto.ceremony import CommitSignature
 from council.crypto.messages import EpochCommit, Kind, Signed
 from council.driver.ceremony_log import record_epoch, require_accepted_roster, start_log
 from council.driver.client import MemberClient, clients_for
+from council.driver.log_client import AppendReport
 from council.driver.operator import OperatorFolder
 from council.driver.phases import DEFAULT_TIMING, PhaseResult, Timing, run_phase
 from council.driver.query import QueryError, latest_epoch
@@ -136,10 +137,7 @@ def run_dkg(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timin
     request = StartRequest(Kind.DKG, secrets.token_bytes(16), key_id, roster)
     report = _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases,
                     on_start)
-    if report.committed and report.bundle is not None:
-        c = report.bundle.commit
-        report.log.append(start_log(roster, key_id, c.public_key.to_bytes(), c.transcript_digest,
-                                    operator, timing).summary())
+    _log_committed(report, request, operator, timing)
     return report
 
 
@@ -152,10 +150,27 @@ def run_reshare(old: Roster, new: Roster, key_id: str, operator: OperatorFolder,
     request = StartRequest(Kind.RESHARE, secrets.token_bytes(16), key_id, new, old, previous.data)
     report = _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases,
                     on_start)
-    if report.committed:
-        logged = record_epoch(old, new, key_id, operator, timing, report.signers)
-        report.log.append(logged if isinstance(logged, str) else logged.summary())
+    _log_committed(report, request, operator, timing)
     return report
+
+
+def _log_committed(report: CeremonyReport, request: StartRequest, operator: OperatorFolder,
+                   timing: Timing) -> None:
+    """The council-log step after a commit, the same for a ceremony driven through and a resumed
+    one: a DKG's genesis entry, a re-share's epoch-committed entry (each appended once: when the
+    log already records the epoch, nothing is appended)."""
+    if not report.committed or report.bundle is None:
+        return
+    c = report.bundle.commit
+    logged: AppendReport | str
+    if request.kind is Kind.DKG:
+        logged = start_log(request.new_roster, request.key_id, c.public_key.to_bytes(), c.transcript_digest,
+                           operator, timing)
+    else:
+        assert request.old_roster is not None
+        logged = record_epoch(request.old_roster, request.new_roster, request.key_id, operator, timing,
+                              report.signers, c.epoch)
+    report.log.append(logged if isinstance(logged, str) else logged.summary())
 
 
 def drive_signed(req: SignedRequest, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING) -> CeremonyReport:
@@ -175,8 +190,10 @@ def run_resume(roster: Roster, ceremony_id: bytes, operator: OperatorFolder, tim
     if not responses:
         raise QueryError(f"no member of the roster reached the output phase of ceremony {ceremony_id.hex()}: "
                          "nothing was signed, start a new ceremony instead")
-    return _drive(req, operator, timing, hook, lambda run: _output_and_finalize(run, responses, list(run.clients)),
-                  on_start)
+    report = _drive(req, operator, timing, hook,
+                    lambda run: _output_and_finalize(run, responses, list(run.clients)), on_start)
+    _log_committed(report, req.request, operator, timing)
+    return report
 
 
 def recorded_ceremony(roster: Roster, ceremony_id: bytes, operator: OperatorFolder,

@@ -29,10 +29,15 @@ class RosterNotAccepted(PolicyRefused):
 
 
 def start_log(roster: Roster, key_id: str, public_key: bytes, transcript_digest: bytes,
-              operator: OperatorFolder, timing: Timing) -> AppendReport:
-    """Append the genesis entry of a key that a DKG just committed (epoch 0)."""
+              operator: OperatorFolder, timing: Timing) -> AppendReport | str:
+    """Append the genesis entry of a key that a DKG just committed (epoch 0).
+
+    Idempotent: when the log already has a genesis entry for this very key (same public key and
+    transcript), nothing is appended and the answer says so (a resumed DKG)."""
     with LogClient(roster.members, operator, timing) as client:
         state, _ = client.read(key_id)
+        if state.started and state.public_key == public_key and state.transcript_digest == transcript_digest:
+            return already_logged(state, 0)
         entry = operator_entry(operator, state, Genesis(0, roster, public_key, transcript_digest))
         return client.append(state, entry, roster)
 
@@ -72,10 +77,15 @@ def require_accepted_roster(old: Roster, new: Roster, key_id: str, operator: Ope
 
 
 def record_epoch(old: Roster, new: Roster, key_id: str, operator: OperatorFolder, timing: Timing,
-                 signers: list[str]) -> AppendReport | str:
-    """Append the epoch-committed entry, authored by the first new member that stored the epoch."""
+                 signers: list[str], epoch: int | None = None) -> AppendReport | str:
+    """Append the epoch-committed entry, authored by the first new member that stored the epoch.
+
+    Idempotent: when the log already records `epoch` (or a later one) as committed, nothing is
+    appended and the answer says so (a resumed ceremony, or a re-run after the driver stopped)."""
     with LogClient([*old.members, *new.members], operator, timing) as client:
         state, _ = client.read(key_id)
+        if epoch is not None and state.started and state.epoch >= epoch:
+            return already_logged(state, epoch)
         problems = []
         for card in new.members:
             if card.name not in signers:
@@ -86,3 +96,9 @@ def record_epoch(old: Roster, new: Roster, key_id: str, operator: OperatorFolder
                 continue
             return client.append(state, entry)
         return "no member of the new committee authored the epoch-committed entry: " + "; ".join(problems)
+
+
+def already_logged(state: LogState, epoch: int) -> str:
+    """What a ceremony's log step says when the log already records its epoch."""
+    return (f"epoch {epoch} of key {state.key_id} is already in the council log (the log is at epoch "
+            f"{state.epoch}, {state.next_seq} entries): nothing appended")

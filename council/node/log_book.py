@@ -10,7 +10,12 @@ approved/<seq>             the digest of the one entry this member approved at <
 proposed/<id>.entry        a widening entry waiting for this member's operator (`member pending`)
 operator-approved/<id>     the operator said yes (`member approve DIR ID`)
 narrowed/<id>.entry        a narrowing entry this member made or approved: in effect here at once
+forks/<seq>-<id>/          a fork this member's operator resolved: HALTED, decision.json, dropped records
+forks/dropped/<id>         the record the operator dropped (handed over again: refused, no new halt)
 ```
+
+and `DIR/log/council/HALTED` (fork evidence: approve nothing) with `HALTED.decision` (the operator's
+choice of branch, `member resume-log`; council/node/log_fork.py).
 
 The pure rules (`council.log`) decide; this module stores, folds and answers. Every write is
 atomic and fsynced (`council.storage.files.write_atomic`).
@@ -18,6 +23,7 @@ atomic and fsynced (`council.storage.files.write_atomic`).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,12 +43,21 @@ from council.log import (
     apply,
     apply_narrowing,
     approve,
+    classify,
     review,
 )
 from council.log.errors import LogDecodeError
 from council.log.kinds import Effect
 from council.node.events import EventLog
 from council.node.governance import Governance
+from council.node.log_fork import (
+    DECISION,
+    HALTED,
+    ForkChoiceRefused,
+    ForkDecision,
+    ForkEvidence,
+    read_evidence,
+)
 from council.storage.files import write_atomic
 
 SEQ_WIDTH = 20
@@ -234,6 +249,7 @@ class LogBook:
     def accept(self, record: LogRecord) -> Answer:
         """Append an entry with its approvals if it follows this member's log and has a quorum."""
         with self._lock:
+            self.resume_if_decided()
             key_id, seq = record.entry.key_id, record.entry.seq
             state = self.state(key_id)
             if seq < state.next_seq:
@@ -290,21 +306,122 @@ class LogBook:
         write_atomic(path, data)
 
     def _halted(self) -> bool:
-        return (self.root / "HALTED").exists()
+        self.resume_if_decided()
+        return (self.root / HALTED).exists()
 
     def _conflict(self, offered: LogRecord, stored: LogRecord, next_seq: int) -> Answer:
         """Another record at a sequence number this member has accepted. With a valid quorum of
         its own it is fork evidence: keep both and approve nothing more until an operator looks."""
         key_id, seq = stored.entry.key_id, stored.entry.seq
         reason = f"entry {seq} of key {key_id} is already {stored.entry.id}"
-        before = LogState(key_id)
-        for earlier in self.records(key_id, 0, seq) if seq else []:
-            before = apply(before, earlier.entry, earlier.approvals, None)
+        if (self._dir(key_id) / "forks" / "dropped" / offered.entry.id).exists():
+            return Answer(Status.REFUSED, next_seq, rule="log.fork-resolved",
+                          reason=f"{reason}; entry {offered.entry.id} was dropped by this member's operator "
+                                 "after a fork (events.jsonl: log-fork-resolved)")
+        before = self._state_before(key_id, seq)
         try:
             apply(before, offered.entry, offered.approvals, None)
         except LogRuleError as exc:
             return Answer(Status.REFUSED, next_seq, reason=f"{reason}; the other record: {exc}", rule="log.conflict")
-        self._write(self.root / "HALTED", offered.to_bytes() + stored.to_bytes())
+        self._write(self.root / HALTED, offered.to_bytes() + stored.to_bytes())
         self.events.event("log-fork-seen", key_id=key_id, seq=seq, stored=stored.entry.id, offered=offered.entry.id)
         return Answer(Status.REFUSED, next_seq, reason=f"{reason}: a fork; this member approves nothing more "
                                                        "until an operator looks", rule="log.fork")
+
+    def _state_before(self, key_id: str, seq: int) -> LogState:
+        """The state of this member's log before entry `seq` (its first `seq` records folded)."""
+        before = LogState(key_id)
+        for earlier in self.records(key_id, 0, seq) if seq else []:
+            before = apply(before, earlier.entry, earlier.approvals, None)
+        return before
+
+    # Forks (council/node/log_fork.py) -------------------------------------------------------------
+    def fork_evidence(self) -> ForkEvidence | None:
+        """The fork that halted this member, if it is halted."""
+        path = self.root / HALTED
+        return read_evidence(path) if path.exists() else None
+
+    def check_fork_choice(self, key_id: str, seq: int, entry_id: str) -> tuple[ForkEvidence, LogRecord, LogRecord]:
+        """(evidence, kept, dropped) if keeping `entry_id` at `seq` stands: it is one of the two
+        entries of the fork this member saw, and its record follows this member's log before `seq`
+        with `t` valid approvals; ForkChoiceRefused (naming the check) if not."""
+        with self._lock:
+            evidence = self.fork_evidence()
+            if evidence is None:
+                raise ForkChoiceRefused(f"this member is not halted ({self.root / HALTED} does not exist)")
+            if (key_id, seq) != (evidence.key_id, evidence.seq):
+                raise ForkChoiceRefused(f"the fork this member saw is at {evidence.describe()}; not at key "
+                                        f"{key_id} entry {seq}")
+            picked = evidence.pick(entry_id)
+            if picked is None:
+                raise ForkChoiceRefused(f"entry {entry_id} is not one of the two entries of the fork "
+                                        f"({evidence.describe()}): only one of those can be kept")
+            kept, dropped = picked
+            if self.state(key_id).next_seq <= seq:
+                raise ForkChoiceRefused(f"this member's log of key {key_id} ends before entry {seq}")
+            try:
+                apply(self._state_before(key_id, seq), kept.entry, kept.approvals, None)
+            except LogRuleError as exc:
+                raise ForkChoiceRefused(f"entry {kept.entry.id} does not follow this member's log before entry "
+                                        f"{seq} with t valid approvals of that epoch: {exc}") from None
+            return evidence, kept, dropped
+
+    def decide_fork(self, key_id: str, seq: int, entry_id: str, by: str) -> ForkDecision:
+        """Record the operator's choice of branch (checked first); the member applies it at its
+        next log call (`resume_if_decided`). `member resume-log`."""
+        with self._lock:
+            _, kept, dropped = self.check_fork_choice(key_id, seq, entry_id)
+            at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock() / 1000))
+            decision = ForkDecision(key_id, seq, kept.entry.id, dropped.entry.id, by, at)
+            self._write(self.root / DECISION, decision.to_bytes())
+            self.events.event("log-fork-decided", key_id=key_id, seq=seq, keep=kept.entry.id, drop=dropped.entry.id,
+                              by=by[:64], approvals=len(kept.approvals))
+            return decision
+
+    def resume_if_decided(self) -> ForkDecision | None:
+        """Apply the operator's recorded choice of branch, checked again here (see log_fork.py);
+        a choice that does not stand is set aside (`log-fork-decision-refused`) and the member
+        stays halted. Safe to re-run after a crash at any step."""
+        halted, decided = self.root / HALTED, self.root / DECISION
+        with self._lock:
+            if not (halted.exists() and decided.exists()):
+                return None
+            try:
+                decision = ForkDecision.from_bytes(decided.read_bytes(), str(decided))
+                _, kept, dropped = self.check_fork_choice(decision.key_id, decision.seq, decision.keep)
+            except (ForkChoiceRefused, StorageError) as exc:
+                os.replace(decided, self.root / f"{DECISION}.refused-{self.clock()}")
+                self.events.event("log-fork-decision-refused", reason=str(exc)[:300])
+                return None
+            key_id, seq = decision.key_id, decision.seq
+            archive = self._dir(key_id) / "forks" / f"{seq:0{SEQ_WIDTH}d}-{kept.entry.id[:16]}"
+            switched = self.records(key_id, seq, 1)[0].entry.digest != kept.entry.digest
+            if switched:
+                self._switch_branch(key_id, seq, kept, archive)
+            self._write(self._dir(key_id) / "forks" / "dropped" / dropped.entry.id, dropped.to_bytes())
+            self._write(archive / "HALTED", halted.read_bytes())
+            self._write(archive / "decision.json", decision.to_bytes())
+            halted.unlink()
+            decided.unlink()
+            self.events.event("log-fork-resolved", key_id=key_id, seq=seq, keep=kept.entry.id, drop=dropped.entry.id,
+                              by=decision.by[:64], switched_branch=switched, evidence=str(archive))
+            return decision
+
+    def _switch_branch(self, key_id: str, seq: int, kept: LogRecord, archive: Path) -> None:
+        """Records `seq`.. go to `archive`, narrowing ones among them stay in force here, `kept`
+        takes place `seq`. The records folder stays a contiguous prefix at every step."""
+        try:
+            state = self._state_before(key_id, seq)
+            end = self.state(key_id).next_seq
+            for n in range(seq, end):
+                path = self._record_path(key_id, n)
+                self._write(archive / "records" / path.name, path.read_bytes())
+                record = self._read_record(path)[1]
+                if classify(state, record.entry) is Effect.NARROWING:
+                    self._write(self._dir(key_id) / "narrowed" / f"{record.entry.id}.entry", record.entry.to_bytes())
+                state = apply(state, record.entry, record.approvals, None)
+            for n in range(end - 1, seq, -1):
+                self._record_path(key_id, n).unlink()
+            self._write(self._record_path(key_id, seq), self.clock().to_bytes(8, "big") + kept.to_bytes())
+        finally:
+            self._states.pop(key_id, None)

@@ -17,6 +17,7 @@ import grpc
 
 from council.node.auditors import auditor_pems
 from council.node.ceremony_service import MemberServicer
+from council.node.core_log import CoreLogWatch
 from council.node.limits import MAX_RECEIVE, Limits
 from council.node.log_service import SERVICE_NAME as LOG_SERVICE_NAME
 from council.node.log_service import register_log
@@ -103,8 +104,10 @@ def start(node: MemberNode, listen: str, workers: int = 8, metrics: MemberMetric
 
 
 def serve_forever(running: RunningServer) -> None:
-    """Block until SIGTERM/SIGINT, then shut down gracefully."""
+    """Block until SIGTERM/SIGINT, then shut down gracefully. Meanwhile the TLS handshakes gRPC's
+    core refuses are logged from its standard-error lines (council/node/core_log.py)."""
     stop = threading.Event()
+    watch = CoreLogWatch.start(running.node.log)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         running.node.log.event("stopping", signal=signal.Signals(signum).name)
@@ -114,6 +117,9 @@ def serve_forever(running: RunningServer) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    stop.wait()
-    running.stop()
-    running.node.log.event("stopped")
+    try:
+        stop.wait()
+        running.stop()
+        running.node.log.event("stopped")
+    finally:
+        watch.stop()

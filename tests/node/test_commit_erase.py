@@ -147,3 +147,55 @@ def test_an_aborted_ceremony_is_closed_when_the_next_one_starts(council: Council
     assert seen == [(again.ceremony_id,)], seen
     states = {s.ceremony_id: s.state for s in c.servers["a"].node.status().recent}
     assert states[aborted.ceremony_id] == "superseded"
+
+
+class DriverStops(Exception):
+    """The driver process stops right after the members signed the commit (before finalize)."""
+
+
+def _log_of(roster: Roster, c: Council) -> list[str]:
+    from council.driver.log_client import LogClient
+
+    with LogClient(roster.members, c.op(), FAST) as client:
+        state, records = client.read("k")
+    assert state.started
+    return [f"{r.entry.kind.label}:{getattr(r.entry.body, 'epoch', '')}" for r in records]
+
+
+def test_resume_appends_the_epoch_committed_entry_once(council: Council) -> None:
+    """Issue 2/7 leftover: a re-share whose driver stopped after the commit was signed, finished by
+    `ceremony resume`, leaves the council log as an uninterrupted one does (genesis, roster
+    proposed, epoch committed), and a second resume appends nothing."""
+    from council.driver.log_client import LogClient
+
+    c = council
+    names = ["a", "b", "c", "d"]
+    c.add_members(*names)
+    r1 = c.roster("r1", 3, names)
+    r2 = c.roster("r2", 4, names)  # another roster: the re-share appends roster-proposed first
+    for n in names:
+        c.spawn(n, "r1")
+    c.wait_serving(names)
+    assert run_dkg(r1, "k", c.op(), FAST).committed
+
+    def stop(phase: str) -> None:
+        if phase == "finalize":
+            raise DriverStops
+    cid: list[str] = []
+    with pytest.raises(DriverStops):
+        run_reshare(r1, r2, "k", c.op(), FAST, hook=stop, on_start=lambda rep: cid.append(rep.ceremony_id))
+    before = _log_of(r1, c)
+    assert not any(k.startswith("epoch-committed") for k in before), before
+
+    resumed = run_resume(r1, bytes.fromhex(cid[0]), c.op(), FAST)
+    assert resumed.committed and resumed.erased, resumed.lines()
+    assert any("epoch-committed" in line and "ACCEPTED" in line for line in resumed.log), resumed.lines()
+    after = _log_of(r1, c)
+    assert after == [*before, "epoch-committed:1"], after
+    with LogClient(r2.members, c.op(), FAST) as client:
+        state, _ = client.read("k")
+    assert state.epoch == 1 and state.roster is not None and state.roster.digest() == r2.digest()
+
+    again = run_resume(r1, bytes.fromhex(cid[0]), c.op(), FAST)
+    assert again.committed and any("nothing appended" in line for line in again.log), again.lines()
+    assert _log_of(r1, c) == after

@@ -3,20 +3,30 @@ back from 5 members' mnemonic backups of the new epoch, offline, through the lib
 
 from __future__ import annotations
 
+import io
 import sys
 from functools import cache
 from pathlib import Path
 
 import pytest
 from crypto_helpers import members, new_shares, receiver_outcome, run_dkg
-from recovery_helpers import Epoch, seal_versions, two_epochs
+from recovery_helpers import KEY_ID, Epoch, seal_versions, sealer, two_epochs
 
 from cli import main as cli_main
 from cli.recover import recover
+from council.bundle import KeyBundle
+from council.crypto.ceremony import CommitSignature
+from council.crypto.group import P256, Scalar
+from council.crypto.messages import EpochCommit, sign
+from council.crypto.signing import Signer
 from council.local import key_bundle, roster_of
 from council.protocol.backup import export_backup
 from council.protocol.epoch import CouncilEpoch
 from council.protocol.errors import BackupIncomplete, BackupMismatch, BackupShareInvalid
+from council.roster import MemberCard, Roster
+from dumps.seal import seal_stream
+from dumps.target import SealTarget
+from dumps.verify import verify_dump
 from recovery.offline import recover_offline
 
 PAYLOADS = [b"state v1 " * 20, b"state v2 " * 30, b"state v3: the newest " * 25]
@@ -149,3 +159,67 @@ def test_cli_offline_fewer_than_t_exits_non_zero(tmp_path: Path, store: Path, mo
     assert "5 needed" in err[-1]
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cli.bin")]
+
+
+def _foreign_bundle(key_id: str, epoch: int) -> KeyBundle:
+    """Another council (its own roster, members and key) that named its key the same."""
+    signers = [Signer.generate() for _ in range(3)]
+    cards = tuple(MemberCard(f"x{i}", f"in-process:x{i}", s.public_key,
+                             P256.base_mul(Scalar.random()).to_bytes(), "none") for i, s in enumerate(signers))
+    roster = Roster(2, cards)
+    commit = EpochCommit(key_id, epoch, roster.digest(), 2, P256.base_mul(Scalar.random()), bytes(32), bytes(32))
+    sigs = tuple(CommitSignature(i + 1, sign(s, EpochCommit.KIND, i + 1, commit.to_bytes()).signature)
+                 for i, s in enumerate(signers[:2]))
+    return KeyBundle(commit, sigs, roster)
+
+
+@pytest.fixture
+def store_with_foreign(store: Path) -> Path:
+    """Version 4, the newest, chained after version 3 by the same sealer, but sealed to another
+    council's key of the same key id at epoch 1 (the epoch of the new backups)."""
+    sink = io.BytesIO()
+    seal_stream(io.BytesIO(b"not ours"), sink, target=SealTarget.from_bundle(_foreign_bundle(KEY_ID, 1)),
+                sealer=sealer(), app_id="app", dump_version=4, previous_digest=verify_dump(store / "app-3.kcd").digest,
+                chunk_size=64, now_ms=1_700_000_000_004)
+    (store / "app-4.kcd").write_bytes(sink.getvalue())
+    return store
+
+
+def test_offline_skips_a_dump_sealed_to_another_councils_key_and_falls_back(
+        tmp_path: Path, store_with_foreign: Path) -> None:
+    """Issue 3/7 defect 3, offline: as on the networked path, the backups' bundle is the lineage;
+    the foreign newest dump (its epoch 1 committed here with another roster) is skipped, named."""
+    backups = _backups(tmp_path, two_epochs().new, [1, 3, 4, 6, 7])
+    out = tmp_path / "restored.bin"
+    report = recover_offline(store_with_foreign, "app", backups, out, passphrase=lambda _l: PASS)
+    assert out.read_bytes() == PAYLOADS[2] and report.dump_version == 3
+    why = {s.name: s.reason for s in report.skipped}
+    assert "another council's key" in why["app-4.kcd"] and "committed epoch 1 with roster" in why["app-4.kcd"], why
+
+
+def test_offline_skips_a_foreign_dump_its_key_does_not_open(tmp_path: Path, store_with_foreign: Path) -> None:
+    """Backups of epoch 0 do not know epoch 1's roster: the foreign dump is tried, its first chunk
+    does not open with the backups' key, and it is skipped for the newest dump that does."""
+    backups = _backups(tmp_path, two_epochs().old, [2, 4, 5])
+    out = tmp_path / "restored.bin"
+    report = recover_offline(store_with_foreign, "app", backups, out, passphrase=lambda _l: PASS)
+    assert out.read_bytes() == PAYLOADS[2] and report.dump_version == 3
+    why = {s.name: s.reason for s in report.skipped}
+    assert "does not open it" in why["app-4.kcd"], why
+
+
+def test_offline_names_the_foreign_dump_when_it_is_the_version_asked_for(
+        tmp_path: Path, store_with_foreign: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    idx = [2, 3, 5, 6, 7]
+    backups = _backups(tmp_path, two_epochs().new, idx)
+    out = tmp_path / "cli.bin"
+    args = ["recover", "--offline", "--store", str(store_with_foreign), "--app", "app", "-o", str(out)]
+    args += [a for b in backups for a in ("--backup", str(b))] + _pass_files(tmp_path, idx)
+    assert _run_cli([*args, "--version", "4"], monkeypatch) == 1
+    err = capsys.readouterr().err
+    assert "error: app-4.kcd: " in err and "another council's key" in err, err
+    assert not out.exists()
+    assert _run_cli(args, monkeypatch) == 0
+    assert out.read_bytes() == PAYLOADS[2]
+    assert "skipped app-4.kcd: " in capsys.readouterr().err
