@@ -104,12 +104,14 @@ def test_two_entries_at_one_sequence_number_are_found(council: Council) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_a_seeded_slice_of_the_campaign_runs_clean(tmp_path: Path) -> None:
-    """The first two stages of `make chaos SEED=11 RUNS=1`: a member killed mid-DKG, a newcomer and
-    a leaver killed mid-re-share, each restarted; every invariant holds after each stage."""
+    """The first three stages of `make chaos SEED=11 RUNS=1`: a member killed mid-DKG, a newcomer and
+    a leaver killed mid-re-share, each restarted, and the recovery's driver killed before its 26th
+    call, then retried; every invariant holds after each stage and the probe dump recovers."""
     plan = make_plan(11)
     assert [str(f) for f in plan.faults][:3] == ["dkg: m2 killed after its file-system step #33",
                                                 "reshare: m5 killed after its file-system step #24",
                                                 "reshare: m2 killed after its file-system step #12"]
-    result = run_one(tmp_path / "run", plan, stages=("dkg", "reshare"))
+    assert str(plan.faults[3]) == "recover: driver killed before its gRPC call #26"
+    result = run_one(tmp_path / "run", plan, stages=("dkg", "reshare", "recover"))
     assert result.kills >= 2, result
     assert result.violations == [], result

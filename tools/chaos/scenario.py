@@ -404,8 +404,9 @@ class Run:
                               self.key, self.c.init_operator(), Timing(10, 6), list(ROSTERS[new][1]))
         summary = logged if isinstance(logged, str) else logged.summary()
         self.result.findings.append(f"{stage}: epoch {newest} committed but not in the council log (the driver "
-                                    "died before the epoch-committed entry; no command appends it: operator "
-                                    f"used council.driver.ceremony_log.record_epoch: {summary[:300]})")
+                                    "died before the epoch-committed entry; `ceremony resume` appends it for a resumed ceremony, "
+                                    f"catch-up does not: operator used council.driver.ceremony_log.record_epoch: "
+                                    f"{summary[:300]})")
 
     def start_log(self) -> None:
         from council.driver.ceremony_log import start_log
@@ -426,9 +427,11 @@ class Run:
         store.mkdir(exist_ok=True)
         r1 = load_roster(self.c.roster_files["r1"])
         bundle = fetch_bundle(r1, self.key, self.c.init_operator(), Timing(10, 6))
+        sealer = SealingIdentity.simulated()
+        self.c.admit_sealer(r1, self.key, sealer)  # members release only for a sealer admitted in the log
         with open(store / f"{APP}-1.kcd", "wb") as sink:
             seal_stream(io.BytesIO(self.payload), sink, target=SealTarget.from_bundle(bundle),
-                        sealer=SealingIdentity.simulated(), app_id=APP, dump_version=1, chunk_size=1024)
+                        sealer=sealer, app_id=APP, dump_version=1, chunk_size=1024)
         return True
 
 
