@@ -30,6 +30,7 @@ from cli.demo.operators import DemoOperators
 from cli.demo.state import StateStream, same_as_version
 from council.bundle import KeyBundle
 from council.crypto.messages import Kind
+from council.driver.announce import announce_dump
 from council.driver.ceremony import CeremonyReport, drive_signed, run_dkg, run_reshare
 from council.driver.ceremony_log import RosterNotAccepted, require_accepted_roster
 from council.driver.log_client import LogClient, operator_entry
@@ -129,6 +130,7 @@ class _Run:
     rosters: dict[str, tuple[Roster, Path]] = field(default_factory=dict)
     bundle: KeyBundle | None = None
     sealed: list[tuple[str, SealedDump, str]] = field(default_factory=list)
+    sealer_key: bytes = b""
     recovered: Path | None = None
     operators: DemoOperators | None = None
     store: DumpStore | None = None
@@ -259,12 +261,13 @@ def _seal(run: _Run) -> None:
     out.detail("INSECURE: the app's enclave is simulated; no TEE attests its signing key (demo only)")
     target = SealTarget.from_bundle(run.bundle, run.rosters["old"][0].digest())
     sealer = SealingIdentity.simulated()
+    run.sealer_key = sealer.public_key
     run.council.admit_sealer(run.rosters["old"][0], KEY_ID, sealer)
     out.detail("the council admits the app's sealer in the key's log (its policy allows simulated sealers: demo "
                "only); each member's operator approves both entries")
     store = run.base / "sealed"
     store.mkdir()
-    assert run.store is not None
+    assert run.store is not None and run.operator is not None
     previous = b""
     for version in range(1, VERSIONS + 1):
         name = f"{APP_ID}-v{version}.kcdump"
@@ -275,9 +278,12 @@ def _seal(run: _Run) -> None:
                                app_id=APP_ID, dump_version=version, previous_digest=previous,
                                progress=progress)
         publish_file(run.store, store / name)
+        announced = announce_dump(run.rosters["old"][0], KEY_ID, sealer, run.operator, TIMING, APP_ID, version,
+                                  sealed.digest, previous)
         chained = f", chained to version {version - 1}" if previous else ""
         out.detail(f"version {version} → {run.store_url}/{name} (state SHA-256 "
-                   f"{state.sha256.hexdigest()[:16]}…{chained}; {_s(start)})")
+                   f"{state.sha256.hexdigest()[:16]}…{chained}; announced in the log, entry "
+                   f"{announced.entry.seq}; {_s(start)})")
         run.sealed.append((name, sealed, state.sha256.hexdigest()))
         previous = sealed.digest
 
@@ -319,9 +325,14 @@ def _reshare(run: _Run) -> None:
 
 
 def _ours(run: _Run, entry: Entry) -> bool:
-    """The demo's operators approve what the demo's own operator proposed, and nothing else."""
-    return run.operator is not None and entry.author.public_key == run.operator.identity.signer.public_key \
-        and entry.kind.label in ("roster-proposed", "recovery-requested")
+    """The demo's operators approve what the demo itself proposed, checked as a real operator would:
+    the roster change only to the demo's new roster (never the rogue's 1-of-1 roster, proposed with
+    the same operator credential), and recovery requests of the demo's operator."""
+    if run.operator is None or entry.author.public_key != run.operator.identity.signer.public_key:
+        return False
+    if isinstance(entry.body, RosterProposed):
+        return "new" in run.rosters and entry.body.roster.digest() == run.rosters["new"][0].digest()
+    return entry.kind.label == "recovery-requested"
 
 
 def _accept_roster(run: _Run) -> None:
@@ -382,7 +393,7 @@ def _show_log(run: _Run) -> None:
     for r in (run.rosters["old"][0], roster):
         names.update({m.signing_key: m.name for m in r.members})
         names.update({op.signing_key: op.name for op in r.operators})
-    names[SealingIdentity.simulated().public_key] = "simulated sealer"
+    names[run.sealer_key] = APP_ID  # the app's (simulated) enclave signs its announcements
     for rec in records:
         e = rec.entry
         who = names.get(e.author.public_key, e.author.public_key.hex()[:12])

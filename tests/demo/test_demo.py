@@ -69,6 +69,14 @@ def test_networked_demo_recovers_the_newest_state_and_leaves_no_process(tmp_path
     assert original.group(1) == state_sha256(3, 1 << 20)  # version 3: the newest
     for step in range(1, 8):
         assert f"[{step}/7]" in out.stdout
+    kinds = re.findall(r"^ +\d+  ([a-z-]+) +by ", out.stdout, re.M)  # the key's log, as the demo ends
+    assert kinds[:3] == ["genesis", "policy-changed", "sealer-admitted"], out.stdout
+    assert kinds.count("dump-announced") == 3 and kinds.count("share-released") == 5, out.stdout  # t = 5 after the re-share
+    assert kinds.count("roster-proposed") == 1, out.stdout  # the demo's roster; the rogue's never accepted
+    assert "epoch-committed" in kinds and "recovery-requested" in kinds, out.stdout
+    approved = re.findall(r"approved (roster-proposed|recovery-requested) entry (\d+)", out.stdout)
+    assert [kind for kind, _ in approved] == ["roster-proposed", "recovery-requested"], out.stdout
+    assert "refused by all" in out.stdout  # the rogue's direct re-share
     assert _processes_under(tmp_path) == []
     assert list(tmp_path.iterdir()) == []  # the demo folder is gone without --keep
 
