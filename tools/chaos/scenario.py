@@ -223,9 +223,10 @@ class Run:
             committed = self.heal_ceremony("dkg", "r1", None, committed)
         if committed:
             self.catch_up("dkg", "r1")  # members that missed the finalize take the epoch
-        if committed and not self.log_started():
+        if committed and not self.log_started() and not (self.resume_for_log("dkg", "r1") and self.log_started()):
             self.result.findings.append("dkg: the driver died after the commit and before the genesis entry; "
-                                        "no command appends it (operator used council.driver.ceremony_log.start_log)")
+                                        "`ceremony resume` did not append it (operator used "
+                                        "council.driver.ceremony_log.start_log)")
             self.start_log()
         self.clean_check("dkg")
         return committed and self.seal_probe()
@@ -348,7 +349,7 @@ class Run:
         newest = invariants.newest_committed(self.c.members.values()).get(self.key, -1)
         return newest >= {"dkg": 0, "reshare": 1, "reshare2": 2}[stage]
 
-    def signed_ceremonies(self, stage: str) -> list[str]:
+    def signed_ceremonies(self, stage: str, unfinished_only: bool = True) -> list[str]:
         """Ceremonies of the stage's kind and key that some member signed a commit for and that
         are not done on every member that took part: what `ceremony resume` is for (even when
         t' receivers stored the epoch already, the others and the old members wait for it)."""
@@ -371,7 +372,18 @@ class Run:
                     signed.add(path.name)
                 if state not in ("done", "failed", "superseded"):
                     unfinished.add(path.name)
-        return sorted(signed & unfinished)
+        return sorted(signed & unfinished if unfinished_only else signed)
+
+    def resume_for_log(self, stage: str, old: str) -> bool:
+        """The operator's command for a committed epoch missing from the log (the driver died
+        between the commit and its log entry): `ceremony resume` of that ceremony appends it."""
+        for cid in self.signed_ceremonies(stage, unfinished_only=False):
+            self.result.actions.append(f"{stage}: ceremony resume {cid[:8]}… (its log entry is missing)")
+            ok, _ = self.keycouncil(stage, "ceremony", "resume", "--roster", self.roster(old),
+                                    "--ceremony-id", cid, *self.op_args(), *TIMING)
+            if ok:
+                return True
+        return False
 
     def catch_up(self, stage: str, old: str) -> None:
         leavers = ["--from", self.roster(old)] if old != self.current else []
@@ -400,13 +412,14 @@ class Run:
         newest = invariants.newest_committed(self.c.members.values()).get(self.key, -1)
         if newest in self.logged_epochs():
             return
+        if self.resume_for_log(stage, old) and newest in self.logged_epochs():
+            return
         logged = record_epoch(load_roster(self.c.roster_files[old]), load_roster(self.c.roster_files[new]),
                               self.key, self.c.init_operator(), Timing(10, 6), list(ROSTERS[new][1]))
         summary = logged if isinstance(logged, str) else logged.summary()
         self.result.findings.append(f"{stage}: epoch {newest} committed but not in the council log (the driver "
-                                    "died before the epoch-committed entry; `ceremony resume` appends it for a resumed ceremony, "
-                                    f"catch-up does not: operator used council.driver.ceremony_log.record_epoch: "
-                                    f"{summary[:300]})")
+                                    "died before the epoch-committed entry and `ceremony resume` did not append it: operator "
+                                    f"used council.driver.ceremony_log.record_epoch: {summary[:300]})")
 
     def start_log(self) -> None:
         from council.driver.ceremony_log import start_log
