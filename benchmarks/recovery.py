@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -71,7 +72,16 @@ def start_cluster(base: Path, n: int, t: int):  # type: ignore[no-untyped-def]
     if not report.committed:
         council.close()
         raise RuntimeError("bench DKG failed: " + "; ".join(report.lines()))
+    council.admit_sealer(roster, KEY, bench_sealer())  # members release only for a sealer admitted in the log
     return council, op, fetch_council(roster, KEY, op, timing)
+
+
+@functools.cache
+def bench_sealer():  # type: ignore[no-untyped-def]
+    """The one simulated sealer of this benchmark process: every cluster's log admits it."""
+    from dumps.sealer import SealingIdentity
+
+    return SealingIdentity.simulated()
 
 
 class _Pattern(io.RawIOBase):
@@ -91,12 +101,11 @@ class _Pattern(io.RawIOBase):
 def _seal(store: Path, council: CouncilEpoch, size: int) -> None:
     """One dump of `size` bytes (version 1, simulated sealer) into `store`."""
     from dumps.seal import seal_stream
-    from dumps.sealer import SealingIdentity
     from dumps.target import SealTarget
 
     store.mkdir(parents=True, exist_ok=True)
     with open(store / f"{APP}-1.kcd", "wb") as sink:
-        seal_stream(io.BufferedReader(_Pattern(size), CHUNK), sink, sealer=SealingIdentity.simulated(),
+        seal_stream(io.BufferedReader(_Pattern(size), CHUNK), sink, sealer=bench_sealer(),
                     target=SealTarget.from_bundle(council.bundle), app_id=APP, dump_version=1, chunk_size=CHUNK)
 
 
