@@ -270,7 +270,7 @@ def render(n_a: int, t_a: int, entries: int, a: dict[str, float], size: int, v: 
         "| step | median | target | met |",
         "|---|---|---|---|",
         f"| share collection alone (ask, verify, combine) | {r['alone'] * ms:.0f} ms | | |",
-        f"| (2b) recovery-requested entry (read the log, propose, t approvals, hand over) | {r['entry'] * ms:.0f} ms | | |",
+        f"| (2b) recovery-requested entry (propose at the head verified last, t approvals, hand over) | {r['entry'] * ms:.0f} ms | | |",
         f"| … the same from a fresh coordinator, which verifies the whole log ({r['length']:,} entries) first | "
         f"{r['cold'] * ms:.0f} ms | | |",
         f"| (3)-(5) share collection for the logged request | {r['collect'] * ms:.0f} ms | | |",
