@@ -63,6 +63,27 @@ class LogLedger:
         self.roster, self.operator, self.timing, self.lifetime_ms = roster, operator, timing, lifetime_ms
         self.verified = VerifiedLogs()
         """The log as this coordinator verified it: (7) re-reads only what (2b) did not see."""
+        self._client: LogClient | None = None
+
+    def _log(self) -> LogClient:
+        """One client (one TLS channel per member) for the ledger's life: a recovery's request and
+        its releases would otherwise pay n handshakes each. Members that did not answer during an
+        earlier step are asked again."""
+        if self._client is None:
+            self._client = LogClient(self.roster.members, self.operator, self.timing, self.verified)
+        self._client.down.clear()
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> LogLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def body(self, request: RecoveryRequest) -> RecoveryRequested:
         digest = request.dump.verify().digest  # v1 or v2 trailer, as the members compute it
@@ -80,8 +101,7 @@ class LogLedger:
 
     def newest(self, key_id: str, app_id: str) -> AppHead | None:
         """The newest announced dump of `app_id` in `key_id`'s log (None: never announced)."""
-        with LogClient(self.roster.members, self.operator, self.timing) as client:
-            state, _ = client.read(key_id)
+        state, _ = self._log().read(key_id)
         return state.newest(app_id)
 
     def allow_older(self, key_id: str, body: OlderDumpAllowed, deadline_seconds: float) -> str:
@@ -97,39 +117,39 @@ class LogLedger:
                         deadline_seconds: float, what: str) -> str:
         """Propose `body` at the head until `t` approved it (or `done` says the log has it already)."""
         give_up = time.monotonic() + deadline_seconds
-        with LogClient(self.roster.members, self.operator, self.timing, self.verified) as client:
-            optimistic = self._optimistic(client, key_id, body, done)
-            if optimistic is not None:
-                return optimistic
-            while True:
-                state, records = client.read(key_id)
-                refuse_retired(state, records)
-                already = done(state)
-                if already is not None:
-                    return already
-                report = client.append(state, operator_entry(self.operator, state, body))
-                if report.accepted:
-                    self._remember(client, state, records, report)
-                    return report.summary()
-                refused = [a for a in report.answers.values() if a.startswith("refused")]
-                if len(refused) > len(self.roster.members) - self.roster.threshold or time.monotonic() > give_up:
-                    raise RecoveryFailed(f"{what} is not accepted in the council log: {report.summary()}")
-                time.sleep(POLL_SECONDS)
+        client = self._log()
+        optimistic = self._optimistic(client, key_id, body, done)
+        if optimistic is not None:
+            return optimistic
+        while True:
+            state, records = client.read(key_id)
+            refuse_retired(state, records)
+            already = done(state)
+            if already is not None:
+                return already
+            report = client.append(state, operator_entry(self.operator, state, body))
+            if report.accepted:
+                self._remember(client, state, records, report)
+                return report.summary()
+            refused = [a for a in report.answers.values() if a.startswith("refused")]
+            if len(refused) > len(self.roster.members) - self.roster.threshold or time.monotonic() > give_up:
+                raise RecoveryFailed(f"{what} is not accepted in the council log: {report.summary()}")
+            time.sleep(POLL_SECONDS)
 
     def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
         lines = []
-        with LogClient(self.roster.members, self.operator, self.timing, self.verified) as client:
-            state, records = client.read(request.key_id)
-            for index in members:
-                card = self.roster.member(index)
-                entry = client.author(card, request.key_id, "share-released", request.request_id)
-                if isinstance(entry, Failure):
-                    lines.append(f"{card.name}: share-released entry not authored: {entry}")
-                    continue
-                report = client.append(state, entry)
-                lines.append(report.summary())
-                if report.record is not None:
-                    state, records = self._remember(client, state, records, report)
+        client = self._log()
+        state, records = client.read(request.key_id)
+        for index in members:
+            card = self.roster.member(index)
+            entry = client.author(card, request.key_id, "share-released", request.request_id)
+            if isinstance(entry, Failure):
+                lines.append(f"{card.name}: share-released entry not authored: {entry}")
+                continue
+            report = client.append(state, entry)
+            lines.append(report.summary())
+            if report.record is not None:
+                state, records = self._remember(client, state, records, report)
         return lines
 
     def _optimistic(self, client: LogClient, key_id: str, body: Body,
