@@ -19,7 +19,7 @@ from council import __version__
 from council.crypto.ceremony import Outcome, Participant, State
 from council.crypto.keyid import is_valid_key_id
 from council.crypto.messages import EpochCommit, Signed, sign
-from council.crypto.output import receiver_share
+from council.crypto.output import receiver_bn254_share, receiver_share
 from council.crypto.transcript import Transcript, check_transcript
 from council.errors import CeremonyError, KeycouncilError, ShareInvalid, bounded
 from council.log import Entry, EpochCommitted, Genesis, SealerAdmitted
@@ -287,9 +287,11 @@ class MemberNode:
         """Step 5a: store the committed epoch (share first, epoch.json last, all fsynced)."""
         dealings, responses = p.transcript
         transcript = Transcript(dealings, responses, tuple(_commit_messages(p, outcome)))
+        bn = outcome.public.bn254.previous() if outcome.public.bn254 is not None else None
         rec = EpochRecord(req.request.new_roster, outcome.commit, outcome.signatures,
-                          dict(outcome.public.verification_shares), p.receiver_index, outcome.share is not None)
-        self.store.store(rec, outcome.share, req.to_bytes(), transcript.to_bytes())
+                          dict(outcome.public.verification_shares), p.receiver_index, outcome.share is not None,
+                          bn)
+        self.store.store(rec, outcome.share, req.to_bytes(), transcript.to_bytes(), outcome.bn254_share)
         self._persisted("stored")
         self._supersede(outcome.commit.key_id, outcome.commit.epoch)
         self._live.pop(req.request.ceremony_id, None)
@@ -430,17 +432,21 @@ class MemberNode:
             if not report.committed:
                 raise CeremonyError(f"key {r.key_id!r} epoch {r.epoch}: transcript has "
                                     f"{len(report.signers)} commit signatures, {report.commit.threshold} needed")
-            share, problem = None, None
+            share, bn_share, problem = None, None, None
             secret = self.folder.identity.encryption_secret
             if roles.receiver_index is not None and secret is not None:
                 try:
                     share = receiver_share(roles.spec, report.judgement, report.public,
                                            roles.receiver_index, secret)
+                    if report.public.bn254 is not None:
+                        bn_share = receiver_bn254_share(roles.spec, report.judgement, report.public,
+                                                        roles.receiver_index, secret)
                 except ShareInvalid as exc:
-                    problem = str(exc)
+                    share, problem = None, str(exc)
+            bn = report.public.bn254.previous() if report.public.bn254 is not None else None
             rec = EpochRecord(r.new_roster, report.commit, report.signers, dict(report.verification_shares),
-                              roles.receiver_index, share is not None)
-            self.store.store(rec, share, req.to_bytes(), transcript.to_bytes())
+                              roles.receiver_index, share is not None, bn)
+            self.store.store(rec, share, req.to_bytes(), transcript.to_bytes(), bn_share)
             self._supersede(r.key_id, r.epoch)
             self.log.event("caught-up", key_id=r.key_id, epoch=r.epoch, holds_share=share is not None,
                            share_problem=problem or "")
@@ -499,7 +505,9 @@ class MemberNode:
             if rec is not None:
                 keys.append(KeyStatus(key_id, rec.epoch, rec.holds_share, rec.commit.public_key.to_bytes(),
                                       rec.commit.roster_digest, committed_unix_ms(self.store, rec),
-                                      rec.member_index or 0))
+                                      rec.member_index or 0,
+                                      rec.bn254.public_key.to_bytes() if rec.bn254 is not None else b"",
+                                      self.store.holds_bn254_share(key_id, rec.epoch)))
         root = self.folder.path / "ceremonies"
         return NodeStatus(self.folder.name, __version__, tuple(keys), tuple(in_flight(root)),
                           self.folder.vault.insecure, served_roster_digest=self.served.digest(),
@@ -550,7 +558,7 @@ class MemberNode:
         assert ident.encryption_secret is not None
         try:
             return Participant(roles.spec, ident.signer, ident.encryption_secret, roles.dealer_index,
-                               roles.receiver_index, roles.dealer_share)
+                               roles.receiver_index, roles.dealer_share, roles.dealer_bn254_share)
         except ValueError as exc:
             raise CeremonyError(f"this member's keys do not match its roster entry: {exc}") from None
 
