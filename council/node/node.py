@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from council import __version__
 from council.crypto.ceremony import Outcome, Participant, State
@@ -22,7 +23,7 @@ from council.crypto.messages import EpochCommit, Signed, sign
 from council.crypto.output import receiver_bn254_share, receiver_share
 from council.crypto.transcript import Transcript, check_transcript
 from council.errors import CeremonyError, KeycouncilError, ShareInvalid, bounded
-from council.log import Entry, EpochCommitted, Genesis, SealerAdmitted
+from council.log import Entry, EpochCommitted, Genesis, LogRecord, SealerAdmitted
 from council.node.ceremony_store import CeremonyDir, in_flight, recent
 from council.node.events import EventLog
 from council.node.folder import MemberFolder
@@ -42,6 +43,9 @@ from council.roster import Roster
 from council.storage.files import read_file, write_atomic
 from council.storage.identity import cert_der
 from dumps.lineage import KeyLineage
+
+if TYPE_CHECKING:
+    from council.node.chain_watch import ChainWatch
 
 STORED_PROOF = "stored.bin"
 """In an epoch folder: the t' stored confirmations this member erased its older shares on."""
@@ -66,6 +70,8 @@ class MemberNode:
     _lock: threading.RLock = field(init=False, default_factory=threading.RLock)
     log_changed: threading.Event = field(init=False, default_factory=threading.Event)
     """Set for every accepted log entry (wakes the retirement timer)."""
+    chain: ChainWatch | None = field(init=False, default=None)
+    """The chain anchor this member waits for before acting on widening entries (council.node.chain_member)."""
 
     def __post_init__(self) -> None:
         self.store = KeyStore(self.folder.path / "keys", self.folder.vault,
@@ -117,6 +123,8 @@ class MemberNode:
         and wake the retirement timer (a new key-retired entry sets a new deadline)."""
         self.retire_due()
         self.log_changed.set()
+        if self.chain is not None:
+            self.chain.offer(LogRecord.from_bytes(record))
 
     def retire_due(self) -> list[str]:
         """Erase every share of each retired key whose waiting period has passed here
@@ -511,7 +519,8 @@ class MemberNode:
         root = self.folder.path / "ceremonies"
         return NodeStatus(self.folder.name, __version__, tuple(keys), tuple(in_flight(root)),
                           self.folder.vault.insecure, served_roster_digest=self.served.digest(),
-                          recent=tuple(self._ceremony_status(root, name, state) for name, state in recent(root)))
+                          recent=tuple(self._ceremony_status(root, name, state) for name, state in recent(root)),
+                          chain=self.chain.status if self.chain is not None else "")
 
     @staticmethod
     def _ceremony_status(root: Path, name: str, state: dict[str, str]) -> CeremonyStatus:
