@@ -75,7 +75,7 @@ def serve(folder: Path, roster_path: Path | None, listen: str | None, metrics: s
 
     passphrase = read_passphrase(passphrase_file, insecure=True)
     node = open_member(folder, served_roster(folder, roster_path), passphrase)
-    from council.node.chain_watch import load_chain_config
+    from council.node.chain_config import load_chain_config
 
     chain = load_chain_config(folder, chain_rpc, contract, confirmations, chain_account)
     if chain is not None:

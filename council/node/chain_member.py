@@ -8,7 +8,8 @@ from council.crypto.bn254.threshold import combine
 from council.errors import NotEnoughShares
 from council.log import Entry, LogRecord
 from council.node.anchor_sign import approval_partial
-from council.node.chain_watch import ChainConfig, ChainWatch, anchor_context, partials_of
+from council.node.chain_config import ChainConfig
+from council.node.chain_watch import ChainWatch, anchor_context, partials_of
 from council.node.node import MemberNode
 
 

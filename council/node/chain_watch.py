@@ -1,11 +1,12 @@
 """A member's view of the CouncilAnchor contract (docs/chain.md, "Configure the members").
 
-Configured by `member serve --chain-rpc URL --contract ADDR [--confirmations N]
-[--chain-account FILE]` or the `[chain]` table of `FOLDER/member.toml` (the flags win). The watcher
+Configured by council.node.chain_config (`member serve --chain-rpc ...` or `member.toml`). The chain
+stack is imported at module level, never first from the watcher threads (concurrent first imports
+of web3 from several threads hung the in-process members of the tests). The watcher
 reads the contract's `Anchored` events of every key this member logs, keeps the entries that are
-`confirmations` blocks deep, and answers `anchored(entry)` from that cache: serving never waits for
-the chain. A thread refreshes it every `poll_seconds`; a widening entry not found is looked up again
-at most once a second. While the chain cannot be read the status says "unavailable: ..." (in
+`confirmations` blocks deep, and answers `anchored(entry)` from that cache. A thread refreshes it
+every `poll_seconds`; a widening entry not in the cache is looked up again on the chain (only calls
+that act on a widening entry wait for that read, and only while the entry is not anchored). While the chain cannot be read the status says "unavailable: ..." (in
 `council status` and the member's events, once per change) and it retries; nothing is anchored
 meanwhile, so nothing widens. With an account key file the member also submits anchors itself: once
 an accepted record carries `t` partial signatures for this deployment and the contract's head is the
@@ -17,69 +18,27 @@ from __future__ import annotations
 import queue
 import threading
 import time
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from web3 import HTTPProvider, Web3
+
+from council.chain.account import load_signer
+from council.chain.client import ChainClient
 from council.chain.heads import (
     ANCHOR,
     AnchorPartial,
     chain_key_id,
-    entry_head,
     partial_context,
     split_entries,
 )
 from council.errors import ChainError, DecodeError
 from council.log import Entry, LogRecord
 from council.node.anchor_sign import Deployment
+from council.node.chain_config import ChainConfig
 from council.node.events import EventLog
-from council.storage.folders import FolderError
 
-CONFIG_FILE = "member.toml"
 RPC_TIMEOUT = 5.0
-
-
-@dataclass(frozen=True)
-class ChainConfig:
-    """Where the member reads the anchor, how deep an anchor must be, and who submits."""
-
-    rpc: str
-    contract: str
-    confirmations: int = 1
-    account: Path | None = None
-    poll_seconds: float = 2.0
-
-
-def load_chain_config(folder: Path, rpc: str | None = None, contract: str | None = None,
-                      confirmations: int | None = None, account: Path | None = None) -> ChainConfig | None:
-    """The flags over `FOLDER/member.toml` `[chain]` (rpc, contract, confirmations, account,
-    poll_seconds); None when neither names a chain."""
-    table: dict[str, Any] = {}
-    path = folder / CONFIG_FILE
-    if path.exists():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-            raise FolderError(f"{path}: not valid TOML ({exc})") from None
-        table = raw.get("chain", {})
-        unknown = set(table) - {"rpc", "contract", "confirmations", "account", "poll_seconds"}
-        if not isinstance(table, dict) or unknown:
-            raise FolderError(f"{path}: [chain] has unknown fields {sorted(unknown)}")
-    rpc = rpc or table.get("rpc")
-    contract = contract or table.get("contract")
-    if not rpc and not contract:
-        return None
-    if not (isinstance(rpc, str) and rpc and isinstance(contract, str) and contract):
-        raise FolderError("a chain needs both an RPC URL and a contract address (--chain-rpc and --contract, "
-                          f"or rpc and contract in {path} [chain])")
-    depth = confirmations if confirmations is not None else table.get("confirmations", 1)
-    poll = table.get("poll_seconds", 2.0)
-    if not isinstance(depth, int) or depth < 1 or not isinstance(poll, int | float) or poll <= 0:
-        raise FolderError(f"{path}: confirmations must be an integer ≥ 1 and poll_seconds a positive number")
-    key_file = account or (folder / table["account"] if "account" in table else None)
-    return ChainConfig(rpc, contract, depth, key_file, float(poll))
 
 
 class ChainWatch:
@@ -108,11 +67,6 @@ class ChainWatch:
         """The ChainClient (connected on first use); ChainError while the chain cannot be read."""
         with self._lock:
             if self._client is None:
-                from web3 import HTTPProvider, Web3
-
-                from council.chain.account import load_signer
-                from council.chain.client import ChainClient
-
                 signer = load_signer(self.config.account) if self.config.account is not None else None
                 w3 = Web3(HTTPProvider(self.config.rpc, request_kwargs={"timeout": RPC_TIMEOUT}))
                 try:
@@ -160,15 +114,15 @@ class ChainWatch:
                 self._set_status(f"unavailable: {type(exc).__name__}: {exc}"[:300])
 
     def anchored(self, entry: Entry) -> bool:
-        """True once `entry` is in a confirmed anchor of its key. Not found: looked up again at most
-        once a second, and never waiting for a refresh already running (serving never blocks)."""
+        """True once `entry` is in a confirmed anchor of its key. Not in the cache: the chain is read
+        again, once for all callers asking at the same time (a read that started after the question
+        answers it), so an anchor that the chain holds is never denied from a stale cache."""
         if self._anchored.get(entry.key_id, {}).get(entry.seq) == entry.digest:
             return True
-        if time.monotonic() - self._last_refresh >= 1.0 and self._refreshing.acquire(blocking=False):
-            try:
+        asked = time.monotonic()
+        with self._refreshing:
+            if self._last_refresh < asked:
                 self.refresh()
-            finally:
-                self._refreshing.release()
         return self._anchored.get(entry.key_id, {}).get(entry.seq) == entry.digest
 
     # The thread ----------------------------------------------------------------------------------
@@ -220,6 +174,3 @@ def partials_of(record: LogRecord, deployment: Deployment, epoch: int) -> list[A
 
 def anchor_context(key_id: str, epoch: int) -> bytes:
     return partial_context(key_id, epoch, ANCHOR)
-
-
-__all__ = ["ChainConfig", "ChainWatch", "entry_head", "load_chain_config", "partials_of", "anchor_context"]

@@ -154,31 +154,35 @@ class LogBook:
         return self._gated(key_id)[1]
 
     def _gated(self, key_id: str) -> tuple[LogState, int | None]:
+        """Folded outside the book's lock: the gate may read the chain, and stored records never
+        change, so two callers folding at once get the same answer."""
         state = self.state(key_id)
         gate = self.anchor_gate
         if gate is None:
             return state, None
-        with self._lock:
-            version = (state.next_seq, self.gate_version())
-            cached = self._acting.get(key_id)
-            if cached is not None and cached[0] == version:
-                return cached[1], cached[2]
-            acting, waiting = LogState(key_id), None
-            for seq in range(state.next_seq):
-                seen, record = self._read_record(self._record_path(key_id, seq))
-                entry = record.entry
-                if waiting is None:
-                    if classify(acting, entry) is Effect.WIDENING and not gate(entry):
-                        waiting = seq
-                    else:
-                        acting = fold(acting, entry, seen)
-                        continue
-                try:
-                    acting = apply_narrowing(acting, entry)
-                except LogRuleError:
-                    continue  # not narrowing: waits with the widening entry before it
-            self._acting[key_id] = (version, acting, waiting)
-            return acting, waiting
+        version = (state.next_seq, self.gate_version())
+        cached = self._acting.get(key_id)
+        if cached is not None and cached[0] == version:
+            waiting = cached[2]
+            if waiting is None or not gate(self.records(key_id, waiting, 1)[0].entry):
+                return cached[1], waiting
+            version = (state.next_seq, self.gate_version())  # anchored since: fold again
+        acting, waiting = LogState(key_id), None
+        for seq in range(state.next_seq):
+            seen, record = self._read_record(self._record_path(key_id, seq))
+            entry = record.entry
+            if waiting is None:
+                if classify(acting, entry) is Effect.WIDENING and not gate(entry):
+                    waiting = seq
+                else:
+                    acting = fold(acting, entry, seen)
+                    continue
+            try:
+                acting = apply_narrowing(acting, entry)
+            except LogRuleError:
+                continue  # not narrowing: waits with the widening entry before it
+        self._acting[key_id] = (version, acting, waiting)
+        return acting, waiting
 
     def effective(self, key_id: str) -> LogState:
         """The acting state with this member's own narrowing entries applied on top (at once)."""

@@ -23,7 +23,7 @@ from council.chain.hardhat import HardhatNode, hardhat_installed
 from council.chain.heads import chain_key_id
 from council.driver.ceremony import run_dkg, run_reshare
 from council.driver.log_anchor import anchor_log, register_key
-from council.driver.log_client import LogClient
+from council.driver.log_client import LogAppendFailed, LogClient
 from council.driver.log_commands import propose_roster
 from council.driver.phases import Timing
 from council.driver.query import fetch_bundle
@@ -89,6 +89,10 @@ def _run(c: Council, hh: HardhatNode, client: ChainClient, tmp: Path) -> None:
     # Sealer admitted (widening entries: m1 anchors each as it is accepted), dumps announced.
     sealer = SealingIdentity.simulated()
     sealer.save(tmp / "signer")
+    with pytest.raises(LogAppendFailed, match="simulated evidence is not allowed"):
+        c.admit_sealer(r1, KEY, sealer)  # the widened policy is accepted, but members check against it
+    anchor_log(r1, KEY, c.op(), FAST, client)  # only once it is anchored (unless m1 was quicker)
+    time.sleep(1.5)
     c.admit_sealer(r1, KEY, sealer)
     (tmp / "store").mkdir()
     payloads = [os.urandom(3000 + k) for k in range(2)]
@@ -134,6 +138,7 @@ def _run(c: Council, hh: HardhatNode, client: ChainClient, tmp: Path) -> None:
                      "--chain-rpc", hh.url, "--contract", client.address, timeout=180)
     assert rec.code == 0, rec.err
     assert out.read_bytes() == payloads[1]
+    assert "the recovery request is anchored on chain" in rec.out + rec.err, rec.out + rec.err
 
     # Attack: a store hiding the newest anchored dump is refused.
     hidden = tmp / "hiding-store"

@@ -24,8 +24,8 @@ from council.driver.log_client import LogClient
 from council.driver.log_commands import propose_roster
 from council.driver.phases import Timing
 from council.driver.query import fetch_bundle
+from council.node.chain_config import ChainConfig
 from council.node.chain_member import attach_chain
-from council.node.chain_watch import ChainConfig
 
 pytestmark = [
     pytest.mark.timeout(300),
