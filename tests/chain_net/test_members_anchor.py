@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from chain_helpers import funded_signer
+from lognet_helpers import kc
 from node_helpers import Council
 
 from council.chain.audit import chain_log, compare
@@ -28,6 +29,7 @@ from council.node.chain_config import ChainConfig
 from council.node.chain_member import attach_chain
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.timeout(300),
     pytest.mark.skipif(not hardhat_installed(), reason="Hardhat not installed (make hardhat)"),
 ]
@@ -112,8 +114,13 @@ def test_member_with_an_account_anchors_by_itself(council: Council, hardhat: Har
     for n in "abc":
         c.serve(n, "r1")
     assert run_dkg(r1, "k", c.op(), FAST, signing_key=True).committed
-    register_key(r1, "k", c.op(), FAST, client)
-    anchor_log(r1, "k", c.op(), FAST, client)
+    chain = ["--chain-rpc", hardhat.url, "--contract", client.address, "--account", str(tmp_path / "submitter.key")]
+    common = ["--roster", str(c.roster_files["r1"]), "--key-id", "k", "--operator", str(c.op().path)]
+    reg = kc("log", "register", *common, *chain)
+    assert reg.code == 0 and "registered" in reg.out, reg.text
+    anchored = kc("log", "anchor", *common, *chain, "--json")
+    assert anchored.code == 0, anchored.text
+    assert [(s["from"], s["to"]) for s in anchored.json()["steps"]] == [(0, 1)]  # type: ignore[index]
     for n in "abc":
         account = tmp_path / "member-a.key" if n == "a" else None
         attach_chain(c.servers[n].node, ChainConfig(hardhat.url, client.address, 1, account, poll_seconds=0.3))
