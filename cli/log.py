@@ -156,7 +156,7 @@ def _write_new(path: Path, data: bytes) -> None:
 @log.command("verify")
 @click.argument("file", type=ExistingFile)
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON (docs/log-format.md).")
-@click.option("--chain-rpc", default=None, metavar="URL",
+@click.option("--chain-rpc", default=None, metavar="URL|@FILE",
               help="Also compare the log with the entries anchored on this chain (with --contract).")
 @click.option("--contract", default=None, metavar="ADDR", help="The CouncilAnchor contract (with --chain-rpc).")
 def verify(file: Path, as_json: bool, chain_rpc: str | None, contract: str | None) -> None:

@@ -24,7 +24,8 @@ def chain_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option("--account", "account", type=ExistingFile, required=True,
                       help="Account key file (mode 0600, 64 hex digits) that pays for the transaction.")(fn)
     fn = click.option("--contract", required=True, metavar="ADDR", help="The CouncilAnchor contract address.")(fn)
-    return click.option("--chain-rpc", required=True, metavar="URL", help="JSON-RPC endpoint of the chain.")(fn)
+    return click.option("--chain-rpc", required=True, metavar="URL|@FILE",
+                        help="JSON-RPC endpoint of the chain (@FILE: read it from FILE, for a URL with an API key).")(fn)
 
 
 def open_chain(rpc: str, contract: str, account: Path | None) -> Any:
@@ -34,12 +35,15 @@ def open_chain(rpc: str, contract: str, account: Path | None) -> Any:
     from council.chain.account import load_signer
     from council.chain.client import ChainClient
     from council.errors import ChainError
+    from council.node.chain_config import rpc_from, scrub, shown_rpc
 
     signer = load_signer(account) if account is not None else None
+    url = rpc_from(rpc)
     try:
-        return ChainClient(Web3(HTTPProvider(rpc, request_kwargs={"timeout": 30})), contract, signer)
+        return ChainClient(Web3(HTTPProvider(url, request_kwargs={"timeout": 30})), contract, signer)
     except Exception as exc:  # noqa: BLE001  the chain's boundary: one message, no traceback
-        raise ChainError(f"chain {rpc}: cannot read contract {contract} ({type(exc).__name__}: {exc})") from None
+        raise ChainError(f"chain {shown_rpc(url)}: cannot read contract {contract} "
+                         f"({type(exc).__name__}: {scrub(str(exc), url)})") from None
 
 
 @click.command("register")

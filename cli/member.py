@@ -54,7 +54,7 @@ def init(folder: Path, name: str, listen: str, passphrase_file: Path | None, ins
 @click.option("--metrics", default=None, metavar="HOST:PORT",
               help="Serve Prometheus /metrics and /healthz over plain HTTP on HOST:PORT (use 127.0.0.1; "
               "else \"metrics\" in member.json; off by default).")
-@click.option("--chain-rpc", default=None, metavar="URL",
+@click.option("--chain-rpc", default=None, metavar="URL|@FILE",
               help="JSON-RPC endpoint of the chain anchoring the council log: act on a widening entry only "
               "once it is anchored (else [chain] rpc in FOLDER/member.toml; docs/chain.md).")
 @click.option("--contract", default=None, metavar="ADDR", help="The CouncilAnchor contract (with --chain-rpc).")

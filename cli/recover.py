@@ -142,7 +142,7 @@ def expand_backups(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("-o", "--out", type=FILE, help="Output file (never overwritten; nothing on failure).")
 @click.option("--allow-older", is_flag=True, help="If the newest announced dump is missing or does not verify, "
               "recover the newest authentic older one and record that decision in the council log (t approve).")
-@click.option("--chain-rpc", default=None, metavar="URL",
+@click.option("--chain-rpc", default=None, metavar="URL|@FILE",
               help="Also take the newest announced dump from the council log anchored on this chain "
               "(with --contract): a store or members hiding it cannot roll recovery back.")
 @click.option("--contract", default=None, metavar="ADDR", help="The CouncilAnchor contract (with --chain-rpc).")

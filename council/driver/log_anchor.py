@@ -89,21 +89,21 @@ def _signing(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timi
     return epoch.bundle, signing
 
 
-def _asked(log: LogClient, request: pb.SignAnchorRequest, epoch: int) -> tuple[list[AnchorPartial], dict[int, str]]:
-    partials: list[AnchorPartial] = []
-    problems: dict[int, str] = {}
-    for client, reply in log.ask_all("SignAnchor", request):
+def _asked(log: LogClient, request: pb.SignAnchorRequest, epoch: int) -> list[AnchorPartial]:
+    """Every member's partial for `request` (members that fail or answer garbage are left out: the
+    combine step needs only `t`, and names bad partials)."""
+    partials = []
+    for _client, reply in log.ask_all("SignAnchor", request):
         if isinstance(reply, Failure):
             continue
         assert isinstance(reply, pb.SignAnchorReply)
         try:
             p = AnchorPartial.from_bytes(reply.partial)
-        except DecodeError as exc:
-            problems[0] = f"{client.card.name}: {exc}"
+        except DecodeError:
             continue
         if p.epoch == epoch:
             partials.append(p)
-    return partials, problems
+    return partials
 
 
 def _from_approvals(record: LogRecord, chain_id: int, contract: bytes, epoch: int) -> list[AnchorPartial]:
@@ -157,7 +157,7 @@ def anchor_log(roster: Roster, key_id: str, operator: OperatorFolder, timing: Ti
             if len(partials) < bundle.threshold:                                      # (5)
                 request = pb.SignAnchorRequest(key_id=key_id, purpose=ANCHOR, from_seq=seq, to_seq=seq + len(batch),
                                                chain_id=client.chain_id, contract=contract)
-                partials, _ = _asked(log, request, bundle.epoch)
+                partials = _asked(log, request, bundle.epoch)
             step = _submit(client, head, partials, signing, bundle.threshold, key_id, bundle.epoch,
                            confirmations, timeout, report)                            # (6)
             step.seq_from = seq
@@ -218,7 +218,7 @@ def register_key(roster: Roster, key_id: str, operator: OperatorFolder, timing: 
     with LogClient(roster.members, operator, timing) as log:
         request = pb.SignAnchorRequest(key_id=key_id, purpose=REGISTER, from_seq=head_seq,
                                        chain_id=client.chain_id, contract=contract)
-        partials, _ = _asked(log, request, bundle.epoch)
+        partials = _asked(log, request, bundle.epoch)
     try:
         result = combine(partial_context(key_id, bundle.epoch, REGISTER), message, [p.partial for p in partials],
                          signing.verification_shares, bundle.threshold, signing.public_key)

@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from council.storage.folders import FolderError
 
@@ -40,7 +41,7 @@ def load_chain_config(folder: Path, rpc: str | None = None, contract: str | None
         unknown = set(table) - {"rpc", "contract", "confirmations", "account", "poll_seconds"}
         if not isinstance(table, dict) or unknown:
             raise FolderError(f"{path}: [chain] has unknown fields {sorted(unknown)}")
-    rpc = rpc or table.get("rpc")
+    rpc = rpc_from(rpc) if rpc else table.get("rpc")
     contract = contract or table.get("contract")
     if not rpc and not contract:
         return None
@@ -53,3 +54,33 @@ def load_chain_config(folder: Path, rpc: str | None = None, contract: str | None
         raise FolderError(f"{path}: confirmations must be an integer ≥ 1 and poll_seconds a positive number")
     key_file = account or (folder / table["account"] if "account" in table else None)
     return ChainConfig(rpc, contract, depth, key_file, float(poll))
+
+
+def shown_rpc(url: str) -> str:
+    """The RPC URL as logs and status show it: scheme, host and port only (a path, query or user
+    part often carries an API key, which is a credential)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    return f"{parts.scheme or 'http'}://{host}" + (f":{parts.port}" if parts.port else "") + \
+        ("/…" if parts.path.strip("/") or parts.query or parts.username else "")
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` with the URL's secret-bearing parts replaced by `shown_rpc(url)`'s."""
+    parts = urlsplit(url)
+    out = text.replace(url, shown_rpc(url))
+    for secret in (parts.path if parts.path.strip("/") else "", parts.query, parts.username or "", parts.password or ""):
+        if secret:
+            out = out.replace(secret, "…")
+    return out
+
+
+def rpc_from(value: str) -> str:
+    """`--chain-rpc` value: a URL, or `@FILE` to read it from a file (keeps an API key off argv)."""
+    if not value.startswith("@"):
+        return value
+    path = Path(value[1:])
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise FolderError(f"{path}: cannot read the RPC URL ({exc.strerror})") from None

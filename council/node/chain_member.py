@@ -8,7 +8,7 @@ from council.crypto.bn254.threshold import combine
 from council.errors import NotEnoughShares
 from council.log import Entry, LogRecord
 from council.node.anchor_sign import approval_partial
-from council.node.chain_config import ChainConfig
+from council.node.chain_config import ChainConfig, shown_rpc
 from council.node.chain_watch import ChainWatch, anchor_context, partials_of
 from council.node.node import MemberNode
 
@@ -21,7 +21,7 @@ def attach_chain(node: MemberNode, config: ChainConfig, start: bool = True) -> C
     node.logbook.anchor_gate = watch.anchored
     node.logbook.gate_version = lambda: watch.version
     node.logbook.anchor_partial = lambda entry: _approval_partial(node, watch, entry)
-    node.log.event("chain-configured", rpc=config.rpc, contract=config.contract,
+    node.log.event("chain-configured", rpc=shown_rpc(config.rpc), contract=config.contract,
                    confirmations=config.confirmations, submits=config.account is not None)
     if start:
         watch.start()

@@ -35,7 +35,7 @@ from council.chain.heads import (
 from council.errors import ChainError, DecodeError
 from council.log import Entry, LogRecord
 from council.node.anchor_sign import Deployment
-from council.node.chain_config import ChainConfig
+from council.node.chain_config import ChainConfig, scrub, shown_rpc
 from council.node.events import EventLog
 
 RPC_TIMEOUT = 5.0
@@ -72,7 +72,8 @@ class ChainWatch:
                 try:
                     self._client = ChainClient(w3, self.config.contract, signer)
                 except Exception as exc:  # noqa: BLE001  connection refused, timeouts, bad answers
-                    raise ChainError(f"chain {self.config.rpc}: {type(exc).__name__}: {exc}") from None
+                    raise ChainError(f"chain {shown_rpc(self.config.rpc)}: {type(exc).__name__}: "
+                                     f"{scrub(str(exc), self.config.rpc)}") from None
             return self._client
 
     @property
@@ -82,9 +83,11 @@ class ChainWatch:
         return None if c is None else Deployment(c.chain_id, bytes.fromhex(c.address[2:]))
 
     def _set_status(self, status: str) -> None:
+        status = scrub(status, self.config.rpc)
         if status != self.status:
             self.status = status
-            self.events.event("chain-status", status=status[:300], rpc=self.config.rpc, contract=self.config.contract)
+            self.events.event("chain-status", status=status[:300], rpc=shown_rpc(self.config.rpc),
+                              contract=self.config.contract)
 
     def refresh(self) -> None:
         """Read new `Anchored` events of every key, up to the block `confirmations` deep."""
@@ -154,7 +157,7 @@ class ChainWatch:
                         self._submit(self, record)
                     except Exception as exc:  # noqa: BLE001  the chain's boundary: keep watching
                         self.events.event("chain-anchor-failed", key_id=record.entry.key_id, seq=record.entry.seq,
-                                          reason=str(exc)[:300])
+                                          reason=scrub(str(exc), self.config.rpc)[:300])
 
 
 def partials_of(record: LogRecord, deployment: Deployment, epoch: int) -> list[AnchorPartial]:

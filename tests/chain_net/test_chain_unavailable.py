@@ -15,7 +15,7 @@ from council.driver.log_commands import propose_roster
 from council.driver.phases import Timing
 from council.driver.query import fetch_bundle
 from council.localnet.ports import loopback_port
-from council.node.chain_config import ChainConfig, load_chain_config
+from council.node.chain_config import ChainConfig, load_chain_config, rpc_from, scrub, shown_rpc
 from council.node.chain_member import attach_chain
 from council.storage.folders import FolderError
 
@@ -61,3 +61,13 @@ def test_member_toml_chain_table(tmp_path: Path) -> None:
     (tmp_path / "member.toml").write_text('[chain]\nrpc = "http://x"\ncontract = "0xab"\nconfirmation = 3\n')
     with pytest.raises(FolderError, match="unknown fields"):
         load_chain_config(tmp_path)
+
+
+def test_rpc_urls_are_shown_without_their_secrets(tmp_path: Path) -> None:
+    url = "https://user:pw@rpc.example.net:8443/v3/SECRETKEY?token=T0KEN"
+    assert shown_rpc(url) == "https://rpc.example.net:8443/…"
+    text = scrub(f"HTTPConnectionPool: Max retries exceeded with url: /v3/SECRETKEY?token=T0KEN ({url})", url)
+    assert "SECRETKEY" not in text and "T0KEN" not in text and "pw" not in text
+    assert shown_rpc("http://127.0.0.1:8545") == "http://127.0.0.1:8545"
+    (tmp_path / "rpc.url").write_text(url + "\n")
+    assert rpc_from(f"@{tmp_path / 'rpc.url'}") == url and rpc_from(url) == url
