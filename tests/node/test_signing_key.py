@@ -5,8 +5,10 @@ with it, reported in the key bundle; the shares read back from the data folders 
 from __future__ import annotations
 
 import secrets
+import shutil
 from collections.abc import Sequence
 
+import pytest
 from node_helpers import Council
 
 from council.bundle import KeyBundle
@@ -16,6 +18,7 @@ from council.driver.catchup import run_catch_up
 from council.driver.ceremony import run_dkg, run_reshare
 from council.driver.phases import Timing
 from council.driver.query import fetch_bundle
+from council.errors import StorageError
 from council.node.keystore import BN254_FILE
 from council.roster import Roster
 
@@ -91,3 +94,16 @@ def test_member_offline_during_dkg_catches_up_its_signing_share(council: Council
     assert run_catch_up(r, "k", c.op(), FAST)["c"] == "caught up to epoch 0"
     b = fetch_bundle(r, "k", c.op(), FAST)
     assert _signs(c, b, r, ["a", "c"])
+
+
+def test_a_signing_share_of_another_member_or_epoch_is_refused(council: Council) -> None:
+    c = council
+    c.add_members("a", "b", "c")
+    r = c.roster("r", 2, ["a", "b", "c"])
+    for n in "abc":
+        c.serve(n, "r")
+    assert run_dkg(r, "k", c.op(), FAST, signing_key=True).committed
+    a, b = c.store("a"), c.store("b")
+    shutil.copy(b.epoch_dir("k", 0) / BN254_FILE, a.epoch_dir("k", 0) / BN254_FILE)
+    with pytest.raises(StorageError, match="belongs to the member"):
+        a.load_bn254_share("k", 0)
