@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from lognet_helpers import kc
 from node_helpers import Council
 
 from council.driver.ceremony import run_dkg, run_reshare
@@ -44,6 +45,8 @@ def test_chain_unavailable_members_serve_but_do_not_widen(council: Council) -> N
     refused = run_reshare(r1, r2, "k", c.op(), FAST)  # acting on the widening entry does not
     assert not refused.committed
     assert c.servers["b"].node.logbook.waiting_for_anchor("k") == 1
+    shown = kc("council", "status", "--roster", str(c.roster_files["r1"]), "--operator", str(c.op().path))
+    assert shown.out.count("chain unavailable") == 3, shown.text
     events = [json.loads(line) for line in (c.base / "b" / "log" / "events.jsonl").read_text().splitlines()]
     assert any(e["event"] == "chain-status" and e["status"].startswith("unavailable") for e in events), [e for e in events if "chain" in e["event"]]
 
