@@ -61,10 +61,13 @@ def _announce(report: CeremonyReport) -> None:
 @roster_option("The roster of the new key's council.")
 @click.option("--key-id", required=True, callback=check_key_id_option,
               help=f"Name of the new key ({KEY_ID_RULE}; docs/dump-format.md, \"Key ids\").")
+@click.option("--signing-key", is_flag=True, default=False,
+              help="Also make the council's BN254 signing key (for the chain anchor, docs/chain.md); "
+              "one key id per council lineage is enough.")
 @operator_options
 @timing_options
 @json_option
-def dkg(roster_path: Path, key_id: str, operator_dir: Path, passphrase_file: Path | None,
+def dkg(roster_path: Path, key_id: str, signing_key: bool, operator_dir: Path, passphrase_file: Path | None,
         timeout: float, retry_window: float, as_json: bool) -> None:
     """Generate a new key among the roster's members (epoch 0)."""
     from council.driver.ceremony import run_dkg
@@ -73,7 +76,7 @@ def dkg(roster_path: Path, key_id: str, operator_dir: Path, passphrase_file: Pat
 
     with step(f"dkg of {key_id}") as phase:
         report = run_dkg(load_roster(roster_path), key_id, open_operator(operator_dir, passphrase_file),
-                         Timing(timeout, retry_window), hook=phase, on_start=_announce)
+                         Timing(timeout, retry_window), hook=phase, on_start=_announce, signing_key=signing_key)
     finish_report(report, as_json)
 
 
@@ -93,12 +96,15 @@ def dkg(roster_path: Path, key_id: str, operator_dir: Path, passphrase_file: Pat
               "(default: DURATION / 4).")
 @click.option("--max-epochs", type=click.IntRange(min=1), default=None,
               help="With --every: stop after this many committed epochs (tests, rehearsals).")
+@click.option("--signing-key", is_flag=True, default=False,
+              help="Give the key the council's BN254 signing key if its epoch has none (docs/chain.md); "
+              "one that has it always carries it.")
 @operator_options
 @timing_options
 @json_option
 def reshare(key_id: str, old_path: Path | None, new_path: Path | None, roster_path: Path | None,
             every: str | None, jitter: float, catch_up_every: str | None, max_epochs: int | None,
-            operator_dir: Path, passphrase_file: Path | None, timeout: float, retry_window: float,
+            signing_key: bool, operator_dir: Path, passphrase_file: Path | None, timeout: float, retry_window: float,
             as_json: bool) -> None:
     """Re-share KEY's current epoch to the new roster; the public key stays the same."""
     from council.driver.ceremony import run_reshare
@@ -120,7 +126,7 @@ def reshare(key_id: str, old_path: Path | None, new_path: Path | None, roster_pa
     try:
         with step(f"reshare of {key_id}") as phase:
             report = run_reshare(load_roster(old_path), load_roster(new_path), key_id, operator, timing,
-                                 hook=phase, on_start=_announce)
+                                 hook=phase, on_start=_announce, signing_key=signing_key)
     except RosterNotAccepted as exc:
         lines = [f"re-share of key {key_id!r} NOT STARTED: the new roster is not accepted in the key's council log "
                  "(members deal only to a roster that t members of the current epoch approved)",

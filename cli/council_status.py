@@ -102,7 +102,8 @@ def _print(report: object, schedules: dict[str, dict[str, Any]]) -> None:
                   if k in r.keys else "-" for k in key_ids]
         roster = (r.served_roster[:16] + (" STALE" if r.stale else "")) if r.served_roster else "-"
         note = "; ".join(([r.error] if r.error else []) + (["insecure dev mode"] if r.insecure else [])
-                         + ([f"STALE: {'; '.join(r.stale)}"] if r.stale else []))
+                         + ([f"STALE: {'; '.join(r.stale)}"] if r.stale else [])
+                         + ([f"chain {r.chain}"] if r.chain else []))
         rows.append([r.name, "yes" if r.reachable else "no", *epochs, roster, r.version or "-",
                      _unfinished(r.recent), note])
     table(["member", "reachable", *key_ids, "roster", "version", "ceremonies", "note"], rows)
@@ -113,6 +114,8 @@ def _print(report: object, schedules: dict[str, dict[str, Any]]) -> None:
         click.echo(f"key {k.key_id}: epoch {k.epoch} on {k.members_at_epoch} of {reachable} reachable "
                    f"members; last epoch change {when(k.last_change_unix_ms)}; next epoch change "
                    f"{next_change(schedules.get(k.key_id))}")
+        if k.signing_public_key:
+            click.echo(f"  signing key (BN254 G2): {k.signing_public_key}")
 
 
 def when(unix_ms: int | None) -> str:

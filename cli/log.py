@@ -1,4 +1,5 @@
-"""`keycouncil log show | export | verify | genesis`: read, save, audit and start a key's council log.
+"""`keycouncil log show | export | verify | genesis | register | anchor`: read, save, audit, start and
+anchor on chain a key's council log.
 
 Thin: the reading is `council.driver.log_commands`, the checking `council.log.verify_log`, the JSON
 `council.log.render` (docs/log-format.md, "JSON rendering" and "CLI"). `approval_lines` is how
@@ -155,11 +156,17 @@ def _write_new(path: Path, data: bytes) -> None:
 @log.command("verify")
 @click.argument("file", type=ExistingFile)
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON (docs/log-format.md).")
-def verify(file: Path, as_json: bool) -> None:
+@click.option("--chain-rpc", default=None, metavar="URL|@FILE",
+              help="Also compare the log with the entries anchored on this chain (with --contract).")
+@click.option("--contract", default=None, metavar="ADDR", help="The CouncilAnchor contract (with --chain-rpc).")
+def verify(file: Path, as_json: bool, chain_rpc: str | None, contract: str | None) -> None:
     """Check an exported log: chain, signatures, quorums, who may author which kind. Exit 1 on any
-    failure, naming the sequence number and the rule (and who double-signed, for a fork)."""
+    failure, naming the sequence number and the rule (and who double-signed, for a fork); with
+    --chain-rpc also exit 1 if the anchored entries differ from the log or the log hides some."""
     from council.log import parse_export, report_to_json, verify_log
 
+    if (chain_rpc is None) != (contract is None):
+        raise click.UsageError("--chain-rpc and --contract go together")
     exported = parse_export(file.read_bytes(), str(file))
     report = verify_log(exported.records, exported.key_id)
     if as_json:
@@ -167,7 +174,12 @@ def verify(file: Path, as_json: bool) -> None:
     else:
         for line in verify_lines(report, len(exported.records)):
             click.echo(line)
-    if not report.ok:
+    chain_ok = True
+    if chain_rpc is not None and contract is not None:
+        from cli.log_chain import verify_against_chain
+
+        chain_ok = verify_against_chain(exported.records, exported.key_id, chain_rpc, contract)
+    if not report.ok or not chain_ok:
         sys.exit(1)
 
 
@@ -222,9 +234,10 @@ def report_json(report: AppendReport) -> dict[str, Any]:
 
 def _attach_entry_commands() -> None:
     """`log admit-sealer | revoke-sealer | set-policy` (cli/log_entries.py) join this group."""
+    from cli.log_chain import COMMANDS as CHAIN_COMMANDS
     from cli.log_entries import COMMANDS as ENTRY_COMMANDS
 
-    for command in ENTRY_COMMANDS:
+    for command in (*ENTRY_COMMANDS, *CHAIN_COMMANDS):
         log.add_command(command)
 
 

@@ -54,8 +54,18 @@ def init(folder: Path, name: str, listen: str, passphrase_file: Path | None, ins
 @click.option("--metrics", default=None, metavar="HOST:PORT",
               help="Serve Prometheus /metrics and /healthz over plain HTTP on HOST:PORT (use 127.0.0.1; "
               "else \"metrics\" in member.json; off by default).")
+@click.option("--chain-rpc", default=None, metavar="URL|@FILE",
+              help="JSON-RPC endpoint of the chain anchoring the council log: act on a widening entry only "
+              "once it is anchored (else [chain] rpc in FOLDER/member.toml; docs/chain.md).")
+@click.option("--contract", default=None, metavar="ADDR", help="The CouncilAnchor contract (with --chain-rpc).")
+@click.option("--confirmations", type=click.IntRange(min=1), default=None,
+              help="Blocks an anchor must be deep before the member acts on it (default 1).")
+@click.option("--chain-account", type=ExistingFile, default=None,
+              help="Account key file (0600, 64 hex digits) to submit anchors with; without it the member "
+              "only waits for anchors others submit.")
 @passphrase_options
 def serve(folder: Path, roster_path: Path | None, listen: str | None, metrics: str | None,
+          chain_rpc: str | None, contract: str | None, confirmations: int | None, chain_account: Path | None,
           passphrase_file: Path | None, insecure: bool) -> None:
     """Serve the member in FOLDER until SIGTERM."""
     from council.node.folder import CONFIG_NAME, INSECURE_WARNING
@@ -65,6 +75,13 @@ def serve(folder: Path, roster_path: Path | None, listen: str | None, metrics: s
 
     passphrase = read_passphrase(passphrase_file, insecure=True)
     node = open_member(folder, served_roster(folder, roster_path), passphrase)
+    from council.node.chain_config import load_chain_config
+
+    chain = load_chain_config(folder, chain_rpc, contract, confirmations, chain_account)
+    if chain is not None:
+        from council.node.chain_member import attach_chain
+
+        attach_chain(node, chain)
     if node.folder.vault.insecure:
         click.echo(f"warning: {INSECURE_WARNING}", err=True)
     address = metrics or read_json(folder / CONFIG_NAME, "member config").get("metrics")

@@ -142,23 +142,30 @@ def expand_backups(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("-o", "--out", type=FILE, help="Output file (never overwritten; nothing on failure).")
 @click.option("--allow-older", is_flag=True, help="If the newest announced dump is missing or does not verify, "
               "recover the newest authentic older one and record that decision in the council log (t approve).")
+@click.option("--chain-rpc", default=None, metavar="URL|@FILE",
+              help="Also take the newest announced dump from the council log anchored on this chain "
+              "(with --contract): a store or members hiding it cannot roll recovery back.")
+@click.option("--contract", default=None, metavar="ADDR", help="The CouncilAnchor contract (with --chain-rpc).")
 @json_option
 @click.pass_context
 def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passphrase_files: tuple[str, ...],
             backup_passphrase_files: tuple[str, ...], roster_path: Path | None, operator_dir: Path | None,
             target_key: Path | None, deadline: float, operator_passphrase: Path | None,
             store_dir: str | None, s3_endpoint: str | None, app_id: str | None, dump_version: int | None,
-            policy_path: Path | None, collateral: Path | None, out: Path | None, allow_older: bool, as_json: bool) -> None:
+            policy_path: Path | None, collateral: Path | None, out: Path | None, allow_older: bool,
+            chain_rpc: str | None, contract: str | None, as_json: bool) -> None:
     """Recover the newest authentic dump of APP: from members (networked) or from backups (--offline)."""
     if ctx.invoked_subcommand is not None:
         return
     if store_dir is None or app_id is None or out is None:
         raise click.UsageError("--store, --app and -o/--out are required")
+    if (chain_rpc is None) != (contract is None):
+        raise click.UsageError("--chain-rpc and --contract go together")
     admit = _admission(policy_path, collateral)
     store = open_store(store_dir, s3_endpoint=s3_endpoint)
     if offline:
-        _refuse_given(ctx, ("roster_path", "operator_dir", "target_key", "operator_passphrase"),
-                      "networked recovery, not --offline")
+        _refuse_given(ctx, ("roster_path", "operator_dir", "target_key", "operator_passphrase", "chain_rpc",
+                            "contract"), "networked recovery, not --offline")
         if not backups:
             raise click.UsageError("--offline needs --backup FILE... (the mnemonic files of t members)")
         passphrases = backup_passphrases(backups, passphrase_files, backup_passphrase_files)
@@ -171,8 +178,9 @@ def recover(ctx: click.Context, offline: bool, backups: tuple[Path, ...], passph
     connect = _backend(ctx, deadline, _operator_passphrase(
         passphrase_files, operator_passphrase if explicit else None,
         None if explicit else operator_passphrase)).connect
+    chain = (chain_rpc, contract) if chain_rpc is not None and contract is not None else None
     _networked(connect, roster_path, operator_dir, store, app_id, out, dump_version, admit,
-               target_key, deadline, as_json, allow_older)
+               target_key, deadline, as_json, allow_older, chain)
 
 
 def _refuse_given(ctx: click.Context, names: tuple[str, ...], meant_for: str) -> None:
@@ -272,14 +280,15 @@ def _offline(store: DumpStore, app_id: str, backups: list[Path], out: Path, vers
 
 def _networked(connect: Any, roster_path: Path, operator_dir: Path, store: DumpStore, app_id: str,
                out: Path, version: int | None, admit: EvidenceChecker | None, target_key: Path | None,
-               deadline: float, as_json: bool = False, allow_older: bool = False) -> None:
+               deadline: float, as_json: bool = False, allow_older: bool = False,
+               chain: tuple[str, str] | None = None) -> None:
     ensure_absent(out)
     conns: list[Connection] = []
     lineages: list[KeyLineage] = []
     resolved: list[Resolution] = []
 
     def lineage_for(chosen: ChosenDump) -> KeyLineage:
-        conns.append(connect(roster_path, operator_dir, chosen.key_id))
+        conns.append(_with_chain(connect(roster_path, operator_dir, chosen.key_id), chain))
         lineages.append(KeyLineage.of_bundles([conns[0].council.bundle]))
         return lineages[0]
 
@@ -351,8 +360,9 @@ def _bound_or_stop(lineage: KeyLineage, chosen: ChosenDump) -> None:
 
 def _announced(conn: Connection, store: DumpStore, chosen: ChosenDump, version: int | None,
                admit: EvidenceChecker | None, allow_older: bool, deadline: float) -> Resolution:
-    """(1b) The council log's newest announced version decides (recovery.announced); an older one only
-    with --allow-older, once that decision is accepted in the log."""
+    """(1b) The council log's newest announced version decides (recovery.announced; with --chain-rpc
+    the chain's if it anchors a newer one, recovery.chain_ledger); an older one only with
+    --allow-older, once that decision is accepted in the log."""
     if conn.ledger is None:
         return Resolution(chosen, None)
     head = conn.ledger.newest(chosen.key_id, chosen.candidate.dump.header.app_id)
@@ -366,6 +376,21 @@ def _announced(conn: Connection, store: DumpStore, chosen: ChosenDump, version: 
         line = conn.ledger.allow_older(chosen.key_id, older, deadline)
         click.echo(f"log: {line}", err=True)
     return resolution
+
+
+def _with_chain(conn: Connection, chain: tuple[str, str] | None) -> Connection:
+    """With --chain-rpc: the chain decides the newest announced dump, and what is appended waits for
+    its anchor (recovery.chain_ledger)."""
+    if chain is None or conn.ledger is None:
+        return conn
+    import dataclasses
+
+    from cli.log_chain import open_chain
+    from recovery.chain_ledger import ChainLedger
+    from recovery.log_ledger import LogLedger
+
+    assert isinstance(conn.ledger, LogLedger)
+    return dataclasses.replace(conn, ledger=ChainLedger(conn.ledger, open_chain(chain[0], chain[1], None)))
 
 
 def _doc(mode: str, dump: str, app_id: str, version: int, out: Path, length: int | None,

@@ -5,6 +5,9 @@ JSON holding the key id, group public key, epoch, threshold, roster digest, the 
 can check the signatures offline. `verify()` refuses a bundle whose signatures do not verify.
 Optionally, `log_notices`: what the key's council log said when the bundle was fetched (the key is
 superseded by a successor, or retired). They are advisory copies, not signed: the log decides.
+When the epoch has the council's BN254 signing key, `signing_key` holds its public data (G2 key,
+G1 key, every Y_j; checked against the commit's digest) and `signing_public_key` the G2 key in
+EIP-197 order, the key the CouncilAnchor contract stores (docs/chain.md).
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from council.crypto.bn254.sharing import BnPrevious
 from council.crypto.ceremony import CommitSignature
 from council.crypto.group import Point
-from council.crypto.messages import EpochCommit, Signed
+from council.crypto.messages import EpochCommit, Signed, bn254_digest
 from council.errors import DecodeError, KeycouncilError
 from council.roster import Roster, RosterError
 
@@ -77,6 +81,13 @@ class KeyBundle:
     source: str = "key bundle"
     notices: tuple[LogNotice, ...] = ()
     """What the key's council log said when the bundle was fetched (advisory; the log decides)."""
+    signing: BnPrevious | None = None
+    """The BN254 signing key's public data, when the epoch has one and the source gave it."""
+
+    @property
+    def signing_public_key(self) -> bytes | None:
+        """The council's G2 signing key (128 bytes, EIP-197 order), if the bundle carries it."""
+        return self.signing.public_key.to_bytes() if self.signing is not None else None
 
     @property
     def superseded_by(self) -> str | None:
@@ -122,6 +133,9 @@ class KeyBundle:
         if len(valid) < self.commit.threshold:
             raise BundleError(f"{self.source}: {len(valid)} valid commit signatures, "
                               f"{self.commit.threshold} needed (key {self.key_id}, epoch {self.epoch})")
+        if self.signing is not None and (self.commit.bn254_digest is None
+                                         or bn254_digest(self.signing) != self.commit.bn254_digest):
+            raise BundleError(f"{self.source}: the signing key does not match the signed commit")
 
     def to_json(self) -> dict[str, Any]:
         return {"format": BUNDLE_FORMAT, "key_id": self.key_id, "epoch": self.epoch,
@@ -129,7 +143,9 @@ class KeyBundle:
                 "roster_digest": self.commit.roster_digest.hex(), "commit": self.commit.to_bytes().hex(),
                 "signatures": [{"member": s.member, "signature": s.signature.hex()} for s in self.signatures],
                 "roster": self.roster.to_json(),
-                **({"log_notices": [n.to_json() for n in self.notices]} if self.notices else {})}
+                **({"log_notices": [n.to_json() for n in self.notices]} if self.notices else {}),
+                **({"signing_key": self.signing.to_bytes().hex(),
+                    "signing_public_key": self.signing.public_key.to_bytes().hex()} if self.signing else {})}
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
@@ -156,7 +172,8 @@ class KeyBundle:
         if not isinstance(notices, list):
             raise BundleError(f"{source}.log_notices: expected a list")
         return cls(commit, sigs, roster, source,
-                   tuple(LogNotice.from_json(n, f"{source}.log_notices[{i}]") for i, n in enumerate(notices)))
+                   tuple(LogNotice.from_json(n, f"{source}.log_notices[{i}]") for i, n in enumerate(notices)),
+                   _signing(d, source))
 
     @classmethod
     def load(cls, path: str | Path) -> KeyBundle:
@@ -195,6 +212,21 @@ def _signature(obj: Any, where: str) -> CommitSignature:
         return CommitSignature(obj["member"], bytes.fromhex(obj["signature"]))
     except ValueError:
         raise BundleError(f"{where}.signature: not hexadecimal") from None
+
+
+def _signing(d: dict[str, Any], source: str) -> BnPrevious | None:
+    raw = d.get("signing_key")
+    if raw is None:
+        return None
+    try:
+        signing = BnPrevious.from_bytes(bytes.fromhex(_field(d, "signing_key", str, source)), f"{source}.signing_key")
+    except ValueError:
+        raise BundleError(f"{source}.signing_key: not hexadecimal") from None
+    except DecodeError as exc:
+        raise BundleError(f"{source}: {exc}") from None
+    if d.get("signing_public_key") != signing.public_key.to_bytes().hex():
+        raise BundleError(f"{source}.signing_public_key: disagrees with signing_key")
+    return signing
 
 
 def _is_hex(text: str) -> bool:

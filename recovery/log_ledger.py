@@ -99,6 +99,12 @@ class LogLedger:
         return self._until_accepted(request.key_id, self.body(request), done, deadline_seconds,
                                     "the recovery request")
 
+    def records(self, key_id: str) -> list[LogRecord]:
+        """The key's log as the members hold it (verified)."""
+        with LogClient(self.roster.members, self.operator, self.timing, self.verified) as client:
+            _, records = client.read(key_id)
+        return records
+
     def newest(self, key_id: str, app_id: str) -> AppHead | None:
         """The newest announced dump of `app_id` in `key_id`'s log (None: never announced)."""
         state, _ = self._log().read(key_id)

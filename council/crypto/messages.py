@@ -318,7 +318,7 @@ def verification_shares_digest(shares: Mapping[int, Point]) -> bytes:
     return hashlib.sha256(w.getvalue()).digest()
 
 
-def bn254_digest(output: BnPublicOutput) -> bytes:
+def bn254_digest(output: BnPublicOutput | BnPrevious) -> bytes:
     """SHA-256 over the BN254 key (G2 and G1) and the Y_j list in index order."""
     w = Writer().text("bn254").blob(output.public_key.to_bytes()).blob(output.public_key_g1.to_bytes())
     for j in sorted(output.verification_shares):

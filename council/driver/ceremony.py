@@ -132,9 +132,10 @@ class _Run:
 
 
 def run_dkg(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING,
-            hook: PhaseHook | None = None, on_start: StartHook | None = None) -> CeremonyReport:
-    """A fresh key for `roster`."""
-    request = StartRequest(Kind.DKG, secrets.token_bytes(16), key_id, roster)
+            hook: PhaseHook | None = None, on_start: StartHook | None = None,
+            signing_key: bool = False) -> CeremonyReport:
+    """A fresh key for `roster`; `signing_key`: with the council's BN254 signing key too."""
+    request = StartRequest(Kind.DKG, secrets.token_bytes(16), key_id, roster, signing_key=signing_key)
     report = _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases,
                     on_start)
     _log_committed(report, request, operator, timing)
@@ -143,11 +144,13 @@ def run_dkg(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timin
 
 def run_reshare(old: Roster, new: Roster, key_id: str, operator: OperatorFolder,
                 timing: Timing = DEFAULT_TIMING, hook: PhaseHook | None = None,
-                on_start: StartHook | None = None) -> CeremonyReport:
-    """New shares of `key_id`'s current epoch (committed by `old`) for the committee `new`."""
+                on_start: StartHook | None = None, signing_key: bool = False) -> CeremonyReport:
+    """New shares of `key_id`'s current epoch (committed by `old`) for the committee `new`; a BN254
+    signing key of the epoch is carried, and `signing_key` makes one if the epoch has none."""
     require_accepted_roster(old, new, key_id, operator, timing)
     previous = latest_epoch(old, key_id, operator, timing, pinned=old.digest())
-    request = StartRequest(Kind.RESHARE, secrets.token_bytes(16), key_id, new, old, previous.data)
+    request = StartRequest(Kind.RESHARE, secrets.token_bytes(16), key_id, new, old, previous.data,
+                           signing_key=signing_key and previous.data.bn254 is None)
     report = _drive(SignedRequest.create(request, operator.identity.signer), operator, timing, hook, _phases,
                     on_start)
     _log_committed(report, request, operator, timing)

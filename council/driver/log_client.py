@@ -255,6 +255,10 @@ class LogClient:
                 return records[start:record.entry.seq]
         return None
 
+    def ask_all(self, method: str, request: object) -> list[tuple[MemberClient, object]]:
+        """One `method` call to every member at once: each member's reply, or its Failure."""
+        return self._each(list(self.clients.values()), lambda c: self._call(c, method, request))
+
     def author(self, card: MemberCard, key_id: str, kind: str, request_id: bytes = b"") -> Entry | Failure:
         """Ask a member to author a record of its own at its head (share released, epoch committed)."""
         client = self.clients[card.signing_key]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from council.bundle import BundleError, KeyBundle
+from council.crypto.bn254.sharing import BnPrevious
 from council.crypto.ceremony import CommitSignature
 from council.crypto.group import Point
 from council.crypto.messages import EpochCommit, Signed, verification_shares_digest
@@ -41,14 +42,17 @@ def verify_epoch(reply: pb.GetEpochReply, source: str) -> VerifiedEpoch:
         msgs = [Signed.from_bytes(b) for b in reply.commit_signatures]
         shares = {j: Point.from_bytes(b, f"{source}.Y_{j}")
                   for j, b in enumerate(reply.verification_shares, start=1)}
+        signing = BnPrevious.from_bytes(reply.signing_key, f"{source}.signing_key") if reply.signing_key else None
     except (KeycouncilError, ValueError) as exc:
         raise BundleError(f"{source}: {exc}") from None
     sigs = tuple(CommitSignature(m.sender, m.signature) for m in msgs if m.body == commit.to_bytes())
-    bundle = KeyBundle(commit, sigs, roster, source)
+    if commit.bn254_digest is not None and signing is None:
+        raise BundleError(f"{source}: the epoch has a signing key but the member did not send its public data")
+    bundle = KeyBundle(commit, sigs, roster, source, signing=signing)
     bundle.verify()
     if verification_shares_digest(shares) != commit.verification_shares_digest:
         raise BundleError(f"{source}: verification shares do not match the commit")
-    return VerifiedEpoch(bundle, EpochData(commit, sigs, shares), tuple(reply.stored_confirmations))
+    return VerifiedEpoch(bundle, EpochData(commit, sigs, shares, signing), tuple(reply.stored_confirmations))
 
 
 def epoch_replies(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing,

@@ -27,6 +27,8 @@ class KeyOnMember:
     holds_share: bool
     roster_digest: str
     committed_unix_ms: int
+    signing_public_key: str = ""
+    """The council's BN254 G2 signing key (hex, EIP-197 order), empty if the epoch has none."""
 
 
 @dataclass
@@ -46,6 +48,8 @@ class MemberRow:
     recent: dict[str, str] = field(default_factory=dict)
     """Ceremony id (hex) → state, in flight and recently finished (newest first)."""
     ceremony_keys: dict[str, str] = field(default_factory=dict)
+    chain: str = ""
+    """The member's view of the chain anchor: empty (none configured), "ok" or "unavailable: …"."""
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "index": self.index, "reachable": self.reachable,
@@ -54,9 +58,11 @@ class MemberRow:
                 "stale": list(self.stale), "ceremonies_in_flight": list(self.ceremonies),
                 "ceremonies": [{"ceremony_id": c, "state": st, "key": self.ceremony_keys.get(c)}
                                for c, st in self.recent.items()],
+                "chain": self.chain or None,
                 "keys": {k: {"epoch": v.epoch, "holds_share": v.holds_share,
                              "roster_digest": v.roster_digest,
-                             "committed_unix_ms": v.committed_unix_ms or None}
+                             "committed_unix_ms": v.committed_unix_ms or None,
+                             "signing_public_key": v.signing_public_key or None}
                          for k, v in sorted(self.keys.items())}}
 
 
@@ -68,10 +74,12 @@ class KeySummary:
     epoch: int
     members_at_epoch: int
     last_change_unix_ms: int
+    signing_public_key: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"key_id": self.key_id, "epoch": self.epoch, "members_at_epoch": self.members_at_epoch,
-                "last_change_unix_ms": self.last_change_unix_ms or None}
+                "last_change_unix_ms": self.last_change_unix_ms or None,
+                "signing_public_key": self.signing_public_key or None}
 
 
 @dataclass(frozen=True)
@@ -110,14 +118,15 @@ def council_report(roster: Roster, client: OperatorFolder | ClientIdentity, timi
 
 
 def _row(name: str, index: int, s: pb.StatusReply) -> MemberRow:
-    keys = {k.key_id: KeyOnMember(k.epoch, k.holds_share, bytes(k.roster_digest).hex(), k.committed_unix_ms)
+    keys = {k.key_id: KeyOnMember(k.epoch, k.holds_share, bytes(k.roster_digest).hex(), k.committed_unix_ms,
+                                  bytes(k.signing_public_key).hex())
             for k in s.keys}
     recent = {c.ceremony_id: c.state + (f" ({c.reason})" if c.reason else "") for c in s.recent}
     for cid in s.ceremonies:  # a member that reports only its ids in flight
         recent.setdefault(cid, "in-flight")
     return MemberRow(name, index, True, s.version, s.insecure, bytes(s.served_roster_digest).hex(), keys,
                      tuple(s.ceremonies), recent=recent,
-                     ceremony_keys={c.ceremony_id: f"{c.key_id} {c.epoch}" for c in s.recent})
+                     ceremony_keys={c.ceremony_id: f"{c.key_id} {c.epoch}" for c in s.recent}, chain=s.chain)
 
 
 def _summaries(rows: list[MemberRow]) -> list[KeySummary]:
@@ -126,7 +135,8 @@ def _summaries(rows: list[MemberRow]) -> list[KeySummary]:
         held = [r.keys[key_id] for r in rows if key_id in r.keys]
         newest = max(k.epoch for k in held)
         at = [k for k in held if k.epoch == newest]
-        out.append(KeySummary(key_id, newest, len(at), max(k.committed_unix_ms for k in at)))
+        signing = next((k.signing_public_key for k in at if k.signing_public_key), "")
+        out.append(KeySummary(key_id, newest, len(at), max(k.committed_unix_ms for k in at), signing))
     return out
 
 

@@ -142,7 +142,9 @@ class MemberServicer(pb_grpc.MemberServicer):
                 roster_json=rec.roster.canonical_bytes(),
                 verification_shares=[rec.verification_shares[j].to_bytes() for j in sorted(rec.verification_shares)],
                 holds_share=rec.holds_share,
-                stored_confirmations=[m.to_bytes() for m in self.node.confirmations(rec)])
+                stored_confirmations=[m.to_bytes() for m in self.node.confirmations(rec)],
+                signing_key=rec.bn254.to_bytes() if rec.bn254 is not None else b"",
+                holds_signing_share=self.node.store.holds_bn254_share(rec.key_id, rec.epoch))
         return self._call(context, "GetEpoch", run)
 
     def GetCeremony(self, request: pb.GetCeremonyRequest, context: grpc.ServicerContext) -> pb.GetCeremonyReply:
@@ -156,11 +158,13 @@ class MemberServicer(pb_grpc.MemberServicer):
         def run(_peer: bytes | None) -> pb.StatusReply:
             s = self.node.status()
             return pb.StatusReply(name=s.name, version=s.version, ceremonies=s.ceremonies, insecure=s.insecure,
-                                  served_roster_digest=s.served_roster_digest,
+                                  served_roster_digest=s.served_roster_digest, chain=s.chain,
                                   keys=[pb.KeyStatus(key_id=k.key_id, epoch=k.epoch, holds_share=k.holds_share,
                                                      public_key=k.public_key, roster_digest=k.roster_digest,
                                                      committed_unix_ms=k.committed_unix_ms,
-                                                     member_index=k.member_index) for k in s.keys],
+                                                     member_index=k.member_index,
+                                                     signing_public_key=k.signing_public_key,
+                                                     holds_signing_share=k.holds_signing_share) for k in s.keys],
                                   recent=[pb.CeremonyState(ceremony_id=c.ceremony_id, state=c.state, key_id=c.key_id,
                                                            epoch=c.epoch, reason=c.reason) for c in s.recent])
         return self._call(context, "Status", run)

@@ -1,8 +1,10 @@
 """The member's keyring: one folder per committed epoch of each key (formats.md, `keys/`).
 
 `keys/<key_id>/<epoch>/` holds `epoch.json` (public: roster, commit, commit signatures, every
-Y_j, this member's index), `share.sealed` (the sealed share, recording key id, epoch, member index
-and signing key), and the ceremony's `request.bin` and `transcript.bin`. `epoch.json` is written
+Y_j, this member's index, and the BN254 signing key's public data when the epoch has one),
+`share.sealed` (the sealed share, recording key id, epoch, member index and signing key),
+`bn254.sealed` (the BN254 signing share, sealed and checked the same way, erased with the share)
+and the ceremony's `request.bin` and `transcript.bin`. `epoch.json` is written
 last: its presence means the epoch is committed and complete on this member. Loading a share
 checks every recorded field against the folder it was found in and against `Y_j`, so a share from
 another member, key or epoch is refused by name, never silently used.
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from council.crypto.bn254.curve import G1, Fr
+from council.crypto.bn254.sharing import BnPrevious
 from council.crypto.ceremony import CommitSignature
 from council.crypto.codec import Reader, Writer
 from council.crypto.group import P256, Point, Scalar
@@ -27,7 +31,9 @@ from council.storage.folders import parse_json, write_json
 
 KEY_ID_RE = KEY_ID_PATTERN
 SHARE_FORMAT = "keycouncil-share/1"
+BN254_SHARE_FORMAT = "keycouncil-bn254-share/1"
 EPOCH_FORMAT = "keycouncil-epoch/1"
+BN254_FILE = "bn254.sealed"
 
 
 class InvalidKeyId(DecodeError, StorageError):
@@ -51,6 +57,8 @@ class EpochRecord:
     verification_shares: dict[int, Point]
     member_index: int | None
     holds_share: bool
+    bn254: BnPrevious | None = None
+    """The BN254 signing key's public data (G2 key, G1 key, every Y_j) if the epoch has one."""
 
     @property
     def key_id(self) -> str:
@@ -65,7 +73,13 @@ class EpochRecord:
                 "member_index": self.member_index, "holds_share": self.holds_share,
                 "roster": self.roster.to_json(), "commit": self.commit.to_bytes().hex(),
                 "signatures": [{"member": s.member, "signature": s.signature.hex()} for s in self.signatures],
-                "verification_shares": {str(j): y.to_bytes().hex() for j, y in sorted(self.verification_shares.items())}}
+                "verification_shares": {str(j): y.to_bytes().hex() for j, y in sorted(self.verification_shares.items())},
+                **({"bn254": self.bn254.to_bytes().hex()} if self.bn254 is not None else {})}
+
+    def without_share(self) -> EpochRecord:
+        """The same record once this member's shares are erased."""
+        return EpochRecord(self.roster, self.commit, self.signatures, self.verification_shares,
+                           self.member_index, False, self.bn254)
 
     @classmethod
     def from_json(cls, d: dict[str, Any], where: str) -> EpochRecord:
@@ -76,7 +90,8 @@ class EpochRecord:
                              for s in d["signatures"]),
                        {int(j): Point.from_bytes(bytes.fromhex(y), f"{where}.Y_{j}")
                         for j, y in d["verification_shares"].items()},
-                       d["member_index"], bool(d["holds_share"]))
+                       d["member_index"], bool(d["holds_share"]),
+                       BnPrevious.from_bytes(bytes.fromhex(d["bn254"]), f"{where}.bn254") if "bn254" in d else None)
         except (KeyError, ValueError, TypeError, AttributeError, KeycouncilError) as exc:
             raise StorageError(f"{where}: malformed epoch record ({exc})") from None
 
@@ -138,8 +153,9 @@ class KeyStore:
                                f"but lies in the folder of key {key_id!r} epoch {epoch}")
         return rec
 
-    def store(self, record: EpochRecord, share: Scalar | None, request: bytes, transcript: bytes) -> None:
-        """Store a committed epoch: share and transcript first, the epoch record last."""
+    def store(self, record: EpochRecord, share: Scalar | None, request: bytes, transcript: bytes,
+              bn254_share: Fr | None = None) -> None:
+        """Store a committed epoch: shares and transcript first, the epoch record last."""
         folder = self.epoch_dir(record.key_id, record.epoch)
         if share is not None:
             if record.member_index is None:
@@ -148,6 +164,11 @@ class KeyStore:
                                 record.commit.roster_digest, share)
             write_atomic(folder / "share.sealed", self.vault.seal("share", data), secret=True)
             self._written("share.sealed")
+            if bn254_share is not None:
+                bn = _bn254_share_bytes(record.key_id, record.epoch, record.member_index, self.signing_key,
+                                        record.commit.roster_digest, bn254_share)
+                write_atomic(folder / BN254_FILE, self.vault.seal("bn254-share", bn), secret=True)
+                self._written(BN254_FILE)
         write_atomic(folder / "request.bin", request)
         self._written("request.bin")
         write_atomic(folder / "transcript.bin", transcript)
@@ -175,18 +196,45 @@ class KeyStore:
         _check_share_fields(path, rec, self.signing_key, *fields)
         return fields[6]
 
+    def holds_bn254_share(self, key_id: str, epoch: int) -> bool:
+        rec = self.record(key_id, epoch)
+        return rec.holds_share and rec.bn254 is not None and (self.epoch_dir(key_id, epoch) / BN254_FILE).exists()
+
+    def load_bn254_share(self, key_id: str, epoch: int) -> Fr:
+        """Unseal this member's BN254 signing share and check it as `load_share` does (x·g1 == Y_index)."""
+        rec = self.record(key_id, epoch)
+        path = self.epoch_dir(key_id, epoch) / BN254_FILE
+        if not rec.holds_share or rec.member_index is None or rec.bn254 is None:
+            raise StorageError(f"{path}: this member holds no BN254 signing share of key {key_id!r} epoch {epoch}")
+        r = Reader(self.vault.open("bn254-share", read_file(path, "BN254 share"), str(path)), str(path))
+        try:
+            fmt, kid, ep, index = r.text("format"), r.text("key_id"), r.uint(8, "epoch"), r.uint(2, "member")
+            signing_key, roster_digest = r.blob("signing_key"), r.blob("roster_digest")
+            share = Fr.from_bytes(r.blob("share"), "bn254 share")
+            r.end()
+        except DecodeError as exc:
+            raise StorageError(f"{path}: malformed BN254 share file ({exc})") from None
+        if fmt != BN254_SHARE_FORMAT:
+            raise StorageError(f"{path}: format {fmt!r} is not {BN254_SHARE_FORMAT!r}")
+        _check_share_fields(path, rec, self.signing_key, SHARE_FORMAT, kid, ep, index, signing_key,
+                            roster_digest, None)
+        y = rec.bn254.verification_shares.get(index)
+        if y is None or G1.base_mul(share) != y:
+            raise StorageError(f"{path}: BN254 share does not match verification share Y_{index} of key "
+                               f"{rec.key_id!r} epoch {rec.epoch}")
+        return share
+
     def erase_share(self, key_id: str, epoch: int) -> bool:
         """Erase this member's share of an epoch (the public record stays); True if one was erased."""
         folder = self.epoch_dir(key_id, epoch)
         if not (folder / "epoch.json").exists():
             return False
         rec = self.record(key_id, epoch)
-        existed = (folder / "share.sealed").exists()
+        existed = (folder / "share.sealed").exists() or (folder / BN254_FILE).exists()
         if rec.holds_share:  # the record first: a crash below leaves "erased" plus a file to finish
-            write_json(folder / "epoch.json", EpochRecord(rec.roster, rec.commit, rec.signatures,
-                                                          rec.verification_shares, rec.member_index,
-                                                          False).to_json())
+            write_json(folder / "epoch.json", rec.without_share().to_json())
         remove_durably(folder / "share.sealed")
+        remove_durably(folder / BN254_FILE)
         existed = bool(sweep_temporaries(folder)) or existed  # a copy a killed store left behind
         return existed
 
@@ -196,9 +244,11 @@ class KeyStore:
         done = []
         for key_id in self.key_ids():
             for epoch in self.epochs(key_id):
-                if (self.epoch_dir(key_id, epoch) / "share.sealed").exists() and \
+                folder = self.epoch_dir(key_id, epoch)
+                if ((folder / "share.sealed").exists() or (folder / BN254_FILE).exists()) and \
                         not self.record(key_id, epoch).holds_share:
-                    remove_durably(self.epoch_dir(key_id, epoch) / "share.sealed")
+                    remove_durably(folder / "share.sealed")
+                    remove_durably(folder / BN254_FILE)
                     done.append((key_id, epoch))
         return done
 
@@ -211,12 +261,20 @@ class KeyStore:
                 continue
             if rec.holds_share:
                 self.load_share(key_id, rec.epoch)
+                if self.holds_bn254_share(key_id, rec.epoch):
+                    self.load_bn254_share(key_id, rec.epoch)
             out.append((key_id, rec.epoch, rec.holds_share))
         return out
 
 
+def _bn254_share_bytes(key_id: str, epoch: int, index: int, signing_key: bytes, roster_digest: bytes,
+                       share: Fr) -> bytes:
+    return (Writer().text(BN254_SHARE_FORMAT).text(key_id).uint(epoch, 8).uint(index, 2).blob(signing_key)
+            .blob(roster_digest).blob(share.to_bytes()).getvalue())
+
+
 def _check_share_fields(path: Path, rec: EpochRecord, own_key: bytes, fmt: str, key_id: str, epoch: int,
-                        index: int, signing_key: bytes, roster_digest: bytes, share: Scalar) -> None:
+                        index: int, signing_key: bytes, roster_digest: bytes, share: Scalar | None) -> None:
     problems = []
     if fmt != SHARE_FORMAT:
         problems.append(f"format {fmt!r} is not {SHARE_FORMAT!r}")
@@ -233,6 +291,8 @@ def _check_share_fields(path: Path, rec: EpochRecord, own_key: bytes, fmt: str, 
         problems.append("it was made for another roster")
     if problems:
         raise StorageError(f"{path}: refusing share file: " + "; ".join(problems))
+    if share is None:
+        return
     y = rec.verification_shares.get(index)
     if y is None or P256.base_mul(share) != y:
         raise StorageError(f"{path}: share does not match verification share Y_{index} of key "

@@ -17,6 +17,10 @@ forks/dropped/<id>         the record the operator dropped (handed over again: r
 and `DIR/log/council/HALTED` (fork evidence: approve nothing) with `HALTED.decision` (the operator's
 choice of branch, `member resume-log`; council/node/log_fork.py).
 
+With a chain anchor configured (`anchor_gate`), a member acts only on the accepted prefix of a
+key's log up to its first widening entry that is not anchored yet (narrowing entries after it still
+apply): `acting` and `effective` are that state, `state` stays the whole accepted log.
+
 The pure rules (`council.log`) decide; this module stores, folds and answers. Every write is
 atomic and fsynced (`council.storage.files.write_atomic`).
 """
@@ -48,6 +52,7 @@ from council.log import (
 )
 from council.log.errors import LogDecodeError
 from council.log.kinds import Effect
+from council.log.rules import classify, fold
 from council.node.events import EventLog
 from council.node.governance import Governance
 from council.node.log_fork import (
@@ -110,6 +115,13 @@ class LogBook:
         self.clock = clock
         self.after_persist: Callable[[str], None] | None = None
         """Test-only: called once an approval is on disk, before it is answered."""
+        self.anchor_partial: Callable[[Entry], bytes] = lambda entry: b""
+        """The opaque partial signature of the entry's anchor head each approval carries (or b"")."""
+        self.anchor_gate: Callable[[Entry], bool] | None = None
+        """With a chain: True once a widening entry's head is anchored with enough confirmations."""
+        self.gate_version: Callable[[], int] = lambda: 0
+        """Changes whenever the chain shows new anchors (invalidates the cached acting states)."""
+        self._acting: dict[str, tuple[tuple[int, int], LogState, int | None]] = {}
         self._lock = threading.RLock()
         self._states: dict[str, tuple[int, LogState]] = {}
 
@@ -146,10 +158,51 @@ class LogBook:
         path = self._dir(key_id) / "approved" / f"{seq:0{SEQ_WIDTH}d}"
         return {seq: path.read_bytes()} if path.exists() else {}
 
-    def effective(self, key_id: str) -> LogState:
-        """The accepted state with this member's own narrowing entries applied on top (at once)."""
+    def acting(self, key_id: str) -> LogState:
+        """What this member acts on: the accepted state, or with a chain gate the state up to the
+        first widening entry not anchored yet, with the narrowing entries after it applied."""
+        return self._gated(key_id)[0]
+
+    def waiting_for_anchor(self, key_id: str) -> int | None:
+        """The sequence number of the first accepted widening entry this member does not act on
+        yet because its head is not anchored (None: nothing waits, or no chain gate)."""
+        return self._gated(key_id)[1]
+
+    def _gated(self, key_id: str) -> tuple[LogState, int | None]:
+        """Folded outside the book's lock: the gate may read the chain, and stored records never
+        change, so two callers folding at once get the same answer."""
         state = self.state(key_id)
-        accepted = state
+        gate = self.anchor_gate
+        if gate is None:
+            return state, None
+        version = (state.next_seq, self.gate_version())
+        cached = self._acting.get(key_id)
+        if cached is not None and cached[0] == version:
+            waiting = cached[2]
+            if waiting is None or not gate(self.records(key_id, waiting, 1)[0].entry):
+                return cached[1], waiting
+            version = (state.next_seq, self.gate_version())  # anchored since: fold again
+        acting, waiting = LogState(key_id), None
+        for seq in range(state.next_seq):
+            seen, record = self._read_record(self._record_path(key_id, seq))
+            entry = record.entry
+            if waiting is None:
+                if classify(acting, entry) is Effect.WIDENING and not gate(entry):
+                    waiting = seq
+                else:
+                    acting = fold(acting, entry, seen)
+                    continue
+            try:
+                acting = apply_narrowing(acting, entry)
+            except LogRuleError:
+                continue  # not narrowing: waits with the widening entry before it
+        self._acting[key_id] = (version, acting, waiting)
+        return acting, waiting
+
+    def effective(self, key_id: str) -> LogState:
+        """The acting state with this member's own narrowing entries applied on top (at once)."""
+        state = self.acting(key_id)
+        accepted = self.state(key_id)
         for entry in self._narrowed(key_id):
             if entry.seq < accepted.next_seq and self._superseded(key_id, entry):
                 continue  # accepted since: part of the state (a later entry may have lifted it)
@@ -190,7 +243,7 @@ class LogBook:
                                   rule=decision.rule, reason=decision.reason[:300])
                 return Answer(Status.REFUSED, state.next_seq, reason=decision.reason, rule=decision.rule)
             if decision.verdict is Verdict.REPEAT:
-                return Answer(Status.APPROVED, state.next_seq, approve(self._signer(), entry))
+                return Answer(Status.APPROVED, state.next_seq, approve(self._signer(), entry, self.anchor_partial(entry)))
             objection = self.witness(entry)
             if objection is not None:
                 self.events.event("log-refused", key_id=entry.key_id, seq=entry.seq, entry=entry.id,
@@ -212,7 +265,7 @@ class LogBook:
             self.after_persist("approval")
         self.events.event("log-approved", key_id=entry.key_id, seq=entry.seq, entry=entry.id,
                           kind=entry.kind.label, effect=effect.value if effect else "")
-        return Answer(Status.APPROVED, state.next_seq, approve(self._signer(), entry))
+        return Answer(Status.APPROVED, state.next_seq, approve(self._signer(), entry, self.anchor_partial(entry)))
 
     def _widening_allowed(self, state: LogState, entry: Entry) -> bool:
         if (self._dir(entry.key_id) / "operator-approved" / entry.id).exists():

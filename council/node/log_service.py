@@ -12,11 +12,13 @@ from typing import TypeVar
 
 import grpc
 
+from council.chain.heads import ANCHOR, REGISTER
 from council.errors import KeycouncilError, PolicyRefused
 from council.log import Body, Entry, LogRecord, ShareReleased, sign_entry
 from council.log.errors import LogDecodeError
 from council.log.kinds import Role
 from council.log.wire import is_valid_key_id
+from council.node.anchor_sign import Deployment, sign_batch, sign_register
 from council.node.ceremony_service import status_code
 from council.node.log_book import PAGE, Answer, Status
 from council.node.node import MemberNode
@@ -98,6 +100,25 @@ class LogServicer(pb_grpc.CouncilLogServicer):
                                state.head, body)
             return pb.AuthorReply(entry=entry.to_bytes())
         return self._call(context, "Author", run)
+
+
+    def SignAnchor(self, request: pb.SignAnchorRequest, context: grpc.ServicerContext) -> pb.SignAnchorReply:
+        def run() -> pb.SignAnchorReply:
+            key_id = _key_id(request.key_id)
+            if len(request.contract) != 20:
+                raise LogDecodeError("contract: expected a 20-byte address")
+            deployment = Deployment(request.chain_id, bytes(request.contract))
+            store = self.node.store
+            if request.purpose == ANCHOR:
+                _, partial = sign_batch(store, self.book, deployment, key_id, request.from_seq, request.to_seq)
+            elif request.purpose == REGISTER:
+                partial = sign_register(store, self.book, deployment, key_id, request.from_seq)
+            else:
+                raise LogDecodeError(f"purpose: expected anchor or register, not {request.purpose[:40]!r}")
+            self.node.log.event("anchor-signed", key_id=key_id, purpose=request.purpose, chain_id=request.chain_id,
+                                contract=deployment.address, from_seq=request.from_seq, to_seq=request.to_seq)
+            return pb.SignAnchorReply(partial=partial.to_bytes())
+        return self._call(context, "SignAnchor", run)
 
 
 def register_log(server: grpc.Server, node: MemberNode) -> None:

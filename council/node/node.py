@@ -14,15 +14,16 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from council import __version__
 from council.crypto.ceremony import Outcome, Participant, State
 from council.crypto.keyid import is_valid_key_id
 from council.crypto.messages import EpochCommit, Signed, sign
-from council.crypto.output import receiver_share
+from council.crypto.output import receiver_bn254_share, receiver_share
 from council.crypto.transcript import Transcript, check_transcript
 from council.errors import CeremonyError, KeycouncilError, ShareInvalid, bounded
-from council.log import Entry, EpochCommitted, Genesis, SealerAdmitted
+from council.log import Entry, EpochCommitted, Genesis, LogRecord, SealerAdmitted
 from council.node.ceremony_store import CeremonyDir, in_flight, recent
 from council.node.events import EventLog
 from council.node.folder import MemberFolder
@@ -42,6 +43,9 @@ from council.roster import Roster
 from council.storage.files import read_file, write_atomic
 from council.storage.identity import cert_der
 from dumps.lineage import KeyLineage
+
+if TYPE_CHECKING:
+    from council.node.chain_watch import ChainWatch
 
 STORED_PROOF = "stored.bin"
 """In an epoch folder: the t' stored confirmations this member erased its older shares on."""
@@ -66,6 +70,8 @@ class MemberNode:
     _lock: threading.RLock = field(init=False, default_factory=threading.RLock)
     log_changed: threading.Event = field(init=False, default_factory=threading.Event)
     """Set for every accepted log entry (wakes the retirement timer)."""
+    chain: ChainWatch | None = field(init=False, default=None)
+    """The chain anchor this member waits for before acting on widening entries (council.node.chain_member)."""
 
     def __post_init__(self) -> None:
         self.store = KeyStore(self.folder.path / "keys", self.folder.vault,
@@ -117,6 +123,8 @@ class MemberNode:
         and wake the retirement timer (a new key-retired entry sets a new deadline)."""
         self.retire_due()
         self.log_changed.set()
+        if self.chain is not None:
+            self.chain.offer(LogRecord.from_bytes(record))
 
     def retire_due(self) -> list[str]:
         """Erase every share of each retired key whose waiting period has passed here
@@ -287,9 +295,11 @@ class MemberNode:
         """Step 5a: store the committed epoch (share first, epoch.json last, all fsynced)."""
         dealings, responses = p.transcript
         transcript = Transcript(dealings, responses, tuple(_commit_messages(p, outcome)))
+        bn = outcome.public.bn254.previous() if outcome.public.bn254 is not None else None
         rec = EpochRecord(req.request.new_roster, outcome.commit, outcome.signatures,
-                          dict(outcome.public.verification_shares), p.receiver_index, outcome.share is not None)
-        self.store.store(rec, outcome.share, req.to_bytes(), transcript.to_bytes())
+                          dict(outcome.public.verification_shares), p.receiver_index, outcome.share is not None,
+                          bn)
+        self.store.store(rec, outcome.share, req.to_bytes(), transcript.to_bytes(), outcome.bn254_share)
         self._persisted("stored")
         self._supersede(outcome.commit.key_id, outcome.commit.epoch)
         self._live.pop(req.request.ceremony_id, None)
@@ -430,17 +440,21 @@ class MemberNode:
             if not report.committed:
                 raise CeremonyError(f"key {r.key_id!r} epoch {r.epoch}: transcript has "
                                     f"{len(report.signers)} commit signatures, {report.commit.threshold} needed")
-            share, problem = None, None
+            share, bn_share, problem = None, None, None
             secret = self.folder.identity.encryption_secret
             if roles.receiver_index is not None and secret is not None:
                 try:
                     share = receiver_share(roles.spec, report.judgement, report.public,
                                            roles.receiver_index, secret)
+                    if report.public.bn254 is not None:
+                        bn_share = receiver_bn254_share(roles.spec, report.judgement, report.public,
+                                                        roles.receiver_index, secret)
                 except ShareInvalid as exc:
-                    problem = str(exc)
+                    share, problem = None, str(exc)
+            bn = report.public.bn254.previous() if report.public.bn254 is not None else None
             rec = EpochRecord(r.new_roster, report.commit, report.signers, dict(report.verification_shares),
-                              roles.receiver_index, share is not None)
-            self.store.store(rec, share, req.to_bytes(), transcript.to_bytes())
+                              roles.receiver_index, share is not None, bn)
+            self.store.store(rec, share, req.to_bytes(), transcript.to_bytes(), bn_share)
             self._supersede(r.key_id, r.epoch)
             self.log.event("caught-up", key_id=r.key_id, epoch=r.epoch, holds_share=share is not None,
                            share_problem=problem or "")
@@ -499,11 +513,14 @@ class MemberNode:
             if rec is not None:
                 keys.append(KeyStatus(key_id, rec.epoch, rec.holds_share, rec.commit.public_key.to_bytes(),
                                       rec.commit.roster_digest, committed_unix_ms(self.store, rec),
-                                      rec.member_index or 0))
+                                      rec.member_index or 0,
+                                      rec.bn254.public_key.to_bytes() if rec.bn254 is not None else b"",
+                                      self.store.holds_bn254_share(key_id, rec.epoch)))
         root = self.folder.path / "ceremonies"
         return NodeStatus(self.folder.name, __version__, tuple(keys), tuple(in_flight(root)),
                           self.folder.vault.insecure, served_roster_digest=self.served.digest(),
-                          recent=tuple(self._ceremony_status(root, name, state) for name, state in recent(root)))
+                          recent=tuple(self._ceremony_status(root, name, state) for name, state in recent(root)),
+                          chain=self.chain.status if self.chain is not None else "")
 
     @staticmethod
     def _ceremony_status(root: Path, name: str, state: dict[str, str]) -> CeremonyStatus:
@@ -550,7 +567,7 @@ class MemberNode:
         assert ident.encryption_secret is not None
         try:
             return Participant(roles.spec, ident.signer, ident.encryption_secret, roles.dealer_index,
-                               roles.receiver_index, roles.dealer_share)
+                               roles.receiver_index, roles.dealer_share, roles.dealer_bn254_share)
         except ValueError as exc:
             raise CeremonyError(f"this member's keys do not match its roster entry: {exc}") from None
 

@@ -44,6 +44,8 @@ class KeyStatus:
     roster_digest: bytes = b""
     committed_unix_ms: int = 0
     member_index: int = 0
+    signing_public_key: bytes = b""
+    holds_signing_share: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class NodeStatus:
     insecure: bool
     served_roster_digest: bytes = b""
     recent: tuple[CeremonyStatus, ...] = ()
+    chain: str = ""
+    """Empty without a chain; "ok", or "unavailable: <why>" while the chain cannot be read."""
 
 
 @dataclass(frozen=True)

@@ -122,14 +122,14 @@ def erase_key(store: KeyStore, ceremonies: Path, key_id: str, seq: int, events: 
 
 def due_keys(book: LogBook, now_ms: int) -> list[tuple[str, LogState]]:
     """Retired keys whose waiting period has passed on this member."""
-    return [(k, s) for k in book.key_ids() if (s := book.state(k)).erase_due(now_ms)]
+    return [(k, s) for k in book.key_ids() if (s := book.acting(k)).erase_due(now_ms)]
 
 
 def next_due_ms(book: LogBook, store: KeyStore, ceremonies: Path) -> int | None:
     """When the next retired key with something left to erase falls due (unix ms), or None."""
     times = []
     for key_id in book.key_ids():
-        r = book.state(key_id).retired
+        r = book.acting(key_id).retired
         if r is not None and r.accepted_at_ms is not None and leftovers(store, ceremonies, key_id):
             times.append(r.accepted_at_ms + r.waiting_period_ms)
     return min(times) if times else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from council.crypto.bn254.curve import Fr
 from council.crypto.group import Scalar
 from council.crypto.messages import CeremonySpec, Kind, PreviousEpoch
 from council.errors import CeremonyError, PolicyRefused
@@ -31,6 +32,7 @@ class Roles:
     dealer_index: int | None
     receiver_index: int | None
     dealer_share: Scalar | None
+    dealer_bn254_share: Fr | None = None
 
 
 def authorise(req: SignedRequest, trusted: list[Roster], peer_cert: bytes | None,
@@ -63,7 +65,7 @@ def build_roles(req: SignedRequest, store: KeyStore, served: Roster, log: LogBoo
             raise PolicyRefused(f"key {r.key_id!r} has a council log already: a DKG would replace its key")
         j = _index(r.new_roster, own)
         committee = r.new_roster.committee()
-        spec = CeremonySpec(Kind.DKG, r.ceremony_id, r.key_id, 0, committee, committee)
+        spec = CeremonySpec(Kind.DKG, r.ceremony_id, r.key_id, 0, committee, committee, bn254=r.signing_key)
         return Roles(spec, j, j, None)
     state = log.effective(r.key_id)
     if catching_up:
@@ -129,9 +131,16 @@ def _reshare_roles(req: SignedRequest, store: KeyStore) -> Roles:
     if dealer is None and receiver is None:
         raise PolicyRefused(f"this member has no part in re-sharing key {r.key_id!r} "
                             f"epoch {prev_epoch}: not a dealer holding a share, not a new member")
+    bn_share = None
+    if dealer is not None and previous.bn254 is not None:
+        if not store.holds_bn254_share(r.key_id, prev_epoch):
+            raise CeremonyError(f"key {r.key_id!r} epoch {prev_epoch} has a BN254 signing key, but this member "
+                                "holds no share of it: it cannot deal in this re-share")
+        bn_share = store.load_bn254_share(r.key_id, prev_epoch)
     spec = CeremonySpec(Kind.RESHARE, r.ceremony_id, r.key_id, prev_epoch + 1,
-                        r.old_roster.committee(), r.new_roster.committee(), previous)
-    return Roles(spec, dealer, receiver, share)
+                        r.old_roster.committee(), r.new_roster.committee(), previous,
+                        bn254=r.signing_key or previous.bn254 is not None)
+    return Roles(spec, dealer, receiver, share, bn_share)
 
 
 def _previous(req: SignedRequest, store: KeyStore) -> tuple[PreviousEpoch, int | None, Scalar | None]:
@@ -148,7 +157,7 @@ def _previous(req: SignedRequest, store: KeyStore) -> tuple[PreviousEpoch, int |
         if rec.commit != r.previous.commit:
             raise CeremonyError(f"key {r.key_id!r} epoch {epoch}: the request's commit differs "
                                 "from the one this member stored")
-        previous = PreviousEpoch(epoch, rec.commit.public_key, dict(rec.verification_shares))
+        previous = PreviousEpoch(epoch, rec.commit.public_key, dict(rec.verification_shares), rec.bn254)
         if rec.holds_share and rec.member_index == i:
             return previous, i, store.load_share(r.key_id, epoch)
         return previous, None, None

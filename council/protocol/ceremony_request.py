@@ -11,10 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from council.bundle import valid_signers
+from council.crypto.bn254.sharing import BnPrevious
 from council.crypto.ceremony import CommitSignature
 from council.crypto.codec import Reader, Writer
 from council.crypto.group import Point
-from council.crypto.messages import EpochCommit, Kind, PreviousEpoch, verification_shares_digest
+from council.crypto.messages import (
+    EpochCommit,
+    Kind,
+    PreviousEpoch,
+    bn254_digest,
+    verification_shares_digest,
+)
 from council.crypto.signing import Signer, verify
 from council.errors import CeremonyError, DecodeError, KeycouncilError, PolicyRefused
 from council.roster import Roster
@@ -25,11 +32,13 @@ REQUEST_FORMAT = "keycouncil-ceremony-request/1"
 
 @dataclass(frozen=True)
 class EpochData:
-    """A committed epoch's public data: commit, signatures, every Y_j."""
+    """A committed epoch's public data: commit, signatures, every Y_j; and the BN254 signing key's
+    public data (G2 key, G1 key, every BN254 Y_j) when the commit has one."""
 
     commit: EpochCommit
     signatures: tuple[CommitSignature, ...]
     verification_shares: dict[int, Point]
+    bn254: BnPrevious | None = None
 
     def write(self, w: Writer) -> None:
         w.blob(self.commit.to_bytes()).uint(len(self.signatures), 2)
@@ -38,6 +47,8 @@ class EpochData:
         w.uint(len(self.verification_shares), 2)
         for j in sorted(self.verification_shares):
             w.uint(j, 2).point(self.verification_shares[j])
+        if self.commit.bn254_digest is not None:  # present exactly when the commit has a signing key
+            w.blob(self.bn254.to_bytes() if self.bn254 is not None else b"")
 
     @classmethod
     def read(cls, r: Reader) -> EpochData:
@@ -47,7 +58,11 @@ class EpochData:
         for _ in range(r.uint(2, "share count")):
             j = r.uint(2, "index")
             shares[j] = r.point(f"Y_{j}")
-        return cls(commit, sigs, shares)
+        bn254 = None
+        if commit.bn254_digest is not None:
+            raw = r.blob("previous.bn254")
+            bn254 = BnPrevious.from_bytes(raw, "previous.bn254") if raw else None
+        return cls(commit, sigs, shares, bn254)
 
     def verified_against(self, roster: Roster, key_id: str) -> PreviousEpoch:
         """The previous epoch, if this data is what `t` members of `roster` committed."""
@@ -60,7 +75,17 @@ class EpochData:
         if set(self.verification_shares) != set(range(1, len(roster.members) + 1)) or \
                 verification_shares_digest(self.verification_shares) != c.verification_shares_digest:
             raise CeremonyError(f"previous epoch {c.epoch}: verification shares do not match the commit")
-        return PreviousEpoch(c.epoch, c.public_key, dict(self.verification_shares))
+        return PreviousEpoch(c.epoch, c.public_key, dict(self.verification_shares), self.verified_bn254())
+
+    def verified_bn254(self) -> BnPrevious | None:
+        """The BN254 public data if the commit has a signing key and it hashes to the commit's digest."""
+        c = self.commit
+        if c.bn254_digest is None:
+            return None
+        if self.bn254 is None or bn254_digest(self.bn254) != c.bn254_digest:
+            raise CeremonyError(f"epoch {c.epoch} of key {c.key_id!r}: the BN254 signing key's public data "
+                                "is missing or does not match the commit")
+        return self.bn254
 
 
 @dataclass(frozen=True)
@@ -73,6 +98,9 @@ class StartRequest:
     new_roster: Roster
     old_roster: Roster | None = None
     previous: EpochData | None = None
+    signing_key: bool = False
+    """Make the council's BN254 signing key in this ceremony (a DKG, or a re-share of an epoch without
+    one); a re-share of an epoch that has one carries it whatever this says."""
 
     def __post_init__(self) -> None:
         if (self.kind is Kind.RESHARE) != (self.old_roster is not None and self.previous is not None):
@@ -95,6 +123,8 @@ class StartRequest:
         w.blob(self.old_roster.canonical_bytes() if self.old_roster else b"")
         if self.previous is not None:
             self.previous.write(w)
+        if self.signing_key:  # absent otherwise: requests of earlier versions decode unchanged
+            w.text("signing-key")
         return w.getvalue()
 
     @classmethod
@@ -108,8 +138,13 @@ class StartRequest:
             old_bytes = r.blob("old_roster")
             old = Roster.loads(old_bytes, "request.old_roster") if old_bytes else None
             previous = EpochData.read(r) if kind is Kind.RESHARE else None
+            signing_key = False
+            if not r.at_end():
+                if r.text("option") != "signing-key":
+                    raise DecodeError("ceremony request: unknown option after the rosters")
+                signing_key = True
             r.end()
-            return cls(kind, cid, key_id, new, old, previous)
+            return cls(kind, cid, key_id, new, old, previous, signing_key)
         except ValueError as exc:
             raise DecodeError(f"ceremony request: {exc}") from None
 

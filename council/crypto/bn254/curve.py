@@ -418,14 +418,15 @@ def pairing_check(pairs: Sequence[tuple[G1, G2]]) -> bool:
     return bool(final_exponentiate(f) == _FQ12.one())
 
 
-_FROB: list[list[list[int]]] = []
+_FROB: list[list[list[list[int]]]] = []  # one element once built: the four tables
 _E_HARD: Final = (P**4 - P**2 + 1) // R
 _HARD_DIGITS: Final = [(_E_HARD // P**i) % P for i in range(4)]
 
 
 def _frobenius_tables() -> list[list[list[int]]]:
     """M_k[i] = coefficients of (w^i)^(p^k) for k = 1, 2, 3, 6 (py_ecc's FQ12 is F_p[w]/(w¹² − 18w⁶ + 82),
-    and x^(p^k) is F_p-linear), built once on first use."""
+    and x^(p^k) is F_p-linear), built once on first use. Threads racing here each build the same
+    tables; the list only ever holds the first, so readers never see a half-built or doubled one."""
     if not _FROB:
         w_p = _FQ12([0, 1] + [0] * 10) ** P
         m1, acc = [], _FQ12.one()
@@ -437,8 +438,8 @@ def _frobenius_tables() -> list[list[list[int]]]:
             prev = tables[k - 1] if k != 6 else tables[3]
             step = m1 if k != 6 else tables[3]
             tables[k] = [_apply(row, step) for row in prev]
-        _FROB.extend([tables[1], tables[2], tables[3], tables[6]])
-    return _FROB
+        _FROB.append([tables[1], tables[2], tables[3], tables[6]])
+    return _FROB[0]
 
 
 def _apply(coeffs: Sequence[int], table: Sequence[Sequence[int]]) -> list[int]:

@@ -136,6 +136,35 @@ class BnPrevious:
     public_key_g1: G1
     verification_shares: Mapping[int, G1]
 
+    def to_bytes(self) -> bytes:
+        """`G2 key ‖ G1 key ‖ u16 n ‖ n × (u16 j ‖ Y_j)`, Y_j in index order (stored and sent)."""
+        out = [self.public_key.to_bytes(), self.public_key_g1.to_bytes(),
+               len(self.verification_shares).to_bytes(2, "big")]
+        for j in sorted(self.verification_shares):
+            out += [j.to_bytes(2, "big"), self.verification_shares[j].to_bytes()]
+        return b"".join(out)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, field: str = "bn254 public data") -> BnPrevious:
+        """Decode and validate every point (the G2 key with its subgroup check)."""
+        head = G2_LEN + G1_LEN + 2
+        if len(data) < head:
+            raise DecodeError(f"{field}: truncated ({len(data)} bytes)")
+        n = int.from_bytes(data[head - 2 : head], "big")
+        item = 2 + G1_LEN
+        if n == 0 or len(data) != head + n * item:
+            raise DecodeError(f"{field}: {n} verification shares do not fit in {len(data)} bytes")
+        key = G2.from_bytes(data[:G2_LEN], f"{field}.public_key")
+        key_g1 = G1.from_bytes(data[G2_LEN : G2_LEN + G1_LEN], f"{field}.public_key_g1")
+        shares: dict[int, G1] = {}
+        for k in range(n):
+            at = head + k * item
+            j = int.from_bytes(data[at : at + 2], "big")
+            if j == 0 or j in shares or (shares and j < max(shares)):
+                raise DecodeError(f"{field}: verification share indices must be ascending and ≥ 1")
+            shares[j] = G1.from_bytes(data[at + 2 : at + item], f"{field}.Y_{j}")
+        return cls(key, key_g1, shares)
+
 
 @dataclass(frozen=True)
 class BnPublicOutput:

@@ -149,7 +149,7 @@ class GetEpochRequest(_message.Message):
     def __init__(self, key_id: _Optional[str] = ..., epoch: _Optional[int] = ..., current: _Optional[bool] = ...) -> None: ...
 
 class GetEpochReply(_message.Message):
-    __slots__ = ("key_id", "epoch", "commit", "commit_signatures", "roster_json", "verification_shares", "holds_share", "stored_confirmations")
+    __slots__ = ("key_id", "epoch", "commit", "commit_signatures", "roster_json", "verification_shares", "holds_share", "stored_confirmations", "signing_key", "holds_signing_share")
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     COMMIT_FIELD_NUMBER: _ClassVar[int]
@@ -158,6 +158,8 @@ class GetEpochReply(_message.Message):
     VERIFICATION_SHARES_FIELD_NUMBER: _ClassVar[int]
     HOLDS_SHARE_FIELD_NUMBER: _ClassVar[int]
     STORED_CONFIRMATIONS_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_KEY_FIELD_NUMBER: _ClassVar[int]
+    HOLDS_SIGNING_SHARE_FIELD_NUMBER: _ClassVar[int]
     key_id: str
     epoch: int
     commit: bytes
@@ -166,14 +168,16 @@ class GetEpochReply(_message.Message):
     verification_shares: _containers.RepeatedScalarFieldContainer[bytes]
     holds_share: bool
     stored_confirmations: _containers.RepeatedScalarFieldContainer[bytes]
-    def __init__(self, key_id: _Optional[str] = ..., epoch: _Optional[int] = ..., commit: _Optional[bytes] = ..., commit_signatures: _Optional[_Iterable[bytes]] = ..., roster_json: _Optional[bytes] = ..., verification_shares: _Optional[_Iterable[bytes]] = ..., holds_share: _Optional[bool] = ..., stored_confirmations: _Optional[_Iterable[bytes]] = ...) -> None: ...
+    signing_key: bytes
+    holds_signing_share: bool
+    def __init__(self, key_id: _Optional[str] = ..., epoch: _Optional[int] = ..., commit: _Optional[bytes] = ..., commit_signatures: _Optional[_Iterable[bytes]] = ..., roster_json: _Optional[bytes] = ..., verification_shares: _Optional[_Iterable[bytes]] = ..., holds_share: _Optional[bool] = ..., stored_confirmations: _Optional[_Iterable[bytes]] = ..., signing_key: _Optional[bytes] = ..., holds_signing_share: _Optional[bool] = ...) -> None: ...
 
 class StatusRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
 class KeyStatus(_message.Message):
-    __slots__ = ("key_id", "epoch", "holds_share", "public_key", "roster_digest", "committed_unix_ms", "member_index")
+    __slots__ = ("key_id", "epoch", "holds_share", "public_key", "roster_digest", "committed_unix_ms", "member_index", "signing_public_key", "holds_signing_share")
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     HOLDS_SHARE_FIELD_NUMBER: _ClassVar[int]
@@ -181,6 +185,8 @@ class KeyStatus(_message.Message):
     ROSTER_DIGEST_FIELD_NUMBER: _ClassVar[int]
     COMMITTED_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     MEMBER_INDEX_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    HOLDS_SIGNING_SHARE_FIELD_NUMBER: _ClassVar[int]
     key_id: str
     epoch: int
     holds_share: bool
@@ -188,10 +194,12 @@ class KeyStatus(_message.Message):
     roster_digest: bytes
     committed_unix_ms: int
     member_index: int
-    def __init__(self, key_id: _Optional[str] = ..., epoch: _Optional[int] = ..., holds_share: _Optional[bool] = ..., public_key: _Optional[bytes] = ..., roster_digest: _Optional[bytes] = ..., committed_unix_ms: _Optional[int] = ..., member_index: _Optional[int] = ...) -> None: ...
+    signing_public_key: bytes
+    holds_signing_share: bool
+    def __init__(self, key_id: _Optional[str] = ..., epoch: _Optional[int] = ..., holds_share: _Optional[bool] = ..., public_key: _Optional[bytes] = ..., roster_digest: _Optional[bytes] = ..., committed_unix_ms: _Optional[int] = ..., member_index: _Optional[int] = ..., signing_public_key: _Optional[bytes] = ..., holds_signing_share: _Optional[bool] = ...) -> None: ...
 
 class StatusReply(_message.Message):
-    __slots__ = ("name", "version", "keys", "ceremonies", "insecure", "served_roster_digest", "recent")
+    __slots__ = ("name", "version", "keys", "ceremonies", "insecure", "served_roster_digest", "recent", "chain")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     KEYS_FIELD_NUMBER: _ClassVar[int]
@@ -199,6 +207,7 @@ class StatusReply(_message.Message):
     INSECURE_FIELD_NUMBER: _ClassVar[int]
     SERVED_ROSTER_DIGEST_FIELD_NUMBER: _ClassVar[int]
     RECENT_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: str
     keys: _containers.RepeatedCompositeFieldContainer[KeyStatus]
@@ -206,7 +215,8 @@ class StatusReply(_message.Message):
     insecure: bool
     served_roster_digest: bytes
     recent: _containers.RepeatedCompositeFieldContainer[CeremonyState]
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[KeyStatus, _Mapping]]] = ..., ceremonies: _Optional[_Iterable[str]] = ..., insecure: _Optional[bool] = ..., served_roster_digest: _Optional[bytes] = ..., recent: _Optional[_Iterable[_Union[CeremonyState, _Mapping]]] = ...) -> None: ...
+    chain: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., keys: _Optional[_Iterable[_Union[KeyStatus, _Mapping]]] = ..., ceremonies: _Optional[_Iterable[str]] = ..., insecure: _Optional[bool] = ..., served_roster_digest: _Optional[bytes] = ..., recent: _Optional[_Iterable[_Union[CeremonyState, _Mapping]]] = ..., chain: _Optional[str] = ...) -> None: ...
 
 class CeremonyState(_message.Message):
     __slots__ = ("ceremony_id", "state", "key_id", "epoch", "reason")

@@ -102,3 +102,25 @@ class AuthorReply(_message.Message):
     ENTRY_FIELD_NUMBER: _ClassVar[int]
     entry: bytes
     def __init__(self, entry: _Optional[bytes] = ...) -> None: ...
+
+class SignAnchorRequest(_message.Message):
+    __slots__ = ("key_id", "purpose", "from_seq", "to_seq", "chain_id", "contract")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    FROM_SEQ_FIELD_NUMBER: _ClassVar[int]
+    TO_SEQ_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTRACT_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    purpose: str
+    from_seq: int
+    to_seq: int
+    chain_id: int
+    contract: bytes
+    def __init__(self, key_id: _Optional[str] = ..., purpose: _Optional[str] = ..., from_seq: _Optional[int] = ..., to_seq: _Optional[int] = ..., chain_id: _Optional[int] = ..., contract: _Optional[bytes] = ...) -> None: ...
+
+class SignAnchorReply(_message.Message):
+    __slots__ = ("partial",)
+    PARTIAL_FIELD_NUMBER: _ClassVar[int]
+    partial: bytes
+    def __init__(self, partial: _Optional[bytes] = ...) -> None: ...

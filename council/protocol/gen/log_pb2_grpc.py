@@ -54,6 +54,11 @@ class CouncilLogStub:
                 request_serializer=log__pb2.AuthorRequest.SerializeToString,
                 response_deserializer=log__pb2.AuthorReply.FromString,
                 _registered_method=True)
+        self.SignAnchor = channel.unary_unary(
+                '/keycouncil.log.v1.CouncilLog/SignAnchor',
+                request_serializer=log__pb2.SignAnchorRequest.SerializeToString,
+                response_deserializer=log__pb2.SignAnchorReply.FromString,
+                _registered_method=True)
 
 
 class CouncilLogServicer:
@@ -88,6 +93,14 @@ class CouncilLogServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SignAnchor(self, request, context):
+        """This member's partial BN254 signature (council/chain/heads.py AnchorPartial) of a head made of
+        accepted entries of its log, or of the registration of the key's signing key (docs/chain.md).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CouncilLogServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -110,6 +123,11 @@ def add_CouncilLogServicer_to_server(servicer, server):
                     servicer.Author,
                     request_deserializer=log__pb2.AuthorRequest.FromString,
                     response_serializer=log__pb2.AuthorReply.SerializeToString,
+            ),
+            'SignAnchor': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignAnchor,
+                    request_deserializer=log__pb2.SignAnchorRequest.FromString,
+                    response_serializer=log__pb2.SignAnchorReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -220,6 +238,33 @@ class CouncilLog:
             '/keycouncil.log.v1.CouncilLog/Author',
             log__pb2.AuthorRequest.SerializeToString,
             log__pb2.AuthorReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignAnchor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/keycouncil.log.v1.CouncilLog/SignAnchor',
+            log__pb2.SignAnchorRequest.SerializeToString,
+            log__pb2.SignAnchorReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,131 @@
+"""Members and the chain anchor, with real gRPC members (in-process servers, mutual TLS) and a real
+Hardhat node: the signing key registered with proof of possession, the log anchored from the
+approvals' partial signatures, a member configured with the chain refusing to act on an accepted
+widening entry until it is anchored, a re-share anchored with the contract's key unchanged, a member
+with an account anchoring by itself, and `log verify --chain-rpc` against the chain."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from chain_helpers import funded_signer
+from lognet_helpers import kc
+from node_helpers import Council
+
+from council.chain.audit import chain_log, compare
+from council.chain.client import ChainClient
+from council.chain.hardhat import HardhatNode, hardhat_installed
+from council.chain.heads import AnchorPartial, chain_key_id
+from council.driver.ceremony import run_dkg, run_reshare
+from council.driver.log_anchor import anchor_log, register_key
+from council.driver.log_client import LogClient
+from council.driver.log_commands import propose_roster
+from council.driver.phases import Timing
+from council.driver.query import fetch_bundle
+from council.node.chain_config import ChainConfig
+from council.node.chain_member import attach_chain
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(300),
+    pytest.mark.skipif(not hardhat_installed(), reason="Hardhat not installed (make hardhat)"),
+]
+FAST = Timing(call_timeout=30, retry_window=0.3)
+
+
+@pytest.fixture
+def hardhat(tmp_path: Path) -> Iterator[HardhatNode]:
+    with HardhatNode(tmp_path / "hardhat.log") as hh:
+        yield hh
+
+
+def _wait(predicate: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_members_act_on_widening_entries_only_once_anchored(council: Council, hardhat: HardhatNode,
+                                                             tmp_path: Path) -> None:
+    c = council
+    w3 = hardhat.web3()
+    client = ChainClient.deploy(w3, funded_signer(w3, tmp_path, "submitter"))
+    c.add_members("a", "b", "c", "d")
+    r1 = c.roster("r1", 2, ["a", "b", "c"])
+    r2 = c.roster("r2", 3, ["a", "b", "c", "d"])
+    for n in "abcd":
+        c.serve(n, "r1")
+    assert run_dkg(r1, "k", c.op(), FAST, signing_key=True).committed
+    b0 = fetch_bundle(r1, "k", c.op(), FAST)
+    key32 = chain_key_id("k")
+
+    reg = register_key(r1, "k", c.op(), FAST, client)  # proof of possession by t members
+    assert not reg.already and client.record(key32).pubkey == b0.signing_public_key
+    assert register_key(r1, "k", c.op(), FAST, client).already
+    first = anchor_log(r1, "k", c.op(), FAST, client)  # the genesis entry (asked of the members)
+    assert [(s.seq_from, s.seq_to) for s in first.steps] == [(0, 1)]
+    assert client.record(key32).seq == 1
+
+    for n in "abcd":
+        attach_chain(c.servers[n].node, ChainConfig(hardhat.url, client.address, confirmations=1, poll_seconds=0.3))
+    _wait(lambda: all(c.servers[n].node.chain.deployment is not None for n in "abcd"))  # type: ignore[union-attr]
+
+    proposal = propose_roster(r2, "k", c.op(), FAST)  # widening: accepted (test governance approves) ...
+    assert proposal.report is not None and proposal.report.accepted
+    record = proposal.report.record
+    assert record is not None and all(AnchorPartial.from_bytes(a.anchor).epoch == 0 for a in record.approvals)
+    book = c.servers["a"].node.logbook
+    assert book.waiting_for_anchor("k") == 1 and book.acting("k").pending is None
+    refused = run_reshare(r1, r2, "k", c.op(), FAST)  # ... but not anchored: no member deals to r2
+    assert not refused.committed, refused.lines()
+    assert "not accepted in the key's council log" in " ".join(refused.lines())
+
+    second = anchor_log(r1, "k", c.op(), FAST, client)  # one entry: the approvals' partials suffice
+    assert [(s.seq_from, s.seq_to) for s in second.steps] == [(1, 2)]
+    _wait(lambda: book.waiting_for_anchor("k") is None)
+    again = run_reshare(r1, r2, "k", c.op(), FAST)
+    assert again.committed, again.lines()
+
+    third = anchor_log(r2, "k", c.op(), FAST, client)  # the epoch-committed entry, signed by the new epoch
+    assert third.steps and third.steps[-1].seq_to == 3
+    after = client.record(key32)
+    assert after.pubkey == b0.signing_public_key  # the contract's key never changes
+    assert (after.epoch, after.roster_digest) == (1, r2.digest())
+
+    with LogClient(r2.members, c.op(), FAST) as log:
+        _, records = log.read("k")
+    assert compare("k", records, chain_log(client, "k")).ok
+    assert not compare("k", records[:2], chain_log(client, "k")).ok  # a log cut short hides anchored entries
+    status = c.servers["d"].node.status()
+    assert status.chain.startswith("ok")
+
+
+def test_member_with_an_account_anchors_by_itself(council: Council, hardhat: HardhatNode, tmp_path: Path) -> None:
+    c = council
+    w3 = hardhat.web3()
+    client = ChainClient.deploy(w3, funded_signer(w3, tmp_path, "submitter"))
+    funded_signer(w3, tmp_path, "member-a")  # writes tmp_path/member-a.key (0600)
+    c.add_members("a", "b", "c")
+    r1 = c.roster("r1", 2, ["a", "b", "c"])
+    for n in "abc":
+        c.serve(n, "r1")
+    assert run_dkg(r1, "k", c.op(), FAST, signing_key=True).committed
+    chain = ["--chain-rpc", hardhat.url, "--contract", client.address, "--account", str(tmp_path / "submitter.key")]
+    common = ["--roster", str(c.roster_files["r1"]), "--key-id", "k", "--operator", str(c.op().path)]
+    reg = kc("log", "register", *common, *chain)
+    assert reg.code == 0 and "registered" in reg.out, reg.text
+    anchored = kc("log", "anchor", *common, *chain, "--json")
+    assert anchored.code == 0, anchored.text
+    assert [(s["from"], s["to"]) for s in anchored.json()["steps"]] == [(0, 1)]  # type: ignore[index]
+    for n in "abc":
+        account = tmp_path / "member-a.key" if n == "a" else None
+        attach_chain(c.servers[n].node, ChainConfig(hardhat.url, client.address, 1, account, poll_seconds=0.3))
+    _wait(lambda: all(c.servers[n].node.chain.deployment is not None for n in "abc"))  # type: ignore[union-attr]
+    proposal = propose_roster(c.roster("r3", 3, ["a", "b", "c"]), "k", c.op(), FAST)
+    assert proposal.report is not None and proposal.report.accepted
+    _wait(lambda: client.record(chain_key_id("k")).seq == 2)  # member a combined the approvals and sent it
+    _wait(lambda: c.servers["b"].node.logbook.waiting_for_anchor("k") is None)
