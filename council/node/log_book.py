@@ -52,7 +52,7 @@ from council.log import (
 )
 from council.log.errors import LogDecodeError
 from council.log.kinds import Effect
-from council.log.rules import classify, fold
+from council.log.rules import fold
 from council.node.events import EventLog
 from council.node.governance import Governance
 from council.node.log_fork import (
