@@ -56,6 +56,8 @@ class ChainWatch:
         self._lock = threading.RLock()
         self._refreshing = threading.RLock()
         self._anchored: dict[str, dict[int, bytes]] = {}
+        self._unanchored: dict[str, dict[int, tuple[bytes, float]]] = {}
+        """key id → seq → (digest, when this member accepted it): accepted, no confirmed anchor yet"""
         self._scanned: dict[str, int] = {}
         self._last_refresh = 0.0
         self._stop = threading.Event()
@@ -139,9 +141,27 @@ class ChainWatch:
             self._thread.join(timeout=RPC_TIMEOUT + 1)
 
     def offer(self, record: LogRecord) -> None:
-        """An accepted record this member may anchor itself (with an account configured)."""
+        """A record this member accepted: it waits for its anchor (the lag metric), and the member
+        anchors it itself when an account is configured."""
+        entry = record.entry
+        with self._lock:
+            if self._anchored.get(entry.key_id, {}).get(entry.seq) != entry.digest:
+                self._unanchored.setdefault(entry.key_id, {}).setdefault(entry.seq, (entry.digest, time.monotonic()))
         if self._submit is not None and self.config.account is not None:
             self._queue.put(record)
+
+    def anchor_lags(self) -> dict[str, float]:
+        """Per key id: seconds the oldest entry this member accepted since it started has waited for
+        a confirmed anchor (0.0: none waits). What `keycouncil_chain_anchor_lag_seconds` reports."""
+        now = time.monotonic()
+        out: dict[str, float] = {}
+        with self._lock:
+            for key_id, waiting in self._unanchored.items():
+                anchored = self._anchored.get(key_id, {})
+                for seq in [s for s, (digest, _) in waiting.items() if anchored.get(s) == digest]:
+                    del waiting[seq]
+                out[key_id] = now - min(t for _, t in waiting.values()) if waiting else 0.0
+        return out
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -209,8 +209,13 @@ class MemberCollector(Collector):
         for key_id, next_seq in heads.items():
             head.add_metric([key_id], next_seq)
         yield head
-        yield _gauge("keycouncil_chain_anchor_lag_seconds", "Seconds since the council log was last "
-                     "anchored on chain (placeholder: 0 until the chain anchor lands)", 0)
+        lag = GaugeMetricFamily("keycouncil_chain_anchor_lag_seconds", "Per key: seconds the oldest entry "
+                                "this member accepted (since it started) has waited for a confirmed chain "
+                                "anchor; 0 when none waits; no samples without a chain", labels=["key_id"])
+        if node.chain is not None:
+            for key_id, seconds in sorted(node.chain.anchor_lags().items()):
+                lag.add_metric([key_id], seconds)
+        yield lag
         epochs = GaugeMetricFamily("keycouncil_key_epoch", "The member's current epoch of each key",
                                    labels=["key_id"])
         healthy = GaugeMetricFamily("keycouncil_share_file_healthy", "1 if the share of this committed "

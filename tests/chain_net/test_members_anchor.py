@@ -80,6 +80,11 @@ def test_members_act_on_widening_entries_only_once_anchored(council: Council, ha
     assert record is not None and all(AnchorPartial.from_bytes(a.anchor).epoch == 0 for a in record.approvals)
     book = c.servers["a"].node.logbook
     assert book.waiting_for_anchor("k") == 1 and book.acting("k").pending is None
+    watch = c.servers["a"].node.chain
+    assert watch is not None
+    lag = watch.anchor_lags()["k"]
+    time.sleep(0.3)
+    assert 0 < lag < watch.anchor_lags()["k"]  # the metric: the unanchored roster entry waits, and longer
     refused = run_reshare(r1, r2, "k", c.op(), FAST)  # ... but not anchored: no member deals to r2
     assert not refused.committed, refused.lines()
     assert "not accepted in the key's council log" in " ".join(refused.lines())
@@ -87,6 +92,7 @@ def test_members_act_on_widening_entries_only_once_anchored(council: Council, ha
     second = anchor_log(r1, "k", c.op(), FAST, client)  # one entry: the approvals' partials suffice
     assert [(s.seq_from, s.seq_to) for s in second.steps] == [(1, 2)]
     _wait(lambda: book.waiting_for_anchor("k") is None)
+    _wait(lambda: watch.anchor_lags()["k"] == 0.0)  # anchored and confirmed: nothing waits
     again = run_reshare(r1, r2, "k", c.op(), FAST)
     assert again.committed, again.lines()
 

@@ -35,7 +35,7 @@ EXPECTED = ("keycouncil_member_info", "keycouncil_serving 1.0", "keycouncil_inse
             'keycouncil_releases_total{decision="released",reason="released"} 1.0',
             'keycouncil_approvals_pending{kind="recovery"} 0.0',
             'keycouncil_approvals_pending{kind="council-log"} 0.0',
-            f'keycouncil_log_head{{key_id="{KEY}"}}', "keycouncil_chain_anchor_lag_seconds 0.0",
+            f'keycouncil_log_head{{key_id="{KEY}"}}', "# TYPE keycouncil_chain_anchor_lag_seconds gauge",
             "keycouncil_ceremonies_in_flight 0.0", f'keycouncil_key_epoch{{key_id="{KEY}"}} 0.0',
             f'keycouncil_share_file_healthy{{epoch="0",key_id="{KEY}"}} 1.0',
             'keycouncil_rpc_duration_seconds_bucket{code="OK",le="+Inf",method="Deal"} 1.0',
