@@ -66,12 +66,16 @@ class Soak:
         report = run_dkg(roster, "soak", c.init_operator(), TIMING)
         if not report.committed:
             raise SystemExit("soak: the DKG did not commit: " + " | ".join(report.lines()))
+        from council.driver.announce import LogAnnouncer
         from dumps import app
 
         bundle = fetch_bundle(roster, "soak", c.init_operator(), TIMING)
         (self.base / "store").mkdir()
+        sealer = app.SealingIdentity.simulated()
+        c.admit_sealer(roster, "soak", sealer)  # members release only for a sealer admitted in the log
         self.publisher = app.Publisher(app.FolderStore(self.base / "store"), app.SealTarget.from_bundle(bundle),
-                                       app.SealingIdentity.simulated(), "soak")
+                                       sealer, "soak",
+                                       announce=LogAnnouncer(roster, "soak", sealer, c.init_operator(), TIMING))
 
     # Operations ----------------------------------------------------------------------------------
     def seal(self) -> None:

@@ -1,0 +1,26 @@
+"""The soak's short slice for CI (`make soak` is the long run, docs/reliability.md): 50 s of the
+same schedule (announced seals every 3 s, recoveries at 5 s and 35 s, member kills at 20 s and
+40 s, a re-share at 45 s), and every operation must succeed. Leak slopes need the long run: fitted
+over half a minute they say nothing, so this slice does not judge them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools.soak.__main__ import Soak
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+
+
+def test_a_short_soak_runs_every_operation_without_a_failure(tmp_path: Path) -> None:
+    soak = Soak(tmp_path / "soak", 50 / 60)
+    try:
+        soak.run()
+    finally:
+        soak.council.close()
+    assert soak.failures == [], soak.failures
+    for what in ("seal", "recover", "restart", "reshare"):
+        assert soak.counts.get(what, 0) >= 1, soak.counts
+    assert soak.samples, "no resource sample was taken"
