@@ -71,6 +71,9 @@ def copy_tree(dest: Path) -> Path:
             shutil.copytree(src, dest / name, ignore=IGNORED)
         elif src.exists():
             shutil.copy2(src, dest / name)
+    modules = ROOT / "tools" / "hardhat" / "node_modules"  # the pinned Hardhat, used as installed (not copied)
+    if modules.is_dir() and (dest / "tools" / "hardhat").is_dir():
+        (dest / "tools" / "hardhat" / "node_modules").symlink_to(modules, target_is_directory=True)
     return dest
 
 
