@@ -137,6 +137,8 @@ class LogLedger:
             if report.accepted:
                 self._remember(client, state, records, report)
                 return report.summary()
+            if report.rival_completed:
+                continue  # a dead coordinator's entry took this seq: propose again at the next one
             refused = [a for a in report.answers.values() if a.startswith("refused")]
             if len(refused) > len(self.roster.members) - self.roster.threshold or time.monotonic() > give_up:
                 raise RecoveryFailed(f"{what} is not accepted in the council log: {report.summary()}")
@@ -148,13 +150,20 @@ class LogLedger:
         state, records = client.read(request.key_id)
         for index in members:
             card = self.roster.member(index)
-            entry = client.author(card, request.key_id, "share-released", request.request_id)
-            if isinstance(entry, Failure):
-                lines.append(f"{card.name}: share-released entry not authored: {entry}")
-                continue
-            report = client.append(state, entry)
-            lines.append(report.summary())
-            if report.record is not None:
+            report: AppendReport | None = None
+            for _ in range(2):  # again at the next seq if a dead coordinator's entry took this one
+                entry = client.author(card, request.key_id, "share-released", request.request_id)
+                if isinstance(entry, Failure):
+                    lines.append(f"{card.name}: share-released entry not authored: {entry}")
+                    break
+                report = client.append(state, entry)
+                if report.rival is not None and report.rival.record is not None:
+                    state, records = self._remember(client, state, records, report.rival)
+                    lines.append(report.rival.summary() + " (completed for a coordinator that stopped)")
+                if not report.rival_completed:
+                    lines.append(report.summary())
+                    break
+            if report is not None and report.record is not None:
                 state, records = self._remember(client, state, records, report)
         return lines
 

@@ -35,11 +35,15 @@ def start_log(roster: Roster, key_id: str, public_key: bytes, transcript_digest:
     Idempotent: when the log already has a genesis entry for this very key (same public key and
     transcript), nothing is appended and the answer says so (a resumed DKG)."""
     with LogClient(roster.members, operator, timing) as client:
-        state, _ = client.read(key_id)
-        if state.started and state.public_key == public_key and state.transcript_digest == transcript_digest:
-            return already_logged(state, 0)
-        entry = operator_entry(operator, state, Genesis(0, roster, public_key, transcript_digest))
-        return client.append(state, entry, roster)
+        for _ in range(2):  # again if a dead driver's entry took the seq (AppendReport.rival)
+            state, _ = client.read(key_id)
+            if state.started and state.public_key == public_key and state.transcript_digest == transcript_digest:
+                return already_logged(state, 0)
+            entry = operator_entry(operator, state, Genesis(0, roster, public_key, transcript_digest))
+            report = client.append(state, entry, roster)
+            if not report.rival_completed:
+                break
+        return report
 
 
 def start_log_of_existing(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing) -> AppendReport:
@@ -70,6 +74,8 @@ def require_accepted_roster(old: Roster, new: Roster, key_id: str, operator: Ope
         if state.roster is not None and state.roster.digest() == new.digest():
             return state
         report = client.append(state, operator_entry(operator, state, RosterProposed(new)))
+        if report.rival_completed:  # a dead driver's entry took the seq: look again
+            return require_accepted_roster(old, new, key_id, operator, timing)
         if not report.accepted:
             raise RosterNotAccepted(report)
         state, _ = client.read(key_id)
@@ -83,19 +89,27 @@ def record_epoch(old: Roster, new: Roster, key_id: str, operator: OperatorFolder
     Idempotent: when the log already records `epoch` (or a later one) as committed, nothing is
     appended and the answer says so (a resumed ceremony, or a re-run after the driver stopped)."""
     with LogClient([*old.members, *new.members], operator, timing) as client:
-        state, _ = client.read(key_id)
-        if epoch is not None and state.started and state.epoch >= epoch:
-            return already_logged(state, epoch)
-        problems = []
-        for card in new.members:
-            if card.name not in signers:
-                continue
-            entry = client.author(card, key_id, "epoch-committed")
-            if isinstance(entry, Failure):
-                problems.append(f"{card.name}: {entry}")
-                continue
-            return client.append(state, entry)
-        return "no member of the new committee authored the epoch-committed entry: " + "; ".join(problems)
+        for _ in range(2):  # again if a dead driver's entry took the seq (AppendReport.rival)
+            state, _ = client.read(key_id)
+            if epoch is not None and state.started and state.epoch >= epoch:
+                return already_logged(state, epoch)
+            problems = []
+            report: AppendReport | None = None
+            for card in new.members:
+                if card.name not in signers:
+                    continue
+                entry = client.author(card, key_id, "epoch-committed")
+                if isinstance(entry, Failure):
+                    problems.append(f"{card.name}: {entry}")
+                    continue
+                report = client.append(state, entry)
+                break
+            if report is None:
+                return "no member of the new committee authored the epoch-committed entry: " + "; ".join(problems)
+            if not report.rival_completed:
+                return report
+        assert report is not None
+        return report
 
 
 def already_logged(state: LogState, epoch: int) -> str:

@@ -33,6 +33,7 @@ from council.log import (
     sign_entry,
 )
 from council.log.entry import MAX_APPROVALS
+from council.log.errors import LogDecodeError
 from council.log.kinds import Role
 from council.log.rules import quorum_roster
 from council.protocol.gen import log_pb2 as pb
@@ -63,10 +64,18 @@ class AppendReport:
     """member name → approved / pending: reason / refused: reason / unreachable: reason"""
     record: LogRecord | None = None
     appended: dict[str, str] = field(default_factory=dict)
+    rival: AppendReport | None = None
+    """Another entry that members had already approved at this seq, which this client completed
+    (its author's coordinator died before handing it over): the caller proposes again at the next seq."""
 
     @property
     def accepted(self) -> bool:
         return self.record is not None
+
+    @property
+    def rival_completed(self) -> bool:
+        """True when this seq is now taken by the completed rival: read the log and propose again."""
+        return self.rival is not None and self.rival.accepted
 
     @property
     def approved_by(self) -> list[str]:
@@ -199,11 +208,19 @@ class LogClient:
                 return
 
     # (2)-(4) appending ------------------------------------------------------------------------------
-    def append(self, state: LogState, entry: Entry, approving: Roster | None = None) -> AppendReport:
-        """Propose `entry` to the approving epoch's members; with `t` approvals, hand it to all."""
+    def append(self, state: LogState, entry: Entry, approving: Roster | None = None,
+               complete_rival: bool = True) -> AppendReport:
+        """Propose `entry` to the approving epoch's members; with `t` approvals, hand it to all.
+
+        Members that refuse because they already approved another entry at this seq send that
+        entry along; without `t` approvals for ours, the rival most of them approved is proposed
+        to everyone in turn (they approve it again, or review it as any proposal) and handed over
+        if it gets `t`: a coordinator that died between its approvals and its hand-over no longer
+        stalls the seq. Members still approve one entry per seq, so this completes, never forks."""
         roster = approving or quorum_roster(state, entry)
         report = AppendReport(entry, roster.threshold)
         approvals: list[Approval] = []
+        rivals: list[bytes] = []
         proposal = pb.ProposeRequest(entry=entry.to_bytes())
         asked = self._each(list(roster.members), lambda card: self._propose(card, proposal))
         for card, reply in asked:
@@ -220,10 +237,16 @@ class LogClient:
             report.answers[card.name] = status if status == "approved" else f"{status}: {reason}"
             if status == "approved":
                 approvals.append(Approval.from_bytes(reply.approval))
+            elif reply.rival_entry:
+                rivals.append(reply.rival_entry)
         if len({a.member_key for a in approvals}) >= roster.threshold:
             record = LogRecord.of(entry, approvals[:MAX_APPROVALS])
             report.record = record
             self._hand_over(record, report)
+        elif complete_rival:
+            rival = _rival(entry, rivals)
+            if rival is not None:
+                report.rival = self.append(state, rival, approving, complete_rival=False)
         return report
 
     def _propose(self, card: MemberCard, proposal: pb.ProposeRequest) -> object | None:
@@ -291,3 +314,18 @@ def operator_entry(operator: OperatorFolder, state: LogState, body: Body) -> Ent
 
 def signer_entry(signer: Signer, role: Role, state: LogState, body: Body) -> Entry:
     return sign_entry(signer, role, state.key_id, state.next_seq, state.head, body)
+
+
+def _rival(ours: Entry, rivals: list[bytes]) -> Entry | None:
+    """The entry most refusing members approved at our seq (not ours, same key and seq), if any."""
+    counts: dict[bytes, int] = {}
+    for data in rivals:
+        counts[data] = counts.get(data, 0) + 1
+    for data, _ in sorted(counts.items(), key=lambda kv: -kv[1]):
+        try:
+            entry = Entry.from_bytes(data)
+        except (LogDecodeError, ValueError):
+            continue  # a member's garbage: members check whatever is proposed anyway
+        if entry.key_id == ours.key_id and entry.seq == ours.seq and entry.digest != ours.digest:
+            return entry
+    return None

@@ -7,6 +7,8 @@ records/<seq>.rec          an accepted record: 8-byte big-endian time this membe
                            (unix ms) ‖ LogRecord bytes
 approved/<seq>             the digest of the one entry this member approved at <seq> (persisted
                            before the approval leaves the member: no restart approves another)
+approved/<seq>.entry       that entry's bytes, written just before: a refused proposal at <seq> is
+                           answered with them, so a client can complete the entry (`rival_entry`)
 proposed/<id>.entry        a widening entry waiting for this member's operator (`member pending`)
 operator-approved/<id>     the operator said yes (`member approve DIR ID`)
 narrowed/<id>.entry        a narrowing entry this member made or approved: in effect here at once
@@ -78,6 +80,9 @@ class Status(Enum):
     BEHIND = "behind"
 
 
+ONE_PER_SEQUENCE = "approval.one-per-sequence"
+
+
 @dataclass(frozen=True)
 class Answer:
     """What the member says to a proposal or a hand-over."""
@@ -87,6 +92,8 @@ class Answer:
     approval: Approval | None = None
     reason: str = ""
     rule: str = ""
+    rival: bytes = b""
+    """Refused by approval.one-per-sequence: the entry approved at that seq (see `_approved_entry`)."""
 
 
 def now_ms() -> int:
@@ -152,6 +159,21 @@ class LogBook:
 
     def _record_path(self, key_id: str, seq: int) -> Path:
         return self._dir(key_id) / "records" / f"{seq:0{SEQ_WIDTH}d}.rec"
+
+    def _approved_entry(self, key_id: str, seq: int) -> bytes:
+        """The entry this member approved at `seq`, if its bytes are kept and match the approval:
+        a client whose proposal it refuses can complete that entry (a coordinator that collected
+        approvals and died before handing the record over would otherwise stall the seq for good)."""
+        approved = self._approved_at(key_id, seq).get(seq)
+        path = self._dir(key_id) / "approved" / f"{seq:0{SEQ_WIDTH}d}.entry"
+        if approved is None or not path.exists():
+            return b""
+        data = path.read_bytes()
+        try:
+            entry = Entry.from_bytes(data)
+        except (LogDecodeError, ValueError):
+            return b""
+        return data if entry.seq == seq and entry.key_id == key_id and entry.digest == approved else b""
 
     def _approved_at(self, key_id: str, seq: int) -> dict[int, bytes]:
         """The approval persisted at `seq` (empty if none): what `review`'s guard looks at."""
@@ -241,7 +263,8 @@ class LogBook:
             if decision.verdict is Verdict.REFUSE:
                 self.events.event("log-refused", key_id=entry.key_id, seq=entry.seq, entry=entry.id,
                                   rule=decision.rule, reason=decision.reason[:300])
-                return Answer(Status.REFUSED, state.next_seq, reason=decision.reason, rule=decision.rule)
+                rival = self._approved_entry(entry.key_id, entry.seq) if decision.rule == ONE_PER_SEQUENCE else b""
+                return Answer(Status.REFUSED, state.next_seq, reason=decision.reason, rule=decision.rule, rival=rival)
             if decision.verdict is Verdict.REPEAT:
                 return Answer(Status.APPROVED, state.next_seq, approve(self._signer(), entry, self.anchor_partial(entry)))
             objection = self.witness(entry)
@@ -260,7 +283,9 @@ class LogBook:
     def _approve(self, state: LogState, entry: Entry, effect: Effect | None) -> Answer:
         if effect is Effect.NARROWING:
             self._write(self._dir(entry.key_id) / "narrowed" / f"{entry.id}.entry", entry.to_bytes())
-        self._write(self._dir(entry.key_id) / "approved" / f"{entry.seq:0{SEQ_WIDTH}d}", entry.digest)
+        approved = self._dir(entry.key_id) / "approved" / f"{entry.seq:0{SEQ_WIDTH}d}"
+        self._write(approved.with_suffix(".entry"), entry.to_bytes())  # the bytes first: the digest is the guard
+        self._write(approved, entry.digest)
         if self.after_persist is not None:
             self.after_persist("approval")
         self.events.event("log-approved", key_id=entry.key_id, seq=entry.seq, entry=entry.id,

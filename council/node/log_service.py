@@ -62,7 +62,7 @@ class LogServicer(pb_grpc.CouncilLogServicer):
         def run() -> pb.ProposeReply:
             a = self.book.propose(Entry.from_bytes(request.entry))
             return pb.ProposeReply(status=_PROPOSE[a.status], approval=a.approval.to_bytes() if a.approval else b"",
-                                   reason=a.reason, rule=a.rule, next_seq=a.next_seq)
+                                   reason=a.reason, rule=a.rule, next_seq=a.next_seq, rival_entry=a.rival)
         return self._call(context, "Propose", run)
 
     def Accept(self, request: pb.AcceptRequest, context: grpc.ServicerContext) -> pb.AcceptReply:

@@ -10,10 +10,12 @@ import time
 import pytest
 from net_helpers import APP, KEY, NAMES, Net
 
-from council.driver.log_client import LogClient
+from council.driver.client import MemberClient
+from council.driver.log_client import LogClient, operator_entry
 from council.driver.phases import Timing
 from council.log import verify_log
 from council.node.log_book import folder_logbook
+from council.protocol.gen import log_pb2, log_pb2_grpc
 from council.protocol.recovery_request import RecoveryRequest, sign_request
 from council.storage.folders import load_roster
 from recovery.choose import choose_dump
@@ -68,3 +70,42 @@ def test_a_fresh_verified_head_appends_without_reading(net: Net, monkeypatch: py
     with LogClient(roster.members, net.council.op(), FAST) as client:
         state, _ = client.read(KEY)
     assert state.request(again.request_id) is not None
+
+
+def _approved_but_never_handed_over(net: Net, request: RecoveryRequest) -> str:
+    """What a coordinator SIGKILLed between its approvals and its hand-over leaves: every member
+    approved (and persisted) its entry at the head, and nobody holds the record."""
+    roster = load_roster(net.council.roster_files["r1"])
+    op = net.council.op()
+    with LogClient(roster.members, op, FAST) as log:
+        state, _ = log.read(KEY)
+    entry = operator_entry(op, state, LogLedger(roster, op, FAST).body(request))
+    for card in roster.members:
+        client = MemberClient(card, op)
+        try:
+            reply = log_pb2_grpc.CouncilLogStub(client.channel).Propose(  # type: ignore[no-untyped-call]
+                log_pb2.ProposeRequest(entry=entry.to_bytes()), timeout=20)
+        finally:
+            client.close()
+        assert reply.status == log_pb2.ProposeReply.APPROVED, reply
+    return entry.id
+
+
+def test_a_coordinator_that_died_after_its_approvals_does_not_stall_the_log(net: Net) -> None:
+    """Found by `make chaos` (seed 20261230): the next recovery's request was refused by every member
+    (approval.one-per-sequence) at that seq, for good. Now the next client completes the stranded
+    entry (members approve it again, nothing new) and appends its own at the next seq."""
+    roster = load_roster(net.council.roster_files["r1"])
+    stranded, mine = _request(net), _request(net)
+    stranded_id = _approved_but_never_handed_over(net, stranded)
+    with LogClient(roster.members, net.council.op(), FAST) as log:
+        head = log.read(KEY)[0].next_seq
+    LogLedger(roster, net.council.op(), FAST).record_request(mine, 10)
+    with LogClient(roster.members, net.council.op(), FAST) as log:
+        state, records = log.read(KEY)
+    assert records[head].entry.id == stranded_id               # completed, with t approvals
+    assert state.request(mine.request_id) is not None and state.next_seq == head + 2
+    for name in NAMES:
+        mine_copy = folder_logbook(net.council.base / name).records(KEY)
+        assert verify_log(mine_copy, KEY).failure is None, name
+        assert len(mine_copy) == head + 2, name

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\tlog.proto\x12\x11keycouncil.log.v1\"\x1f\n\x0eProposeRequest\x12\r\n\x05\x65ntry\x18\x01 \x01(\x0c\"\xd2\x01\n\x0cProposeReply\x12\x36\n\x06status\x18\x01 \x01(\x0e\x32&.keycouncil.log.v1.ProposeReply.Status\x12\x10\n\x08\x61pproval\x18\x02 \x01(\x0c\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0c\n\x04rule\x18\x04 \x01(\t\x12\x10\n\x08next_seq\x18\x05 \x01(\x04\"H\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x41PPROVED\x10\x01\x12\x0b\n\x07PENDING\x10\x02\x12\x0b\n\x07REFUSED\x10\x03\"\x1f\n\rAcceptRequest\x12\x0e\n\x06record\x18\x01 \x01(\x0c\"\xca\x01\n\x0b\x41\x63\x63\x65ptReply\x12\x35\n\x06status\x18\x01 \x01(\x0e\x32%.keycouncil.log.v1.AcceptReply.Status\x12\x10\n\x08next_seq\x18\x02 \x01(\x04\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0c\n\x04rule\x18\x04 \x01(\t\"T\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x41PPENDED\x10\x01\x12\x0b\n\x07\x41LREADY\x10\x02\x12\n\n\x06\x42\x45HIND\x10\x03\x12\x0b\n\x07REFUSED\x10\x04\"@\n\rGetLogRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_seq\x18\x02 \x01(\x04\x12\r\n\x05limit\x18\x03 \x01(\r\">\n\x0bGetLogReply\x12\x0f\n\x07records\x18\x01 \x03(\x0c\x12\x10\n\x08next_seq\x18\x02 \x01(\x04\x12\x0c\n\x04head\x18\x03 \x01(\x0c\"A\n\rAuthorRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\x0c\"\x1c\n\x0b\x41uthorReply\x12\r\n\x05\x65ntry\x18\x01 \x01(\x0c\"z\n\x11SignAnchorRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x0f\n\x07purpose\x18\x02 \x01(\t\x12\x10\n\x08\x66rom_seq\x18\x03 \x01(\x04\x12\x0e\n\x06to_seq\x18\x04 \x01(\x04\x12\x10\n\x08\x63hain_id\x18\x05 \x01(\x04\x12\x10\n\x08\x63ontract\x18\x06 \x01(\x0c\"\"\n\x0fSignAnchorReply\x12\x0f\n\x07partial\x18\x01 \x01(\x0c\x32\x97\x03\n\nCouncilLog\x12M\n\x07Propose\x12!.keycouncil.log.v1.ProposeRequest\x1a\x1f.keycouncil.log.v1.ProposeReply\x12J\n\x06\x41\x63\x63\x65pt\x12 .keycouncil.log.v1.AcceptRequest\x1a\x1e.keycouncil.log.v1.AcceptReply\x12J\n\x06GetLog\x12 .keycouncil.log.v1.GetLogRequest\x1a\x1e.keycouncil.log.v1.GetLogReply\x12J\n\x06\x41uthor\x12 .keycouncil.log.v1.AuthorRequest\x1a\x1e.keycouncil.log.v1.AuthorReply\x12V\n\nSignAnchor\x12$.keycouncil.log.v1.SignAnchorRequest\x1a\".keycouncil.log.v1.SignAnchorReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\tlog.proto\x12\x11keycouncil.log.v1\"\x1f\n\x0eProposeRequest\x12\r\n\x05\x65ntry\x18\x01 \x01(\x0c\"\xe7\x01\n\x0cProposeReply\x12\x36\n\x06status\x18\x01 \x01(\x0e\x32&.keycouncil.log.v1.ProposeReply.Status\x12\x10\n\x08\x61pproval\x18\x02 \x01(\x0c\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0c\n\x04rule\x18\x04 \x01(\t\x12\x10\n\x08next_seq\x18\x05 \x01(\x04\x12\x13\n\x0brival_entry\x18\x06 \x01(\x0c\"H\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x41PPROVED\x10\x01\x12\x0b\n\x07PENDING\x10\x02\x12\x0b\n\x07REFUSED\x10\x03\"\x1f\n\rAcceptRequest\x12\x0e\n\x06record\x18\x01 \x01(\x0c\"\xca\x01\n\x0b\x41\x63\x63\x65ptReply\x12\x35\n\x06status\x18\x01 \x01(\x0e\x32%.keycouncil.log.v1.AcceptReply.Status\x12\x10\n\x08next_seq\x18\x02 \x01(\x04\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0c\n\x04rule\x18\x04 \x01(\t\"T\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x41PPENDED\x10\x01\x12\x0b\n\x07\x41LREADY\x10\x02\x12\n\n\x06\x42\x45HIND\x10\x03\x12\x0b\n\x07REFUSED\x10\x04\"@\n\rGetLogRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_seq\x18\x02 \x01(\x04\x12\r\n\x05limit\x18\x03 \x01(\r\">\n\x0bGetLogReply\x12\x0f\n\x07records\x18\x01 \x03(\x0c\x12\x10\n\x08next_seq\x18\x02 \x01(\x04\x12\x0c\n\x04head\x18\x03 \x01(\x0c\"A\n\rAuthorRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\x0c\"\x1c\n\x0b\x41uthorReply\x12\r\n\x05\x65ntry\x18\x01 \x01(\x0c\"z\n\x11SignAnchorRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x0f\n\x07purpose\x18\x02 \x01(\t\x12\x10\n\x08\x66rom_seq\x18\x03 \x01(\x04\x12\x0e\n\x06to_seq\x18\x04 \x01(\x04\x12\x10\n\x08\x63hain_id\x18\x05 \x01(\x04\x12\x10\n\x08\x63ontract\x18\x06 \x01(\x0c\"\"\n\x0fSignAnchorReply\x12\x0f\n\x07partial\x18\x01 \x01(\x0c\x32\x97\x03\n\nCouncilLog\x12M\n\x07Propose\x12!.keycouncil.log.v1.ProposeRequest\x1a\x1f.keycouncil.log.v1.ProposeReply\x12J\n\x06\x41\x63\x63\x65pt\x12 .keycouncil.log.v1.AcceptRequest\x1a\x1e.keycouncil.log.v1.AcceptReply\x12J\n\x06GetLog\x12 .keycouncil.log.v1.GetLogRequest\x1a\x1e.keycouncil.log.v1.GetLogReply\x12J\n\x06\x41uthor\x12 .keycouncil.log.v1.AuthorRequest\x1a\x1e.keycouncil.log.v1.AuthorReply\x12V\n\nSignAnchor\x12$.keycouncil.log.v1.SignAnchorRequest\x1a\".keycouncil.log.v1.SignAnchorReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,27 +34,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROPOSEREQUEST']._serialized_start=32
   _globals['_PROPOSEREQUEST']._serialized_end=63
   _globals['_PROPOSEREPLY']._serialized_start=66
-  _globals['_PROPOSEREPLY']._serialized_end=276
-  _globals['_PROPOSEREPLY_STATUS']._serialized_start=204
-  _globals['_PROPOSEREPLY_STATUS']._serialized_end=276
-  _globals['_ACCEPTREQUEST']._serialized_start=278
-  _globals['_ACCEPTREQUEST']._serialized_end=309
-  _globals['_ACCEPTREPLY']._serialized_start=312
-  _globals['_ACCEPTREPLY']._serialized_end=514
-  _globals['_ACCEPTREPLY_STATUS']._serialized_start=430
-  _globals['_ACCEPTREPLY_STATUS']._serialized_end=514
-  _globals['_GETLOGREQUEST']._serialized_start=516
-  _globals['_GETLOGREQUEST']._serialized_end=580
-  _globals['_GETLOGREPLY']._serialized_start=582
-  _globals['_GETLOGREPLY']._serialized_end=644
-  _globals['_AUTHORREQUEST']._serialized_start=646
-  _globals['_AUTHORREQUEST']._serialized_end=711
-  _globals['_AUTHORREPLY']._serialized_start=713
-  _globals['_AUTHORREPLY']._serialized_end=741
-  _globals['_SIGNANCHORREQUEST']._serialized_start=743
-  _globals['_SIGNANCHORREQUEST']._serialized_end=865
-  _globals['_SIGNANCHORREPLY']._serialized_start=867
-  _globals['_SIGNANCHORREPLY']._serialized_end=901
-  _globals['_COUNCILLOG']._serialized_start=904
-  _globals['_COUNCILLOG']._serialized_end=1311
+  _globals['_PROPOSEREPLY']._serialized_end=297
+  _globals['_PROPOSEREPLY_STATUS']._serialized_start=225
+  _globals['_PROPOSEREPLY_STATUS']._serialized_end=297
+  _globals['_ACCEPTREQUEST']._serialized_start=299
+  _globals['_ACCEPTREQUEST']._serialized_end=330
+  _globals['_ACCEPTREPLY']._serialized_start=333
+  _globals['_ACCEPTREPLY']._serialized_end=535
+  _globals['_ACCEPTREPLY_STATUS']._serialized_start=451
+  _globals['_ACCEPTREPLY_STATUS']._serialized_end=535
+  _globals['_GETLOGREQUEST']._serialized_start=537
+  _globals['_GETLOGREQUEST']._serialized_end=601
+  _globals['_GETLOGREPLY']._serialized_start=603
+  _globals['_GETLOGREPLY']._serialized_end=665
+  _globals['_AUTHORREQUEST']._serialized_start=667
+  _globals['_AUTHORREQUEST']._serialized_end=732
+  _globals['_AUTHORREPLY']._serialized_start=734
+  _globals['_AUTHORREPLY']._serialized_end=762
+  _globals['_SIGNANCHORREQUEST']._serialized_start=764
+  _globals['_SIGNANCHORREQUEST']._serialized_end=886
+  _globals['_SIGNANCHORREPLY']._serialized_start=888
+  _globals['_SIGNANCHORREPLY']._serialized_end=922
+  _globals['_COUNCILLOG']._serialized_start=925
+  _globals['_COUNCILLOG']._serialized_end=1332
 # @@protoc_insertion_point(module_scope)

@@ -14,7 +14,7 @@ class ProposeRequest(_message.Message):
     def __init__(self, entry: _Optional[bytes] = ...) -> None: ...
 
 class ProposeReply(_message.Message):
-    __slots__ = ("status", "approval", "reason", "rule", "next_seq")
+    __slots__ = ("status", "approval", "reason", "rule", "next_seq", "rival_entry")
     class Status(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATUS_UNSPECIFIED: _ClassVar[ProposeReply.Status]
@@ -30,12 +30,14 @@ class ProposeReply(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     RULE_FIELD_NUMBER: _ClassVar[int]
     NEXT_SEQ_FIELD_NUMBER: _ClassVar[int]
+    RIVAL_ENTRY_FIELD_NUMBER: _ClassVar[int]
     status: ProposeReply.Status
     approval: bytes
     reason: str
     rule: str
     next_seq: int
-    def __init__(self, status: _Optional[_Union[ProposeReply.Status, str]] = ..., approval: _Optional[bytes] = ..., reason: _Optional[str] = ..., rule: _Optional[str] = ..., next_seq: _Optional[int] = ...) -> None: ...
+    rival_entry: bytes
+    def __init__(self, status: _Optional[_Union[ProposeReply.Status, str]] = ..., approval: _Optional[bytes] = ..., reason: _Optional[str] = ..., rule: _Optional[str] = ..., next_seq: _Optional[int] = ..., rival_entry: _Optional[bytes] = ...) -> None: ...
 
 class AcceptRequest(_message.Message):
     __slots__ = ("record",)
