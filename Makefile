@@ -15,7 +15,8 @@ $(STAMP): $(BIN)/python pyproject.toml requirements/chain.txt requirements/chain
 	$(BIN)/pip install -q --no-deps -r requirements/chain.txt -r requirements/chain-dev.txt
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The demo anchors the council log on a local Hardhat node (without one it says so and skips that).
+demo: $(STAMP) hardhat
 	$(BIN)/keycouncil demo $(DEMO_ARGS)
 
 lint: $(STAMP)

@@ -154,20 +154,38 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 @log.command("verify")
-@click.argument("file", type=ExistingFile)
+@click.argument("file", type=ExistingFile, required=False)
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON (docs/log-format.md).")
 @click.option("--chain-rpc", default=None, metavar="URL|@FILE",
-              help="Also compare the log with the entries anchored on this chain (with --contract).")
+              help="Also compare the log with the entries anchored on this chain (with --contract); "
+                   "without FILE, rebuild the log from the chain alone (with --key-id).")
 @click.option("--contract", default=None, metavar="ADDR", help="The CouncilAnchor contract (with --chain-rpc).")
-def verify(file: Path, as_json: bool, chain_rpc: str | None, contract: str | None) -> None:
+@click.option("--key-id", default=None, help="Without FILE: the key whose log to rebuild from the chain.")
+@click.option("--from-block", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Without FILE: the first block to read events from (the contract's deployment).")
+def verify(file: Path | None, as_json: bool, chain_rpc: str | None, contract: str | None, key_id: str | None,
+           from_block: int) -> None:
     """Check an exported log: chain, signatures, quorums, who may author which kind. Exit 1 on any
     failure, naming the sequence number and the rule (and who double-signed, for a fork); with
-    --chain-rpc also exit 1 if the anchored entries differ from the log or the log hides some."""
+    --chain-rpc also exit 1 if the anchored entries differ from the log or the log hides some.
+    Without FILE (--chain-rpc, --contract, --key-id): rebuild the log from the chain's events
+    alone and check every anchor's council signature, the chain of heads and every rule of the log
+    but the quorum (the council's threshold signature replaces it)."""
     from council.log import parse_export, report_to_json, verify_log
 
     if (chain_rpc is None) != (contract is None):
         raise click.UsageError("--chain-rpc and --contract go together")
+    if file is None:
+        if chain_rpc is None or contract is None or key_id is None:
+            raise click.UsageError("give FILE, or --chain-rpc, --contract and --key-id to rebuild the log from the chain")
+        from cli.log_chain import verify_from_chain
+
+        if not verify_from_chain(key_id, chain_rpc, contract, from_block, as_json):
+            sys.exit(1)
+        return
     exported = parse_export(file.read_bytes(), str(file))
+    if key_id is not None and key_id != exported.key_id:
+        raise click.UsageError(f"--key-id {key_id!r}: {file} holds the log of key {exported.key_id!r}")
     report = verify_log(exported.records, exported.key_id)
     if as_json:
         click.echo(json.dumps(report_to_json(report), sort_keys=True, indent=2))

@@ -110,4 +110,27 @@ def verify_against_chain(records: Any, key_id: str, chain_rpc: str, contract: st
     return comparison.ok
 
 
+def verify_from_chain(key_id: str, chain_rpc: str, contract: str, from_block: int, as_json: bool) -> bool:
+    """`log verify --chain-rpc --contract --key-id` without FILE: the log rebuilt from the chain
+    alone and checked (council.chain.audit.audit_chain); True if every check passes."""
+    from council.chain.audit import audit_chain
+
+    audit = audit_chain(open_chain(chain_rpc, contract, None), key_id, from_block)
+    if as_json:
+        f = audit.failure
+        click.echo(json.dumps({
+            "key_id": key_id, "contract": audit.contract, "chain_id": audit.chain_id, "ok": audit.ok,
+            "signing_public_key": audit.pubkey.hex(), "verified": len(audit.entries),
+            "head": audit.state.head.hex() if audit.entries else None,
+            "entries": [{"seq": e.seq, "kind": e.kind.label, "id": e.id} for e in audit.entries],
+            "anchors": [{"seq": a.seq, "from": a.seq_from, "block": a.block_number, "epoch": a.epoch,
+                         "roster_digest": a.roster_digest.hex()} for a in audit.anchors],
+            "failure": None if f is None else {"seq": f.seq, "rule": f.rule, "detail": f.detail},
+        }, sort_keys=True, indent=2))
+    else:
+        for line in audit.lines():
+            click.echo(line)
+    return audit.ok
+
+
 COMMANDS = (register, anchor)

@@ -202,7 +202,8 @@ def import_cmd(folder: Path, files: tuple[Path, ...], backup_passphrase: Path | 
 
     done = import_member_backup(_open(folder, passphrase_file), list(files), passphrase)
     click.echo(f"restored the share of member {done.who} of key {done.key_id} epoch {done.epoch} into "
-               f"{folder}" + (" (replacing the stored one)" if done.replaced else ""))
+               f"{folder}" + (" with its BN254 signing share" if done.signing_share else "")
+               + (" (replacing the stored one)" if done.replaced else ""))
 
 
 def _open(folder: Path, passphrase_file: Path | None) -> MemberFolder:

@@ -6,6 +6,12 @@ chained versions of its state into a folder store; (4) re-share to a new committ
 erase; (5) SIGKILL every process, restart only `t'` new members; (6) recover the newest state
 through the members over gRPC; (7) compare it with the original byte for byte.
 
+The log is anchored on a local Hardhat node (`council.chain.hardhat.HardhatNode`, started and
+stopped by the demo on 127.0.0.1): the DKG makes the council's BN254 signing key too, which is
+registered on a freshly deployed CouncilAnchor; the log is anchored after the announced dumps and
+after the re-share; the demo ends with the contract's record of the key. Without Hardhat (`make
+hardhat`) it says so and skips the anchoring.
+
 Every step is narrated in one or two lines; a failure stops the demo with one line naming the step
 and the reason. Every member process is killed on every way out (see `LocalCouncil.close` and
 `council.localnet.member_process`).
@@ -13,6 +19,7 @@ and the reason. Every member process is killed on every way out (see `LocalCounc
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import secrets
@@ -24,15 +31,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from cli.demo.operators import DemoOperators
 from cli.demo.state import StateStream, same_as_version
 from council.bundle import KeyBundle
+from council.chain.hardhat import HARDHAT_DIR, HardhatNode, hardhat_installed
 from council.crypto.messages import Kind
 from council.driver.announce import announce_dump
 from council.driver.ceremony import CeremonyReport, drive_signed, run_dkg, run_reshare
 from council.driver.ceremony_log import RosterNotAccepted, require_accepted_roster
+from council.driver.log_anchor import AnchorReport, anchor_log, register_key
 from council.driver.log_client import LogClient, operator_entry
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
@@ -135,6 +144,8 @@ class _Run:
     operators: DemoOperators | None = None
     store: DumpStore | None = None
     store_url: str = ""
+    chain: Any = None
+    """The CouncilAnchor client (council.chain.client.ChainClient), None without Hardhat."""
 
 
 def run_networked_demo(opts: DemoOptions, out: Console) -> bool:
@@ -149,12 +160,14 @@ def run_networked_demo(opts: DemoOptions, out: Console) -> bool:
     ok = False
     try:
         _intro(run)
-        with _s3_store(run):
+        with _s3_store(run), _local_chain(run):
             for n, step in enumerate((_start_council, _dkg, _seal, _reshare, _shutdown, _recover, _verify), 1):
                 out.current = f"step {n}/{STEPS}"
                 step(run)
             out.current = "the log"
             _show_log(run)
+            out.current = "the contract's record"
+            _show_chain(run)
         ok = True
     except (KeycouncilError, OSError, ValueError) as exc:
         out.echo(f"FAILED at {out.current}: {exc}")
@@ -209,6 +222,51 @@ def _s3_store(run: _Run) -> Iterator[None]:
                     os.environ[k] = v
 
 
+@contextmanager
+def _local_chain(run: _Run) -> Iterator[None]:
+    """A local Hardhat node process and a freshly deployed CouncilAnchor (its registrar: a new
+    account of the demo, funded by the node), or a clear note that the anchoring is skipped."""
+    from council.chain.client import ChainClient
+
+    if not hardhat_installed():
+        run.out.detail(f"local chain: Hardhat is not installed in {HARDHAT_DIR} (run `make hardhat`): "
+                       "anchoring the log on chain is SKIPPED in this run")
+        yield
+        return
+    with HardhatNode(run.base / "hardhat.log") as node:
+        signer = node.funded_account(run.base / "submitter.key")  # 0600 file, never printed
+        run.chain = ChainClient.deploy(node.web3(), signer, registrar=signer.address)
+        run.out.detail(f"local chain: a Hardhat node process ({node.url}, chain id {run.chain.chain_id}); "
+                       f"CouncilAnchor deployed at {run.chain.address}")
+        try:
+            yield
+        finally:
+            run.chain = None
+
+
+def _fingerprint(pubkey: bytes) -> str:
+    return hashlib.sha256(pubkey).hexdigest()[:16]
+
+
+def _anchor(run: _Run, roster: Roster) -> AnchorReport | None:
+    """Anchor the key's log up to its head (signed by `roster`'s epoch); one line says what."""
+    if run.chain is None:
+        run.out.detail("anchoring SKIPPED (no Hardhat)")
+        return None
+    assert run.operator is not None
+    start = time.monotonic()
+    report = anchor_log(roster, KEY_ID, run.operator, TIMING, run.chain)
+    if not report.steps:
+        run.out.detail("the chain already holds the log's head")
+        return report
+    signers = sorted({i for s in report.steps for i in s.signers})
+    gas = sum(s.gas_used or 0 for s in report.steps)
+    run.out.detail(f"log anchored on chain: entries {report.chain_seq_before}..{report.log_length - 1} in "
+                   f"{len(report.steps)} anchor{'s' if len(report.steps) > 1 else ''} ({gas} gas), signed by "
+                   f"{len(signers)} members' signing shares combined; confirmed in {_s(start)}")
+    return report
+
+
 def _names(first: int, count: int) -> list[str]:
     return [f"member-{i}" for i in range(first, first + count)]
 
@@ -235,17 +293,27 @@ def _dkg(run: _Run) -> None:
     out.step(2, f"Key generation (DKG): the {o.members} members create key {KEY_ID!r}; each keeps "
                 "one share of it")
     start = time.monotonic()
-    report = run_dkg(roster, KEY_ID, run.operator, TIMING)
+    report = run_dkg(roster, KEY_ID, run.operator, TIMING, signing_key=True)
     if not report.committed or report.missing or report.disqualified:
         raise _ceremony_failed("DKG", report)
     out.detail(f"epoch 0 committed in {_s(start)}; public key Y = {report.public_key[:24]}…")
     bundle = fetch_bundle(roster, KEY_ID, run.operator, TIMING)
     if bundle.public_key.to_bytes().hex() != report.public_key:
         raise DemoFailed("the fetched key bundle does not carry the key the DKG committed")
+    if bundle.signing_public_key is None:
+        raise DemoFailed("the DKG made no BN254 signing key")
     write_atomic(run.base / "bundle-epoch0.json", bundle.dumps().encode())
     run.bundle = bundle
     out.detail(f"key bundle fetched and verified (Y signed by {len(bundle.signatures)} members, "
                f"{bundle.threshold} needed): this is what apps seal to")
+    out.detail("with it the council's BN254 signing key for the chain anchor, shared the same way "
+               f"(G2 key fingerprint {_fingerprint(bundle.signing_public_key)})")
+    if run.chain is not None:
+        reg = register_key(roster, KEY_ID, run.operator, TIMING, run.chain)
+        if reg.public_key != bundle.signing_public_key:
+            raise DemoFailed("the registered signing key is not the DKG's")
+        out.detail(f"signing key registered on CouncilAnchor at the empty log, with a proof of possession "
+                   f"signed by {o.threshold} members ({reg.gas_used} gas)")
 
 
 def _ceremony_failed(what: str, report: CeremonyReport) -> DemoFailed:
@@ -286,6 +354,7 @@ def _seal(run: _Run) -> None:
                    f"{announced.entry.seq}; {_s(start)})")
         run.sealed.append((name, sealed, state.sha256.hexdigest()))
         previous = sealed.digest
+    _anchor(run, run.rosters["old"][0])
 
 
 def _reshare(run: _Run) -> None:
@@ -321,6 +390,7 @@ def _reshare(run: _Run) -> None:
                "recoverable")
     out.detail(f"the {o.members} old members erased their epoch-0 shares: old shares are now "
                "worthless")
+    _anchor(run, run.rosters["new"][0])
     _rogue(run)
 
 
@@ -399,6 +469,36 @@ def _show_log(run: _Run) -> None:
         who = names.get(e.author.public_key, e.author.public_key.hex()[:12])
         run.out.detail(f"{e.seq:>3}  {e.kind.label:<20} by {e.author.role.label} {who:<14} "
                        f"approved by {len(rec.approvals)}")
+
+
+def _show_chain(run: _Run) -> None:
+    """The contract's record of the key: what anyone reads from the chain, members or not."""
+    from council.chain.heads import chain_key_id
+
+    out = run.out
+    if run.chain is None:
+        out.echo("the contract's record of the key: SKIPPED (Hardhat not installed; `make hardhat`)")
+        return
+    assert run.bundle is not None and run.operator is not None
+    record = run.chain.record(chain_key_id(KEY_ID))
+    roster = run.rosters["new"][0]
+    with LogClient(roster.members, run.operator, TIMING) as log:
+        state, records = log.read(KEY_ID)
+    if record.pubkey != run.bundle.signing_public_key:
+        raise DemoFailed("the contract holds another signing key than the DKG's")
+    if not 0 < record.seq <= len(records) or records[record.seq - 1].entry.digest != record.head:
+        raise DemoFailed("the contract's head is not an entry of the members' log")
+    if (record.epoch, record.roster_digest) != (1, roster.digest()):
+        raise DemoFailed("the contract's roster digest and epoch are not the re-share's")
+    out.echo(f"the contract's record of key {KEY_ID!r} (CouncilAnchor {run.chain.address}, chain id "
+             f"{run.chain.chain_id}):")
+    out.detail(f"registered G2 key fingerprint {_fingerprint(record.pubkey)} (the DKG's signing key, "
+               "unchanged by the re-share)")
+    out.detail(f"anchored head: seq {record.seq} (entries 0..{record.seq - 1}), digest {record.head.hex()}")
+    out.detail(f"roster digest {record.roster_digest.hex()}, epoch {record.epoch} (the committee after the re-share)")
+    if record.seq < len(records):
+        out.detail(f"entries {record.seq}..{len(records) - 1} (the recovery's) are not anchored yet: "
+                   "`keycouncil log anchor` anchors them")
 
 
 def _shutdown(run: _Run) -> None:

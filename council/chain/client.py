@@ -79,6 +79,19 @@ class AnchoredEvent:
 
 
 @dataclass(frozen=True)
+class RegisteredEvent:
+    """A key's registration as the chain recorded it: the key and the head it was registered at."""
+
+    key_id: bytes
+    pubkey: bytes
+    roster_digest: bytes
+    epoch: int
+    head_seq: int
+    head_digest: bytes
+    block_number: int
+
+
+@dataclass(frozen=True)
 class Prepared:
     """A signed transaction ready to send, and what it is for (for messages and the race check)."""
 
@@ -225,6 +238,17 @@ class ChainClient:
             for log in self.contract.events.Anchored.get_logs(argument_filters=filters, from_block=start, to_block=end):
                 out.append(_event(log))
         return out
+
+    def registration(self, key_id: bytes, from_block: int = 0, to_block: int | None = None) -> RegisteredEvent | None:
+        """The `Registered` event of `key_id` in the block range (None if there is none)."""
+        last = self.w3.eth.block_number if to_block is None else to_block
+        for start, end in _chunks(from_block, last, LOG_CHUNK):
+            for log in self.contract.events.Registered.get_logs(argument_filters={"key_id": key_id},
+                                                                from_block=start, to_block=end):
+                a = log["args"]
+                return RegisteredEvent(bytes(a["key_id"]), bytes(a["pubkey"]), bytes(a["roster_digest"]), a["epoch"],
+                                       a["head_seq"], bytes(a["head_digest"]), log["blockNumber"])
+        return None
 
     def rebuild_entries(self, key_id: bytes, from_block: int = 0, to_block: int | None = None) -> list[bytes]:
         """The entries of every anchor of `key_id`, in order, checking that each extends the last."""

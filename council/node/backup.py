@@ -1,10 +1,14 @@
 """Share backups of a member's node (docs/recovery.md, "Backups of a member's share").
 
-Export: the member's current committed share of a key, through `council.protocol.backup.export_backup`.
+Export: the member's current committed share of a key, through `council.protocol.backup.export_backup`,
+with its BN254 signing share when the epoch holds one (a version 2 backup).
 Import: restore a share from backup files into the node's KeyStore, only if the files are of this
 member (its roster index and key), of the node's current committed epoch (not stale) and agree
 with the stored commit. The share is written through the KeyStore's own `store` (sealed share
-first, the public epoch record last), so `load_share` checks it like any other share.
+first, the public epoch record last), so `load_share` checks it like any other share; a version 2
+backup restores the signing share too (checked by `load_bn254_share`). A version 1 backup of an
+epoch with a signing key restores the state share only (the epoch's public signing key data is
+kept): the member signs again after the next re-share.
 """
 
 from __future__ import annotations
@@ -48,9 +52,12 @@ def export_member_backup(folder: MemberFolder, key_id: str, out_dir: Path, group
         raise StorageError(f"{folder.path}: this member holds no share of key {key_id!r} epoch "
                            f"{rec.epoch} (erased or never received)")
     share = store.load_share(key_id, rec.epoch)
-    bundle = KeyBundle(rec.commit, rec.signatures, rec.roster, f"{folder.path} key {key_id} epoch {rec.epoch}")
+    bn254 = store.load_bn254_share(key_id, rec.epoch) if store.holds_bn254_share(key_id, rec.epoch) else None
+    bundle = KeyBundle(rec.commit, rec.signatures, rec.roster, f"{folder.path} key {key_id} epoch {rec.epoch}",
+                       signing=rec.bn254 if bn254 is not None else None)
     paths = export_backup(share, rec.member_index, bundle, rec.verification_shares, out_dir,
-                          group_threshold=group_threshold, groups=tuple(groups), passphrase=passphrase)
+                          group_threshold=group_threshold, groups=tuple(groups), passphrase=passphrase,
+                          bn254_share=bn254)
     return rec, paths
 
 
@@ -64,6 +71,8 @@ class Imported:
     replaced: bool
     who: str = ""
     """`index (name)` of the member in the epoch's roster."""
+    signing_share: bool = False
+    """The BN254 signing share was restored too (a version 2 backup)."""
 
 
 def import_member_backup(folder: MemberFolder, files: Sequence[Path],
@@ -83,10 +92,12 @@ def import_member_backup(folder: MemberFolder, files: Sequence[Path],
     epoch_dir = store.epoch_dir(r.key_id, rec.epoch)
     request, transcript = (epoch_dir / "request.bin").read_bytes(), (epoch_dir / "transcript.bin").read_bytes()
     restored_rec = EpochRecord(rec.roster, rec.commit, rec.signatures, rec.verification_shares,
-                               rec.member_index, True)
-    store.store(restored_rec, r.share, request, transcript)
+                               rec.member_index, True, rec.bn254)
+    store.store(restored_rec, r.share, request, transcript, bn254_share=r.bn254_share)
     store.load_share(r.key_id, rec.epoch)  # read back: every stored field and x·G == Y_i
-    return Imported(r.key_id, rec.epoch, r.index, had, rec.roster.who(r.index))
+    if r.bn254_share is not None:
+        store.load_bn254_share(r.key_id, rec.epoch)  # and x·g1 == the BN254 Y_i
+    return Imported(r.key_id, rec.epoch, r.index, had, rec.roster.who(r.index), r.bn254_share is not None)
 
 
 def _check_matches(r: RestoredShare, rec: EpochRecord, folder: Path) -> None:
@@ -99,3 +110,8 @@ def _check_matches(r: RestoredShare, rec: EpochRecord, folder: Path) -> None:
                              "member stored for that epoch")
     if P256.base_mul(r.share) != rec.verification_shares.get(r.index):
         raise BackupShareInvalid(f"backup of {r.label.describe()}: the share does not match Y_{r.index}")
+    if r.bn254_share is not None:
+        signing = r.council.bundle.signing
+        if rec.bn254 is None or signing is None or signing.to_bytes() != rec.bn254.to_bytes():
+            raise BackupMismatch(f"backup of {r.label.describe()}: its signing key differs from the one this "
+                                 "member stored for that epoch")

@@ -1,13 +1,14 @@
 """The backup file: one SLIP-39 mnemonic of one member's share, with a readable label and the
 public data of its epoch. Format in docs/recovery.md, "Backup files".
 
-    keycouncil-backup/1
+    keycouncil-backup/1                     (keycouncil-backup/2: with the BN254 signing share)
     # comment lines (what this is, which group/share, INSECURE notes)
     key_id: <key id>
     epoch: <decimal>
     member: <decimal index>
     roster_digest: <64 hex>
     passphrase: none | required
+    signing_share: bn254                    (version 2 only)
     mnemonic:
       <words, indented, any number per line>
     public:
@@ -31,8 +32,11 @@ from council.protocol.epoch import CouncilEpoch
 from council.protocol.errors import BackupFileInvalid
 
 MAGIC: Final = "keycouncil-backup/1"
+MAGIC_SIGNING: Final = "keycouncil-backup/2"
+"""Version 2: the mnemonics also hold the member's BN254 signing share (docs/recovery.md)."""
 MAX_FILE_BYTES: Final = 1 << 20
 FIELDS: Final = ("key_id", "epoch", "member", "roster_digest", "passphrase")
+FIELDS_SIGNING: Final = (*FIELDS, "signing_share")
 _DECIMAL: Final = re.compile(r"0|[1-9][0-9]{0,19}")
 
 
@@ -62,19 +66,23 @@ class BackupFile:
     mnemonic: str
     share: Share
     council: CouncilEpoch
+    signing_share: bool = False
+    """Version 2: the secret is the state share then the BN254 signing share (masked apart)."""
 
     def __repr__(self) -> str:
         return f"BackupFile({self.source!r}, {self.label.describe()})"
 
 
-def render(label: BackupLabel, mnemonic: str, passphrase_required: bool, council: CouncilEpoch) -> str:
-    """The text of one backup file."""
+def render(label: BackupLabel, mnemonic: str, passphrase_required: bool, council: CouncilEpoch,
+           signing_share: bool = False) -> str:
+    """The text of one backup file (version 2 when it carries the BN254 signing share)."""
     share = Share.from_mnemonic(mnemonic)
     words = mnemonic.split()
-    lines = [MAGIC, *_comments(label, share, passphrase_required),
+    lines = [MAGIC_SIGNING if signing_share else MAGIC, *_comments(label, share, passphrase_required),
              f"key_id: {label.key_id}", f"epoch: {label.epoch}", f"member: {label.member}",
              f"roster_digest: {label.roster_digest.hex()}",
-             f"passphrase: {'required' if passphrase_required else 'none'}", "mnemonic:"]
+             f"passphrase: {'required' if passphrase_required else 'none'}",
+             *(["signing_share: bn254"] if signing_share else []), "mnemonic:"]
     lines += ["  " + " ".join(words[k:k + 6]) for k in range(0, len(words), 6)]
     lines += ["public:", json.dumps(council.to_json(), indent=1, sort_keys=True)]
     return "\n".join(lines) + "\n"
@@ -101,19 +109,25 @@ def parse(data: bytes, source: str) -> BackupFile:
         lines = data.decode("utf-8").split("\n")
     except UnicodeDecodeError:
         raise BackupFileInvalid(f"{source}: not UTF-8 text") from None
-    if lines[0].rstrip("\r") != MAGIC:
-        raise BackupFileInvalid(f"{source}: line 1 must be {MAGIC!r} (not a keycouncil backup)")
-    fields, pos = _fields(lines, source)
+    magic = lines[0].rstrip("\r")
+    if magic not in (MAGIC, MAGIC_SIGNING):
+        raise BackupFileInvalid(f"{source}: line 1 must be {MAGIC!r} or {MAGIC_SIGNING!r} (not a keycouncil backup)")
+    signing = magic == MAGIC_SIGNING
+    fields, pos = _fields(lines, source, FIELDS_SIGNING if signing else FIELDS)
+    if signing and fields["signing_share"] != "bn254":
+        raise BackupFileInvalid(f"{source}: signing_share: expected 'bn254'")
     words, pos = _mnemonic(lines, pos, source)
     label = _label(fields, source)
     share = _share(words, source)
     council = CouncilEpoch.from_json(_public(lines, pos, source), f"{source}: public")
     _check_consistent(label, council, source)
+    if signing and council.bundle.signing is None:
+        raise BackupFileInvalid(f"{source}: a backup with a signing share needs the signing key in its key bundle")
     label = replace(label, name=council.bundle.roster.member(label.member).name)
-    return BackupFile(source, label, fields["passphrase"] == "required", words, share, council)
+    return BackupFile(source, label, fields["passphrase"] == "required", words, share, council, signing)
 
 
-def _fields(lines: list[str], source: str) -> tuple[dict[str, str], int]:
+def _fields(lines: list[str], source: str, names: tuple[str, ...] = FIELDS) -> tuple[dict[str, str], int]:
     fields: dict[str, str] = {}
     pos = 1
     while pos < len(lines) and lines[pos].rstrip("\r") != "mnemonic:":
@@ -122,12 +136,12 @@ def _fields(lines: list[str], source: str) -> tuple[dict[str, str], int]:
         if not line or line.startswith("#"):
             continue
         key, sep, value = line.partition(": ")
-        if not sep or key not in FIELDS:
-            raise BackupFileInvalid(f"{source}: line {pos}: expected one of {', '.join(FIELDS)}")
+        if not sep or key not in names:
+            raise BackupFileInvalid(f"{source}: line {pos}: expected one of {', '.join(names)}")
         if key in fields:
             raise BackupFileInvalid(f"{source}: line {pos}: {key} given twice")
         fields[key] = value
-    missing = [k for k in FIELDS if k not in fields]
+    missing = [k for k in names if k not in fields]
     if missing or pos >= len(lines):
         raise BackupFileInvalid(f"{source}: missing {', '.join(missing) or 'mnemonic:'}")
     return fields, pos + 1

@@ -3,7 +3,7 @@ the signing key registered, the log anchored (one member anchors by itself with 
 dumps announced and anchored, a widening entry accepted but not anchored refused by the members, a
 re-share anchored (the contract's key unchanged, roster digest and epoch updated), a full shutdown,
 recovery taking the newest version from the chain, a store hiding it refused, and the chain's
-entries alone matching the members' log."""
+entries alone matching the members' log and rebuilding a log that `log verify` accepts."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from chain_helpers import funded_signer
 from net_helpers import APP, KEY, keycouncil, write_release_policy
 from node_helpers import Council
 
-from council.chain.audit import chain_log, chain_state, compare
+from council.chain.audit import audit_chain, chain_log, chain_state, compare
 from council.chain.client import ChainClient
 from council.chain.hardhat import HardhatNode, hardhat_installed
 from council.chain.heads import chain_key_id
@@ -157,3 +157,11 @@ def _run(c: Council, hh: HardhatNode, client: ChainClient, tmp: Path) -> None:
         _, records = log.read(KEY)
     assert compare(KEY, records, chain_log(client, KEY)).ok
     assert client.record(key32).seq == len(records)
+
+    # ... and `log verify` accepts that log, rebuilt from the chain's events alone (no member asked).
+    alone = keycouncil("log", "verify", "--chain-rpc", hh.url, "--contract", client.address, "--key-id", KEY)
+    assert alone.code == 0, alone.out + alone.err
+    assert f"OK, {len(records)} entries rebuilt from" in alone.out, alone.out
+    audit = audit_chain(client, KEY)
+    assert audit.ok and [e.digest for e in audit.entries] == [r.entry.digest for r in records]
+    assert audit.state.epoch == 1 and audit.state.roster is not None and audit.state.roster.digest() == r2.digest()

@@ -2,29 +2,41 @@
 Hardhat node: the signing key registered with proof of possession, the log anchored from the
 approvals' partial signatures, a member configured with the chain refusing to act on an accepted
 widening entry until it is anchored, a re-share anchored with the contract's key unchanged, a member
-with an account anchoring by itself, and `log verify --chain-rpc` against the chain."""
+with an account anchoring by itself, `log verify --chain-rpc` against the chain, and the chain's
+events alone rebuilding the log (`log verify` without FILE), a forged chain refused."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import chain_bls
 import pytest
 from chain_helpers import funded_signer
 from lognet_helpers import kc
 from node_helpers import Council
 
-from council.chain.audit import chain_log, compare
+from council.chain.audit import audit_chain, chain_log, compare
 from council.chain.client import ChainClient
 from council.chain.hardhat import HardhatNode, hardhat_installed
-from council.chain.heads import AnchorPartial, chain_key_id
+from council.chain.heads import (
+    AnchorPartial,
+    batch_head,
+    chain_key_id,
+    empty_head,
+    registration_message,
+)
 from council.driver.ceremony import run_dkg, run_reshare
 from council.driver.log_anchor import anchor_log, register_key
 from council.driver.log_client import LogClient
 from council.driver.log_commands import propose_roster
 from council.driver.phases import Timing
 from council.driver.query import fetch_bundle
+from council.log import Entry
 from council.node.chain_config import ChainConfig
 from council.node.chain_member import attach_chain
 
@@ -108,6 +120,40 @@ def test_members_act_on_widening_entries_only_once_anchored(council: Council, ha
     assert not compare("k", records[:2], chain_log(client, "k")).ok  # a log cut short hides anchored entries
     status = c.servers["d"].node.status()
     assert status.chain.startswith("ok")
+
+    # The chain's events alone rebuild the log that `log verify` accepts (no FILE, no member asked).
+    chain = ["--chain-rpc", hardhat.url, "--contract", client.address]
+    alone = kc("log", "verify", *chain, "--key-id", "k")
+    assert alone.code == 0, alone.text
+    assert f"OK, {len(records)} entries rebuilt from 3 anchors" in alone.out, alone.out
+    for r in records:
+        assert re.search(rf"^ +{r.entry.seq}  {r.entry.kind.label} +by .*signature OK", alone.out, re.M), alone.out
+    as_json = kc("log", "verify", *chain, "--key-id", "k", "--json")
+    assert as_json.code == 0 and as_json.json()["head"] == records[-1].entry.digest.hex(), as_json.text  # type: ignore[index]
+    unknown = kc("log", "verify", *chain, "--key-id", "nobody")
+    assert unknown.code == 1 and "anchor.registration" in unknown.out, unknown.text
+    _forged_chain_is_refused(w3, hardhat.url, client.signer, [r.entry for r in records])
+
+
+def _forged_chain_is_refused(w3: Any, url: str, signer: Any, entries: list[Entry]) -> None:
+    """Another deployment where whoever holds the registered key (here the test's own BN254 key,
+    not the council's) anchors the real genesis entry, then entry 1 with its author signature
+    altered: the contract accepts what its key signed, `log verify` from the chain refuses it."""
+    forged = ChainClient.deploy(w3, signer)
+    sk, pubkey = chain_bls.keygen()
+    roster_digest, key32 = entries[0].body.roster.digest(), chain_key_id("k")  # type: ignore[attr-defined]
+    reg = registration_message(forged.chain_id, forged.address, "k", pubkey, roster_digest, 0, *empty_head())
+    forged.register(key32, pubkey, roster_digest, 0, *empty_head(), chain_bls.sign(sk, reg))
+    bad = replace(entries[1], signature=bytes([entries[1].signature[0] ^ 1]) + entries[1].signature[1:])
+    for batch in ([entries[0]], [bad]):
+        head = batch_head("k", batch, roster_digest, 0)
+        forged.anchor(head, chain_bls.sign(sk, head.message(forged.chain_id, forged.address)))
+    refused = kc("log", "verify", "--chain-rpc", url, "--contract", forged.address,
+                 "--key-id", "k")
+    assert refused.code == 1, refused.text
+    assert "FAILED at entry 1: entry.signature: " in refused.out and "1 entries verified before it" in refused.out, refused.out
+    audit = audit_chain(forged, "k")
+    assert audit.failure is not None and audit.failure.seq == 1, audit.lines()
 
 
 def test_member_with_an_account_anchors_by_itself(council: Council, hardhat: HardhatNode, tmp_path: Path) -> None:

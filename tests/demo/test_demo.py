@@ -17,6 +17,7 @@ import pytest
 from cli.demo import networked
 from cli.demo.networked import Console, DemoOptions
 from cli.demo.state import StateStream, same_as_version, state_sha256
+from council.chain.hardhat import hardhat_installed
 from council.localnet.council import DemoFailed, LocalCouncil
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,7 @@ def _env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def _processes_under(folder: Path) -> list[str]:
+def _processes_under(folder: Path | str) -> list[str]:
     """Command lines of running processes that mention `folder` (member processes do)."""
     found = []
     for proc in Path("/proc").iterdir():
@@ -59,7 +60,8 @@ def _demo(tmp: Path, *args: str, timeout: float = 90) -> subprocess.CompletedPro
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="checks processes through /proc")
 def test_networked_demo_recovers_the_newest_state_and_leaves_no_process(tmp_path: Path) -> None:
-    out = _demo(tmp_path, "--state-mib", "1")  # about 10 s; fails the test after 90 s
+    out = _demo(tmp_path, "--state-mib", "1", timeout=180)  # 20-40 s on a loaded machine
+    ports = _hardhat_ports(out.stdout)
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
     assert any(line.startswith("OK: state recovered byte for byte") for line in lines), out.stdout
@@ -77,8 +79,46 @@ def test_networked_demo_recovers_the_newest_state_and_leaves_no_process(tmp_path
     approved = re.findall(r"approved (roster-proposed|recovery-requested) entry (\d+)", out.stdout)
     assert [kind for kind, _ in approved] == ["roster-proposed", "recovery-requested"], out.stdout
     assert "refused by all" in out.stdout  # the rogue's direct re-share
-    assert _processes_under(tmp_path) == []
+    _check_chain_lines(out.stdout)
+    assert _processes_under(tmp_path) == [] and _hardhat_processes(ports) == []
     assert list(tmp_path.iterdir()) == []  # the demo folder is gone without --keep
+
+
+def _hardhat_ports(stdout: str) -> list[str]:
+    """The port of the demo's Hardhat node, as its intro prints it (none without Hardhat)."""
+    return re.findall(r"local chain: a Hardhat node process \(http://127\.0\.0\.1:(\d+)", stdout)
+
+
+def _hardhat_processes(ports: list[str]) -> list[str]:
+    """Running Hardhat node processes on those ports (the demo's node must be gone)."""
+    found = []
+    for port in ports:
+        found += [p for p in _processes_under("hardhat") if f"--port {port}" in p]
+    return found
+
+
+def _check_chain_lines(stdout: str) -> None:
+    """The log anchored on the demo's Hardhat node, and the contract's record printed at the end
+    (after the log): the DKG's signing key, the head after the re-share, its roster and epoch."""
+    if not hardhat_installed():
+        assert "anchoring the log on chain is SKIPPED" in stdout, stdout
+        assert "the contract's record of the key: SKIPPED" in stdout, stdout
+        return
+    assert re.search(r"local chain: a Hardhat node process \(http://127\.0\.0\.1:\d+, chain id 31337\); "
+                     r"CouncilAnchor deployed at 0x[0-9a-fA-F]{40}", stdout), stdout
+    dkg_key = re.search(r"BN254 signing key for the chain anchor.*\(G2 key fingerprint ([0-9a-f]{16})\)", stdout)
+    assert dkg_key, stdout
+    assert "signing key registered on CouncilAnchor at the empty log" in stdout, stdout
+    anchored = re.findall(r"log anchored on chain: entries (\d+)\.\.(\d+) in", stdout)
+    assert anchored == [("0", "5"), ("6", "7")], stdout  # after the announced dumps, after the re-share
+    tail = stdout[stdout.index("the council log of key"):]  # the record comes after the log
+    assert re.search(r"^the contract's record of key 'demo-state-key' \(CouncilAnchor 0x[0-9a-fA-F]{40}, "
+                     r"chain id 31337\):$", tail, re.M), tail
+    assert f"registered G2 key fingerprint {dkg_key.group(1)} (the DKG's signing key" in tail, tail
+    head = re.search(r"anchored head: seq 8 \(entries 0\.\.7\), digest ([0-9a-f]{64})", tail)
+    roster = re.search(r"roster digest ([0-9a-f]{64}), epoch 1 \(the committee after the re-share\)", tail)
+    assert head and roster, tail
+    assert "entries 8..13 (the recovery's) are not anchored yet" in tail, tail
 
 
 @pytest.mark.slow
@@ -96,6 +136,9 @@ def test_interrupted_demo_kills_every_member(tmp_path: Path, sig: signal.Signals
             if line.startswith("[2/7]"):
                 break
         assert _processes_under(tmp_path), "".join(seen)
+        ports = _hardhat_ports("".join(seen))
+        assert len(ports) == int(hardhat_installed()), "".join(seen)
+        assert len(_hardhat_processes(ports)) == len(ports)
         proc.send_signal(sig)
         proc.wait(30)
     finally:
@@ -103,7 +146,7 @@ def test_interrupted_demo_kills_every_member(tmp_path: Path, sig: signal.Signals
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     assert proc.returncode != 0
-    assert _processes_under(tmp_path) == []
+    assert _processes_under(tmp_path) == [] and _hardhat_processes(ports) == []
 
 
 @pytest.mark.slow
@@ -113,16 +156,20 @@ def test_members_die_with_a_sigkilled_demo(tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     assert proc.stdout is not None
+    seen = []
     for line in proc.stdout:
+        seen.append(line)
         if line.startswith("[2/7]"):
             break
     assert _processes_under(tmp_path)
-    proc.kill()  # the demo gets no chance to clean up; its members must die with it
+    ports = _hardhat_ports("".join(seen))
+    assert len(_hardhat_processes(ports)) == len(ports) == int(hardhat_installed()), "".join(seen)
+    proc.kill()  # the demo gets no chance to clean up; its members and its Hardhat node must die with it
     proc.wait()
     deadline = time.monotonic() + 10
-    while _processes_under(tmp_path) and time.monotonic() < deadline:
+    while (_processes_under(tmp_path) or _hardhat_processes(ports)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _processes_under(tmp_path) == []
+    assert _processes_under(tmp_path) == [] and _hardhat_processes(ports) == []
 
 
 def test_bad_committee_is_a_usage_error(tmp_path: Path) -> None:

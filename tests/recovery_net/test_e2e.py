@@ -1,7 +1,7 @@
 """End to end with member processes: DKG of 5, three dumps, re-share to 7 (t = 5), every process
 killed, 5 of the 7 restarted; `keycouncil recover` restores version 3; a member of the old epoch
 (its share erased) is refused; break glass from `member backup export` files with every server
-stopped; an older-epoch backup is refused on import."""
+stopped; an older-epoch backup is refused on import; backups carrying the BN254 signing share."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ from net_helpers import APP, KEY, invoke, keycouncil, releases, seal_versions, w
 from node_helpers import Council
 
 from cli.member_recovery import backup
+from council.bundle import KeyBundle
 from council.driver.ceremony import run_dkg, run_reshare
 from council.driver.phases import Timing
 from council.errors import PolicyRefused
+from council.protocol.backup import export_backup, load_backup_files
+from council.protocol.errors import BackupShareInvalid
 from council.protocol.recovery_request import sign_request
 from council.storage.folders import load_roster
 from dumps.sealer import SealingIdentity
@@ -154,3 +157,52 @@ def test_backup_import_restores_a_lost_share(council: Council, tmp_path: Path) -
     assert "restored the share of member 2 (m2) of key appkey epoch 0" in done.output
     store = c.store("m2")
     assert store.record(KEY, 0).holds_share and store.load_share(KEY, 0) is not None
+
+
+def test_backup_carries_the_signing_share(council: Council, tmp_path: Path) -> None:
+    """An epoch with the council's BN254 signing key: `member backup export` writes version 2 files
+    that also hold the member's signing share, and `import` restores both; a version 1 backup (the
+    old format, the state share only) still imports; a version 2 file read as version 1 is refused."""
+    c = council
+    names = ["m1", "m2", "m3"]
+    c.add_members(*names)
+    r1 = c.roster("r1", 2, names)
+    _start(c, names, "r1")
+    assert run_dkg(r1, KEY, c.op(), FAST, signing_key=True).committed
+    for n in list(c.procs):
+        c.kill(n)
+    store = c.store("m2")
+    signing_share = store.load_bn254_share(KEY, 0)
+    files = _export(c, "m2", tmp_path / "bk")
+    assert all(f.read_text().startswith("keycouncil-backup/2\n") for f in files)
+    assert all("\nsigning_share: bn254\n" in f.read_text() for f in files)
+    rec = store.record(KEY, 0)
+    assert rec.member_index is not None
+    old = export_backup(store.load_share(KEY, 0), rec.member_index,
+                        KeyBundle(rec.commit, rec.signatures, rec.roster), rec.verification_shares,
+                        tmp_path / "old", passphrase=None)                       # version 1, as before
+    assert old[0].read_text().startswith("keycouncil-backup/1\n")
+
+    assert store.erase_share(KEY, 0) and not store.holds_bn254_share(KEY, 0)
+    done = invoke(backup, ["import", str(c.base / "m2"), *map(str, files[:2])])
+    assert done.exit_code == 0, (done.output, done.exception)
+    assert "restored the share of member 2 (m2) of key appkey epoch 0 into" in done.output
+    assert "with its BN254 signing share" in done.output
+    store = c.store("m2")
+    assert store.holds_bn254_share(KEY, 0) and store.load_bn254_share(KEY, 0) == signing_share
+    assert store.load_share(KEY, 0) is not None
+
+    assert store.erase_share(KEY, 0)
+    again = invoke(backup, ["import", str(c.base / "m2"), *map(str, old[:2])])
+    assert again.exit_code == 0, (again.output, again.exception)
+    assert "signing share" not in again.output
+    store = c.store("m2")
+    assert store.load_share(KEY, 0) is not None and not store.holds_bn254_share(KEY, 0)
+    assert store.record(KEY, 0).bn254 is not None  # the epoch's public signing key data is kept
+
+    downgraded = [tmp_path / f"v1-{k}.txt" for k in range(2)]
+    for src, dst in zip(files[:2], downgraded, strict=True):
+        text = src.read_text().replace("keycouncil-backup/2\n", "keycouncil-backup/1\n", 1)
+        dst.write_text(text.replace("signing_share: bn254\n", ""))
+    with pytest.raises(BackupShareInvalid, match="hold 64 bytes"):
+        load_backup_files(downgraded)
