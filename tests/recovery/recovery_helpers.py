@@ -11,8 +11,11 @@ from pathlib import Path
 from crypto_helpers import members, new_shares, receiver_outcome
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from council.bundle import KeyBundle
+from council.crypto.ceremony import CommitSignature
 from council.crypto.drbg import seeded
-from council.crypto.group import Scalar
+from council.crypto.group import P256, Scalar
+from council.crypto.messages import EpochCommit, sign
 from council.crypto.signing import Signer
 from council.local import (
     dkg_spec,
@@ -23,7 +26,7 @@ from council.local import (
     run_phases,
 )
 from council.protocol.epoch import CouncilEpoch
-from council.roster import OperatorCard, Roster
+from council.roster import MemberCard, OperatorCard, Roster
 from dumps.seal import seal_stream
 from dumps.sealer import SealingIdentity
 from dumps.target import SealTarget
@@ -92,3 +95,15 @@ def seal_versions(store: Path, epochs: list[Epoch], payloads: list[bytes], app: 
         previous = sealed.digest
         paths.append(path)
     return paths
+
+
+def foreign_bundle(key_id: str, epoch: int) -> KeyBundle:
+    """Another council (its own roster, members and key) that named its key the same."""
+    signers = [Signer.generate() for _ in range(3)]
+    cards = tuple(MemberCard(f"x{i}", f"in-process:x{i}", s.public_key,
+                             P256.base_mul(Scalar.random()).to_bytes(), "none") for i, s in enumerate(signers))
+    roster = Roster(2, cards)
+    commit = EpochCommit(key_id, epoch, roster.digest(), 2, P256.base_mul(Scalar.random()), bytes(32), bytes(32))
+    sigs = tuple(CommitSignature(i + 1, sign(s, EpochCommit.KIND, i + 1, commit.to_bytes()).signature)
+                 for i, s in enumerate(signers[:2]))
+    return KeyBundle(commit, sigs, roster)

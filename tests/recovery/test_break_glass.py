@@ -10,20 +10,14 @@ from pathlib import Path
 
 import pytest
 from crypto_helpers import members, new_shares, receiver_outcome, run_dkg
-from recovery_helpers import KEY_ID, Epoch, seal_versions, sealer, two_epochs
+from recovery_helpers import KEY_ID, Epoch, foreign_bundle, seal_versions, sealer, two_epochs
 
 from cli import main as cli_main
 from cli.recover import recover
-from council.bundle import KeyBundle
-from council.crypto.ceremony import CommitSignature
-from council.crypto.group import P256, Scalar
-from council.crypto.messages import EpochCommit, sign
-from council.crypto.signing import Signer
 from council.local import key_bundle, roster_of
 from council.protocol.backup import export_backup
 from council.protocol.epoch import CouncilEpoch
 from council.protocol.errors import BackupIncomplete, BackupMismatch, BackupShareInvalid
-from council.roster import MemberCard, Roster
 from dumps.seal import seal_stream
 from dumps.target import SealTarget
 from dumps.verify import verify_dump
@@ -161,24 +155,12 @@ def test_cli_offline_fewer_than_t_exits_non_zero(tmp_path: Path, store: Path, mo
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cli.bin")]
 
 
-def _foreign_bundle(key_id: str, epoch: int) -> KeyBundle:
-    """Another council (its own roster, members and key) that named its key the same."""
-    signers = [Signer.generate() for _ in range(3)]
-    cards = tuple(MemberCard(f"x{i}", f"in-process:x{i}", s.public_key,
-                             P256.base_mul(Scalar.random()).to_bytes(), "none") for i, s in enumerate(signers))
-    roster = Roster(2, cards)
-    commit = EpochCommit(key_id, epoch, roster.digest(), 2, P256.base_mul(Scalar.random()), bytes(32), bytes(32))
-    sigs = tuple(CommitSignature(i + 1, sign(s, EpochCommit.KIND, i + 1, commit.to_bytes()).signature)
-                 for i, s in enumerate(signers[:2]))
-    return KeyBundle(commit, sigs, roster)
-
-
 @pytest.fixture
 def store_with_foreign(store: Path) -> Path:
     """Version 4, the newest, chained after version 3 by the same sealer, but sealed to another
     council's key of the same key id at epoch 1 (the epoch of the new backups)."""
     sink = io.BytesIO()
-    seal_stream(io.BytesIO(b"not ours"), sink, target=SealTarget.from_bundle(_foreign_bundle(KEY_ID, 1)),
+    seal_stream(io.BytesIO(b"not ours"), sink, target=SealTarget.from_bundle(foreign_bundle(KEY_ID, 1)),
                 sealer=sealer(), app_id="app", dump_version=4, previous_digest=verify_dump(store / "app-3.kcd").digest,
                 chunk_size=64, now_ms=1_700_000_000_004)
     (store / "app-4.kcd").write_bytes(sink.getvalue())

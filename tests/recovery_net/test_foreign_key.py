@@ -15,19 +15,14 @@ import pytest
 from click.testing import CliRunner
 from net_helpers import APP, KEY, NAMES, invoke, releases, seal_versions, write_release_policy
 from node_helpers import Council
+from recovery_helpers import foreign_bundle
 
 from cli.dump import dump
 from cli.recover import recover
-from council.bundle import KeyBundle
-from council.crypto.ceremony import CommitSignature
-from council.crypto.group import P256, Scalar
-from council.crypto.messages import EpochCommit, sign
-from council.crypto.signing import Signer
 from council.driver.ceremony import run_dkg
 from council.driver.phases import Timing
 from council.errors import PolicyRefused
 from council.protocol.recovery_request import sign_request
-from council.roster import MemberCard, Roster
 from council.storage.folders import load_roster
 from dumps.seal import seal_stream
 from dumps.sealer import SealingIdentity
@@ -38,18 +33,6 @@ from recovery.grpc_client import GrpcMemberClient
 from recovery.log_ledger import LogLedger
 
 pytestmark = pytest.mark.timeout(90)
-
-
-def foreign_bundle(key_id: str, epoch: int) -> KeyBundle:
-    """Another council (its own roster and key) that named its key the same."""
-    signers = [Signer.generate() for _ in range(3)]
-    cards = tuple(MemberCard(f"x{i}", f"in-process:x{i}", s.public_key,
-                             P256.base_mul(Scalar.random()).to_bytes(), "none") for i, s in enumerate(signers))
-    roster = Roster(2, cards)
-    commit = EpochCommit(key_id, epoch, roster.digest(), 2, P256.base_mul(Scalar.random()), bytes(32), bytes(32))
-    sigs = tuple(CommitSignature(i + 1, sign(s, EpochCommit.KIND, i + 1, commit.to_bytes()).signature)
-                 for i, s in enumerate(signers[:2]))
-    return KeyBundle(commit, sigs, roster)
 
 
 @dataclass
