@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,25 +19,18 @@ from cli.dump_announce import announce, announce_options, dump_announce
 from cli.output import emit_json, json_option
 from cli.progress import progress
 from cli.run import about
-from council.bundle import KeyBundle
-from council.crypto.group import P256, Scalar
-from council.errors import DecodeError, PolicyRefused, StorageError
+from council.errors import DecodeError, StorageError
 from dumps.atomic import ensure_absent
 from dumps.errors import DumpExists
-from dumps.evidence import EvidenceChecker, refuse_simulated
 from dumps.format import DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE
-from dumps.inspect import inspect_dump
-from dumps.lineage import KeyLineage
-from dumps.listing import list_store
-from dumps.newest import choose_newest
-from dumps.open import key_from_secret, open_dump
-from dumps.publish import publish_file
-from dumps.seal import SealedDump, seal_dump
+from dumps.seal import seal_dump
 from dumps.sealer import KEY_FILE, SealingIdentity
-from dumps.store import FolderStore
-from dumps.stores import open_store
-from dumps.target import SealTarget
-from dumps.verify import verify_dump
+
+if TYPE_CHECKING:  # the other commands' modules are imported when they run: `dump seal` starts faster
+    from council.crypto.group import Scalar
+    from dumps.evidence import EvidenceChecker
+    from dumps.seal import SealedDump
+    from dumps.target import SealTarget
 
 INSECURE = "WARNING: INSECURE simulated sealer evidence: no TEE attests this signing key"
 FILE = click.Path(path_type=Path, dir_okay=False)
@@ -172,6 +166,8 @@ def signer_card(folder: Path, out: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Accepted for uniformity: inspect always prints JSON.")
 def dump_inspect(file: Path, as_json: bool) -> None:
     """Print FILE's header, trailer and verification result as JSON (no key needed)."""
+    from dumps.inspect import inspect_dump
+
     with about(file):
         click.echo(json.dumps(inspect_dump(file), indent=2))
 
@@ -192,6 +188,12 @@ def dump_verify(file: Path, bundle_paths: tuple[Path, ...], no_simulated: bool, 
                 collateral: Path | None, at_text: str | None, as_json: bool) -> None:
     """Exit 0 only if FILE is authentic: signatures, trailer, chunks, evidence binding, (with
     --policy) the sealer's admission, and (with --bundle) that it is sealed to that council's key."""
+    from council.bundle import KeyBundle
+    from council.errors import PolicyRefused
+    from dumps.evidence import refuse_simulated
+    from dumps.lineage import KeyLineage
+    from dumps.verify import verify_dump
+
     checker: EvidenceChecker | None = refuse_simulated if no_simulated else None
     if policy_path is not None:
         checker = _admission(policy_path, collateral, at_text)
@@ -235,6 +237,9 @@ ENDPOINT_HELP = "S3 endpoint URL (MinIO, Ceph, R2, GCS, a test server); default:
 def dump_ls(store_arg: str | None, store_url: str | None, s3_endpoint: str | None,
             app_id: str | None, as_json: bool) -> None:
     """List the dumps of a store (a folder, or a bucket): app, version, size, sealer, status."""
+    from dumps.listing import list_store
+    from dumps.stores import open_store
+
     if (store_arg is None) == (store_url is None):
         raise click.UsageError("name the store once: `dump ls DIR` or `dump ls --store URL`")
     rows = list_store(open_store(store_arg or store_url or "", s3_endpoint=s3_endpoint), app_id)
@@ -259,6 +264,9 @@ def dump_publish(files: tuple[Path, ...], store_url: str, s3_endpoint: str | Non
                  name: str | None) -> None:
     """Check each sealed FILE (signatures, trailer, layout, chunk digest on the way) and create it
     in the store; an existing name is never overwritten."""
+    from dumps.publish import publish_file
+    from dumps.stores import open_store
+
     if name is not None and len(files) != 1:
         raise click.UsageError("--name needs exactly one FILE")
     store = open_store(store_url, s3_endpoint=s3_endpoint)
@@ -279,6 +287,9 @@ def dump_publish(files: tuple[Path, ...], store_url: str, s3_endpoint: str | Non
 @click.option("-o", "--out", type=FILE, required=True, help="Plaintext output (0600, never overwritten).")
 def dump_open(file: Path, secret_file: Path, out: Path) -> None:
     """DEV ONLY: open FILE with the whole council secret (tests and break-glass rehearsals)."""
+    from council.crypto.group import P256
+    from dumps.open import key_from_secret, open_dump
+
     secret = _read_secret(secret_file)
     with _progress(file.stat().st_size, "opening") as progress:
         opened = open_dump(file, out, key_from_secret(secret, P256.base_mul(secret)),
@@ -291,7 +302,7 @@ def _target(bundle_path: Path) -> SealTarget:
     """The bundle's key; a key the council log superseded or retired is said loudly on stderr."""
     import warnings
 
-    from dumps.target import KeyNoticeWarning
+    from dumps.target import KeyNoticeWarning, SealTarget
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", KeyNoticeWarning)  # printed below, once, in red
@@ -304,6 +315,10 @@ def _target(bundle_path: Path) -> SealTarget:
 def _previous_digest(previous: str, out: Path, app_id: str, version: int,
                      identity: SealingIdentity) -> bytes:
     """--previous: a FILE, 'none', or 'auto' (the newest authentic dump of APP next to OUT)."""
+    from dumps.newest import choose_newest
+    from dumps.store import FolderStore
+    from dumps.verify import verify_dump
+
     if previous == "none":
         return b""
     if previous != "auto":
@@ -347,6 +362,8 @@ def _print_sealed(sealed: SealedDump, out: Path, identity: SealingIdentity) -> N
 
 
 def _read_secret(path: Path) -> Scalar:
+    from council.crypto.group import Scalar
+
     try:
         return Scalar.from_bytes(bytes.fromhex(path.read_text().strip()), "secret")
     except ValueError:

@@ -14,8 +14,6 @@ from typing import Any
 
 import click
 
-from cli.operator import open_operator
-
 FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
 DIR = click.Path(path_type=Path, exists=True, file_okay=False)
 
@@ -35,6 +33,7 @@ def announce_options(required: bool) -> Any:
 def announce(file: Path, signer_dir: Path, roster_path: Path | None, operator_dir: Path | None,
              operator_passphrase: Path | None) -> None:
     """Announce the dump FILE (verified first) in its key's log, signed by the sealer in `signer_dir`."""
+    from cli.operator import open_operator
     from council.driver.announce import announce_dump
     from council.driver.phases import Timing
     from council.errors import PolicyRefused

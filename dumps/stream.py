@@ -10,6 +10,7 @@ chunk buffers whatever the stream length; bytes stay in C (readinto, encrypt_int
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -66,17 +67,23 @@ def read_full(source: BinaryIO, buf: memoryview) -> int:
 def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chunk_size: int,
                    progress: Progress | None = None, version: int = DEFAULT_FORMAT_VERSION) -> StreamSummary:
     """Sealing steps (7)-(8): encrypt `source` to `sink` chunk by chunk; one chunk of look-ahead
-    tells which chunk is the last. The chunk-area hash of record i runs on a second thread while
-    record i is written and chunk i+1 is read and encrypted (two record buffers take turns)."""
+    tells which chunk is the last. Record i is hashed and written by a second thread while chunk
+    i+1 is read and encrypted (two record buffers take turns; one worker keeps the order)."""
     aead = AESGCM(key)
     bufs = (memoryview(bytearray(chunk_size)), memoryview(bytearray(chunk_size)))
     outs = (memoryview(bytearray(chunk_size + TAG_LEN)), memoryview(bytearray(chunk_size + TAG_LEN)))
     p_hash = hashlib.sha256() if hashes_plaintext(version) else None
-    c_hash = new_chunk_hash(version)
+    background = _Background(chunk_size)
+    c_hash = new_chunk_hash(version, threads=1 if background.threaded else None)
+
+    def finish(record: memoryview) -> None:
+        c_hash.update(record)
+        sink.write(record)
+
     counter, total, cur = 0, 0, 0
     size = read_full(source, bufs[0])
-    with _Background(chunk_size, threaded=p_hash is not None) as background:
-        hashing = _Pending(None)
+    with background:
+        pending = _Pending(None)
         while True:
             next_size = read_full(source, bufs[1 - cur]) if size == chunk_size else 0
             data = bufs[cur][:size]
@@ -84,15 +91,14 @@ def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
             aead.encrypt_into(nonce(counter, next_size == 0), data, aad, record)
             if p_hash is not None:
                 p_hash.update(data)
-            hashing.wait()                       # record i-1 hashed: its buffer is free again
-            hashing = background.run(c_hash.update, record)
-            sink.write(record)
+            pending.wait()                       # record i-1 hashed and written: its buffer is free
+            pending = background.run(finish, record)
             total += size
             counter += 1
             if progress:
                 progress(size)
             if next_size == 0:
-                hashing.wait()
+                pending.wait()
                 return StreamSummary(c_hash.digest(), total, p_hash.digest() if p_hash else None, counter)
             cur, size = 1 - cur, next_size
 
@@ -109,13 +115,14 @@ class _Pending:
 
 
 class _Background:
-    """Version 1: one worker thread for the chunk-area SHA-256 (hashlib releases the GIL on large
-    buffers), so it overlaps AES-GCM, the plaintext SHA-256 and I/O on a second core. Version 2
-    hashes inline: BLAKE3 spreads each update over two cores itself. Small chunks run inline."""
+    """One worker thread for the chunk-area hash (hashlib and blake3 release the GIL on large
+    buffers, and so does AES-GCM), so that hashing overlaps AES-GCM and I/O on a second core;
+    BLAKE3 then runs single-threaded (measured: faster than its own two threads beside AES-GCM,
+    decisions.md). Small chunks run inline, where a thread hand-off costs more than it saves."""
 
-    def __init__(self, chunk_size: int, threaded: bool = True) -> None:
-        threaded = threaded and chunk_size >= THREAD_MIN_CHUNK
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="dump-hash") if threaded else None
+    def __init__(self, chunk_size: int) -> None:
+        self.threaded = chunk_size >= THREAD_MIN_CHUNK and (os.cpu_count() or 1) > 1
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="dump-hash") if self.threaded else None
 
     def run(self, fn: Callable[[memoryview], None], data: memoryview) -> _Pending:
         if self._pool is None:
@@ -158,9 +165,10 @@ def decrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
     inbufs = (memoryview(bytearray(chunk_size + TAG_LEN)), memoryview(bytearray(chunk_size + TAG_LEN)))
     outbuf = memoryview(bytearray(chunk_size))
     p_hash = hashlib.sha256() if hashes_plaintext(version) else None
-    c_hash = new_chunk_hash(version)
+    background = _Background(chunk_size)
+    c_hash = new_chunk_hash(version, threads=1 if background.threaded else None)
     total = 0
-    with _Background(chunk_size, threaded=p_hash is not None) as background:
+    with background:
         hashing = _Pending(None)
         for i in range(count):
             is_last = i == count - 1

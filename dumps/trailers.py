@@ -41,9 +41,12 @@ def parse_trailer_bytes(data: bytes) -> AnyTrailer:
     return parse_trailer(version if version in (FORMAT_V1, FORMAT_V2) else FORMAT_V1, data)
 
 
-def new_chunk_hash(version: int) -> Any:
-    """The hash of the chunk area: SHA-256 in version 1, BLAKE3 in version 2 (hashlib-like)."""
-    return hashlib.sha256() if _known(version) == FORMAT_V1 else chunk_hasher()
+def new_chunk_hash(version: int, threads: int | None = None) -> Any:
+    """The hash of the chunk area: SHA-256 in version 1, BLAKE3 in version 2 (hashlib-like);
+    `threads` caps BLAKE3's own threads (None: the default, both cores)."""
+    if _known(version) == FORMAT_V1:
+        return hashlib.sha256()
+    return chunk_hasher() if threads is None else chunk_hasher(threads)
 
 
 def hashes_plaintext(version: int) -> bool:
