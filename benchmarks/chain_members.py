@@ -45,8 +45,10 @@ def _calldata(w3: object, tx_hash: str) -> tuple[int, int]:
     return len(data), sum(16 if b else 4 for b in data)
 
 
-def main(n: int = 3) -> None:
+def measure(n: int = 3) -> list[str]:
+    """The figures for a council of n members, one line each."""
     t = n // 2 + 1
+    out: list[str] = []
     with tempfile.TemporaryDirectory() as tmp, HardhatNode(Path(tmp) / "hardhat.log") as hh:
         base = Path(tmp)
         w3 = hh.web3()
@@ -72,23 +74,23 @@ def main(n: int = 3) -> None:
                 assert run_reshare(r1, r1, key, c.init_operator(), TIMING).committed
                 rows.append((signing, dkg, time.monotonic() - started))
             for signing, dkg, reshare in rows:
-                print(f"n={n} t={t} {'with' if signing else 'without'} signing key: DKG {dkg:.2f} s, "
-                      f"re-share {reshare:.2f} s (wall clock, {n} members on this machine)")
+                out.append(f"n={n} t={t} {'with' if signing else 'without'} signing key: DKG {dkg:.2f} s, "
+                           f"re-share {reshare:.2f} s (wall clock, {n} members on this machine)")
             op = c.init_operator()
             reg = register_key(r1, "k-1", op, TIMING, client)
-            print(f"register: gas {reg.gas_used}")
+            out.append(f"register: gas {reg.gas_used}")
             first = anchor_log(r1, "k-1", op, TIMING, client)  # genesis + epoch-committed: one batch
             for s in first.steps:
                 size, data_gas = _calldata(w3, s.tx_hash)
-                print(f"log anchor, batch of {s.seq_to - s.seq_from} entries: gas {s.gas_used} ({size} bytes of "
-                      f"calldata, {data_gas} gas of it), send + 1 confirmation {s.seconds:.2f} s")
+                out.append(f"log anchor, batch of {s.seq_to - s.seq_from} entries: gas {s.gas_used} ({size} bytes "
+                           f"of calldata, {data_gas} gas of it), send + 1 confirmation {s.seconds:.2f} s")
             started = time.monotonic()
             assert propose_roster(r2, "k-1", op, TIMING).report.accepted  # type: ignore[union-attr]
             one = anchor_log(r1, "k-1", op, TIMING, client)
             size, data_gas = _calldata(w3, one.steps[0].tx_hash)
-            print(f"log anchor, one entry from its approvals' partials: gas {one.steps[0].gas_used} ({size} bytes "
-                  f"of calldata, {data_gas} gas of it), whole command {time.monotonic() - started:.2f} s "
-                  "(propose included)")
+            out.append(f"log anchor, one entry from its approvals' partials: gas {one.steps[0].gas_used} ({size} "
+                       f"bytes of calldata, {data_gas} gas of it), whole command {time.monotonic() - started:.2f} s "
+                       "(propose included)")
             for i, name in enumerate(names):
                 account = base / "member.key" if i == 0 else None
                 attach_chain(servers[name].node, ChainConfig(hh.url, client.address, 1, account, poll_seconds=0.2))
@@ -99,15 +101,29 @@ def main(n: int = 3) -> None:
             key32, target = chain_key_id("k-1"), one.steps[0].seq_to + 1
             while client.record(key32).seq < target:
                 time.sleep(0.05)
-            print(f"member anchoring by itself: accepted entry confirmed on chain {time.monotonic() - accepted:.2f} s "
-                  f"after the re-share returned (re-share {accepted - started:.2f} s)")
+            out.append(f"anchor latency, approval to confirmed head (a member anchoring by itself): the accepted "
+                       f"entry was confirmed on chain {time.monotonic() - accepted:.2f} s after the re-share returned "
+                       f"(re-share {accepted - started:.2f} s)")
         finally:
             for s in servers.values():
                 if s.node.chain is not None:
                     s.node.chain.stop()
                 s.stop(0)
             c.close()
+    return out
+
+
+def section(quick: bool = False) -> str:
+    """`make bench`: the council of members on a Hardhat node (n = 5; quick: n = 3)."""
+    from council.chain.hardhat import hardhat_installed
+
+    head = ["## The anchor with real members (Hardhat node, in-process gRPC members)", "",
+            "`python -m benchmarks.chain_members N`: members with mutual TLS in this process, one Hardhat node; "
+            "the ceremonies' wall clock includes the BN254 signing key's dealing when asked for it.", ""]
+    if not hardhat_installed():
+        return "\n".join([*head, "Hardhat is not installed (`make hardhat`); skipped.", ""])
+    return "\n".join([*head, *(f"- {line}" for line in measure(3 if quick else 5)), ""])
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    print("\n".join(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 3)))

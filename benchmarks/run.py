@@ -7,13 +7,14 @@ import importlib
 import sys
 from pathlib import Path
 
-from benchmarks import protocol
+from benchmarks import limits, protocol
 from benchmarks.machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "performance.md"
 OPTIONAL_SECTIONS = ("benchmarks.dumps", "benchmarks.ceremony_net", "benchmarks.recovery", "benchmarks.peers",
-                     "benchmarks.log", "benchmarks.log_net", "benchmarks.bn254", "benchmarks.s3", "benchmarks.chain")  # modules with `section(quick) -> str`
+                     "benchmarks.log", "benchmarks.log_net", "benchmarks.bn254", "benchmarks.s3", "benchmarks.chain",
+                     "benchmarks.chain_members")  # modules with `section(quick) -> str`
 
 
 def main() -> None:
@@ -27,14 +28,18 @@ def main() -> None:
         "",
     ]
     costs, rows = protocol.bench((16,) if quick else (16, 64, 128, 256))
-    parts.append(protocol.render(costs, rows))
+    for row in rows:
+        limits.record(f"DKG CPU per member against its lower bound, n = {row['n']:.0f}",
+                      row["dkg_cpu"] / row["dkg_lb"], 1.5, "×", source="Protocol CPU per member")
+    sections = [protocol.render(costs, rows)]
     for name in OPTIONAL_SECTIONS:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError:
+            limits.unmeasured(name, "module missing")
             continue
-        parts.append(module.section(quick))
-    text = "\n".join(parts)
+        sections.append(module.section(quick))
+    text = "\n".join([*parts, limits.render(), *sections])
     OUT.write_text(text)
     print(text)
 

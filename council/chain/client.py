@@ -23,7 +23,14 @@ from web3.types import TxParams
 
 from council.chain.account import Signer
 from council.chain.artefact import council_anchor
-from council.chain.messages import MAX_ENTRIES, PUBKEY_SIZE, SIGNATURE_SIZE, AnchorHead
+from council.chain.messages import (
+    MAX_ENTRIES,
+    PUBKEY_SIZE,
+    SIGNATURE_SIZE,
+    AnchorHead,
+    register_message,
+)
+from council.crypto.bn254.hash_to_curve import hash_to_g1_hint
 from council.errors import ChainError
 
 GAS_MARGIN = 1.25  # headroom over the estimate: the pairing precompile's cost is fixed, calls forward 63/64
@@ -167,7 +174,10 @@ class ChainClient:
         """Register a new key id (proof of possession: `pop_signature` over `register_message`)."""
         if len(pubkey) != PUBKEY_SIZE or len(pop_signature) != SIGNATURE_SIZE:
             raise ValueError("pubkey is 128 bytes (EIP-197 G2) and the signature 64 bytes (G1)")
-        fn = self.contract.functions.register(key_id, pubkey, roster_digest, epoch, head_seq, head_digest, pop_signature)
+        message = register_message(self.chain_id, self.address, key_id, pubkey, roster_digest, epoch, head_seq,
+                                   head_digest)
+        fn = self.contract.functions.register(key_id, pubkey, roster_digest, epoch, head_seq, head_digest, pop_signature,
+                                              list(hash_to_g1_hint(message)))
         return self.send(self._prepare(fn, "registration", key_id, None))
 
     def prepare_anchor(self, head: AnchorHead, signature: bytes) -> Prepared | Submitted:
@@ -180,8 +190,9 @@ class ChainClient:
         already = Submitted(None, None, None, already_anchored=True)
         if self._is_anchored(head, self.w3.eth.block_number):
             return already
+        hint = list(hash_to_g1_hint(head.message(self.chain_id, self.address)))
         fn = self.contract.functions.anchor(head.key_id, head.seq, head.prev_head, head.new_head,
-                                            head.roster_digest, head.epoch, head.entries, signature)
+                                            head.roster_digest, head.epoch, head.entries, signature, hint)
         try:
             return self._prepare(fn, "anchor", head.key_id, head)
         except _AlreadyAnchored:

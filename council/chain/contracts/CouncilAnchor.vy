@@ -11,8 +11,10 @@
         key in G2, H(m) = RFC 9380 hash_to_curve with expand_message_xmd(keccak-256),
         hash_to_field over the BN254 base field, the Shallue-van de Woestijne map (Z = 1) and
         DST "BLS_SIG_BN254G1_XMD:KECCAK-256_SVDW_RO_NUL_". Field inverses and square roots use
-        the modexp precompile (0x05), the point sum 0x06, the check one pairing call (0x08):
-        e(sig, -g2) * e(H(m), pk) == 1.
+        the modexp precompile (0x05) in the view functions only: `register` and `anchor` take
+        the inverse and square roots as a hint from the submitter and check each by one
+        multiplication (a false one reverts). The point sum is 0x06, the check one pairing call
+        (0x08): e(sig, -g2) * e(H(m), pk) == 1.
 """
 
 # Maximum size of the log entries carried by one anchor: 16 KiB. It costs at most ~0.4M gas in
@@ -116,28 +118,68 @@ def _g(x: uint256) -> uint256:
 
 
 @internal
-@view
-def _map_to_curve(u: uint256, tv1: uint256, tv2: uint256, tv3: uint256) -> uint256[2]:
+@pure
+def _root(r: uint256, gx: uint256) -> bool:
+    # True if r is a root of gx (gx is a square), False if r is a root of -gx (gx is not a
+    # square: -1 is not one mod p); any other r is a false witness and reverts.
+    rr: uint256 = uint256_mulmod(r, r, P)
+    if rr == gx:
+        return True
+    assert gx != 0 and rr == P - gx, "CouncilAnchor: bad hash-to-curve witness"
+    return False
+
+
+@internal
+@pure
+def _map_to_curve(u: uint256, tv1: uint256, tv2: uint256, tv3: uint256, r: uint256[3]) -> uint256[2]:
     # RFC 9380 section 6.6.1 map_to_curve_svdw, steps numbered as there; steps 1-6 are done by
-    # the caller for both field elements at once (one inversion). Constant time is not a concern
-    # on chain: every input is public.
+    # the caller for both field elements at once. The square roots are witnesses checked by one
+    # multiplication each (`_root`): the candidate used is the first whose g(x) is a square,
+    # exactly as the RFC picks it. Constant time is not a concern on chain: inputs are public.
     tv4: uint256 = uint256_mulmod(uint256_mulmod(uint256_mulmod(u, tv1, P), tv3, P), SVDW_C3, P)  # 7-9
     x: uint256 = self._sub(SVDW_C2, tv4)  # 10: x1
-    gx: uint256 = self._g(x)  # 11-14
-    y: uint256 = self._modexp(gx, SQRT_EXP)
-    if uint256_mulmod(y, y, P) != gx:  # 15: g(x1) is not a square
+    y: uint256 = r[0]
+    if not self._root(r[0], self._g(x)):  # 11-15: g(x1) is not a square
         x = uint256_addmod(SVDW_C2, tv4, P)  # 16: x2
-        gx = self._g(x)  # 17-20
-        y = self._modexp(gx, SQRT_EXP)
-        if uint256_mulmod(y, y, P) != gx:  # 21: neither is; use x3
+        y = r[1]
+        if not self._root(r[1], self._g(x)):  # 17-21: neither is; use x3
             x = uint256_mulmod(uint256_mulmod(tv2, tv2, P), tv3, P)  # 22-23
             x = uint256_mulmod(uint256_mulmod(x, x, P), SVDW_C4, P)  # 24-25
             x = uint256_addmod(x, 1, P)  # 26
-            gx = self._g(x)  # 29-32
-            y = self._modexp(gx, SQRT_EXP)  # 33 (g(x3) is always a square)
+            y = r[2]
+            assert self._root(r[2], self._g(x)), "CouncilAnchor: bad hash-to-curve witness"  # 29-33
     if u % 2 != y % 2:  # 34-35: sgn0(y) = sgn0(u)
         y = P - y
     return [x, y]
+
+
+@internal
+@view
+def _sqrt_or_witness(gx: uint256) -> uint256:
+    # The witness `_root` accepts for gx: a root of gx if it is a square, else one of -gx.
+    y: uint256 = self._modexp(gx, SQRT_EXP)
+    if uint256_mulmod(y, y, P) == gx:
+        return y
+    return self._modexp(P - gx, SQRT_EXP)
+
+
+@internal
+@view
+def _witnesses(u: uint256, tv1: uint256, tv2: uint256, tv3: uint256) -> uint256[3]:
+    # What an anchor's submitter passes for u (council/crypto/bn254/hash_to_curve.py,
+    # svdw_witnesses), computed here with modexp for the view functions.
+    tv4: uint256 = uint256_mulmod(uint256_mulmod(uint256_mulmod(u, tv1, P), tv3, P), SVDW_C3, P)
+    r: uint256[3] = empty(uint256[3])
+    r[0] = self._sqrt_or_witness(self._g(self._sub(SVDW_C2, tv4)))
+    if self._root(r[0], self._g(self._sub(SVDW_C2, tv4))):
+        return r
+    r[1] = self._sqrt_or_witness(self._g(uint256_addmod(SVDW_C2, tv4, P)))
+    if self._root(r[1], self._g(uint256_addmod(SVDW_C2, tv4, P))):
+        return r
+    x: uint256 = uint256_mulmod(uint256_mulmod(tv2, tv2, P), tv3, P)
+    x = uint256_addmod(uint256_mulmod(uint256_mulmod(x, x, P), SVDW_C4, P), 1, P)
+    r[2] = self._sqrt_or_witness(self._g(x))
+    return r
 
 
 @internal
@@ -158,30 +200,52 @@ def _expand_message(message: Bytes[MAX_MESSAGE]) -> uint256[2]:
 
 
 @internal
+@pure
+def _svdw_steps_1_4(u: uint256) -> uint256[2]:
+    # Steps 1-4 of the map: tv1 = 1 - c1 u^2 and tv2 = 1 + c1 u^2.
+    a: uint256 = uint256_mulmod(uint256_mulmod(u, u, P), SVDW_C1, P)
+    return [self._sub(1, a), uint256_addmod(1, a, P)]
+
+
+@internal
 @view
-def _hash_to_point(message: Bytes[MAX_MESSAGE]) -> uint256[2]:
+def _inverses(d0: uint256, d1: uint256, hint: uint256) -> uint256[2]:
+    # Steps 5-6, inv0(tv1 * tv2), for both field elements: `hint` is 1 / (d0 d1), checked by
+    # one multiplication; a zero denominator (inv0 gives 0) is inverted by modexp instead.
+    if d0 == 0 or d1 == 0:
+        return [self._modexp(d0, P_MINUS_2), self._modexp(d1, P_MINUS_2)]
+    assert uint256_mulmod(hint, uint256_mulmod(d0, d1, P), P) == 1, "CouncilAnchor: bad hash-to-curve witness"
+    return [uint256_mulmod(hint, d1, P), uint256_mulmod(hint, d0, P)]
+
+
+@internal
+@view
+def _hash_to_point(message: Bytes[MAX_MESSAGE], hint: uint256[7]) -> uint256[2]:
+    # H(m) = map(u0) + map(u1) with the submitter's witnesses (`hint`: 1 / (d0 d1), then three
+    # roots for u0 and three for u1); a false witness reverts, so H(m) is the RFC's or nothing.
     u: uint256[2] = self._expand_message(message)
-    # Steps 1-4 of the map for u0 and u1.
-    a1: uint256 = uint256_mulmod(uint256_mulmod(u[0], u[0], P), SVDW_C1, P)
-    a2: uint256 = uint256_addmod(1, a1, P)
-    a1 = self._sub(1, a1)
-    b1: uint256 = uint256_mulmod(uint256_mulmod(u[1], u[1], P), SVDW_C1, P)
-    b2: uint256 = uint256_addmod(1, b1, P)
-    b1 = self._sub(1, b1)
-    # Steps 5-6, inv0(tv1 * tv2), for both with one modexp (Montgomery's trick); a zero
-    # denominator (inv0 gives 0) is inverted on its own.
-    da: uint256 = uint256_mulmod(a1, a2, P)
-    db: uint256 = uint256_mulmod(b1, b2, P)
-    ia: uint256 = 0
-    ib: uint256 = 0
-    if da == 0 or db == 0:
-        ia = self._modexp(da, P_MINUS_2)
-        ib = self._modexp(db, P_MINUS_2)
-    else:
-        both: uint256 = self._modexp(uint256_mulmod(da, db, P), P_MINUS_2)
-        ia = uint256_mulmod(both, db, P)
-        ib = uint256_mulmod(both, da, P)
-    return ecadd(self._map_to_curve(u[0], a1, a2, ia), self._map_to_curve(u[1], b1, b2, ib))  # cofactor is 1
+    a: uint256[2] = self._svdw_steps_1_4(u[0])
+    b: uint256[2] = self._svdw_steps_1_4(u[1])
+    inv: uint256[2] = self._inverses(uint256_mulmod(a[0], a[1], P), uint256_mulmod(b[0], b[1], P), hint[0])
+    q0: uint256[2] = self._map_to_curve(u[0], a[0], a[1], inv[0], [hint[1], hint[2], hint[3]])
+    q1: uint256[2] = self._map_to_curve(u[1], b[0], b[1], inv[1], [hint[4], hint[5], hint[6]])
+    return ecadd(q0, q1)  # cofactor is 1
+
+
+@internal
+@view
+def _hint(message: Bytes[MAX_MESSAGE]) -> uint256[7]:
+    # The witnesses of H(message), computed with modexp (for the view functions only).
+    u: uint256[2] = self._expand_message(message)
+    a: uint256[2] = self._svdw_steps_1_4(u[0])
+    b: uint256[2] = self._svdw_steps_1_4(u[1])
+    d0: uint256 = uint256_mulmod(a[0], a[1], P)
+    d1: uint256 = uint256_mulmod(b[0], b[1], P)
+    both: uint256 = self._modexp(uint256_mulmod(d0, d1, P), P_MINUS_2)
+    inv: uint256[2] = self._inverses(d0, d1, both)
+    r0: uint256[3] = self._witnesses(u[0], a[0], a[1], inv[0])
+    r1: uint256[3] = self._witnesses(u[1], b[0], b[1], inv[1])
+    return [both, r0[0], r0[1], r0[2], r1[0], r1[1], r1[2]]
 
 
 @internal
@@ -211,10 +275,10 @@ def _g2_words(pubkey: Bytes[128]) -> uint256[4]:
 
 @internal
 @view
-def _pairing_check(sig: uint256[2], pk: uint256[4], message: Bytes[MAX_MESSAGE]) -> bool:
+def _pairing_check(sig: uint256[2], pk: uint256[4], message: Bytes[MAX_MESSAGE], hint: uint256[7]) -> bool:
     # e(sig, -g2) * e(H(m), pk) == 1. The precompile checks that pk is on the twist and in
     # the order-r subgroup; a failed call means pk is not a valid G2 point (sig is checked).
-    h: uint256[2] = self._hash_to_point(message)
+    h: uint256[2] = self._hash_to_point(message, hint)
     data: Bytes[384] = abi_encode(
         sig[0], sig[1], NEG_G2_X_IM, NEG_G2_X_RE, NEG_G2_Y_IM, NEG_G2_Y_RE,
         h[0], h[1], pk[0], pk[1], pk[2], pk[3],
@@ -254,7 +318,7 @@ def _register_message(key_id: bytes32, pubkey: Bytes[128], roster_digest: bytes3
 
 @external
 def register(key_id: bytes32, pubkey: Bytes[128], roster_digest: bytes32, epoch: uint64,
-             head_seq: uint64, head_digest: bytes32, pop_signature: Bytes[64]):
+             head_seq: uint64, head_digest: bytes32, pop_signature: Bytes[64], hint: uint256[7]):
     """
     @notice Register a new key id with the council's G2 public key and its starting head. The
             signature over the registration message proves possession of the signing key.
@@ -267,7 +331,7 @@ def register(key_id: bytes32, pubkey: Bytes[128], roster_digest: bytes32, epoch:
     sig: uint256[2] = self._g1_point(pop_signature)
     # 3. Proof of possession over (chain id, contract, key id, pubkey, roster, epoch, head).
     message: bytes32 = self._register_message(key_id, pubkey, roster_digest, epoch, head_seq, head_digest)
-    assert self._pairing_check(sig, pk, concat(message, b"")), "CouncilAnchor: proof of possession does not verify"
+    assert self._pairing_check(sig, pk, concat(message, b""), hint), "CouncilAnchor: proof of possession does not verify"
     # 4. Store and publish.
     self.records[key_id] = Record(pubkey=pk, meta=self._meta(head_seq, epoch), head=head_digest, roster_digest=roster_digest)
     log Registered(key_id=key_id, registrant=msg.sender, pubkey=pubkey, roster_digest=roster_digest,
@@ -276,7 +340,8 @@ def register(key_id: bytes32, pubkey: Bytes[128], roster_digest: bytes32, epoch:
 
 @external
 def anchor(key_id: bytes32, seq: uint64, prev_head: bytes32, new_head: bytes32,
-           roster_digest: bytes32, epoch: uint64, entries: Bytes[MAX_ENTRIES], signature: Bytes[64]):
+           roster_digest: bytes32, epoch: uint64, entries: Bytes[MAX_ENTRIES], signature: Bytes[64],
+           hint: uint256[7]):
     """
     @notice Anchor a new log head: accepted only if it extends the anchored head and the
             council's signature over it verifies under the registered key.
@@ -291,7 +356,7 @@ def anchor(key_id: bytes32, seq: uint64, prev_head: bytes32, new_head: bytes32,
     # 3. The council signed exactly this head, for this chain, contract and key id.
     sig: uint256[2] = self._g1_point(signature)
     message: bytes32 = self._anchor_message(key_id, seq, prev_head, new_head, roster_digest, epoch, keccak256(entries))
-    assert self._pairing_check(sig, record.pubkey, concat(message, b"")), "CouncilAnchor: council signature does not verify"
+    assert self._pairing_check(sig, record.pubkey, concat(message, b""), hint), "CouncilAnchor: council signature does not verify"
     # 4. Store the head and publish the entries.
     self.records[key_id].meta = self._meta(seq, epoch)
     self.records[key_id].head = new_head
@@ -322,15 +387,22 @@ def record(key_id: bytes32) -> (Bytes[128], uint64, bytes32, bytes32, uint64):
 @view
 def hash_to_point(message: Bytes[MAX_MESSAGE]) -> (uint256, uint256):
     """@notice H(message) in G1 as drand evmnet computes it; sign with sigma = sk * H(m)."""
-    h: uint256[2] = self._hash_to_point(message)
+    h: uint256[2] = self._hash_to_point(message, self._hint(message))
     return h[0], h[1]
+
+
+@external
+@view
+def hash_to_point_hint(message: Bytes[MAX_MESSAGE]) -> uint256[7]:
+    """@notice The witnesses `anchor` and `register` take for H(message) (computed here with modexp)."""
+    return self._hint(message)
 
 
 @external
 @view
 def verify_signature(pubkey: Bytes[128], message: Bytes[MAX_MESSAGE], signature: Bytes[64]) -> bool:
     """@notice True iff `signature` is a BLS signature of `message` under `pubkey` (reverts on malformed points)."""
-    return self._pairing_check(self._g1_point(signature), self._g2_words(pubkey), message)
+    return self._pairing_check(self._g1_point(signature), self._g2_words(pubkey), message, self._hint(message))
 
 
 @external

@@ -113,3 +113,37 @@ def hash_to_g1(msg: bytes, dst: bytes = DRAND_DST) -> G1:
     """RFC 9380 hash_to_curve (random-oracle variant): map two field elements and add them."""
     u0, u1 = hash_to_field(msg, dst, 2)
     return G1.from_xy(*map_to_curve_svdw(u0)) + G1.from_xy(*map_to_curve_svdw(u1))
+
+
+def svdw_witnesses(u: int) -> tuple[int, int, int]:
+    """Square roots that let a verifier follow `map_to_curve_svdw(u)` without computing any:
+    for each candidate x tried in order, a root of g(x) if it is a square (the last one tried),
+    else a root of -g(x), which proves g(x) is not (p ≡ 3 mod 4, so -1 is not a square); 0 for
+    candidates not reached. The contract checks each by one multiplication (docs/chain.md)."""
+    if not 0 <= u < P:
+        raise ValueError("u must be a field element")
+    tv1 = u * u * _C1 % P
+    tv2 = (1 + tv1) % P
+    tv1 = (1 - tv1) % P
+    tv3 = pow(tv1 * tv2 % P, P - 2, P)
+    tv4 = u * tv1 % P * tv3 % P * _C3 % P
+    x3 = tv2 * tv2 % P * tv3 % P
+    candidates = ((_C2 - tv4) % P, (_C2 + tv4) % P, (x3 * x3 % P * _C4 + _Z) % P)
+    roots = [0, 0, 0]
+    for i, x in enumerate(candidates):
+        gx = _g(x)
+        if _is_square(gx):
+            roots[i] = _sqrt(gx)
+            return roots[0], roots[1], roots[2]
+        roots[i] = _sqrt(P - gx)
+    raise AssertionError("g(x3) is always a square")  # pragma: no cover (RFC 9380 §6.6.1)
+
+
+def hash_to_g1_hint(msg: bytes, dst: bytes = DRAND_DST) -> tuple[int, ...]:
+    """The seven words the on-chain hash to G1 checks instead of computing (CouncilAnchor):
+    1 / (d0·d1) for the two field elements' SvdW denominators (0 if either is 0; the contract
+    then inverts by itself), then `svdw_witnesses` of u0 and of u1."""
+    u0, u1 = hash_to_field(msg, dst, 2)
+    d = [(1 - u * u * _C1) * (1 + u * u * _C1) % P for u in (u0, u1)]
+    inverse = pow(d[0] * d[1] % P, P - 2, P) if d[0] and d[1] else 0
+    return (inverse, *svdw_witnesses(u0), *svdw_witnesses(u1))
