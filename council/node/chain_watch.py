@@ -59,6 +59,10 @@ class ChainWatch:
         self._unanchored: dict[str, dict[int, tuple[bytes, float]]] = {}
         """key id → seq → (digest, when this member accepted it): accepted, no confirmed anchor yet"""
         self._scanned: dict[str, int] = {}
+        self._tip: tuple[int, bytes] | None = None
+        """(number, hash) of the deepest block the cache was read up to: its hash changing is a
+        reorg deeper than the confirmations, and the cache is read again from the start"""
+        self.reorgs = 0
         self._last_refresh = 0.0
         self._stop = threading.Event()
         self._queue: queue.Queue[LogRecord] = queue.Queue()
@@ -99,7 +103,7 @@ class ChainWatch:
                 client = self.client()
                 latest = client.w3.eth.block_number
                 deep = latest - self.config.confirmations + 1
-                found = False
+                found = self._undo_deep_reorg(client, latest)
                 for key_id in self.key_ids():
                     start = self._scanned.get(key_id, 0)
                     if deep < start:
@@ -109,6 +113,8 @@ class ChainWatch:
                             self._anchored.setdefault(key_id, {})[entry.seq] = entry.digest
                             found = True
                     self._scanned[key_id] = deep + 1
+                if deep >= 0:
+                    self._tip = (deep, bytes(client.w3.eth.get_block(deep)["hash"]))
                 if found:
                     self.version += 1
                 self._set_status(f"ok (chain id {client.chain_id}, contract {client.address}, block {latest}, "
@@ -117,6 +123,25 @@ class ChainWatch:
                 with self._lock:
                     self._client = None
                 self._set_status(f"unavailable: {type(exc).__name__}: {exc}"[:300])
+
+    def _undo_deep_reorg(self, client: Any, latest: int) -> bool:
+        """If the block the cache was read up to is no longer on the chain (a reorg deeper than the
+        configured confirmations), forget every cached anchor and read them all again: an anchor
+        the new chain lacks must stop counting. True if the cache was dropped."""
+        if self._tip is None:
+            return False
+        number, digest = self._tip
+        if number <= latest and bytes(client.w3.eth.get_block(number)["hash"]) == digest:
+            return False
+        with self._lock:
+            dropped = sum(len(v) for v in self._anchored.values())
+            self._anchored.clear()
+            self._scanned.clear()
+            self._tip = None
+        self.reorgs += 1
+        self.events.event("chain-reorg", block=number, confirmations=self.config.confirmations,
+                          dropped=dropped)
+        return True
 
     def anchored(self, entry: Entry) -> bool:
         """True once `entry` is in a confirmed anchor of its key. Not in the cache: the chain is read
