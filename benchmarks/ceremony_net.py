@@ -1,5 +1,6 @@
 """DKG and re-share wall time over gRPC, one process per member on loopback (targets.md, "DKG and
-re-share over gRPC"): n = 4, 8, 16, 32, 64 (and 128 with KEYCOUNCIL_BENCH_N128=1), t = ⌊2n/3⌋+1.
+re-share over gRPC"): n = 4, 8, 16, 32, 64, 128 (KEYCOUNCIL_BENCH_N128=0 leaves 128 out), t = ⌊2n/3⌋+1;
+then n = 16 and 64 again with the BN254 signing key, and again with 50 ms added each way by a relay.
 
 Each run starts a fresh council of member processes (`python -m council.node serve`, folders in a
 temporary directory, insecure-no-passphrase, 127.0.0.1 only) and times, separately:
@@ -9,21 +10,28 @@ temporary directory, insecure-no-passphrase, 127.0.0.1 only) and times, separate
   replaced by newcomers that were already serving (includes the driver's query for the latest epoch).
 The driver runs in this process, with deadlines far longer than the defaults (see TIMING).
 Every member process is SIGKILLed at the end of each run, on failure too.
+Issue 7/7's limits (re-share n = 64 ≤ 12 s, DKG n = 64 ≤ 7 s, n = 128 ≤ 40 s) go to the limits table.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import limits
 from benchmarks.machine import describe
 from benchmarks.net_council import NetCouncil
 from council.driver.ceremony import CeremonyReport, run_dkg, run_reshare
 from council.driver.phases import Timing
+from council.localnet.ports import loopback_port
+from council.roster import Roster
 
 ROOT = Path(__file__).resolve().parent.parent
 CHART = ROOT / "docs" / "performance-ceremonies.png"
@@ -60,6 +68,7 @@ class Size:
     n: int
     t: int
     runs: list[Run]
+    variant: str = ""
 
     @property
     def ok(self) -> list[Run]:
@@ -85,8 +94,9 @@ def _report_notes(what: str, rep: CeremonyReport) -> list[str]:
     return notes
 
 
-def one_run(n: int) -> Run:
-    """A fresh council of n member processes (+ ⌊n/4⌋ newcomers): DKG, then re-share."""
+def one_run(n: int, signing_key: bool = False, delay: float = 0.0) -> Run:
+    """A fresh council of n member processes (+ ⌊n/4⌋ newcomers): DKG, then re-share; with the
+    BN254 signing key too if `signing_key`; `delay` seconds added each way to every member's traffic."""
     t, replaced = threshold(n), max(1, n // 4)
     names = [f"m{i:03d}" for i in range(1, n + 1)]
     newcomers = [f"new{i:03d}" for i in range(1, replaced + 1)]
@@ -97,45 +107,78 @@ def one_run(n: int) -> Run:
             old = c.roster("old", t, names)
             new = c.roster("new", t, [*names[replaced:], *newcomers])
             start_timeout = 60.0 + 2.0 * n
-            run.startup = c.start_timed(names, "old", start_timeout)
-            run.newcomers_startup = c.start_timed(newcomers, "new", start_timeout)
-
-            began = time.perf_counter()
-            dkg = run_dkg(old, KEY_ID, c.operator, TIMING)
-            elapsed = time.perf_counter() - began
-            run.dkg_phases = dict(dkg.seconds)
-            if not dkg.committed:
-                run.failure = f"DKG not committed after {elapsed:.1f} s: {dkg.failure}"
-                return run
-            run.dkg = elapsed
-            run.notes += _report_notes("DKG", dkg)
-
-            began = time.perf_counter()
-            reshare = run_reshare(old, new, KEY_ID, c.operator, TIMING)
-            elapsed = time.perf_counter() - began
-            run.reshare_phases = dict(reshare.seconds)
-            if not reshare.committed:
-                run.failure = f"re-share not committed after {elapsed:.1f} s: {reshare.failure}"
-                return run
-            if reshare.public_key != dkg.public_key:
-                run.failure = "re-share committed another public key than the DKG's"
-                return run
-            run.reshare = elapsed
-            run.notes += _report_notes("re-share", reshare)
+            with delayed(c, [*names, *newcomers], delay) as listen:
+                run.startup = c.start_timed(names, "old", start_timeout, listen)
+                run.newcomers_startup = c.start_timed(newcomers, "new", start_timeout, listen)
+                _ceremonies(run, c, old, new, signing_key)
     except Exception as exc:  # a size that fails is reported, never fatal to the bench
         run.failure = f"{type(exc).__name__}: {exc}"
     return run
 
 
-def bench_size(n: int, log: bool = True) -> Size:
-    size = Size(n, threshold(n), [])
+@contextlib.contextmanager
+def delayed(c: NetCouncil, names: list[str], delay: float) -> Iterator[dict[str, str]]:
+    """With `delay` > 0, a relay process in front of every member (`delay` seconds each way): each
+    member serves on a fresh port and its card's address is the relay's. Yields name -> listen."""
+    if delay <= 0:
+        yield {}
+        return
+    listen = {name: f"127.0.0.1:{loopback_port()}" for name in names}
+    pairs = [f"{c.members[name].listen.rsplit(':', 1)[1]}:{listen[name].rsplit(':', 1)[1]}" for name in names]
+    relay = subprocess.Popen([sys.executable, "-m", "benchmarks.latency_relay", str(delay), *pairs],
+                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert relay.stdout is not None
+        if relay.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the latency relay did not start (exit code {relay.poll()})")
+        yield listen
+    finally:
+        relay.terminate()
+        relay.wait(10)
+
+
+def _ceremonies(run: Run, c: NetCouncil, old: Roster, new: Roster, signing_key: bool) -> None:
+    """The timed DKG, then the re-share of the same key; failures go to `run.failure`."""
+    began = time.perf_counter()
+    dkg = run_dkg(old, KEY_ID, c.operator, TIMING, signing_key=signing_key)
+    elapsed = time.perf_counter() - began
+    run.dkg_phases = dict(dkg.seconds)
+    if not dkg.committed:
+        run.failure = f"DKG not committed after {elapsed:.1f} s: {dkg.failure}"
+        return
+    run.dkg = elapsed
+    run.notes += _report_notes("DKG", dkg)
+
+    began = time.perf_counter()
+    reshare = run_reshare(old, new, KEY_ID, c.operator, TIMING)
+    elapsed = time.perf_counter() - began
+    run.reshare_phases = dict(reshare.seconds)
+    if not reshare.committed:
+        run.failure = f"re-share not committed after {elapsed:.1f} s: {reshare.failure}"
+        return
+    if reshare.public_key != dkg.public_key:
+        run.failure = "re-share committed another public key than the DKG's"
+        return
+    run.reshare = elapsed
+    run.notes += _report_notes("re-share", reshare)
+
+
+def variant_name(signing_key: bool, delay: float) -> str:
+    parts = (["with the BN254 signing key"] if signing_key else []) + (
+        [f"{delay * 1000:.0f} ms added each way"] if delay > 0 else [])
+    return ", ".join(parts)
+
+
+def bench_size(n: int, log: bool = True, signing_key: bool = False, delay: float = 0.0) -> Size:
+    size = Size(n, threshold(n), [], variant_name(signing_key, delay))
     for i in range(runs_for(n)):
-        run = one_run(n)
+        run = one_run(n, signing_key, delay)
         size.runs.append(run)
         if log:
             status = run.failure or (f"startup {run.startup:.2f}s, DKG {run.dkg:.2f}s, "
                                      f"re-share {run.reshare:.2f}s")
-            print(f"[ceremony_net] n={n} run {i + 1}: {status}", file=sys.stderr, flush=True)
+            print(f"[ceremony_net] n={n} {size.variant or 'plain'} run {i + 1}: {status}", file=sys.stderr,
+                  flush=True)
         if run.failure:
             break  # a size that fails once is not retried
     return size
@@ -145,7 +188,16 @@ def sizes(quick: bool) -> tuple[int, ...]:
     if quick:
         return (4, 8)
     base = (4, 8, 16, 32, 64)
-    return (*base, 128) if os.environ.get(N128_ENV) == "1" else base
+    return base if os.environ.get(N128_ENV) == "0" else (*base, 128)
+
+
+DELAY = 0.05  # seconds each way: 3/7's relay figure
+
+
+def variants(quick: bool) -> tuple[tuple[int, bool, float], ...]:
+    """(n, signing key, delay) runs beside the plain ones: the BN254 key of 4/7, injected latency."""
+    sizes_ = (4,) if quick else (16, 64)
+    return (*((n, True, 0.0) for n in sizes_), *((n, False, DELAY) for n in sizes_))
 
 
 def _s(x: float | None) -> str:
@@ -240,7 +292,7 @@ def chart(results: list[Size], path: Path = CHART) -> str:
 
 def render(results: list[Size], quick: bool) -> str:
     load = os.getloadavg()
-    n128 = os.environ.get(N128_ENV) == "1"
+    n128 = os.environ.get(N128_ENV) != "0"
     lines = [
         "## DKG and re-share over gRPC (one process per member, loopback)",
         "",
@@ -267,8 +319,7 @@ def render(results: list[Size], quick: bool) -> str:
         "Target (targets.md): n = 64 ≤ 15 s and n = 128 ≤ 60 s, each of DKG and re-share, on 2 cores"
         + ("" if os.cpu_count() == 2 else f" (this machine has {os.cpu_count()} cores: compare with care)")
         + ". " + ("Quick mode: n = 4 and 8 only." if quick else
-                  ("n = 128 included (" + N128_ENV + "=1)." if n128 else
-                   f"n = 128 not run (long): set {N128_ENV}=1 to include it.")),
+                  ("n = 128 included." if n128 else f"n = 128 not run ({N128_ENV}=0).")),
         "",
         "| n | t | runs | DKG wall | re-share wall | process start-up (all members) | target |",
         "|---|---|---|---|---|---|---|",
@@ -286,14 +337,69 @@ def render(results: list[Size], quick: bool) -> str:
     return "\n".join(lines)
 
 
+def _ratio(value: float | None, base: float | None) -> str:
+    return f"{value / base:.2f}×" if value is not None and base else "—"
+
+
+def render_variants(plain: list[Size], extra: list[Size]) -> str:
+    """The same ceremonies with the BN254 signing key, and through the latency relay."""
+    by_n = {s.n: s for s in plain}
+    lines = ["### The same ceremonies with the signing key, and with injected latency", "",
+             "Each row is the plain run's set-up with one change: **with the BN254 signing key**, the DKG makes "
+             "the council's signing key too (`ceremony dkg --signing-key`) and the re-share carries it; "
+             f"**{DELAY * 1000:.0f} ms added each way**, every member serves behind a relay process "
+             "(`benchmarks/latency_relay.py`; this kernel has no netem) that holds each chunk "
+             f"{DELAY * 1000:.0f} ms in each direction, so every call pays at least {2 * DELAY * 1000:.0f} ms "
+             "of round trip. Ratios are against the plain run at the same n in this section.", "",
+             "| n | t | variant | runs | DKG wall | re-share wall | DKG ÷ plain | re-share ÷ plain |",
+             "|---|---|---|---|---|---|---|---|"]
+    for s in extra:
+        base = by_n.get(s.n)
+        dkg, reshare = s.median("dkg"), s.median("reshare")
+        failed = next((r.failure for r in s.runs if r.failure), "")
+        runs = f"{len(s.ok)}" + (f" (failed: {_short(failed, 160)})" if failed else "")
+        lines.append(f"| {s.n} | {s.t} | {s.variant} | {runs} | {_s(dkg)} | {_s(reshare)} | "
+                     f"{_ratio(dkg, base.median('dkg') if base else None)} | "
+                     f"{_ratio(reshare, base.median('reshare') if base else None)} |")
+    phases = [f"- {s.variant}: {p[2:]}" for s in extra if (p := _phases_line(s))]
+    if phases:
+        lines += ["", "Driver phase times in seconds:", "", *phases]
+    return "\n".join([*lines, ""])
+
+
+ISSUE_LIMITS = ((64, "reshare", 12.0), (64, "dkg", 7.0), (128, "dkg", 40.0))  # issue 7/7's table
+
+
+def record_limits(results: list[Size], extra: list[Size]) -> None:
+    """The rows of the limits table this section measures (issue 7/7's targets)."""
+    by_n = {s.n: s for s in results}
+    for n, attr, limit in ISSUE_LIMITS:
+        what = f"{'re-share' if attr == 'reshare' else 'DKG'} over gRPC, one process per member, n = {n}"
+        value = by_n[n].median(attr) if n in by_n else None
+        if value is None:
+            limits.unmeasured(what, "not run or failed" if n in by_n else f"n = {n} not in this run")
+        else:
+            limits.record(what, value, limit, "s", source="DKG and re-share over gRPC")
+    for s in extra:
+        for attr in ("dkg", "reshare"):
+            value = s.median(attr)
+            if value is not None and s.n == 64 and "signing" in s.variant:
+                limits.record(f"{'re-share' if attr == 'reshare' else 'DKG'} over gRPC, n = 64, {s.variant}",
+                              value, 12.0 if attr == "reshare" else 7.0, "s", source="DKG and re-share over gRPC")
+
+
 def section(quick: bool) -> str:
-    return render([bench_size(n) for n in sizes(quick)], quick)
+    results = [bench_size(n) for n in sizes(quick)]
+    extra = [bench_size(n, signing_key=key, delay=delay) for n, key, delay in variants(quick)]
+    record_limits(results, extra)
+    return render(results, quick) + "\n" + render_variants(results, extra)
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if "--sizes" in args:  # development: python -m benchmarks.ceremony_net --sizes 4,8,16,32
+    if "--sizes" in args:  # development: python -m benchmarks.ceremony_net --sizes 4,8,16,32 [--signing-key] [--delay S]
         chosen = tuple(int(x) for x in args[args.index("--sizes") + 1].split(","))
-        print(render([bench_size(n) for n in chosen], False))
+        delay = float(args[args.index("--delay") + 1]) if "--delay" in args else 0.0
+        print(render([bench_size(n, signing_key="--signing-key" in args, delay=delay) for n in chosen], False))
     else:
         print(section("--quick" in args))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from council.localnet.council import LocalCouncil
@@ -35,10 +35,15 @@ class NetCouncil(LocalCouncil):
     def roster(self, label: str, threshold: int, names: Sequence[str]) -> Roster:
         return self.write_roster(label, threshold, names)[0]
 
-    def start_timed(self, names: Sequence[str], roster_label: str, timeout: float) -> float:
-        """Spawn the members' processes at once; seconds until every one logged `serving`."""
+    def start_timed(self, names: Sequence[str], roster_label: str, timeout: float,
+                    listen: Mapping[str, str] | None = None) -> float:
+        """Spawn the members' processes at once (each on `listen[name]` instead of its card's
+        address where given); seconds until every one logged `serving`."""
         began = time.perf_counter()
-        self.start(names, self.roster_files[roster_label], timeout)
+        for name in names:
+            where = (listen or {}).get(name)
+            self.spawn(name, self.roster_files[roster_label], *(("--listen", where) if where else ()))
+        self.processes.wait_serving(names, timeout)
         return time.perf_counter() - began
 
     def close(self) -> None:
