@@ -106,6 +106,33 @@ def invalid_shares(ctx: DecryptionContext, ciphertext: KemCiphertext, shares: Se
     return culprits
 
 
+@dataclass(frozen=True, slots=True)
+class ShareClaim:
+    """One decryption share as a caller received it, with what it must verify against."""
+
+    ctx: DecryptionContext
+    ciphertext: KemCiphertext
+    share: DecryptionShare
+    verification_share: Point
+
+
+def failing_claims(claims: Sequence[ShareClaim], rng: RandomSource | None = None) -> dict[int, str]:
+    """Position → why, for every claim whose proof fails (empty: all valid), over shares of any
+    requests and members. One random linear combination checks them all; only if it fails is
+    each checked alone, so every culprit is named exactly as `verify_share` would."""
+    statements = [_statement(c.ctx.to_bytes(c.ciphertext), c.ciphertext, c.share, c.verification_share)
+                  for c in claims]
+    if dleq_batch.verify_batch(DEC_SHARE, statements, rng):
+        return {}
+    culprits: dict[int, str] = {}
+    for position, c in enumerate(claims):
+        try:
+            verify_share(c.ctx, c.ciphertext, c.share, c.verification_share)
+        except ShareInvalid as exc:
+            culprits[position] = str(exc)
+    return culprits
+
+
 @dataclass(frozen=True)
 class CombineResult:
     """The shared point `Z`, the members whose shares were used, and every culprit with why."""
