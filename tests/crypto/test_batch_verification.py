@@ -197,3 +197,16 @@ def test_failing_claims_names_each_bad_share_of_many_requests(how: str) -> None:
                                bad.verification_share)
     assert dec.failing_claims(claims) == {7: "decryption share of member 3: DLEQ proof does not verify"}
 
+
+
+def test_create_share_with_the_known_verification_share_is_the_same_proof_system() -> None:
+    """Passing `x_i·G` (as the member's cache does) gives a share that verifies; a wrong one gives
+    a share that does not (it can never make a false proof pass)."""
+    claims, shares = _claims_of_many_requests(1)
+    c = claims[0]
+    _, _, vs = council()
+    given_right = dec.create_share(c.ctx, c.ciphertext, LABEL, 3, shares[3], verification_share=vs[3])
+    given_wrong = dec.create_share(c.ctx, c.ciphertext, LABEL, 3, shares[3], verification_share=vs[4])
+    dec.verify_share(c.ctx, c.ciphertext, given_right, vs[3])
+    with pytest.raises(ShareInvalid):
+        dec.verify_share(c.ctx, c.ciphertext, given_wrong, vs[3])

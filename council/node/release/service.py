@@ -161,9 +161,9 @@ class MemberRecovery:
     def _share(self, request: RecoveryRequest, rec: EpochRecord) -> MemberShare:
         if rec.member_index is None:
             raise StorageError(f"key {request.key_id} epoch {request.epoch}: no member index recorded")
-        share = self.cache.share(request.key_id, request.epoch)
+        share, public = self.cache.share(request.key_id, request.epoch)
         return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True,
-                           lineage=self.node.lineage(request.key_id))
+                           lineage=self.cache.lineage(request.key_id), public_share=public)
 
     def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any], reason: str) -> Decision:
         kind = (request.id_hex, reason.split(":")[0])
