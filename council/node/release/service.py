@@ -65,12 +65,16 @@ class MemberRecovery:
         self.node = node
         folder = node.folder.path
         self.config = ReleaseConfigFile(folder)
-        self.log = ReleaseLog(folder)
+        self.log = ReleaseLog(folder, on_sync=self._persisted)
         self.book = RequestBook(folder)
         self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
         self.reply_hook = reply_hook
         self.cache = EpochCache(node)
         self._pending_logged: set[tuple[str, str]] = set()
+
+    def _persisted(self, phase: str) -> None:
+        if self.node.after_persist is not None:  # test-only kill points (tests/node/crashing_member.py)
+            self.node.after_persist(phase)
 
     def decrypt(self, request_bytes: bytes, peer: bytes | None) -> Decision:
         """Decide on one call; raises CallerRefused / RequestInvalid (both logged) before (3)."""
