@@ -74,7 +74,8 @@ def challenge(purpose: str, st: DleqStatement) -> Scalar:
 def verify(purpose: str, st: DleqStatement, what: str = "proof") -> None:
     """Raise ProofError unless `z·G == U1 + c·X` and `z·H == U2 + c·W`."""
     c, z = challenge(purpose, st), st.proof.z
-    if P256.base_mul(z) != st.proof.u1 + st.x * c or st.h * z != st.proof.u2 + st.w * c:
+    if (P256.base_mul(z) != st.proof.u1 + st.x.mul_public(c)  # c and z are public
+            or st.h.mul_public(z) != st.proof.u2 + st.w.mul_public(c)):
         raise ProofError(f"{what}: DLEQ proof does not verify")
 
 
