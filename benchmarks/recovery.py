@@ -341,7 +341,7 @@ def _pct(values: list[float], p: float) -> float:
 
 def section(quick: bool, throughput_only: bool = False, requests: int | None = None) -> str:
     n, t, size = (4, 3, 64 << 20) if quick else (16, 11, 1 << 30)
-    requests = requests or (600 if quick else 1500)
+    requests = requests or (600 if quick else 1000)
     with tempfile.TemporaryDirectory(dir=os.environ.get("KEYCOUNCIL_BENCH_DIR")) as tmp:
         base = Path(tmp)
         started = time.perf_counter()
