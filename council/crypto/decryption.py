@@ -64,10 +64,13 @@ class DecryptionShare:
 
 
 def create_share(ctx: DecryptionContext, ciphertext: KemCiphertext, label: bytes, index: int,
-                 secret_share: Scalar, rng: RandomSource | None = None) -> DecryptionShare:
-    """Steps (1)–(2): refuse a mauled ciphertext, then prove `D_i = x_i·R`."""
+                 secret_share: Scalar, rng: RandomSource | None = None,
+                 verification_share: Point | None = None) -> DecryptionShare:
+    """Steps (1)–(2): refuse a mauled ciphertext, then prove `D_i = x_i·R` (`verification_share`:
+    `x_i·G` if the caller holds it already, which must be exactly that)."""
     kem.verify_ciphertext(ciphertext, label)
-    d, proof = dleq_batch.prove(DEC_SHARE, ctx.to_bytes(ciphertext), secret_share, ciphertext.r_point, rng)
+    d, proof = dleq_batch.prove(DEC_SHARE, ctx.to_bytes(ciphertext), secret_share, ciphertext.r_point, rng,
+                                verification_share)
     return DecryptionShare(index, d, proof)
 
 
@@ -103,6 +106,33 @@ def invalid_shares(ctx: DecryptionContext, ciphertext: KemCiphertext, shares: Se
             verify_share(ctx, ciphertext, share, verification_shares[share.index])
         except ShareInvalid as exc:
             culprits[share.index] = str(exc)
+    return culprits
+
+
+@dataclass(frozen=True, slots=True)
+class ShareClaim:
+    """One decryption share as a caller received it, with what it must verify against."""
+
+    ctx: DecryptionContext
+    ciphertext: KemCiphertext
+    share: DecryptionShare
+    verification_share: Point
+
+
+def failing_claims(claims: Sequence[ShareClaim], rng: RandomSource | None = None) -> dict[int, str]:
+    """Position → why, for every claim whose proof fails (empty: all valid), over shares of any
+    requests and members. One random linear combination checks them all; only if it fails is
+    each checked alone, so every culprit is named exactly as `verify_share` would."""
+    statements = [_statement(c.ctx.to_bytes(c.ciphertext), c.ciphertext, c.share, c.verification_share)
+                  for c in claims]
+    if dleq_batch.verify_batch(DEC_SHARE, statements, rng):
+        return {}
+    culprits: dict[int, str] = {}
+    for position, c in enumerate(claims):
+        try:
+            verify_share(c.ctx, c.ciphertext, c.share, c.verification_share)
+        except ShareInvalid as exc:
+            culprits[position] = str(exc)
     return culprits
 
 

@@ -49,7 +49,7 @@ def prove(purpose: str, ctx: bytes, secret: Scalar, h: Point,
 def verify(purpose: str, ctx: bytes, x: Point, h: Point, w: Point, proof: DleqProof,
            what: str = "proof") -> None:
     """Raise ProofError unless log_G(x) == log_h(w) is proven under `ctx`."""
-    u1 = P256.base_mul(proof.z) - x * proof.c
-    u2 = h * proof.z - w * proof.c
+    u1 = P256.base_mul(proof.z) - x.mul_public(proof.c)  # c and z are public
+    u2 = h.mul_public(proof.z) - w.mul_public(proof.c)
     if u1.is_identity() or u2.is_identity() or _challenge(purpose, ctx, x, h, w, u1, u2) != proof.c:
         raise ProofError(f"{what}: DLEQ proof does not verify")

@@ -55,10 +55,11 @@ class DleqStatement:
     proof: CommittedDleqProof
 
 
-def prove(purpose: str, ctx: bytes, secret: Scalar, h: Point,
-          rng: RandomSource | None = None) -> tuple[Point, CommittedDleqProof]:
-    """Return `W = secret·H` and a proof that log_H(W) == log_G(secret·G)."""
-    x, w = P256.base_mul(secret), h * secret
+def prove(purpose: str, ctx: bytes, secret: Scalar, h: Point, rng: RandomSource | None = None,
+          x: Point | None = None) -> tuple[Point, CommittedDleqProof]:
+    """Return `W = secret·H` and a proof that log_H(W) == log_G(secret·G); `x` is `secret·G` when
+    the caller holds it already (a wrong one only makes a proof that does not verify)."""
+    x, w = x if x is not None else P256.base_mul(secret), h * secret
     k = Scalar.random(rng)
     u1, u2 = P256.base_mul(k), h * k
     c = _challenge(purpose, ctx, x, h, w, u1, u2)
@@ -73,7 +74,8 @@ def challenge(purpose: str, st: DleqStatement) -> Scalar:
 def verify(purpose: str, st: DleqStatement, what: str = "proof") -> None:
     """Raise ProofError unless `z·G == U1 + c·X` and `z·H == U2 + c·W`."""
     c, z = challenge(purpose, st), st.proof.z
-    if P256.base_mul(z) != st.proof.u1 + st.x * c or st.h * z != st.proof.u2 + st.w * c:
+    if (P256.base_mul(z) != st.proof.u1 + st.x.mul_public(c)  # c and z are public
+            or st.h.mul_public(z) != st.proof.u2 + st.w.mul_public(c)):
         raise ProofError(f"{what}: DLEQ proof does not verify")
 
 

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
+from Crypto.Math.Numbers import Integer
 from Crypto.PublicKey import ECC
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -185,6 +186,11 @@ class Point:
     def __mul__(self, k: Scalar) -> Point:
         """Arbitrary-point multiplication by a scalar (constant-time in pycryptodome)."""
         return Point(self._p * k.value)
+
+    def mul_public(self, k: Scalar) -> Point:
+        """Multiplication by a PUBLIC scalar (a proof's challenge or response, when verifying):
+        pycryptodome's variable-time path, about 5x faster than `*`. Never for a secret."""
+        return Point(self._p * Integer(k.value, public=True))
 
     def mul_small(self, k: int) -> Point:
         """Multiply by a small public integer (a member index): in-place double-and-add in C,

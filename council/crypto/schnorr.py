@@ -43,6 +43,6 @@ def prove(purpose: str, ctx: bytes, secret: Scalar, public: Point,
 
 def verify(purpose: str, ctx: bytes, public: Point, proof: SchnorrProof, what: str = "proof") -> None:
     """Raise ProofError unless `proof` shows knowledge of log_G(public) under `ctx`."""
-    u = P256.base_mul(proof.z) - public * proof.c
+    u = P256.base_mul(proof.z) - public.mul_public(proof.c)  # c and z are public
     if u.is_identity() or hash_to_scalar(purpose, ctx, public.to_bytes(), u.to_bytes()) != proof.c:
         raise ProofError(f"{what}: Schnorr proof of knowledge does not verify")

@@ -173,3 +173,40 @@ def test_interpolation_weights_match_lagrange() -> None:
     lam = lagrange_at_zero([s.index for s in subset])
     expected = multi_scalar_mul([lam[s.index] for s in subset], [s.d for s in subset])
     assert dec.combine_unverified(subset) == expected
+
+
+def _claims_of_many_requests(k: int) -> tuple[list[dec.ShareClaim], dict[int, Scalar]]:
+    """One member's shares for `k` distinct requests (one ciphertext, distinct request ids)."""
+    _, shares, vs = council()
+    ct, _ = kem.encapsulate(council()[0], LABEL)
+    claims = []
+    for _ in range(k):
+        ctx = dec.DecryptionContext("k", 0, secrets.token_bytes(16))
+        claims.append(dec.ShareClaim(ctx, ct, dec.create_share(ctx, ct, LABEL, 3, shares[3]), vs[3]))
+    return claims, shares
+
+
+@pytest.mark.parametrize("how", ["d", "u1", "u2", "z", "other_context"])
+def test_failing_claims_names_each_bad_share_of_many_requests(how: str) -> None:
+    """The caller's batch check over many requests: all good passes; a corrupted share fails the
+    batch and is named by its position, with verify_share's reason."""
+    claims, _ = _claims_of_many_requests(12)
+    assert dec.failing_claims(claims) == {}
+    bad = claims[7]
+    claims[7] = dec.ShareClaim(bad.ctx, bad.ciphertext, corrupt(bad.share, how, claims[2].share),
+                               bad.verification_share)
+    assert dec.failing_claims(claims) == {7: "decryption share of member 3: DLEQ proof does not verify"}
+
+
+
+def test_create_share_with_the_known_verification_share_is_the_same_proof_system() -> None:
+    """Passing `x_i·G` (as the member's cache does) gives a share that verifies; a wrong one gives
+    a share that does not (it can never make a false proof pass)."""
+    claims, shares = _claims_of_many_requests(1)
+    c = claims[0]
+    _, _, vs = council()
+    given_right = dec.create_share(c.ctx, c.ciphertext, LABEL, 3, shares[3], verification_share=vs[3])
+    given_wrong = dec.create_share(c.ctx, c.ciphertext, LABEL, 3, shares[3], verification_share=vs[4])
+    dec.verify_share(c.ctx, c.ciphertext, given_right, vs[3])
+    with pytest.raises(ShareInvalid):
+        dec.verify_share(c.ctx, c.ciphertext, given_wrong, vs[3])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,3 +63,12 @@ def test_multi_scalar_mul_matches_separate_multiplications(n: int, rnd) -> None:
     ks = [Scalar(rnd.randrange(0, Q)) for _ in range(n)]
     ps = [P256.base_mul(Scalar(rnd.randrange(1, Q))) for _ in range(n)]
     assert multi_scalar_mul(ks, ps) == point_sum(p * k if k.value else Point.identity() for k, p in zip(ks, ps, strict=True))
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, Q - 1, Q - 2, (1 << 255) % Q, None])
+def test_mul_public_matches_the_constant_time_multiplication(k: int | None) -> None:
+    """The variable-time path for public scalars (proof verification) gives the same points."""
+    scalar = Scalar.random() if k is None else Scalar(k)
+    h = P256.base_mul(Scalar.random())
+    for base in (h, P256.generator):
+        assert base.mul_public(scalar) == base * scalar

@@ -1,7 +1,8 @@
 """What a member's release path reads on every call, cached and re-checked against the files.
 
-Parsing `epoch.json` (roster, commit, every `Y_j`) and unsealing `share.sealed` cost milliseconds;
-a member answering many requests keeps them in memory. Each entry is keyed by the stamp (inode,
+Parsing `epoch.json` (roster, commit, every `Y_j`), unsealing `share.sealed` and building the key's
+lineage (every epoch's record and signed ceremony request) cost milliseconds; a member answering
+many requests keeps them in memory. Each entry is keyed by the stamp (inode,
 mtime, size) of the files it came from, taken on every call, so a new epoch, an erased share
 (`share.sealed` removed) or a roster change is seen on the very next call. An unsealed share is
 held only while its file exists: erasure drops it.
@@ -13,10 +14,11 @@ import os
 import threading
 from pathlib import Path
 
-from council.crypto.group import Scalar
+from council.crypto.group import P256, Point, Scalar
 from council.node.keystore import EpochRecord
 from council.node.node import MemberNode
 from council.storage.identity import cert_der
+from dumps.lineage import KeyLineage
 
 Stamp = tuple[int, int, int] | None
 
@@ -36,7 +38,8 @@ class EpochCache:
         self.node = node
         self._lock = threading.Lock()
         self._records: dict[tuple[str, int], tuple[Stamp, EpochRecord]] = {}
-        self._shares: dict[tuple[str, int], tuple[Stamp, Stamp, Scalar]] = {}
+        self._shares: dict[tuple[str, int], tuple[Stamp, Stamp, Scalar, Point]] = {}
+        self._lineages: dict[str, tuple[object, KeyLineage]] = {}
         self._operators: tuple[object, frozenset[bytes]] | None = None
 
     def record(self, key_id: str, epoch: int) -> EpochRecord:
@@ -51,19 +54,36 @@ class EpochCache:
             self._records[(key_id, epoch)] = (now, rec)
         return rec
 
-    def share(self, key_id: str, epoch: int) -> Scalar:
-        """The unsealed, checked share (KeyStore.load_share), while its files are unchanged."""
+    def share(self, key_id: str, epoch: int) -> tuple[Scalar, Point]:
+        """The unsealed, checked share (KeyStore.load_share) and its public `x_i·G`, while its files
+        are unchanged."""
         folder = self.node.store.epoch_dir(key_id, epoch)
         stamps = (stamp(folder / "epoch.json"), stamp(folder / "share.sealed"))
         with self._lock:
             hit = self._shares.get((key_id, epoch))
             if hit is not None and hit[:2] == stamps and None not in stamps:
-                return hit[2]
+                return hit[2], hit[3]
             self._shares.pop((key_id, epoch), None)
         share = self.node.store.load_share(key_id, epoch)
+        public = P256.base_mul(share)
         with self._lock:
-            self._shares[(key_id, epoch)] = (*stamps, share)
-        return share
+            self._shares[(key_id, epoch)] = (*stamps, share, public)
+        return share, public
+
+    def lineage(self, key_id: str) -> KeyLineage:
+        """`MemberNode.lineage`, while no epoch folder of the key gained, lost or changed a file it
+        reads (epoch.json, request.bin)."""
+        store = self.node.store
+        key = tuple((e, stamp(store.epoch_dir(key_id, e) / "epoch.json"),
+                     stamp(store.epoch_dir(key_id, e) / "request.bin")) for e in store.epochs(key_id))
+        with self._lock:
+            hit = self._lineages.get(key_id)
+            if hit is not None and hit[0] == key:
+                return hit[1]
+        lineage = self.node.lineage(key_id)
+        with self._lock:
+            self._lineages[key_id] = (key, lineage)
+        return lineage
 
     def operator_certs(self) -> frozenset[bytes]:
         """DER certificates of the operators of every roster the node trusts."""

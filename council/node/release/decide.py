@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from council.crypto.decryption import create_share, seal_to_target
-from council.crypto.group import RandomSource, Scalar
+from council.crypto.group import Point, RandomSource, Scalar
 from council.errors import PolicyRefused
 from council.node.release.policy import ReleasePolicy
 from council.protocol.dumpref import VerifiedDump, verify_reference
@@ -41,6 +41,8 @@ class MemberShare:
     committed: bool = True
     lineage: KeyLineage | None = None
     """What the member knows of the key's epochs; a dump it contradicts is refused in step (3)."""
+    public_share: Point | None = None
+    """`share·G` if the caller computed it already (else create_share computes it)."""
 
     def __repr__(self) -> str:
         return f"MemberShare(key {self.key_id}, epoch {self.epoch}, member {self.index})"
@@ -76,7 +78,7 @@ def decide_release(request: RecoveryRequest, roster: Roster, member_state: Membe
                             f"keycouncil member approve {request.id_hex}")
     header = dump.header
     share = create_share(context_of(request), header.kem(), header.label(),    # (7)
-                         member_state.index, member_state.share, rng)
+                         member_state.index, member_state.share, rng, member_state.public_share)
     if request.target_key is None:
         return share
     return TargetBoundShare(member_state.index, seal_to_target(                 # (8)

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,13 @@ class ReleaseLog:
     """`DIR/log/releases.jsonl`: every release, refusal and pending decision, fsynced.
 
     `append` returns only once its line is on disk. Concurrent appends share fsyncs (group
-    commit): a writer whose line an earlier fsync already covered does not sync again."""
+    commit): the first writer to reach the sync lock fsyncs every line written so far, and a
+    writer whose line an earlier fsync already covered returns without syncing again."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, on_sync: Callable[[str], None] | None = None) -> None:
         self.path = folder / "log" / LOG_NAME
+        self.on_sync = on_sync
+        """Test-only: called with "release-written" before each fsync, "release-synced" after."""
         self._write_lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self._written = 0
@@ -89,12 +93,16 @@ class ReleaseLog:
             if self._synced >= mine:
                 return
             covered = self._written
+            if self.on_sync is not None:
+                self.on_sync("release-written")
             fd = self._open()
             try:
                 os.fsync(fd)
             finally:
                 os.close(fd)
             self._synced = covered
+            if self.on_sync is not None:
+                self.on_sync("release-synced")
 
     def _open(self) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)

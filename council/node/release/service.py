@@ -65,12 +65,16 @@ class MemberRecovery:
         self.node = node
         folder = node.folder.path
         self.config = ReleaseConfigFile(folder)
-        self.log = ReleaseLog(folder)
+        self.log = ReleaseLog(folder, on_sync=self._persisted)
         self.book = RequestBook(folder)
         self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
         self.reply_hook = reply_hook
         self.cache = EpochCache(node)
         self._pending_logged: set[tuple[str, str]] = set()
+
+    def _persisted(self, phase: str) -> None:
+        if self.node.after_persist is not None:  # test-only kill points (tests/node/crashing_member.py)
+            self.node.after_persist(phase)
 
     def decrypt(self, request_bytes: bytes, peer: bytes | None) -> Decision:
         """Decide on one call; raises CallerRefused / RequestInvalid (both logged) before (3)."""
@@ -161,9 +165,9 @@ class MemberRecovery:
     def _share(self, request: RecoveryRequest, rec: EpochRecord) -> MemberShare:
         if rec.member_index is None:
             raise StorageError(f"key {request.key_id} epoch {request.epoch}: no member index recorded")
-        share = self.cache.share(request.key_id, request.epoch)
+        share, public = self.cache.share(request.key_id, request.epoch)
         return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True,
-                           lineage=self.node.lineage(request.key_id))
+                           lineage=self.cache.lineage(request.key_id), public_share=public)
 
     def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any], reason: str) -> Decision:
         kind = (request.id_hex, reason.split(":")[0])
