@@ -48,17 +48,18 @@ class Reader:
     """Reads fields from untrusted bytes; every error names the message and field."""
 
     def __init__(self, data: bytes, what: str) -> None:
-        self._data = memoryview(bytes(data))
+        self._data = bytes(data)
         self._pos = 0
         self._what = what
 
     def _take(self, n: int, field: str) -> bytes:
-        if self._pos + n > len(self._data):
-            raise DecodeError(f"{self._what}.{field}: truncated at byte {self._pos} "
-                              f"(needs {n} bytes, {len(self._data) - self._pos} left)")
-        out = bytes(self._data[self._pos : self._pos + n])
-        self._pos += n
-        return out
+        pos = self._pos
+        end = pos + n
+        if end > len(self._data):
+            raise DecodeError(f"{self._what}.{field}: truncated at byte {pos} "
+                              f"(needs {n} bytes, {len(self._data) - pos} left)")
+        self._pos = end
+        return self._data[pos:end]
 
     def uint(self, width: int, field: str) -> int:
         return int.from_bytes(self._take(width, field), "big")
