@@ -70,6 +70,25 @@ class Reader:
             raise DecodeError(f"{self._what}.{field}: length {n} exceeds {MAX_BLOB}")
         return self._take(n, field)
 
+    def indexed_blobs(self, count: int, field: str) -> list[tuple[int, bytes]]:
+        """`count` pairs (2-byte index, blob), read in one loop: what `uint(2)` then `blob` give,
+        with the same refusals (a dealing holds n of them, n² per member and ceremony)."""
+        data, pos, out = self._data, self._pos, []
+        size = len(data)
+        for n in range(count):
+            if pos + 6 > size:
+                self._pos = pos
+                self.uint(2, f"{field}[{n}].recipient")
+                self.blob(f"{field}[{n}]")
+            length = int.from_bytes(data[pos + 2 : pos + 6], "big")
+            if length > MAX_BLOB or pos + 6 + length > size:
+                self._pos = pos + 2
+                self.blob(f"{field}[{n}]")
+            out.append((int.from_bytes(data[pos : pos + 2], "big"), data[pos + 6 : pos + 6 + length]))
+            pos += 6 + length
+        self._pos = pos
+        return out
+
     def text(self, field: str) -> str:
         try:
             return self.blob(field).decode()

@@ -146,8 +146,8 @@ class Point:
             raise DecodeError(f"{field}: coordinate is not below the field prime")
         if xb == _ZERO_COORDINATE and yb == _ZERO_COORDINATE:
             raise DecodeError(f"{field}: the point at infinity is not accepted")
-        try:
-            return cls(_point_from_xy(xb, yb))
+        try:  # the compressed encoding comes for free here (proof challenges hash it)
+            return cls(_point_from_xy(xb, yb), bytes([2 | (yb[-1] & 1)]) + xb)
         except ValueError:
             raise DecodeError(f"{field}: point is not on the P-256 curve") from None
 
