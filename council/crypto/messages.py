@@ -182,7 +182,7 @@ class Dealing:
         r = Reader(data, "dealing")
         _expect_type(r, cls.KIND)
         ceremony, dealer = r.blob("ceremony"), r.uint(2, "dealer")
-        commitments = tuple(r.point(f"commitment[{k}]") for k in range(r.uint(2, "count")))
+        commitments = r.points(r.uint(2, "count"), "commitment")
         pok_bytes = r.blob("pok")
         pok = SchnorrProof.from_bytes(pok_bytes, "dealing.pok") if pok_bytes else None
         raw: dict[int, bytes] = {}

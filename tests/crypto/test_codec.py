@@ -42,3 +42,25 @@ def test_an_oversized_length_is_refused_like_blob() -> None:
     data = (7).to_bytes(2, "big") + (MAX_BLOB + 1).to_bytes(4, "big")
     assert _in_one_loop(data, 1) == _one_by_one(data, 1)
     assert "exceeds" in str(_in_one_loop(data, 1))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 4), st.integers(0, 4 * 65 + 2), st.integers(0, 255))
+def test_points_match_point_by_point_reads(count: int, pos: int, flip: int) -> None:
+    from council.crypto.group import P256, Scalar
+
+    w = Writer()
+    for _ in range(count):
+        w.point(P256.base_mul(Scalar.random()))
+    data = bytearray(w.getvalue())
+    if pos < len(data):
+        data[pos] ^= flip
+
+    def read(fn):  # type: ignore[no-untyped-def]
+        try:
+            return [p.to_bytes() for p in fn(Reader(bytes(data), "m"))]
+        except DecodeError as exc:
+            return str(exc)
+    one_by_one = read(lambda r: [r.point(f"c[{k}]") for k in range(count)])
+    assert read(lambda r: r.points(count, "c")) == one_by_one
+    assert read(lambda r: r.points(count + 1, "c")) == read(lambda r: [r.point(f"c[{k}]") for k in range(count + 1)])
