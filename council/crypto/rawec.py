@@ -78,15 +78,29 @@ def _times_small(acc: Any, x: int, scratch: _Scratch) -> None:
     scratch.free(base)
 
 
-def _horner_raw(coefficients: Sequence[Point], x: int, scratch: _Scratch) -> Any:
-    """Σ_k x^k·C_k for an integer x (negative allowed), as a raw point owned by `scratch`."""
+def _horner_raw(coefficients: Sequence[Any], x: int, scratch: _Scratch) -> Any:
+    """Σ_k x^k·C_k for raw points C_k and an integer x (negative allowed), as a raw point owned
+    by `scratch`. The double-and-add pattern of |x| is read once; C return codes checked once."""
     if x == 0:
-        return scratch.clone(_raw(coefficients[0]))
-    acc = scratch.clone(_raw(coefficients[-1]))
-    for c in reversed(coefficients[:-1]):
-        _times_small(acc, abs(x), scratch)
-        if (x < 0 and _lib.neg(acc)) or _lib.add(acc, _raw(c)):
-            raise ValueError("point operation failed")
+        return scratch.clone(coefficients[0])
+    acc = scratch.clone(coefficients[-1])
+    rest = coefficients[-2::-1]
+    double, add, neg, clone, free = _lib.double, _lib.add, _lib.neg, _lib.clone, _lib.free_point
+    bits, negative, slot, err = bin(abs(x))[3:], x < 0, _ffi.new("void *[1]"), 0
+    for c in rest:
+        if bits:
+            err |= clone(slot, acc)
+            base = slot[0]
+            for bit in bits:
+                err |= double(acc)
+                if bit == "1":
+                    err |= add(acc, base)
+            free(base)
+        if negative:
+            err |= neg(acc)
+        err |= add(acc, c)
+    if err:
+        raise ValueError("point operation failed")
     return acc
 
 
@@ -100,7 +114,7 @@ def horner(coefficients: Sequence[Point], x: int) -> Point:
         return group.horner(coefficients, x)
     scratch = _Scratch()
     try:
-        return scratch.result(_horner_raw(coefficients, x, scratch))
+        return scratch.result(_horner_raw([_raw(c) for c in coefficients], x, scratch))
     finally:
         scratch.close()
 
@@ -140,10 +154,9 @@ def mul_public(point: Point, k: int) -> Point:
 def evaluate_at_indices(coefficients: Sequence[Point], indices: Sequence[int]) -> dict[int, Point]:
     """Y_j = Σ_k j^k·C_k for every public index j (protocol.md, DKG step 4).
 
-    With d = t − 1 and indices up to m: Horner at the t integers −h..d−h (h = ⌊d/2⌋, small
-    magnitudes, so few doublings), their backward differences, then one addition per difference
-    for each further index up to m. About t² + (m − t/2)·t point additions instead of m·t Horner
-    steps. Sparse index sets (m much larger than their number) get one Horner each."""
+    With d = t − 1 and indices up to m: the values at the t integers around 0 (`_window`), their
+    differences, then d additions for each further index up to m, instead of m·d Horner steps.
+    Sparse index sets (m much larger than their number) get one Horner each."""
     if not indices:
         return {}
     if min(indices) < 1 or max(indices) >= 1 << group.SMALL_SCALAR_BITS:
@@ -153,29 +166,75 @@ def evaluate_at_indices(coefficients: Sequence[Point], indices: Sequence[int]) -
         return {j: horner(coefficients, j) for j in indices}
     scratch = _Scratch()
     try:
-        values = _values_by_differences(coefficients, top, scratch)
-        return {j: scratch.result(values[j]) for j in sorted(set(indices))}
+        values = _values([_raw(c) for c in coefficients], 1, top, scratch)
+        return {j: scratch.result(values[j - 1]) for j in sorted(set(indices))}
     finally:
         scratch.close()
 
 
-def _values_by_differences(coefficients: Sequence[Point], top: int, scratch: _Scratch) -> dict[int, Any]:
-    """Raw Y(x) for x = 1..top, each a distinct raw point owned by `scratch`."""
+_SPLIT_AT = 24
+"""From this many coefficients on, `_window` splits the polynomial in two halves."""
+
+
+def _values(coefficients: Sequence[Any], lo: int, hi: int, scratch: _Scratch) -> list[Any]:
+    """Raw Y(x) for x = lo..hi (lo ≤ 1 ≤ hi), distinct raw points owned by `scratch`: the window
+    of `_window`, extended upwards and downwards by differences (downwards is upwards for
+    Y(−x), whose consecutive values are the same ones in reverse order)."""
     d = len(coefficients) - 1
-    low = -(d // 2)
-    table = [_horner_raw(coefficients, low + i, scratch) for i in range(d + 1)]  # Y(low + i)
-    out = {x: scratch.clone(table[x - low]) for x in range(1, min(top, low + d) + 1)}
-    # (1) backward differences at x = low + d: table[d − m] becomes ∇^m Y(low + d)
-    for m in range(1, d + 1):
-        for i in range(d - m + 1):
-            _lib.neg(table[i])
-            _lib.add(table[i], table[i + 1])  # Δ^m Y(low + i) = Δ^{m−1} Y(low + i + 1) − Δ^{m−1} Y(low + i)
-    # (2) step x → x + 1: ∇^m Y(x + 1) = ∇^m Y(x) + ∇^{m+1} Y(x + 1), from m = d − 1 down to 0
-    for x in range(low + d + 1, top + 1):
+    w0 = -(d // 2)
+    window = _window(coefficients, scratch)  # Y(w0), ..., Y(w0 + d)
+    up = _extend(window, hi - (w0 + d), scratch) if d >= 1 else [scratch.clone(window[0]) for _ in range(hi - w0)]
+    down = _extend(window[::-1], w0 - lo, scratch) if d >= 1 else [scratch.clone(window[0]) for _ in range(w0 - lo)]
+    line = down[::-1] + window + up  # Y(w0 − len(down)), ..., Y(w0 + d + len(up))
+    first = w0 - max(0, w0 - lo)
+    return line[lo - first : hi - first + 1]
+
+
+def _window(coefficients: Sequence[Any], scratch: _Scratch) -> list[Any]:
+    """Raw Y(x) for the t = d + 1 integers x = w0..w0 + d, w0 = −⌊d/2⌋ (magnitudes ≤ d/2).
+
+    Few coefficients: one Horner each. Many: Y(x) = L(x) + x^m·H(x) with L the first m = ⌈t/2⌉
+    coefficients and H the rest; L and H are evaluated on the same integers by `_values`
+    (recursively, each from its own smaller window), and x^m·H(x) is one public multiplication."""
+    d = len(coefficients) - 1
+    w0 = -(d // 2)
+    if d + 1 < _SPLIT_AT:
+        return [_horner_raw(coefficients, w0 + i, scratch) for i in range(d + 1)]
+    m = (d + 2) // 2
+    low = _values(coefficients[:m], w0, w0 + d, scratch)
+    high = _values(coefficients[m:], w0, w0 + d, scratch)
+    err = 0
+    for i, (lv, hv) in enumerate(zip(low, high, strict=True)):
+        x = w0 + i
+        if x == 0:
+            continue  # Y(0) = L(0) = C_0
+        k = pow(x, m, Q)
+        kb = k.to_bytes((k.bit_length() + 7) // 8, "big")
+        err |= _lib.scalar_public(hv, kb, len(kb)) | _lib.add(lv, hv)
+    if err:
+        raise ValueError("point operation failed")
+    return low
+
+
+def _extend(values: Sequence[Any], count: int, scratch: _Scratch) -> list[Any]:
+    """The next `count` values after d + 1 consecutive values of a degree-d polynomial (d ≥ 1):
+    backward differences at the last one, then d additions per step. `values` are not changed."""
+    if count <= 0:
+        return []
+    d = len(values) - 1
+    table = [scratch.clone(v) for v in values]
+    add, neg, err, out = _lib.add, _lib.neg, 0, []
+    # (1) table[d − k] becomes ∇^k Y at the last point: Δ^k Y(i) = Δ^{k−1} Y(i + 1) − Δ^{k−1} Y(i)
+    for k in range(1, d + 1):
+        for i in range(d - k + 1):
+            err |= neg(table[i]) | add(table[i], table[i + 1])
+    # (2) one step: ∇^k Y(x + 1) = ∇^k Y(x) + ∇^{k+1} Y(x + 1), from k = d − 1 down to 0
+    for _ in range(count):
         for i in range(1, d + 1):
-            _lib.add(table[i], table[i - 1])
-        if x >= 1:
-            out[x] = scratch.clone(table[d])
+            err |= add(table[i], table[i - 1])
+        out.append(scratch.clone(table[d]))
+    if err:
+        raise ValueError("point operation failed")
     return out
 
 

@@ -100,3 +100,26 @@ def test_results_are_independent_points() -> None:
     _ = ys[1] + ys[2]
     assert {j: y.to_bytes() for j, y in ys.items()} == before
     assert g == P256.base_mul(Scalar(1))
+
+
+@settings(max_examples=4, deadline=None)
+@given(st.integers(24, 60), st.integers(0, 30), st.randoms(use_true_random=False))
+def test_evaluate_with_split_windows_matches_horner(t: int, extra: int, rnd) -> None:  # type: ignore[no-untyped-def]
+    coeffs = [rnd.choice([0, 1, Q - 1, rnd.randrange(Q)]) for _ in range(t)]
+    points = [_point(a) for a in coeffs]
+    n = t + extra
+    got = rawec.evaluate_at_indices(points, list(range(1, n + 1)))
+    assert all(got[j] == _value(coeffs, j) for j in range(1, n + 1))
+
+
+def test_every_split_depth_matches_horner(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    rnd = random.Random(104)
+    for split in (3, 4, 7):
+        monkeypatch.setattr(rawec, "_SPLIT_AT", split)
+        for t in (3, 4, 5, 8, 13, 17):
+            coeffs = [rnd.choice([0, 1, 2, Q - 1, rnd.randrange(Q)]) for _ in range(t)]
+            n = rnd.randrange(1, 2 * t + 3)
+            got = rawec.evaluate_at_indices([_point(a) for a in coeffs], list(range(1, n + 1)))
+            assert all(got[j] == _value(coeffs, j) for j in range(1, n + 1)), (split, t, n)
