@@ -17,7 +17,7 @@ from council.crypto.bn254 import sharing as bn_sharing
 from council.crypto.bn254 import vss as bn_vss
 from council.crypto.bn254.curve import G1, Fr
 from council.crypto.complaint import decrypt_shares, encrypt_share, make_complaint
-from council.crypto.group import P256, RandomSource, Scalar
+from council.crypto.group import P256, Point, RandomSource, Scalar
 from council.crypto.judge import DKG_POK, Judgement, judge, valid_dealings
 from council.crypto.messages import (
     CeremonySpec,
@@ -105,6 +105,7 @@ class Participant:
     _checked: tuple[dict[int, Dealing], dict[int, str]] | None = None
     _decrypted: dict[int, Scalar] = field(default_factory=dict)
     _decrypted_bn254: dict[int, Fr] = field(default_factory=dict)
+    _summed: tuple[tuple[int, ...], list[Point]] | None = None  # (dealers, Σ_i A_ik) of the aggregate check
 
     def __post_init__(self) -> None:
         enc = P256.base_mul(self.encryption_secret)
@@ -226,6 +227,7 @@ class Participant:
                 self._decrypted_bn254[i] = bn
             total += share.value
         summed = vss.sum_commitments(d.commitments for d in good.values())
+        self._summed = (tuple(good), summed)
         if not vss.share_is_valid(j, Scalar.reduce(total), summed):
             return False
         if not self.spec.bn254:
@@ -239,7 +241,7 @@ class Participant:
         self._responses = tuple(responses)
         try:
             judgement = judge(self.spec, self._dealings, responses, self._checked)
-            public = public_output(self.spec, judgement)
+            public = public_output(self.spec, judgement, self._summed)
         except KeycouncilError as exc:
             self.fail(str(exc))
             raise

@@ -6,10 +6,13 @@ reader refuses truncation and trailing bytes, naming the field it was reading.
 
 from __future__ import annotations
 
+import struct
+
 from council.crypto.group import SCALAR_LEN, UNCOMPRESSED_LEN, Point, Scalar
 from council.errors import DecodeError
 
 MAX_BLOB = 1 << 24
+_INDEX_AND_LENGTH = struct.Struct(">HI")
 
 
 class Writer:
@@ -48,17 +51,18 @@ class Reader:
     """Reads fields from untrusted bytes; every error names the message and field."""
 
     def __init__(self, data: bytes, what: str) -> None:
-        self._data = memoryview(bytes(data))
+        self._data = bytes(data)
         self._pos = 0
         self._what = what
 
     def _take(self, n: int, field: str) -> bytes:
-        if self._pos + n > len(self._data):
-            raise DecodeError(f"{self._what}.{field}: truncated at byte {self._pos} "
-                              f"(needs {n} bytes, {len(self._data) - self._pos} left)")
-        out = bytes(self._data[self._pos : self._pos + n])
-        self._pos += n
-        return out
+        pos = self._pos
+        end = pos + n
+        if end > len(self._data):
+            raise DecodeError(f"{self._what}.{field}: truncated at byte {pos} "
+                              f"(needs {n} bytes, {len(self._data) - pos} left)")
+        self._pos = end
+        return self._data[pos:end]
 
     def uint(self, width: int, field: str) -> int:
         return int.from_bytes(self._take(width, field), "big")
@@ -69,6 +73,26 @@ class Reader:
             raise DecodeError(f"{self._what}.{field}: length {n} exceeds {MAX_BLOB}")
         return self._take(n, field)
 
+    def indexed_blobs(self, count: int, field: str) -> list[tuple[int, bytes]]:
+        """`count` pairs (2-byte index, blob), read in one loop: what `uint(2)` then `blob` give,
+        with the same refusals (a dealing holds n of them, n² per member and ceremony)."""
+        data, pos, out = self._data, self._pos, []
+        size, header = len(data), _INDEX_AND_LENGTH.unpack_from
+        for n in range(count):
+            if pos + 6 > size:
+                self._pos = pos
+                self.uint(2, f"{field}[{n}].recipient")
+                self.blob(f"{field}[{n}]")
+            index, length = header(data, pos)
+            start = pos + 6
+            pos = start + length
+            if length > MAX_BLOB or pos > size:
+                self._pos = start - 4
+                self.blob(f"{field}[{n}]")
+            out.append((index, data[start:pos]))
+        self._pos = pos
+        return out
+
     def text(self, field: str) -> str:
         try:
             return self.blob(field).decode()
@@ -77,6 +101,23 @@ class Reader:
 
     def point(self, field: str) -> Point:
         return Point.from_uncompressed(self._take(UNCOMPRESSED_LEN, field), f"{self._what}.{field}")
+
+    def points(self, count: int, field: str) -> tuple[Point, ...]:
+        """`count` points, as `point(f"{field}[k]")` for k in 0..count-1 would read them (the
+        field names are built only for an error message)."""
+        start, end = self._pos, self._pos + count * UNCOMPRESSED_LEN
+        if end > len(self._data):
+            return tuple(self.point(f"{field}[{k}]") for k in range(count))
+        data, decode, out = self._data, Point.from_uncompressed, []
+        for pos in range(start, end, UNCOMPRESSED_LEN):
+            chunk = data[pos : pos + UNCOMPRESSED_LEN]
+            try:
+                out.append(decode(chunk, field))
+            except DecodeError:
+                decode(chunk, f"{self._what}.{field}[{(pos - start) // UNCOMPRESSED_LEN}]")
+                raise
+        self._pos = end
+        return tuple(out)
 
     def scalar(self, field: str) -> Scalar:
         return Scalar.from_bytes(self._take(SCALAR_LEN, field), f"{self._what}.{field}")

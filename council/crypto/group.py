@@ -132,8 +132,7 @@ class Point:
         except ValueError:
             raise DecodeError(f"{field}: x coordinate is not on the P-256 curve") from None
         raw = key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-        x, y = int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:], "big")
-        return cls(_point_from_xy(raw[1:33], raw[33:], x, y), bytes(data))
+        return cls(_point_from_xy(raw[1:33], raw[33:]), bytes(data))
 
     @classmethod
     def from_uncompressed(cls, data: bytes, field: str = "point") -> Point:
@@ -143,18 +142,18 @@ class Point:
             raise DecodeError(f"{field}: expected {UNCOMPRESSED_LEN} bytes (SEC1 uncompressed), got {len(data)}")
         if data[0] != 4:
             raise DecodeError(f"{field}: prefix byte must be 0x04, got 0x{data[0]:02x}")
-        x, y = int.from_bytes(data[1:33], "big"), int.from_bytes(data[33:], "big")
-        if x >= P or y >= P:
+        xb, yb = bytes(data[1:33]), bytes(data[33:])
+        if xb >= _P_BYTES or yb >= _P_BYTES:  # equal-length big-endian bytes compare as integers
             raise DecodeError(f"{field}: coordinate is not below the field prime")
-        if x == 0 and y == 0:
+        if xb == _ZERO_COORDINATE and yb == _ZERO_COORDINATE:
             raise DecodeError(f"{field}: the point at infinity is not accepted")
-        try:
-            return cls(_point_from_xy(data[1:33], data[33:], x, y))
+        try:  # the compressed encoding comes for free here (proof challenges hash it)
+            return cls(_point_from_xy(xb, yb), bytes([2 | (yb[-1] & 1)]) + xb)
         except ValueError:
             raise DecodeError(f"{field}: point is not on the P-256 curve") from None
 
     def to_uncompressed(self) -> bytes:
-        if self._p.is_point_at_infinity():
+        if self.is_identity():
             raise ValueError("the point at infinity has no encoding")
         xb, yb = self._p._get_xy_bytes()
         return b"\x04" + bytes(xb) + bytes(yb)
@@ -164,7 +163,7 @@ class Point:
         are immutable (proof challenges hash the same points again and again)."""
         if self._enc is not None:
             return self._enc
-        if self._p.is_point_at_infinity():
+        if self.is_identity():
             raise ValueError("the point at infinity has no encoding")
         xb, yb = self._p._get_xy_bytes()
         enc = bytes([2 | (yb[-1] & 1)]) + bytes(xb)
@@ -172,7 +171,8 @@ class Point:
         return enc
 
     def is_identity(self) -> bool:
-        return bool(self._p.is_point_at_infinity())
+        """Compared in C with one shared point at infinity (not a new one per call: 2 µs, not 22)."""
+        return bool(self._p == _INFINITY)
 
     def __add__(self, other: Point) -> Point:
         return Point(self._p + other._p)
@@ -213,16 +213,18 @@ class Point:
         return "Point(identity)" if self.is_identity() else f"Point({self.to_bytes().hex()[:16]}…)"
 
 
-def _point_from_xy_public(xb: bytes, yb: bytes, x: int, y: int) -> Any:
-    return EccPoint(x, y, "p256")
+def _point_from_xy_public(xb: bytes, yb: bytes) -> Any:
+    return EccPoint(int.from_bytes(xb, "big"), int.from_bytes(yb, "big"), "p256")
 
 
-def _fast_point_factory() -> Callable[[bytes, bytes, int, int], Any]:
-    """Build EccPoints straight from coordinate bytes through pycryptodome's C `new_point` (which
-    checks the curve equation), skipping its Python int conversions: 7 µs instead of 18 µs.
-    Falls back to the public constructor if pycryptodome's internals differ."""
+def _fast_point_factory() -> Callable[[bytes, bytes], Any]:
+    """Build EccPoints straight from coordinate bytes (each below p) through pycryptodome's C
+    `new_point` (which checks the curve equation), skipping its Python int conversions and, with
+    the cffi backend, its pointer wrappers: 3 µs instead of 18 µs. Falls back to the public
+    constructor if pycryptodome's internals differ."""
     try:
         from Crypto.PublicKey import _point
+        from Crypto.Util import _raw_api
         from Crypto.Util._raw_api import SmartPointer, VoidPointer, c_size_t, c_uint8_ptr
 
         curve = _point._curves["p256"]
@@ -231,7 +233,7 @@ def _fast_point_factory() -> Callable[[bytes, bytes, int, int], Any]:
     except (ImportError, AttributeError, KeyError):
         return _point_from_xy_public
 
-    def make(xb: bytes, yb: bytes, x: int, y: int) -> Any:
+    def make(xb: bytes, yb: bytes) -> Any:
         point = EccPoint.__new__(EccPoint)
         point._curve, point.curve = curve, canonical
         raw = VoidPointer()
@@ -240,10 +242,26 @@ def _fast_point_factory() -> Callable[[bytes, bytes, int, int], Any]:
         point._point = SmartPointer(raw.get(), free_point)
         return point
 
-    return make
+    if getattr(_raw_api, "backend", "") != "cffi":
+        return make
+    new_slot = _raw_api.ffi.new
+
+    def make_cffi(xb: bytes, yb: bytes) -> Any:  # bytes go to C as they are; one slot per call
+        point = EccPoint.__new__(EccPoint)
+        point._curve, point.curve = curve, canonical
+        slot = new_slot("void *[1]")
+        if new_point(slot, xb, yb, 32, context):
+            raise ValueError("point is not on the curve")
+        point._point = SmartPointer(slot[0], free_point)
+        return point
+
+    return make_cffi
 
 
 _point_from_xy = _fast_point_factory()
+_INFINITY: Final = EccPoint(0, 0, "p256")
+_P_BYTES: Final = P.to_bytes(SCALAR_LEN, "big")
+_ZERO_COORDINATE: Final = bytes(SCALAR_LEN)
 
 
 def _mul_small_inplace(acc: Any, base: Any, k: int) -> None:

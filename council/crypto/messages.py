@@ -182,15 +182,14 @@ class Dealing:
         r = Reader(data, "dealing")
         _expect_type(r, cls.KIND)
         ceremony, dealer = r.blob("ceremony"), r.uint(2, "dealer")
-        commitments = tuple(r.point(f"commitment[{k}]") for k in range(r.uint(2, "count")))
+        commitments = r.points(r.uint(2, "count"), "commitment")
         pok_bytes = r.blob("pok")
         pok = SchnorrProof.from_bytes(pok_bytes, "dealing.pok") if pok_bytes else None
         raw: dict[int, bytes] = {}
-        for n in range(r.uint(2, "share count")):
-            j = r.uint(2, f"share[{n}].recipient")
+        for j, blob in r.indexed_blobs(r.uint(2, "share count"), "share"):
             if j in raw:
                 raise DecodeError(f"dealing: two shares for member {j}")
-            raw[j] = r.blob(f"share[{n}]")
+            raw[j] = blob
         bn254 = None if r.at_end() else BnDealing.from_bytes(r.blob("bn254"), "dealing.bn254")
         r.end()
         return cls(ceremony, dealer, commitments, pok, LazyShares(raw, dealer), bn254)

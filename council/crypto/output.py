@@ -7,16 +7,16 @@ re-share checks `C_0 == Y`: the public key never changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from council.crypto import vss
+from council.crypto import rawec, vss
 from council.crypto.bn254 import sharing as bn_sharing
 from council.crypto.bn254 import threshold as bn_threshold
 from council.crypto.bn254 import vss as bn_vss
 from council.crypto.bn254.curve import Fr
 from council.crypto.complaint import decrypt_shares
-from council.crypto.group import P256, Point, Scalar, multi_scalar_mul
+from council.crypto.group import P256, Point, Scalar
 from council.crypto.judge import Judgement
 from council.crypto.lagrange import lagrange_at_zero
 from council.crypto.messages import CeremonySpec
@@ -45,19 +45,23 @@ def dealer_weights(spec: CeremonySpec, judgement: Judgement) -> dict[int, Scalar
     return lagrange_at_zero(qual[: spec.dealers.threshold])
 
 
-def public_output(spec: CeremonySpec, judgement: Judgement) -> PublicOutput:
-    """Y, every Y_j, the weights and the combined commitments."""
+def public_output(spec: CeremonySpec, judgement: Judgement,
+                  summed: tuple[tuple[int, ...], Sequence[Point]] | None = None) -> PublicOutput:
+    """Y, every Y_j, the weights and the combined commitments. `summed` = (dealers, Σ_i A_ik over
+    them), from a DKG receiver's aggregate check: used only if those dealers are exactly QUAL."""
     weights = dealer_weights(spec, judgement)
     if spec.previous is None:  # DKG: unit weights, C_k is a plain sum
-        combined = vss.sum_commitments(judgement.dealings[i].commitments for i in weights)
+        reuse = summed is not None and summed[0] == tuple(weights)
+        combined = list(summed[1]) if summed is not None and reuse else vss.sum_commitments(
+            judgement.dealings[i].commitments for i in weights)
     else:  # re-share: C_k = Σ_i λ_i·A_ik, public weights, one multi-scalar multiplication per k
-        dealers, lam = list(weights), list(weights.values())
-        combined = [multi_scalar_mul(lam, [judgement.dealings[i].commitments[k] for i in dealers])
+        dealers, lam = list(weights), [w.value for w in weights.values()]
+        combined = [rawec.multi_scalar_mul(lam, [judgement.dealings[i].commitments[k] for i in dealers])
                     for k in range(spec.receivers.threshold)]
     public_key = combined[0]
     if spec.previous is not None and public_key != spec.previous.public_key:
         raise CeremonyError("re-shared commitments do not reproduce the public key Y")
-    shares = {j: vss.commitment_at(combined, j) for j in spec.receivers.indices}
+    shares = vss.commitments_at(combined, spec.receivers.indices)
     bn = _bn254_output(spec, judgement, weights) if spec.bn254 else None
     return PublicOutput(public_key, shares, weights, tuple(combined), bn)
 

@@ -2,12 +2,14 @@
 
 Proof is `(c, z)`: `U = k·G`, `c = H(purpose; ctx, A, U)`, `z = k + c·a`. Verification recomputes
 `U = z·G − c·A` and checks `c`. Used for dealers' constant terms (DKG-POK) and the KEM (KEM-POK).
+Everything in a verification is public (`A`, `c`, `z`): `c·A` takes the variable-time path.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from council.crypto import rawec
 from council.crypto.group import P256, SCALAR_LEN, Point, RandomSource, Scalar
 from council.crypto.hashing import hash_to_scalar
 from council.errors import DecodeError, ProofError
@@ -43,6 +45,6 @@ def prove(purpose: str, ctx: bytes, secret: Scalar, public: Point,
 
 def verify(purpose: str, ctx: bytes, public: Point, proof: SchnorrProof, what: str = "proof") -> None:
     """Raise ProofError unless `proof` shows knowledge of log_G(public) under `ctx`."""
-    u = P256.base_mul(proof.z) - public.mul_public(proof.c)  # c and z are public
+    u = P256.base_mul(proof.z) - rawec.mul_public(public, proof.c.value)
     if u.is_identity() or hash_to_scalar(purpose, ctx, public.to_bytes(), u.to_bytes()) != proof.c:
         raise ProofError(f"{what}: Schnorr proof of knowledge does not verify")

@@ -2,14 +2,15 @@
 
 A dealer picks `f(z) = a_0 + … + a_{t−1} z^{t−1}`, publishes `A_k = a_k·G` and gives member `j` the
 share `f(j)`. Member `j` checks `f(j)·G == Σ_k j^k·A_k`, evaluated by Horner with small scalars
-(point doublings and additions instead of full scalar multiplications).
+(point doublings and additions instead of full scalar multiplications) on raw points (`rawec`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from council.crypto.group import P256, Point, Q, RandomSource, Scalar, horner, point_sum
+from council.crypto import rawec
+from council.crypto.group import P256, Point, Q, RandomSource, Scalar
 
 
 def random_polynomial(constant: Scalar, threshold: int, rng: RandomSource | None = None) -> list[Scalar]:
@@ -41,7 +42,12 @@ def deal(secret: Scalar, threshold: int, indices: Iterable[int],
 
 def commitment_at(commitments: Sequence[Point], index: int) -> Point:
     """Σ_k index^k·A_k by Horner: the public image of the share of member `index`."""
-    return horner(commitments, index)
+    return rawec.horner(commitments, index)
+
+
+def commitments_at(commitments: Sequence[Point], indices: Sequence[int]) -> dict[int, Point]:
+    """`commitment_at` for every index at once (finite differences: additions after the first t)."""
+    return rawec.evaluate_at_indices(commitments, indices)
 
 
 def share_is_valid(index: int, share: Scalar, commitments: Sequence[Point]) -> bool:
@@ -54,4 +60,4 @@ def sum_commitments(dealings: Iterable[Sequence[Point]]) -> list[Point]:
     columns = list(zip(*dealings, strict=True))
     if not columns:
         raise ValueError("no commitments to sum")
-    return [point_sum(column) for column in columns]
+    return [rawec.point_sum(column) for column in columns]

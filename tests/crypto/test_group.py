@@ -51,8 +51,7 @@ def test_fast_point_construction_matches_the_public_constructor(k: Scalar) -> No
     from council.crypto.group import _point_from_xy, _point_from_xy_public
 
     raw = P256.base_mul(k).to_uncompressed()
-    x, y = int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:], "big")
-    assert _point_from_xy(raw[1:33], raw[33:], x, y) == _point_from_xy_public(raw[1:33], raw[33:], x, y)
+    assert _point_from_xy(raw[1:33], raw[33:]) == _point_from_xy_public(raw[1:33], raw[33:])
 
 
 @settings(max_examples=6, deadline=None)
