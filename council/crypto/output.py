@@ -16,10 +16,11 @@ from council.crypto.bn254 import threshold as bn_threshold
 from council.crypto.bn254 import vss as bn_vss
 from council.crypto.bn254.curve import Fr
 from council.crypto.complaint import decrypt_shares
-from council.crypto.group import P256, Point, Scalar, multi_scalar_mul
+from council.crypto.group import P256, Point, Scalar
 from council.crypto.judge import Judgement
 from council.crypto.lagrange import lagrange_at_zero
 from council.crypto.messages import CeremonySpec
+from council.crypto.msm import msm
 from council.errors import AuthenticationFailed, CeremonyError, DecodeError, ShareInvalid
 
 
@@ -51,8 +52,8 @@ def public_output(spec: CeremonySpec, judgement: Judgement) -> PublicOutput:
     if spec.previous is None:  # DKG: unit weights, C_k is a plain sum
         combined = vss.sum_commitments(judgement.dealings[i].commitments for i in weights)
     else:  # re-share: C_k = Σ_i λ_i·A_ik, public weights, one multi-scalar multiplication per k
-        dealers, lam = list(weights), list(weights.values())
-        combined = [multi_scalar_mul(lam, [judgement.dealings[i].commitments[k] for i in dealers])
+        dealers, lam = list(weights), [w.value for w in weights.values()]
+        combined = [msm(lam, [judgement.dealings[i].commitments[k] for i in dealers])
                     for k in range(spec.receivers.threshold)]
     public_key = combined[0]
     if spec.previous is not None and public_key != spec.previous.public_key:
