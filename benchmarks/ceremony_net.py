@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import limits
 from benchmarks.machine import describe
 from benchmarks.net_council import NetCouncil
 from council.driver.ceremony import CeremonyReport, run_dkg, run_reshare
@@ -32,6 +33,9 @@ N128_ENV = "KEYCOUNCIL_BENCH_N128"
 # margin for n = 64..128 processes sharing 2 cores; the bench must measure, not time out.
 TIMING = Timing(call_timeout=600.0, retry_window=15.0)
 TARGETS = {64: 15.0, 128: 60.0}  # seconds, each of DKG and re-share, on 2 cores
+LIMITS = {64: {"dkg": 7.0, "reshare": 12.0}, 128: {"dkg": 40.0, "reshare": 40.0}}
+"""The limits table's rows (issue #14): seconds of wall time, the median run of the size."""
+LIMITS_SOURCE = "DKG and re-share over gRPC"
 KEY_ID = "bench"
 
 
@@ -286,14 +290,35 @@ def render(results: list[Size], quick: bool) -> str:
     return "\n".join(lines)
 
 
+def record_limits(results: list[Size]) -> None:
+    """The limits table's rows for the sizes that have a limit: measured, failed, or not run."""
+    by_n = {s.n: s for s in results}
+    for n, wanted in LIMITS.items():
+        for attr, what in (("dkg", "DKG"), ("reshare", "re-share")):
+            name = f"{what} over gRPC, n = {n}"
+            size = by_n.get(n)
+            value = size.median(attr) if size is not None else None
+            if value is not None:
+                limits.record(name, value, wanted[attr], "s", source=LIMITS_SOURCE)
+            elif size is not None:
+                limits.unmeasured(name, "the run failed")
+            elif n == 128:
+                limits.unmeasured(name, f"n = 128 not run (set {N128_ENV}=1)")
+
+
 def section(quick: bool) -> str:
-    return render([bench_size(n) for n in sizes(quick)], quick)
+    results = [bench_size(n) for n in sizes(quick)]
+    record_limits(results)
+    return render(results, quick)
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     if "--sizes" in args:  # development: python -m benchmarks.ceremony_net --sizes 4,8,16,32
         chosen = tuple(int(x) for x in args[args.index("--sizes") + 1].split(","))
-        print(render([bench_size(n) for n in chosen], False))
+        measured = [bench_size(n) for n in chosen]
+        record_limits(measured)
+        print(render(measured, False))
+        print(limits.render())
     else:
         print(section("--quick" in args))
