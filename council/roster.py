@@ -160,12 +160,19 @@ class Roster:
     def loads(cls, text: str | bytes, where: str) -> Roster:
         """Parse and validate; the same bytes again (every RPC of a ceremony carries its rosters)
         give the roster already validated, without decoding every key again."""
-        return _loads_cached(text, where)
+        try:
+            return _valid_roster(text)
+        except RosterError:
+            return _parse(text, where)  # raises again, naming the caller's file or field
 
 
 @lru_cache(maxsize=32)
-def _loads_cached(data: str | bytes, where: str) -> Roster:
+def _valid_roster(data: str | bytes) -> Roster:
     """Only valid rosters are kept (an error is raised, never cached); a Roster is immutable."""
+    return _parse(data, "roster")
+
+
+def _parse(data: str | bytes, where: str) -> Roster:
     try:
         return Roster.from_json(json.loads(data), where)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -8,12 +8,17 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from node_helpers import Council, quiet_node
+from node_helpers import Council, direct_ceremony, quiet_node
 
-from council.crypto.messages import Kind
+from council.bundle import BundleError
+from council.crypto.messages import EpochCommit, Kind, Signed
+from council.driver.query import EpochKey, VerifiedEpoch, _verify_once
 from council.errors import AuthenticationFailed
+from council.node.node import MemberNode
 from council.protocol.ceremony_request import SignedRequest, StartRequest
+from council.protocol.gen import council_pb2 as pb
 from council.roster import Roster, RosterError
+from council.storage.identity import cert_der
 
 
 def _request(c: Council) -> tuple[Roster, SignedRequest]:
@@ -47,10 +52,12 @@ def test_rosters_load_once_and_a_damaged_one_is_refused_each_time(council: Counc
     text = r.canonical_bytes()
     assert Roster.loads(text, "roster") is Roster.loads(text, "roster")
     assert Roster.loads(text, "roster") == r and Roster.loads(text, "roster").digest() == r.digest()
-    damaged = text.replace(b'"threshold":2', b'"threshold":9')
-    for _ in range(2):
-        with pytest.raises(RosterError, match="threshold"):
-            Roster.loads(damaged, "roster")
+    damaged = text.replace(b"keycouncil-roster/1", b"keycouncil-roster/9")
+    assert damaged != text
+    for where in ("roster", "request.new_roster"):  # each error names the caller's field
+        with pytest.raises(RosterError, match=rf"^{where}\.format"):
+            Roster.loads(damaged, where)
+    assert Roster.loads(text, "member 'x'.roster") is Roster.loads(text, "roster")  # not keyed by the name
 
 
 def test_peer_certificates_follow_the_trusted_rosters(council: Council) -> None:
@@ -65,3 +72,38 @@ def test_peer_certificates_follow_the_trusted_rosters(council: Council) -> None:
     wider = c.roster("r2", 2, ["a", "b", "c", "d"])
     node.served = wider
     assert wider.members[3].signing_key.hex() in node.peer_certs()
+
+
+def _epoch_reply(node: MemberNode, key_id: str) -> pb.GetEpochReply:
+    """What the servicer's GetEpoch answers (council/node/ceremony_service.py)."""
+    rec = node.epoch_record(key_id, None)
+    body = rec.commit.to_bytes()
+    return pb.GetEpochReply(
+        key_id=rec.key_id, epoch=rec.epoch, commit=body,
+        commit_signatures=[Signed(EpochCommit.KIND, s.member, body, s.signature).to_bytes() for s in rec.signatures],
+        roster_json=rec.roster.canonical_bytes(),
+        verification_shares=[rec.verification_shares[j].to_bytes() for j in sorted(rec.verification_shares)],
+        holds_share=rec.holds_share)
+
+
+def test_identical_epoch_replies_are_verified_once_and_a_bad_one_is_still_named(council: Council) -> None:
+    """The driver verifies one epoch reply per distinct content; a member whose reply differs in
+    one Y_j is refused, by name, while the others' identical replies are accepted."""
+    c = council
+    c.add_members("a", "b", "c")
+    r = c.roster("r", 2, ["a", "b", "c"])
+    req = SignedRequest.create(StartRequest(Kind.DKG, secrets.token_bytes(16), "k", r), c.op().identity.signer)
+    nodes = [quiet_node(c.members[n], r) for n in "abc"]
+    direct_ceremony(nodes, req, cert_der(c.op().identity.tls_cert_pem, "operator"))
+    good = _epoch_reply(nodes[0], "k")
+    bad = pb.GetEpochReply()
+    bad.CopyFrom(good)
+    bad.verification_shares[1] = good.verification_shares[0]
+    verified: dict[EpochKey, VerifiedEpoch] = {}
+    first = _verify_once(good, "member 'a'", verified)
+    second = _verify_once(good, "member 'b'", verified)
+    assert len(verified) == 1 and second.bundle.source == "member 'b'" and first.bundle.source == "member 'a'"
+    assert second.data == first.data and second.bundle.commit == first.bundle.commit
+    with pytest.raises(BundleError, match="member 'c': verification shares do not match the commit"):
+        _verify_once(bad, "member 'c'", verified)
+    assert len(verified) == 1
