@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar, cast
 
 from council.crypto.committee import Committee, MemberKeys
 from council.crypto.group import Point
 from council.errors import DecodeError, KeycouncilError
 
 ROSTER_FORMAT = "keycouncil-roster/1"
+T = TypeVar("T")
 
 
 class RosterError(KeycouncilError):
@@ -84,15 +86,29 @@ class Roster:
                 "operators": [o.to_json() for o in self.operators]}
 
     def canonical_bytes(self) -> bytes:
-        return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")).encode()
+        """The canonical JSON (computed once: a roster is immutable, and every RPC of a ceremony
+        hashes its rosters again)."""
+        return self._once("_canonical", lambda: json.dumps(self.to_json(), sort_keys=True,
+                                                           separators=(",", ":")).encode())
 
     def digest(self) -> bytes:
-        return hashlib.sha256(self.canonical_bytes()).digest()
+        return self._once("_digest", lambda: hashlib.sha256(self.canonical_bytes()).digest())
 
     def committee(self) -> Committee:
-        keys = {i: MemberKeys(i, m.signing_key, Point.from_bytes(m.encryption_key))
-                for i, m in enumerate(self.members, start=1)}
-        return Committee(self.threshold, keys, self.digest())
+        """The members' keys as the ceremony core takes them (decoded once per roster)."""
+        def build() -> Committee:
+            keys = {i: MemberKeys(i, m.signing_key, Point.from_bytes(m.encryption_key))
+                    for i, m in enumerate(self.members, start=1)}
+            return Committee(self.threshold, keys, self.digest())
+        return self._once("_committee", build)
+
+    def _once(self, name: str, make: Callable[[], T]) -> T:
+        """A value derived from this (immutable) roster, computed on first use."""
+        cached = self.__dict__.get(name)
+        if cached is None:
+            cached = make()
+            object.__setattr__(self, name, cached)
+        return cast(T, cached)
 
     def index_of(self, signing_key: bytes) -> int | None:
         for i, m in enumerate(self.members, start=1):
@@ -142,10 +158,25 @@ class Roster:
 
     @classmethod
     def loads(cls, text: str | bytes, where: str) -> Roster:
+        """Parse and validate; the same bytes again (every RPC of a ceremony carries its rosters)
+        give the roster already validated, without decoding every key again."""
         try:
-            return cls.from_json(json.loads(text), where)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RosterError(f"{where}: not valid JSON ({exc})") from None
+            return _valid_roster(text)
+        except RosterError:
+            return _parse(text, where)  # raises again, naming the caller's file or field
+
+
+@lru_cache(maxsize=32)
+def _valid_roster(data: str | bytes) -> Roster:
+    """Only valid rosters are kept (an error is raised, never cached); a Roster is immutable."""
+    return _parse(data, "roster")
+
+
+def _parse(data: str | bytes, where: str) -> Roster:
+    try:
+        return Roster.from_json(json.loads(data), where)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RosterError(f"{where}: not valid JSON ({exc})") from None
 
 
 def _validate(r: Roster) -> None:

@@ -241,26 +241,27 @@ def _drive(req: SignedRequest, operator: OperatorFolder, timing: Timing, hook: P
 
 
 def _phases(run: _Run) -> None:
-    pr = run.pb_request
+    deal_request = pb.DealRequest(request=run.pb_request)
     everyone = list(run.clients)
-    deal = run.phase("deal", everyone, lambda s, t: s.Deal(pb.DealRequest(request=pr), timeout=t))
+    deal = run.phase("deal", everyone, lambda s, t: s.Deal(deal_request, timeout=t))
     dealings = _messages(deal.answers, "dealing")
     _require(len(dealings) >= run.dealers.threshold,
              f"{len(dealings)} dealings received, {run.dealers.threshold} needed")
-    check = run.phase("check", list(deal.answers), lambda s, t: s.Check(
-        pb.CheckRequest(request=pr, dealings=[d.to_bytes() for d in dealings]), timeout=t))
+    check_request = pb.CheckRequest(request=run.pb_request, dealings=[d.to_bytes() for d in dealings])
+    check = run.phase("check", list(deal.answers), lambda s, t: s.Check(check_request, timeout=t))
     _output_and_finalize(run, _messages(check.answers, "response"), list(check.answers))
 
 
 def _output_and_finalize(run: _Run, responses: list[Signed], members: list[bytes]) -> None:
     pr = run.pb_request
-    output = run.phase("output", members, lambda s, t: s.Output(
-        pb.OutputRequest(request=pr, responses=[r.to_bytes() for r in responses]), timeout=t))
+    output_request = pb.OutputRequest(request=pr, responses=[r.to_bytes() for r in responses])
+    output = run.phase("output", members, lambda s, t: s.Output(output_request, timeout=t))
     commits = [c.to_bytes() for c in _record_output(run, output.answers)]
     receivers = {m.signing_key for m in run.receivers.members}
     # 5a: receivers store the epoch and confirm it.
-    fin = run.phase("finalize", [k for k in output.answers if k in receivers], lambda s, t: s.Finalize(
-        pb.FinalizeRequest(request=pr, commit_signatures=commits), timeout=t))
+    finalize_request = pb.FinalizeRequest(request=pr, commit_signatures=commits)
+    fin = run.phase("finalize", [k for k in output.answers if k in receivers],
+                    lambda s, t: s.Finalize(finalize_request, timeout=t))
     proof = _record_stored(run, fin.answers)
     if len(proof) < run.receivers.threshold:
         return  # nothing is erased: epoch e stays whole until t' receivers stored e+1
@@ -268,8 +269,8 @@ def _output_and_finalize(run: _Run, responses: list[Signed], members: list[bytes
         run.report.erased = True
         return
     # 5b: with t' confirmations every member stores (dealers only the public record) and erases.
-    run.phase("erase", list(output.answers), lambda s, t: s.Finalize(
-        pb.FinalizeRequest(request=pr, commit_signatures=commits, stored_confirmations=proof), timeout=t))
+    erase_request = pb.FinalizeRequest(request=pr, commit_signatures=commits, stored_confirmations=proof)
+    run.phase("erase", list(output.answers), lambda s, t: s.Finalize(erase_request, timeout=t))
     run.report.erased = True
 
 

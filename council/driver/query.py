@@ -19,6 +19,9 @@ from council.protocol.ceremony_request import EpochData
 from council.protocol.gen import council_pb2 as pb
 from council.roster import Roster
 
+EpochKey = tuple[bytes, bytes, bytes, tuple[bytes, ...], tuple[bytes, ...]]
+"""What a GetEpoch reply's verification depends on: commit, roster, signing key, signatures, Y_j list."""
+
 
 class QueryError(KeycouncilError):
     """No member gave a verifiable answer."""
@@ -45,7 +48,8 @@ def verify_epoch(reply: pb.GetEpochReply, source: str) -> VerifiedEpoch:
         signing = BnPrevious.from_bytes(reply.signing_key, f"{source}.signing_key") if reply.signing_key else None
     except (KeycouncilError, ValueError) as exc:
         raise BundleError(f"{source}: {exc}") from None
-    sigs = tuple(CommitSignature(m.sender, m.signature) for m in msgs if m.body == commit.to_bytes())
+    body = commit.to_bytes()
+    sigs = tuple(CommitSignature(m.sender, m.signature) for m in msgs if m.body == body)
     if commit.bn254_digest is not None and signing is None:
         raise BundleError(f"{source}: the epoch has a signing key but the member did not send its public data")
     bundle = KeyBundle(commit, sigs, roster, source, signing=signing)
@@ -53,6 +57,19 @@ def verify_epoch(reply: pb.GetEpochReply, source: str) -> VerifiedEpoch:
     if verification_shares_digest(shares) != commit.verification_shares_digest:
         raise BundleError(f"{source}: verification shares do not match the commit")
     return VerifiedEpoch(bundle, EpochData(commit, sigs, shares, signing), tuple(reply.stored_confirmations))
+
+
+def _verify_once(reply: pb.GetEpochReply, source: str, verified: dict[EpochKey, VerifiedEpoch]) -> VerifiedEpoch:
+    """`verify_epoch`, once per content: members of one epoch send the same commit, signatures,
+    roster and Y_j list, and the same bytes verify alike (a reply that differs in any of them is
+    verified on its own; one that failed is checked again, so that its error names its member)."""
+    key = (reply.commit, reply.roster_json, reply.signing_key, tuple(reply.commit_signatures),
+           tuple(reply.verification_shares))
+    seen = verified.get(key)
+    if seen is None:
+        seen = verified[key] = verify_epoch(reply, source)
+        return seen
+    return replace(seen, bundle=replace(seen.bundle, source=source), confirmations=tuple(reply.stored_confirmations))
 
 
 def epoch_replies(roster: Roster, key_id: str, operator: OperatorFolder, timing: Timing,
@@ -65,12 +82,13 @@ def epoch_replies(roster: Roster, key_id: str, operator: OperatorFolder, timing:
         res = run_phase(clients, keys, lambda s, t: s.GetEpoch(
             pb.GetEpochRequest(key_id=key_id, current=True), timeout=t), timing)
         out: dict[str, VerifiedEpoch | str] = {}
+        verified: dict[EpochKey, VerifiedEpoch] = {}
         for m in roster.members:
             if m.signing_key in res.failures:
                 out[m.name] = str(res.failures[m.signing_key])
                 continue
             try:
-                out[m.name] = verify_epoch(res.answers[m.signing_key], f"member {m.name!r}")
+                out[m.name] = _verify_once(res.answers[m.signing_key], f"member {m.name!r}", verified)
             except (BundleError, DecodeError) as exc:
                 out[m.name] = str(exc)
         return out

@@ -24,6 +24,7 @@ from council.errors import (
 )
 from council.node.auditors import auditor_of
 from council.node.node import MemberNode
+from council.node.profiling import profiled
 from council.node.results import FinalizeResult
 from council.protocol import stored, tls
 from council.protocol.auditor import READ_ONLY_RPCS
@@ -79,6 +80,9 @@ class MemberServicer(pb_grpc.MemberServicer):
         self.node = node
 
     def _call(self, context: grpc.ServicerContext, method: str, fn: Callable[[bytes | None], T]) -> T:
+        return profiled(method, lambda: self._checked_call(context, method, fn))
+
+    def _checked_call(self, context: grpc.ServicerContext, method: str, fn: Callable[[bytes | None], T]) -> T:
         peer = tls.peer_cert(context)
         try:
             if peer is None or peer not in self.node.peer_certs().values():

@@ -70,6 +70,7 @@ class MemberNode:
     _lock: threading.RLock = field(init=False, default_factory=threading.RLock)
     log_changed: threading.Event = field(init=False, default_factory=threading.Event)
     """Set for every accepted log entry (wakes the retirement timer)."""
+    _peer_certs: tuple[tuple[bytes, ...], dict[str, bytes]] | None = field(init=False, default=None)
     chain: ChainWatch | None = field(init=False, default=None)
     """The chain anchor this member waits for before acting on widening entries (council.node.chain_member)."""
 
@@ -161,9 +162,21 @@ class MemberNode:
         return out
 
     def peer_certs(self) -> dict[str, bytes]:
-        """DER certificate of every member and operator of a trusted roster, by signing key (hex)."""
+        """DER certificate of every member and operator of a trusted roster, by signing key (hex).
+        Every RPC asks; the certificates are converted once per set of trusted rosters."""
+        rosters = self.trusted_rosters()
+        digests = tuple(r.digest() for r in rosters)
+        cached = self._peer_certs
+        if cached is not None and cached[0] == digests:
+            return dict(cached[1])
+        out = self._certs_of(rosters)
+        self._peer_certs = (digests, out)
+        return dict(out)
+
+    @staticmethod
+    def _certs_of(rosters: list[Roster]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
-        for r in self.trusted_rosters():
+        for r in rosters:
             parties = [(m.signing_key, m.tls_cert, m.name) for m in r.members]
             parties += [(o.signing_key, o.tls_cert, o.name) for o in r.operators]
             for signing_key, cert, name in parties:

@@ -9,6 +9,7 @@ committee ignore these and use their own stored epoch, new members accept them o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from council.bundle import valid_signers
 from council.crypto.bn254.sharing import BnPrevious
@@ -165,9 +166,12 @@ class SignedRequest:
 
     @classmethod
     def parse(cls, raw: bytes, operator_key: bytes, signature: bytes) -> SignedRequest:
-        """Decode and check the signature (not yet whether the signer may ask: see `authorise`)."""
-        verify(operator_key, REQUEST_KIND, raw, signature, "ceremony request")
-        return cls(StartRequest.from_bytes(raw), raw, operator_key, signature)
+        """Decode and check the signature (not yet whether the signer may ask: see `authorise`).
+
+        Every RPC of a ceremony relays the same request, and a member reads it from its ceremony
+        folder again: the same three byte strings give the request already checked and decoded
+        (rosters, previous epoch and its points) instead of checking and decoding them again."""
+        return _parse_cached(raw, operator_key, signature)
 
     def operator_name(self) -> str:
         """The operator of the authorising roster who signed, or raise CeremonyError."""
@@ -189,3 +193,11 @@ class SignedRequest:
             return cls.parse(raw, key, sig)
         except KeycouncilError as exc:
             raise DecodeError(f"stored ceremony request: {exc}") from None
+
+
+@lru_cache(maxsize=16)
+def _parse_cached(raw: bytes, operator_key: bytes, signature: bytes) -> SignedRequest:
+    """Only requests whose signature verified are kept (a failure raises, and is never cached);
+    the value is immutable, so every caller may share it."""
+    verify(operator_key, REQUEST_KIND, raw, signature, "ceremony request")
+    return SignedRequest(StartRequest.from_bytes(raw), raw, operator_key, signature)

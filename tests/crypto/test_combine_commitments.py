@@ -1,0 +1,57 @@
+"""Re-share output: the combined commitments C_k = Σ λ_i·A_ik with small integer weights agree with
+the plain sum over λ_i mod q, for contiguous and scattered dealer sets (output.combine_commitments)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from council.crypto.group import P256, Point, Q, Scalar, point_sum
+from council.crypto.lagrange import lagrange_at_zero
+from council.crypto.output import _integer_weights, combine_commitments
+
+
+def _points(rows: int, cols: int, seed: int) -> list[list[Point]]:
+    return [[P256.base_mul(Scalar((seed * 1_000_003 + 7919 * r + c + 1) % Q)) for c in range(cols)]
+            for r in range(rows)]
+
+
+def _plain(weights: dict[int, Scalar], rows: list[list[Point]]) -> list[Point]:
+    return [point_sum(row[k] * w for w, row in zip(weights.values(), rows, strict=True))
+            for k in range(len(rows[0]))]
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(st.integers(1, 200), min_size=1, max_size=9, unique=True), st.integers(1, 4), st.integers(0, 99))
+def test_combined_commitments_match_the_plain_lagrange_sum(indices: list[int], cols: int, seed: int) -> None:
+    weights = lagrange_at_zero(sorted(indices))
+    rows = _points(len(indices), cols, seed)
+    assert combine_commitments(weights, rows) == _plain(weights, rows)
+
+
+@pytest.mark.parametrize("indices", [list(range(1, 44)), [i for i in range(1, 46) if i not in (5, 17)],
+                                     list(range(3, 129, 3))])
+def test_weights_are_exact_small_fractions(indices: list[int]) -> None:
+    small = _integer_weights(indices)
+    assert small is not None
+    numerators, denominator = small
+    lam = lagrange_at_zero(indices)
+    inverse = pow(denominator, -1, Q)
+    assert [m * inverse % Q for m in numerators] == [lam[i].value for i in indices]
+    if indices == list(range(1, 44)):  # λ_i = ±binom(43, i): 40 bits, no denominator
+        assert denominator == 1 and max(abs(m) for m in numerators).bit_length() <= 40
+
+
+def test_a_few_large_combined_commitments() -> None:
+    indices = [i for i in range(1, 24) if i != 4]
+    weights = lagrange_at_zero(indices)
+    rows = _points(len(indices), 3, 1)
+    assert combine_commitments(weights, rows) == _plain(weights, rows)
+
+
+def test_weights_that_are_not_lagrange_coefficients_are_refused() -> None:
+    weights = dict(lagrange_at_zero([1, 2, 3]))
+    weights[2] = Scalar((weights[2].value + 1) % Q)
+    with pytest.raises(ValueError, match="Lagrange"):
+        combine_commitments(weights, _points(3, 2, 0))
