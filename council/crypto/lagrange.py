@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from math import gcd, lcm
 
 from council.crypto.group import Q, Scalar
 
@@ -24,3 +25,24 @@ def lagrange_at_zero(indices: Iterable[int]) -> dict[int, Scalar]:
                 den = den * (j - i) % Q
         coeffs[i] = Scalar(num * pow(den, -1, Q) % Q)
     return coeffs
+
+
+def integer_lagrange_at_zero(indices: Sequence[int], modulus: int) -> tuple[list[int], int] | None:
+    """(m_i in the order of `indices`, L > 0) with λ_i = m_i / L exactly over the rationals (for
+    S = {1..t}, m_i = ±binom(t, i) and L = 1); None when the m_i would not be shorter than scalars
+    mod `modulus`. Public indices only: it lets a multi-scalar multiplication by Lagrange weights
+    run on short integers."""
+    nums, dens = [], []
+    for i in indices:
+        num = den = 1
+        for j in indices:
+            if j != i:
+                num, den = num * j, den * (j - i)
+        g = gcd(num, den) * (1 if den > 0 else -1)
+        nums.append(num // g)
+        dens.append(den // g)
+    denominator = lcm(*dens)
+    numerators = [n * (denominator // d) for n, d in zip(nums, dens, strict=True)]
+    if max(abs(m) for m in numerators).bit_length() >= modulus.bit_length() or denominator >= modulus:
+        return None
+    return numerators, denominator

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from math import gcd, lcm
 
 from council.crypto import vss
 from council.crypto.bn254 import sharing as bn_sharing
@@ -19,7 +18,7 @@ from council.crypto.bn254.curve import Fr
 from council.crypto.complaint import decrypt_shares
 from council.crypto.group import P256, Point, Q, Scalar
 from council.crypto.judge import Judgement
-from council.crypto.lagrange import lagrange_at_zero
+from council.crypto.lagrange import integer_lagrange_at_zero, lagrange_at_zero
 from council.crypto.messages import CeremonySpec
 from council.crypto.msm import msm
 from council.errors import AuthenticationFailed, CeremonyError, DecodeError, ShareInvalid
@@ -73,7 +72,7 @@ def combine_commitments(weights: Mapping[int, Scalar], commitments: Sequence[Seq
     C_k is L⁻¹·Σ_i m_i·A_ik, a negative m_i taken as |m_i|·(−A_ik). Same points, several times
     fewer doublings and additions; public weights only (the multiplication is variable-time)."""
     columns = range(len(commitments[0]))
-    small = _integer_weights(list(weights))
+    small = integer_lagrange_at_zero(list(weights), Q)
     if small is None:
         lam = [w.value for w in weights.values()]
         return [msm(lam, [row[k] for row in commitments]) for k in columns]
@@ -85,25 +84,6 @@ def combine_commitments(weights: Mapping[int, Scalar], commitments: Sequence[Seq
     signed = [[-a if m < 0 else a for a in row] for m, row in zip(numerators, commitments, strict=True)]
     combined = [msm(scalars, [row[k] for row in signed]) for k in columns]
     return combined if denominator == 1 else [c * Scalar(inverse) for c in combined]
-
-
-def _integer_weights(indices: Sequence[int]) -> tuple[list[int], int] | None:
-    """(m_i in the order of `indices`, L) with λ_i = m_i / L exactly over the rationals, L > 0;
-    None when the m_i would not be shorter than scalars mod q."""
-    nums, dens = [], []
-    for i in indices:
-        num = den = 1
-        for j in indices:
-            if j != i:
-                num, den = num * j, den * (j - i)
-        g = gcd(num, den) * (1 if den > 0 else -1)
-        nums.append(num // g)
-        dens.append(den // g)
-    denominator = lcm(*dens)
-    numerators = [n * (denominator // d) for n, d in zip(nums, dens, strict=True)]
-    if max(abs(m) for m in numerators).bit_length() >= Q.bit_length() or denominator >= Q:
-        return None
-    return numerators, denominator
 
 
 def bn254_weights(spec: CeremonySpec, judgement: Judgement, weights: Mapping[int, Scalar]) -> dict[int, Fr]:

@@ -1,5 +1,6 @@
 """Re-share output: the combined commitments C_k = Σ λ_i·A_ik with small integer weights agree with
-the plain sum over λ_i mod q, for contiguous and scattered dealer sets (output.combine_commitments)."""
+the plain sum over λ_i mod q (P-256, output.combine_commitments) and mod r (BN254,
+bn254.sharing.combine_commitments), for contiguous and scattered dealer sets."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from council.crypto.bn254 import sharing as bn_sharing
+from council.crypto.bn254.curve import G1, Fr, R
+from council.crypto.bn254.sharing import BnDealing
+from council.crypto.bn254.threshold import lagrange_at_zero as bn_lagrange_at_zero
 from council.crypto.group import P256, Point, Q, Scalar, point_sum
-from council.crypto.lagrange import lagrange_at_zero
-from council.crypto.output import _integer_weights, combine_commitments
+from council.crypto.lagrange import integer_lagrange_at_zero, lagrange_at_zero
+from council.crypto.output import combine_commitments
 
 
 def _points(rows: int, cols: int, seed: int) -> list[list[Point]]:
@@ -33,7 +38,7 @@ def test_combined_commitments_match_the_plain_lagrange_sum(indices: list[int], c
 @pytest.mark.parametrize("indices", [list(range(1, 44)), [i for i in range(1, 46) if i not in (5, 17)],
                                      list(range(3, 129, 3))])
 def test_weights_are_exact_small_fractions(indices: list[int]) -> None:
-    small = _integer_weights(indices)
+    small = integer_lagrange_at_zero(indices, Q)
     assert small is not None
     numerators, denominator = small
     lam = lagrange_at_zero(indices)
@@ -55,3 +60,34 @@ def test_weights_that_are_not_lagrange_coefficients_are_refused() -> None:
     weights[2] = Scalar((weights[2].value + 1) % Q)
     with pytest.raises(ValueError, match="Lagrange"):
         combine_commitments(weights, _points(3, 2, 0))
+
+
+def _bn_dealings(indices: list[int], cols: int, seed: int) -> dict[int, BnDealing]:
+    return {i: BnDealing(tuple(G1.base_mul(Fr((seed * 7_919 + 31 * i + c + 1) % R)) for c in range(cols)))
+            for i in indices}
+
+
+def _bn_plain(weights: dict[int, Fr], dealings: dict[int, BnDealing]) -> list[G1]:
+    cols = len(next(iter(dealings.values())).commitments)
+    out = []
+    for k in range(cols):
+        acc = G1.identity()
+        for i, w in weights.items():
+            acc = acc + dealings[i].commitments[k] * w
+        out.append(acc)
+    return out
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.integers(1, 100), min_size=2, max_size=6, unique=True), st.integers(1, 3), st.integers(0, 99))
+def test_bn254_combined_commitments_match_the_plain_lagrange_sum(indices: list[int], cols: int, seed: int) -> None:
+    weights = bn_lagrange_at_zero(sorted(indices))
+    dealings = _bn_dealings(sorted(indices), cols, seed)
+    assert bn_sharing.combine_commitments(dealings, weights) == _bn_plain(weights, dealings)
+
+
+def test_bn254_weights_that_are_not_lagrange_coefficients_are_refused() -> None:
+    weights = dict(bn_lagrange_at_zero([1, 2, 4]))
+    weights[2] = Fr((weights[2].value + 1) % R)
+    with pytest.raises(ValueError, match="Lagrange"):
+        bn_sharing.combine_commitments(_bn_dealings([1, 2, 4], 2, 0), weights)

@@ -27,6 +27,7 @@ from council.crypto.bn254.curve import (
 )
 from council.crypto.bn254.proofs import PROOF_LEN, Proof, schnorr_prove, schnorr_verify
 from council.crypto.group import RandomSource
+from council.crypto.lagrange import integer_lagrange_at_zero
 from council.errors import CeremonyError, DecodeError, ShareInvalid
 
 DKG_POK: Final = "DKG-POK"
@@ -187,8 +188,24 @@ def combine_commitments(dealings: Mapping[int, BnDealing], weights: Mapping[int,
     t = len(dealings[dealers[0]].commitments)
     if all(w.value == 1 for w in weights.values()):
         return vss.sum_commitments(dealings[i].commitments for i in dealers)
-    lam = [weights[i] for i in dealers]
-    return [multi_scalar_mul(lam, [dealings[i].commitments[k] for i in dealers]) for k in range(t)]
+    small = integer_lagrange_at_zero(dealers, R)
+    if small is None:
+        lam = [weights[i] for i in dealers]
+        return [multi_scalar_mul(lam, [dealings[i].commitments[k] for i in dealers]) for k in range(t)]
+    return _combine_small(dealings, weights, dealers, t, *small)
+
+
+def _combine_small(dealings: Mapping[int, BnDealing], weights: Mapping[int, Fr], dealers: Sequence[int], t: int,
+                   numerators: Sequence[int], denominator: int) -> list[G1]:
+    """`C_k = L⁻¹·Σ_i m_i·A_ik` with `λ_i = m_i / L` (decision 105 for P-256; here over F_r): the
+    same points with short scalars; refused unless the weights are those Lagrange coefficients."""
+    inverse = pow(denominator, -1, R)
+    if any(m * inverse % R != weights[i].value for m, i in zip(numerators, dealers, strict=True)):
+        raise ValueError("BN254 weights are not the Lagrange coefficients at 0 of their indices")
+    scalars = [Fr(abs(m)) for m in numerators]
+    rows = [[-a if m < 0 else a for a in dealings[i].commitments] for m, i in zip(numerators, dealers, strict=True)]
+    combined = [multi_scalar_mul(scalars, [row[k] for row in rows]) for k in range(t)]
+    return combined if denominator == 1 else [c * Fr(inverse) for c in combined]
 
 
 def public_output(dealings: Mapping[int, BnDealing], weights: Mapping[int, Fr], receivers: Iterable[int],
