@@ -36,7 +36,7 @@ def hardhat_installed() -> bool:
     return shutil.which("node") is not None and HARDHAT_CLI.is_file()
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child before exec: SIGKILL when the parent (thread) exits (Linux only)."""
     if sys.platform.startswith("linux"):
         try:
@@ -62,7 +62,7 @@ class HardhatNode:
             self._proc = subprocess.Popen(
                 ["node", str(HARDHAT_CLI), "node", "--hostname", "127.0.0.1", "--port", str(self.port)],
                 cwd=HARDHAT_DIR, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=_die_with_parent,
+                start_new_session=True, preexec_fn=die_with_parent,
                 env={**os.environ, "HARDHAT_DISABLE_TELEMETRY_PROMPT": "true"})
         try:
             self._wait_ready()

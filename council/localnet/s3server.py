@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from council.chain.hardhat import die_with_parent
+
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 30
 ACCESS_KEY = "AKIDTESTONLY0000KEY1"
@@ -76,13 +78,14 @@ def credentials_env(folder: Path) -> dict[str, str]:
 
 @contextmanager
 def running_moto(folder: Path) -> Iterator[S3Server]:
-    """Start moto_server, wait (bounded) for its port, yield, then stop it."""
+    """Start moto_server, wait (bounded) for its port, yield, then stop it; tied to this process
+    (PR_SET_PDEATHSIG), so a killed test worker or demo leaves no S3 server behind."""
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "moto.log"
     env = credentials_env(folder / "aws")
     with open(log, "wb") as sink:
         proc = subprocess.Popen(moto_server_command(), stdout=sink, stderr=subprocess.STDOUT,
-                                env={**os.environ, **env}, cwd=folder)
+                                env={**os.environ, **env}, cwd=folder, preexec_fn=die_with_parent)
     try:
         endpoint = _wait_for_port(proc, log)
         yield S3Server(endpoint, env, log)
