@@ -70,9 +70,10 @@ def serve(folder: Path, roster_path: Path | None, listen: str | None, metrics: s
     """Serve the member in FOLDER until SIGTERM."""
     from council.node.folder import CONFIG_NAME, INSECURE_WARNING
     from council.node.runtime import open_member, served_roster
-    from council.node.server import serve_forever, start
+    from council.node.server import StopSignal, serve_forever, start
     from council.storage.folders import read_json, read_passphrase
 
+    stop = StopSignal.install()  # before anything starts: no window in which SIGTERM kills outright
     passphrase = read_passphrase(passphrase_file, insecure=True)
     node = open_member(folder, served_roster(folder, roster_path), passphrase)
     from council.node.chain_config import load_chain_config
@@ -86,7 +87,7 @@ def serve(folder: Path, roster_path: Path | None, listen: str | None, metrics: s
         click.echo(f"warning: {INSECURE_WARNING}", err=True)
     address = metrics or read_json(folder / CONFIG_NAME, "member config").get("metrics")
     if not address:
-        serve_forever(start(node, listen or node.folder.listen))
+        serve_forever(start(node, listen or node.folder.listen), stop)
         return
     from council.node.metrics import MemberMetrics, serve_metrics
 
@@ -94,6 +95,6 @@ def serve(folder: Path, roster_path: Path | None, listen: str | None, metrics: s
     http = serve_metrics(member_metrics, str(address))
     node.log.event("metrics-serving", address=str(address), port=http.port)
     try:
-        serve_forever(start(node, listen or node.folder.listen, metrics=member_metrics))
+        serve_forever(start(node, listen or node.folder.listen, metrics=member_metrics), stop)
     finally:
         http.stop()

@@ -103,22 +103,42 @@ def start(node: MemberNode, listen: str, workers: int = 8, metrics: MemberMetric
     return RunningServer(server, port, node, metrics, timer)
 
 
-def serve_forever(running: RunningServer) -> None:
-    """Block until SIGTERM/SIGINT, then shut down gracefully. Meanwhile the TLS handshakes gRPC's
-    core refuses are logged from its standard-error lines (council/node/core_log.py)."""
-    stop = threading.Event()
-    watch = CoreLogWatch.start(running.node.log)
+class StopSignal:
+    """SIGTERM and SIGINT caught from the moment this is installed, so that a signal arriving while
+    the member opens or its server starts still stops it gracefully (the default would kill it)."""
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        running.node.log.event("stopping", signal=signal.Signals(signum).name)
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signum: int | None = None
+
+    @classmethod
+    def install(cls) -> StopSignal:
+        caught = cls()
+        signal.signal(signal.SIGTERM, caught._on_signal)
+        signal.signal(signal.SIGINT, caught._on_signal)
+        return caught
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        # No logging here: the main thread may hold the log's lock when the signal lands.
+        if self.signum is None:
+            self.signum = signum
+        self.event.set()
+
+    def name(self) -> str:
+        return signal.Signals(self.signum).name if self.signum is not None else "none"
+
+
+def serve_forever(running: RunningServer, stop: StopSignal | None = None) -> None:
+    """Block until SIGTERM/SIGINT (caught by `stop`, installed before `start` by callers that want
+    no window without it), then shut down gracefully. Meanwhile the TLS handshakes gRPC's core
+    refuses are logged from its standard-error lines (council/node/core_log.py)."""
+    caught = stop or StopSignal.install()
+    watch = CoreLogWatch.start(running.node.log)
+    try:
+        caught.event.wait()
+        running.node.log.event("stopping", signal=caught.name())
         if running.metrics is not None:
             running.metrics.health.set(False, "stopping")
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    try:
-        stop.wait()
         running.stop()
         running.node.log.event("stopped")
     finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import signal
+import time
+from pathlib import Path
 
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -45,3 +47,27 @@ def test_sigterm_stops_gracefully_and_logs_json_lines(council: Council) -> None:
     assert {"serving", "stopping", "stopped"} <= {e["event"] for e in events}
     assert all(e["member"] == "a" and "ts" in e for e in events)
     assert "INSECURE" in c.processes.log_path("a").read_text()
+
+
+@pytest.mark.slow
+def test_sigterm_while_the_member_starts_still_stops_gracefully(council: Council) -> None:
+    """A SIGTERM that lands after the member began opening but before its server is up is caught
+    (the handler is installed first), so the process still exits 0 and logs `stopped`."""
+    c = council
+    c.add_members("a")
+    c.roster("r", 1, ["a"])
+    c.spawn("a", "r")
+    proc = c.procs.pop("a")
+    events_path = c.base / "a/log/events.jsonl"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and "insecure-mode" not in _text(events_path):
+        time.sleep(0.005)
+    assert "serving" not in _text(events_path), "the member came up before the test could signal it"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(20) == 0
+    names = [json.loads(line)["event"] for line in events_path.read_text().splitlines()]
+    assert names[-2:] == ["stopping", "stopped"]
+
+
+def _text(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
