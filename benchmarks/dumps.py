@@ -223,9 +223,8 @@ with open(sys.argv[1], "rb", buffering=0) as src, open(sys.argv[2], "wb", buffer
 def _bench_bundle(folder: Path) -> tuple[Path, Path]:
     """A key bundle signed by a 2-of-3 roster and a simulated signer folder, for the CLI."""
     from council.bundle import KeyBundle
-    from council.crypto.ceremony import CommitSignature
     from council.crypto.group import P256, Scalar
-    from council.crypto.messages import EpochCommit, sign
+    from council.crypto.messages import CommitSignature, EpochCommit, sign
     from council.crypto.signing import Signer
     from council.roster import MemberCard, Roster
     from dumps.sealer import SealingIdentity

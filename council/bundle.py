@@ -16,14 +16,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from council.crypto.bn254.sharing import BnPrevious
-from council.crypto.ceremony import CommitSignature
 from council.crypto.group import Point
-from council.crypto.messages import EpochCommit, Signed, bn254_digest
+from council.crypto.messages import CommitSignature, EpochCommit, Signed, bn254_digest
 from council.errors import DecodeError, KeycouncilError
 from council.roster import Roster, RosterError
+
+if TYPE_CHECKING:
+    from council.crypto.bn254.sharing import BnPrevious
 
 BUNDLE_FORMAT = "keycouncil-key-bundle/1"
 NOTICE_KINDS = ("key-rotated", "key-retired")
@@ -218,6 +219,8 @@ def _signing(d: dict[str, Any], source: str) -> BnPrevious | None:
     raw = d.get("signing_key")
     if raw is None:
         return None
+    from council.crypto.bn254.sharing import BnPrevious  # only bundles with a signing key need it
+
     try:
         signing = BnPrevious.from_bytes(bytes.fromhex(_field(d, "signing_key", str, source)), f"{source}.signing_key")
     except ValueError:

@@ -21,6 +21,7 @@ from council.crypto.group import P256, Point, RandomSource, Scalar
 from council.crypto.judge import DKG_POK, Judgement, judge, valid_dealings
 from council.crypto.messages import (
     CeremonySpec,
+    CommitSignature,
     Complaint,
     Dealing,
     EpochCommit,
@@ -61,14 +62,6 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.COMMITTED: frozenset(),
     State.FAILED: frozenset(),
 }
-
-
-@dataclass(frozen=True)
-class CommitSignature:
-    """One receiver's signature on an EpochCommit."""
-
-    member: int
-    signature: bytes
 
 
 @dataclass(frozen=True)

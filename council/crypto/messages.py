@@ -10,9 +10,9 @@ import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from council.crypto import signing
-from council.crypto.bn254.sharing import BnDealing, BnPrevious, BnPublicOutput
 from council.crypto.codec import Reader, Writer
 from council.crypto.committee import Committee, MemberKeys
 from council.crypto.dleq import DleqProof
@@ -20,6 +20,10 @@ from council.crypto.ecies import EciesCiphertext
 from council.crypto.group import Point
 from council.crypto.schnorr import SchnorrProof
 from council.errors import DecodeError
+
+if TYPE_CHECKING:  # the BN254 code (py_ecc) is imported only where a signing key is decoded:
+    # sealing a dump needs none of it, and it is a fifth of the CLI's start-up
+    from council.crypto.bn254.sharing import BnDealing, BnPrevious, BnPublicOutput
 
 
 class Kind(Enum):
@@ -190,7 +194,7 @@ class Dealing:
             if j in raw:
                 raise DecodeError(f"dealing: two shares for member {j}")
             raw[j] = blob
-        bn254 = None if r.at_end() else BnDealing.from_bytes(r.blob("bn254"), "dealing.bn254")
+        bn254 = None if r.at_end() else _bn_dealing(r.blob("bn254"))
         r.end()
         return cls(ceremony, dealer, commitments, pok, LazyShares(raw, dealer), bn254)
 
@@ -334,3 +338,18 @@ def transcript_digest(spec_digest: bytes, dealings: Sequence[Signed], responses:
         for s in items:
             w.blob(s.to_bytes())
     return hashlib.sha256(w.getvalue()).digest()
+
+
+def _bn_dealing(data: bytes) -> BnDealing:
+    """Decode a dealing's BN254 part (importing the BN254 code only when one is present)."""
+    from council.crypto.bn254.sharing import BnDealing
+
+    return BnDealing.from_bytes(data, "dealing.bn254")
+
+
+@dataclass(frozen=True)
+class CommitSignature:
+    """One receiver's signature on an EpochCommit."""
+
+    member: int
+    signature: bytes

@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from council.crypto.bn254.curve import Fr
-from council.crypto.ceremony import CommitSignature, collect_commit_signatures
+from council.crypto.ceremony import collect_commit_signatures
 from council.crypto.codec import Reader, Writer
 from council.crypto.group import Point, Scalar
 from council.crypto.judge import Judgement, judge
 from council.crypto.messages import (
     CeremonySpec,
+    CommitSignature,
     EpochCommit,
     Signed,
     bn254_digest,

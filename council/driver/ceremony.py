@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from council.bundle import BundleError, KeyBundle
-from council.crypto.ceremony import CommitSignature
-from council.crypto.messages import EpochCommit, Kind, Signed
+from council.crypto.messages import CommitSignature, EpochCommit, Kind, Signed
 from council.driver.ceremony_log import record_epoch, require_accepted_roster, start_log
 from council.driver.client import MemberClient, clients_for
 from council.driver.log_client import AppendReport

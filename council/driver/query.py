@@ -6,9 +6,8 @@ from dataclasses import dataclass, field, replace
 
 from council.bundle import BundleError, KeyBundle
 from council.crypto.bn254.sharing import BnPrevious
-from council.crypto.ceremony import CommitSignature
 from council.crypto.group import Point
-from council.crypto.messages import EpochCommit, Signed, verification_shares_digest
+from council.crypto.messages import CommitSignature, EpochCommit, Signed, verification_shares_digest
 from council.driver.client import MemberClient, clients_for
 from council.driver.key_log import log_notices
 from council.driver.log_client import LogClient

@@ -19,11 +19,10 @@ from typing import Any
 
 from council.crypto.bn254.curve import G1, Fr
 from council.crypto.bn254.sharing import BnPrevious
-from council.crypto.ceremony import CommitSignature
 from council.crypto.codec import Reader, Writer
 from council.crypto.group import P256, Point, Scalar
 from council.crypto.keyid import KEY_ID_PATTERN, KEY_ID_RULE, is_valid_key_id  # noqa: F401  (re-exported)
-from council.crypto.messages import EpochCommit
+from council.crypto.messages import CommitSignature, EpochCommit
 from council.errors import DecodeError, KeycouncilError, StorageError, shown
 from council.roster import Roster
 from council.storage.files import Vault, read_file, remove_durably, sweep_temporaries, write_atomic

@@ -13,10 +13,10 @@ from functools import lru_cache
 
 from council.bundle import valid_signers
 from council.crypto.bn254.sharing import BnPrevious
-from council.crypto.ceremony import CommitSignature
 from council.crypto.codec import Reader, Writer
 from council.crypto.group import Point
 from council.crypto.messages import (
+    CommitSignature,
     EpochCommit,
     Kind,
     PreviousEpoch,

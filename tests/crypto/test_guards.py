@@ -11,11 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from council.bundle import BundleError, KeyBundle, valid_signers
-from council.crypto.ceremony import CommitSignature
 from council.crypto.drbg import seeded
 from council.crypto.group import P256, Scalar
 from council.crypto.judge import check_dealing
-from council.crypto.messages import EpochCommit, sign
+from council.crypto.messages import CommitSignature, EpochCommit, sign
 from council.crypto.signing import Signer
 from council.crypto.transcript import Transcript, check_transcript
 from council.errors import KeycouncilError

@@ -10,10 +10,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from council.bundle import KeyBundle
-from council.crypto.ceremony import CommitSignature
 from council.crypto.drbg import seeded
 from council.crypto.group import P256, Point, Scalar
-from council.crypto.messages import EpochCommit, sign
+from council.crypto.messages import CommitSignature, EpochCommit, sign
 from council.crypto.signing import Signer
 from council.roster import MemberCard, Roster
 from dumps.format import DEFAULT_FORMAT_VERSION, PREFIX_LEN, SIGNATURE_LEN

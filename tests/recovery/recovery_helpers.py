@@ -12,10 +12,9 @@ from crypto_helpers import members, new_shares, receiver_outcome
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from council.bundle import KeyBundle
-from council.crypto.ceremony import CommitSignature
 from council.crypto.drbg import seeded
 from council.crypto.group import P256, Scalar
-from council.crypto.messages import EpochCommit, sign
+from council.crypto.messages import CommitSignature, EpochCommit, sign
 from council.crypto.signing import Signer
 from council.local import (
     dkg_spec,
