@@ -38,13 +38,14 @@ def roster_option(help_text: str | None = None, required: bool = True) -> Any:
 
 
 def finish_report(report: Any, as_json: bool) -> None:
-    """Print a CeremonyReport (text or JSON); exit 1 unless it committed and older shares are erased."""
+    """Print a CeremonyReport (text or JSON); exit 1 unless it committed, older shares are erased and
+    the council log records the epoch."""
     if as_json:
         emit_json({"ceremony": report.to_json()})
     else:
         for line in report.lines():
             click.echo(line)
-    if not (report.committed and report.erased):
+    if not report.done():
         sys.exit(1)
 
 

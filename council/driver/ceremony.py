@@ -21,7 +21,13 @@ from typing import Any, TypeVar
 
 from council.bundle import BundleError, KeyBundle
 from council.crypto.messages import CommitSignature, EpochCommit, Kind, Signed
-from council.driver.ceremony_log import record_epoch, require_accepted_roster, start_log
+from council.driver.ceremony_log import (
+    LogNote,
+    epoch_recorded,
+    record_epoch,
+    require_accepted_roster,
+    start_log,
+)
 from council.driver.client import MemberClient, clients_for
 from council.driver.log_client import AppendReport
 from council.driver.operator import OperatorFolder
@@ -66,6 +72,8 @@ class CeremonyReport:
     bundle: KeyBundle | None = None
     log: list[str] = field(default_factory=list)
     """What the council log says of this ceremony (genesis / epoch-committed entry)."""
+    logged: bool | None = None
+    """After a commit: whether the council log records the epoch (None: no log step ran)."""
 
     def to_json(self) -> dict[str, Any]:
         """The report's stable fields (docs/operators.md, "JSON output")."""
@@ -73,7 +81,7 @@ class CeremonyReport:
                 "ceremony_id": self.ceremony_id, "committed": self.committed,
                 "erased": self.erased,
                 "public_key": self.public_key or None, "failure": self.failure or None,
-                "signers": list(self.signers), "missing": dict(self.missing),
+                "signers": list(self.signers), "missing": dict(self.missing), "logged": self.logged,
                 "disqualified": dict(self.disqualified), "blamed": dict(self.blamed),
                 "no_usable_share": dict(self.problems),
                 "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
@@ -97,7 +105,15 @@ class CeremonyReport:
                            f"`keycouncil ceremony resume --ceremony-id {self.ceremony_id}`")
         out.append("  phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items()))
         out += [f"  log: {line}" for line in self.log]
+        if self.logged is False:
+            out.append(f"  the council log does NOT record epoch {self.epoch} yet (the next re-share needs it): once "
+                       f"the members named above answer, run `keycouncil ceremony resume --ceremony-id "
+                       f"{self.ceremony_id}` again")
         return out
+
+    def done(self) -> bool:
+        """Committed, old shares erased, and the epoch in the council log: nothing left to resume."""
+        return self.committed and self.erased and self.logged is not False
 
 
 @dataclass
@@ -164,7 +180,7 @@ def _log_committed(report: CeremonyReport, request: StartRequest, operator: Oper
     if not report.committed or report.bundle is None:
         return
     c = report.bundle.commit
-    logged: AppendReport | str
+    logged: AppendReport | LogNote
     if request.kind is Kind.DKG:
         logged = start_log(request.new_roster, request.key_id, c.public_key.to_bytes(), c.transcript_digest,
                            operator, timing)
@@ -172,7 +188,8 @@ def _log_committed(report: CeremonyReport, request: StartRequest, operator: Oper
         assert request.old_roster is not None
         logged = record_epoch(request.old_roster, request.new_roster, request.key_id, operator, timing,
                               report.signers, c.epoch)
-    report.log.append(logged if isinstance(logged, str) else logged.summary())
+    report.log.append(logged.summary())
+    report.logged = epoch_recorded(logged)
 
 
 def drive_signed(req: SignedRequest, operator: OperatorFolder, timing: Timing = DEFAULT_TIMING) -> CeremonyReport:

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from council.driver.client import Failure
 from council.driver.log_client import AppendReport, LogClient, operator_entry
 from council.driver.operator import OperatorFolder
@@ -18,6 +20,23 @@ from council.driver.phases import Timing
 from council.errors import PolicyRefused
 from council.log import Genesis, LogState, RosterProposed
 from council.roster import Roster
+
+
+@dataclass(frozen=True)
+class LogNote:
+    """A log step that appended nothing: `recorded` says whether the log already records the epoch
+    (a resumed ceremony) or not (nobody could author the entry: the step must run again)."""
+
+    text: str
+    recorded: bool
+
+    def summary(self) -> str:
+        return self.text
+
+
+def epoch_recorded(outcome: AppendReport | LogNote) -> bool:
+    """Whether, after a ceremony's log step, the council log records its epoch."""
+    return outcome.recorded if isinstance(outcome, LogNote) else outcome.accepted
 
 
 class RosterNotAccepted(PolicyRefused):
@@ -29,7 +48,7 @@ class RosterNotAccepted(PolicyRefused):
 
 
 def start_log(roster: Roster, key_id: str, public_key: bytes, transcript_digest: bytes,
-              operator: OperatorFolder, timing: Timing) -> AppendReport | str:
+              operator: OperatorFolder, timing: Timing) -> AppendReport | LogNote:
     """Append the genesis entry of a key that a DKG just committed (epoch 0).
 
     Idempotent: when the log already has a genesis entry for this very key (same public key and
@@ -83,7 +102,7 @@ def require_accepted_roster(old: Roster, new: Roster, key_id: str, operator: Ope
 
 
 def record_epoch(old: Roster, new: Roster, key_id: str, operator: OperatorFolder, timing: Timing,
-                 signers: list[str], epoch: int | None = None) -> AppendReport | str:
+                 signers: list[str], epoch: int | None = None) -> AppendReport | LogNote:
     """Append the epoch-committed entry, authored by the first new member that stored the epoch.
 
     Idempotent: when the log already records `epoch` (or a later one) as committed, nothing is
@@ -105,14 +124,15 @@ def record_epoch(old: Roster, new: Roster, key_id: str, operator: OperatorFolder
                 report = client.append(state, entry)
                 break
             if report is None:
-                return "no member of the new committee authored the epoch-committed entry: " + "; ".join(problems)
+                return LogNote("no member of the new committee authored the epoch-committed entry: "
+                               + "; ".join(problems), recorded=False)
             if not report.rival_completed:
                 return report
         assert report is not None
         return report
 
 
-def already_logged(state: LogState, epoch: int) -> str:
+def already_logged(state: LogState, epoch: int) -> LogNote:
     """What a ceremony's log step says when the log already records its epoch."""
-    return (f"epoch {epoch} of key {state.key_id} is already in the council log (the log is at epoch "
-            f"{state.epoch}, {state.next_seq} entries): nothing appended")
+    return LogNote(f"epoch {epoch} of key {state.key_id} is already in the council log (the log is at epoch "
+                   f"{state.epoch}, {state.next_seq} entries): nothing appended", recorded=True)

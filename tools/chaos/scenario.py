@@ -416,7 +416,7 @@ class Run:
             return
         logged = record_epoch(load_roster(self.c.roster_files[old]), load_roster(self.c.roster_files[new]),
                               self.key, self.c.init_operator(), Timing(10, 6), list(ROSTERS[new][1]))
-        summary = logged if isinstance(logged, str) else logged.summary()
+        summary = logged.summary()
         self.result.findings.append(f"{stage}: epoch {newest} committed but not in the council log (the driver "
                                     "died before the epoch-committed entry and `ceremony resume` did not append it: operator "
                                     f"used council.driver.ceremony_log.record_epoch: {summary[:300]})")
