@@ -4,6 +4,8 @@ shares, heads signed by t members, and chain snapshots."""
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,3 +85,11 @@ def revert(w3: Web3, snap: str) -> None:
 def mine(w3: Web3, blocks: int) -> None:
     for _ in range(blocks):
         w3.provider.make_request("evm_mine", [])  # type: ignore[union-attr]
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 30.0) -> None:
+    """Poll `predicate` every 0.2 s until it is true; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)

@@ -6,12 +6,10 @@ members and a real Hardhat node; the reorg is the node's own `evm_revert` to an 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chain_helpers import funded_signer, mine, revert, snapshot
+from chain_helpers import funded_signer, mine, revert, snapshot, wait_until
 from node_helpers import Council
 
 from council.chain.client import ChainClient
@@ -29,19 +27,6 @@ pytestmark = [
     pytest.mark.skipif(not hardhat_installed(), reason="Hardhat not installed (make hardhat)"),
 ]
 FAST = Timing(call_timeout=30, retry_window=0.3)
-
-
-@pytest.fixture
-def hardhat(tmp_path: Path) -> Iterator[HardhatNode]:
-    with HardhatNode(tmp_path / "hardhat.log") as hh:
-        yield hh
-
-
-def _wait(predicate: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def test_a_deep_reorg_takes_the_anchor_away_from_a_running_member(council: Council, hardhat: HardhatNode,
@@ -66,13 +51,13 @@ def test_a_deep_reorg_takes_the_anchor_away_from_a_running_member(council: Counc
     anchor_log(r1, "k", c.op(), FAST, client)
     mine(w3, 2)
     books = {n: c.servers[n].node.logbook for n in "abc"}
-    _wait(lambda: all(b.waiting_for_anchor("k") is None for b in books.values()))
+    wait_until(lambda: all(b.waiting_for_anchor("k") is None for b in books.values()))
 
     revert(w3, before_roster)  # a reorg 4+ blocks deep: the new chain has no anchor of the roster entry
     mine(w3, 6)
     watches = {n: c.servers[n].node.chain for n in "abc"}
-    _wait(lambda: all(w is not None and w.reorgs >= 1 for w in watches.values()))
-    _wait(lambda: all(b.waiting_for_anchor("k") == 1 for b in books.values()))
+    wait_until(lambda: all(w is not None and w.reorgs >= 1 for w in watches.values()))
+    wait_until(lambda: all(b.waiting_for_anchor("k") == 1 for b in books.values()))
     refused = run_reshare(r1, r2, "k", c.op(), FAST)
     assert not refused.committed, refused.lines()
     assert "not accepted in the key's council log" in " ".join(refused.lines())
@@ -81,5 +66,5 @@ def test_a_deep_reorg_takes_the_anchor_away_from_a_running_member(council: Counc
 
     anchor_log(r1, "k", c.op(), FAST, client)  # anchored again on the new chain: the members act
     mine(w3, 2)
-    _wait(lambda: all(b.waiting_for_anchor("k") is None for b in books.values()))
+    wait_until(lambda: all(b.waiting_for_anchor("k") is None for b in books.values()))
     assert run_reshare(r1, r2, "k", c.op(), FAST).committed

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import chain_bls
 import pytest
-from chain_helpers import funded_signer
+from chain_helpers import funded_signer, wait_until
 from lognet_helpers import kc
 from node_helpers import Council
 
@@ -48,19 +47,6 @@ pytestmark = [
 FAST = Timing(call_timeout=30, retry_window=0.3)
 
 
-@pytest.fixture
-def hardhat(tmp_path: Path) -> Iterator[HardhatNode]:
-    with HardhatNode(tmp_path / "hardhat.log") as hh:
-        yield hh
-
-
-def _wait(predicate: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-
-
 def test_members_act_on_widening_entries_only_once_anchored(council: Council, hardhat: HardhatNode,
                                                              tmp_path: Path) -> None:
     c = council
@@ -84,7 +70,7 @@ def test_members_act_on_widening_entries_only_once_anchored(council: Council, ha
 
     for n in "abcd":
         attach_chain(c.servers[n].node, ChainConfig(hardhat.url, client.address, confirmations=1, poll_seconds=0.3))
-    _wait(lambda: all(c.servers[n].node.chain.deployment is not None for n in "abcd"))  # type: ignore[union-attr]
+    wait_until(lambda: all(c.servers[n].node.chain.deployment is not None for n in "abcd"))  # type: ignore[union-attr]
 
     proposal = propose_roster(r2, "k", c.op(), FAST)  # widening: accepted (test governance approves) ...
     assert proposal.report is not None and proposal.report.accepted
@@ -103,8 +89,8 @@ def test_members_act_on_widening_entries_only_once_anchored(council: Council, ha
 
     second = anchor_log(r1, "k", c.op(), FAST, client)  # one entry: the approvals' partials suffice
     assert [(s.seq_from, s.seq_to) for s in second.steps] == [(1, 2)]
-    _wait(lambda: book.waiting_for_anchor("k") is None)
-    _wait(lambda: watch.anchor_lags()["k"] == 0.0)  # anchored and confirmed: nothing waits
+    wait_until(lambda: book.waiting_for_anchor("k") is None)
+    wait_until(lambda: watch.anchor_lags()["k"] == 0.0)  # anchored and confirmed: nothing waits
     again = run_reshare(r1, r2, "k", c.op(), FAST)
     assert again.committed, again.lines()
 
@@ -176,8 +162,8 @@ def test_member_with_an_account_anchors_by_itself(council: Council, hardhat: Har
     for n in "abc":
         account = tmp_path / "member-a.key" if n == "a" else None
         attach_chain(c.servers[n].node, ChainConfig(hardhat.url, client.address, 1, account, poll_seconds=0.3))
-    _wait(lambda: all(c.servers[n].node.chain.deployment is not None for n in "abc"))  # type: ignore[union-attr]
+    wait_until(lambda: all(c.servers[n].node.chain.deployment is not None for n in "abc"))  # type: ignore[union-attr]
     proposal = propose_roster(c.roster("r3", 3, ["a", "b", "c"]), "k", c.op(), FAST)
     assert proposal.report is not None and proposal.report.accepted
-    _wait(lambda: client.record(chain_key_id("k")).seq == 2)  # member a combined the approvals and sent it
-    _wait(lambda: c.servers["b"].node.logbook.waiting_for_anchor("k") is None)
+    wait_until(lambda: client.record(chain_key_id("k")).seq == 2)  # member a combined the approvals and sent it
+    wait_until(lambda: c.servers["b"].node.logbook.waiting_for_anchor("k") is None)
