@@ -18,6 +18,7 @@ from py_ecc.fields import optimized_bn128_FQ12 as _FQ12_untyped
 from py_ecc.optimized_bn128 import optimized_curve as _curve_untyped
 from py_ecc.optimized_bn128 import optimized_pairing as _pairing_untyped
 
+from council.crypto.bn254 import g1raw
 from council.crypto.group import RandomSource
 from council.errors import DecodeError
 
@@ -29,6 +30,7 @@ _pair: Any = _pairing_untyped
 
 P: Final[int] = int(_c.field_modulus)
 R: Final[int] = int(_c.curve_order)
+assert (P, R) == (g1raw.P, g1raw.R)
 U: Final = 4965661367192848881  # the BN parameter: p = 36u⁴ + 36u³ + 24u² + 6u + 1
 WORD: Final = 32
 SCALAR_LEN: Final = 32
@@ -189,11 +191,51 @@ class _Point:
 
 
 class G1(_Point):
-    """A point of BN254's G1 (y² = x³ + 3 over F_p; cofactor 1, so on-curve means in G1)."""
+    """A point of BN254's G1 (y² = x³ + 3 over F_p; cofactor 1, so on-curve means in G1), held as
+    raw Jacobian integers (`g1raw`); py_ecc's form is made only for the pairing."""
 
     __slots__ = ()
-    _ZERO = _c.Z1
-    _GEN = _c.G1
+    _ZERO = g1raw.INF
+    _GEN = g1raw.GEN
+
+    @classmethod
+    def base_mul(cls, k: Fr) -> G1:
+        """k·generator with a precomputed 4-bit comb: at most 64 mixed additions, no doublings."""
+        return cls(g1raw.base_mul(k.value))
+
+    def is_identity(self) -> bool:
+        return bool(self._p[2] == 0)
+
+    def __add__(self, other: G1) -> G1:
+        return G1(g1raw.add(self._p, other._p))
+
+    def __sub__(self, other: G1) -> G1:
+        return G1(g1raw.add(self._p, g1raw.neg(other._p)))
+
+    def __neg__(self) -> G1:
+        return G1(g1raw.neg(self._p))
+
+    def __mul__(self, k: Fr) -> G1:
+        """Arbitrary-point multiplication (4-bit fixed window). Not constant-time."""
+        return G1(g1raw.mul_window(self._p, k.value))
+
+    def mul_int(self, k: int) -> G1:
+        """Multiply by a non-negative public integer (variable-time wNAF)."""
+        if k < 0:
+            raise ValueError("mul_int takes a non-negative integer")
+        return G1(g1raw.mul_public(self._p, k))
+
+    def mul_small(self, k: int) -> G1:
+        """Multiply by a small public integer (a member index) by double-and-add."""
+        if not 0 <= k < (1 << SMALL_BITS):
+            raise ValueError("mul_small takes a public integer below 2**16")
+        return G1(g1raw.small_mul(self._p, k))
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is G1 and g1raw.eq(self._p, other._p)
+
+    def __hash__(self) -> int:
+        return hash(("G1", b"" if self.is_identity() else self.to_bytes()))
 
     @classmethod
     def from_bytes(cls, data: bytes, field: str = "G1 point") -> G1:
@@ -205,26 +247,33 @@ class G1(_Point):
             raise DecodeError(f"{field}: coordinate is not below the field prime p")
         if x == 0 and y == 0:
             raise DecodeError(f"{field}: the point at infinity is not accepted")
-        if (y * y - x * x * x - 3) % P:
+        if not g1raw.on_curve(x, y):
             raise DecodeError(f"{field}: point is not on the BN254 curve")
-        return cls((_FQ(x), _FQ(y), _FQ.one()))
+        return cls((x, y, 1))
 
     @classmethod
     def from_xy(cls, x: int, y: int) -> G1:
         """A point from affine coordinates that the caller computed on the curve."""
-        if (y * y - x * x * x - 3) % P:
+        if not (0 <= x < P and 0 <= y < P and g1raw.on_curve(x, y)):
             raise ValueError("point is not on the BN254 curve")
-        return cls((_FQ(x), _FQ(y), _FQ.one()))
+        return cls((x, y, 1))
 
     def xy(self) -> tuple[int, int]:
-        if self.is_identity():
+        xy = g1raw.to_affine(self._p)
+        if xy is None:
             raise ValueError("the point at infinity has no affine coordinates")
-        x, y = _c.normalize(self._p)
-        return int(x.n), int(y.n)
+        return xy
 
     def to_bytes(self) -> bytes:
         x, y = self.xy()
         return x.to_bytes(WORD, "big") + y.to_bytes(WORD, "big")
+
+    def to_py_ecc(self) -> Any:
+        """py_ecc's projective triple of this point (for the pairing and reference tests)."""
+        if self.is_identity():
+            return _c.Z1
+        x, y = self.xy()
+        return (_FQ(x), _FQ(y), _FQ.one())
 
 
 class G2(_Point):
@@ -337,8 +386,20 @@ def _base_table(cls: type[_Point]) -> list[list[Any]]:
     return table
 
 
+def evaluate_at_indices(coefficients: Sequence[G1], indices: Sequence[int]) -> dict[int, G1]:
+    """Y_j = Σ_k j^k·C_k for every public index 1 ≤ j < 2^16 (DKG step 4), by finite differences."""
+    if not coefficients:
+        raise ValueError("no coefficients")
+    if any(not 0 < j < (1 << SMALL_BITS) for j in indices):
+        raise ValueError("indices must be in 1..2**16-1")
+    raw = g1raw.evaluate_at_indices([c._p for c in coefficients], indices)
+    return {j: G1(p) for j, p in raw.items()}
+
+
 def point_sum(points: Iterable[T], kind: type[T]) -> T:
     """Σ points."""
+    if kind is G1:
+        return kind(g1raw.sum_points([p._p for p in points]))
     acc = kind._ZERO
     for p in points:
         acc = _c.add(acc, p._p)
@@ -350,6 +411,8 @@ def horner(coefficients: Sequence[T], x: int) -> T:
     if not 0 < x < (1 << SMALL_BITS):
         raise ValueError("horner takes a public integer in 1..2**16-1")
     kind = type(coefficients[-1])
+    if kind is G1:
+        return kind(g1raw.horner([c._p for c in coefficients], x))
     acc = coefficients[-1]._p
     for c in reversed(coefficients[:-1]):
         acc = _c.add(_small_mul(acc, x, kind._ZERO), c._p)
@@ -362,6 +425,8 @@ def multi_scalar_mul(scalars: Sequence[Fr], points: Sequence[T]) -> T:
     if len(scalars) != len(points) or not points:
         raise ValueError("as many scalars as points, at least one")
     kind, zero = type(points[0]), type(points[0])._ZERO
+    if kind is G1:
+        return kind(g1raw.msm([k.value for k in scalars], [p._p for p in points]))
     if len(points) < 4:
         return kind(_sum_raw((_window_mul(p._p, k.value, zero) for k, p in zip(scalars, points, strict=True)), zero))
     top = max(k.value.bit_length() for k in scalars)
@@ -396,6 +461,8 @@ def double_mul(a: Fr, p: T, b: Fr, q: T) -> T:
     """a·P + b·Q in one pass of doublings (Straus–Shamir): the cost of one and a half
     multiplications. Not constant-time: for verification, where the scalars are public."""
     kind, zero = type(p), type(p)._ZERO
+    if kind is G1:
+        return kind(g1raw.double_mul_public(p._p, a.value, q._p, b.value))
     pq = _c.add(p._p, q._p)
     table = {(0, 1): q._p, (1, 0): p._p, (1, 1): pq}
     acc = zero
@@ -414,7 +481,7 @@ def pairing_check(pairs: Sequence[tuple[G1, G2]]) -> bool:
     for p1, q2 in pairs:
         if p1.is_identity() or q2.is_identity():
             continue
-        f = f * _pair.pairing(q2._p, p1._p, final_exponentiate=False)
+        f = f * _pair.pairing(q2._p, p1.to_py_ecc(), final_exponentiate=False)
     return bool(final_exponentiate(f) == _FQ12.one())
 
 

@@ -21,6 +21,7 @@ from council.crypto.bn254.curve import (
     G2_LEN,
     Fr,
     R,
+    evaluate_at_indices,
     multi_scalar_mul,
     pairing_check,
     point_sum,
@@ -219,7 +220,9 @@ def public_output(dealings: Mapping[int, BnDealing], weights: Mapping[int, Fr], 
         key = previous.public_key
     if key is None:
         raise ValueError("a DKG output needs the group key in G2")
-    shares = {j: vss.commitment_at(combined, j) for j in receivers}
+    indices = list(receivers)
+    shares = evaluate_at_indices(combined, indices)
+    shares = {j: shares[j] for j in indices}
     return BnPublicOutput(key, combined[0], shares, tuple(combined))
 
 

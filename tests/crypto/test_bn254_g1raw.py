@@ -1,0 +1,118 @@
+"""The raw-integer G1 paths (council/crypto/bn254/g1raw.py) against py_ecc's `optimized_curve`:
+random points and scalars, and the edge cases (identity, P + P, P + (−P), scalars 0, 1, r − 1, r)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from py_ecc.optimized_bn128 import optimized_curve as ref
+
+from council.crypto.bn254 import g1raw
+from council.crypto.bn254.curve import G1, Fr, R, evaluate_at_indices, horner, multi_scalar_mul
+
+SCALARS = st.one_of(st.sampled_from([0, 1, 2, 15, 16, 255, 256, R - 1, R, R + 1]), st.integers(0, R - 1),
+                    st.integers(0, 1 << 64))
+SMALL = st.integers(0, 300)
+
+
+def _ref(k: int) -> Any:
+    return ref.multiply(ref.G1, k % R)
+
+
+def _same(raw: g1raw.Jac, expected: Any) -> bool:
+    """A raw point equals a py_ecc point (both may be the identity)."""
+    if ref.is_inf(expected):
+        return g1raw.is_inf(raw)
+    x, y = ref.normalize(expected)
+    return g1raw.to_affine(raw) == (int(x.n), int(y.n))
+
+
+def _raw(k: int) -> g1raw.Jac:
+    """k·g1, scrambled out of affine form so that Z ≠ 1 (Jacobian inputs are exercised)."""
+    p = g1raw.mul_public(g1raw.GEN, k % R)
+    if g1raw.is_inf(p):
+        return p
+    lam = 7 + k % 1000
+    x, y, z = p
+    return x * lam * lam % g1raw.P, y * lam * lam * lam % g1raw.P, z * lam % g1raw.P
+
+
+@settings(max_examples=40, deadline=None)
+@given(SCALARS, SCALARS)
+def test_add_double_neg_match_py_ecc(a: int, b: int) -> None:
+    p, q = _raw(a), _raw(b)
+    assert _same(g1raw.add(p, q), ref.add(_ref(a), _ref(b)))
+    assert _same(g1raw.add(p, p), ref.double(_ref(a)))
+    assert _same(g1raw.double(p), ref.double(_ref(a)))
+    assert g1raw.is_inf(g1raw.add(p, g1raw.neg(p)))
+    assert _same(g1raw.neg(p), ref.neg(_ref(a)))
+    affine = g1raw.to_affine(q)
+    if affine is not None:
+        assert _same(g1raw.add_affine(p, *affine), ref.add(_ref(a), _ref(b)))
+        assert _same(g1raw.add_affine(q, *affine), ref.double(_ref(b)))
+        assert g1raw.is_inf(g1raw.add_affine(g1raw.neg(q), *affine))
+    assert g1raw.eq(p, q) == ((a - b) % R == 0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(SCALARS, SCALARS)
+def test_multiplications_match_py_ecc(a: int, k: int) -> None:
+    p, expected = _raw(a), ref.multiply(_ref(a), k)
+    assert _same(g1raw.mul_window(p, k), expected)
+    assert _same(g1raw.mul_public(p, k), expected)
+    assert _same(g1raw.base_mul(k % R), _ref(k))
+    assert _same(g1raw.double_mul_public(p, k, g1raw.GEN, a), ref.add(expected, _ref(a)))
+    if k < 1 << 16:
+        assert _same(g1raw.small_mul(p, k), expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(SCALARS, SCALARS), min_size=1, max_size=12))
+def test_msm_matches_separate_multiplications(terms: list[tuple[int, int]]) -> None:
+    expected = ref.Z1
+    for a, k in terms:
+        expected = ref.add(expected, ref.multiply(_ref(a), k))
+    assert _same(g1raw.msm([k for _, k in terms], [_raw(a) for a, _ in terms]), expected)
+    points = [G1(_raw(a)) for a, _ in terms]
+    assert _same(multi_scalar_mul([Fr(k % R) for _, k in terms], points)._p, expected)
+
+
+def _horner_ref(coefficients: list[int], x: int) -> Any:
+    acc = ref.Z1
+    for k, a in enumerate(coefficients):
+        acc = ref.add(acc, ref.multiply(_ref(a), pow(x, k, R)))
+    return acc
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(SCALARS, min_size=1, max_size=9), st.integers(-40, 300))
+def test_horner_matches_the_plain_sum(coefficients: list[int], x: int) -> None:
+    raw = [_raw(a) for a in coefficients]
+    assert _same(g1raw.horner(raw, x), _horner_ref(coefficients, x))
+    if 0 < x < 1 << 16:
+        assert _same(horner([G1(p) for p in raw], x)._p, _horner_ref(coefficients, x))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(SCALARS, min_size=1, max_size=12), st.sets(st.integers(1, 40), min_size=1, max_size=30))
+def test_evaluate_at_indices_is_horner_at_each(coefficients: list[int], indices: set[int]) -> None:
+    """Finite differences give Σ_k j^k·C_k at every index, with cancelling and identity terms too."""
+    points = [G1(_raw(a)) for a in coefficients]
+    got = evaluate_at_indices(points, sorted(indices))
+    assert set(got) == indices
+    for j in indices:
+        assert got[j] == horner(points, j)
+
+
+def test_edge_scalars_and_points() -> None:
+    g = g1raw.GEN
+    for mul in (g1raw.mul_window, g1raw.mul_public):
+        assert g1raw.is_inf(mul(g, 0)) and g1raw.is_inf(mul(g, R)) and g1raw.is_inf(mul(g1raw.INF, 5))
+        assert g1raw.eq(mul(g, 1), g) and g1raw.eq(mul(g, R - 1), g1raw.neg(g))
+    assert g1raw.is_inf(g1raw.base_mul(0)) and g1raw.eq(g1raw.base_mul(R - 1), g1raw.neg(g))
+    assert g1raw.eq(g1raw.add(g1raw.INF, g), g) and g1raw.eq(g1raw.add(g, g1raw.INF), g)
+    assert g1raw.is_inf(g1raw.double(g1raw.INF)) and g1raw.is_inf(g1raw.msm([0, 0, 0, 0], [g] * 4))
+    assert g1raw.batch_affine([g1raw.INF, g, g1raw.double(g)]) == [None, (1, 2), g1raw.to_affine(g1raw.double(g))]
+    assert G1.generator() * Fr(0) == G1.identity() and (G1.generator() - G1.generator()).is_identity()
