@@ -116,3 +116,49 @@ def test_edge_scalars_and_points() -> None:
     assert g1raw.is_inf(g1raw.double(g1raw.INF)) and g1raw.is_inf(g1raw.msm([0, 0, 0, 0], [g] * 4))
     assert g1raw.batch_affine([g1raw.INF, g, g1raw.double(g)]) == [None, (1, 2), g1raw.to_affine(g1raw.double(g))]
     assert G1.generator() * Fr(0) == G1.identity() and (G1.generator() - G1.generator()).is_identity()
+
+
+@settings(max_examples=4, deadline=None)
+@given(st.integers(1, R - 1), st.integers(1, R - 1))
+def test_raw_miller_loop_is_py_eccs(a: int, b: int) -> None:
+    """Same lines in the same order: the raw Miller value equals py_ecc's coefficient for coefficient."""
+    from py_ecc.optimized_bn128 import optimized_pairing
+
+    from council.crypto.bn254.curve import G2, _miller
+
+    p, q = G1.base_mul(Fr(a)), G2.base_mul(Fr(b))
+    f = optimized_pairing.pairing(q._p, p.to_py_ecc(), final_exponentiate=False)
+    assert _miller(p, q) == [int(c) for c in f.coeffs]
+
+
+def test_pairing_check_falls_back_outside_the_subgroup() -> None:
+    """A twist point outside G2 takes py_ecc's loop if the raw one meets a degenerate step; either
+    way the check agrees with py_ecc's full pairing."""
+    from bn254_helpers import twist_point_outside_g2
+    from py_ecc.optimized_bn128 import optimized_pairing
+
+    from council.crypto.bn254.curve import G2, _miller, pairing_check
+
+    q, p = twist_point_outside_g2(), G1.base_mul(Fr(5))
+    f = optimized_pairing.pairing(q._p, p.to_py_ecc(), final_exponentiate=False)
+    assert _miller(p, q) == [int(c) for c in f.coeffs]
+    assert pairing_check([(p, q), (-p, q)]) and not pairing_check([(p, G2.generator())])
+
+
+@settings(max_examples=20, deadline=None)
+@given(SCALARS, SCALARS)
+def test_g2_raw_paths_match_py_ecc(a: int, b: int) -> None:
+    """g2raw's addition, doubling, comb, wNAF and ψ against py_ecc's G2 arithmetic."""
+    from council.crypto.bn254 import g2raw
+    from council.crypto.bn254.curve import G2, _from_jac2, _psi_jac2, point_sum
+
+    pa, pb = ref.multiply(ref.G2, a % R), ref.multiply(ref.G2, b % R)
+    ja, jb = g2raw.from_py_ecc(pa), g2raw.from_py_ecc(pb)
+    assert ref.eq(_from_jac2(g2raw.add(ja, jb)), ref.add(pa, pb))
+    assert ref.eq(_from_jac2(g2raw.add(ja, ja)), ref.double(pa))
+    assert ref.eq(_from_jac2(g2raw.add(ja, g2raw.neg(ja))), ref.Z2)
+    assert ref.eq(_from_jac2(g2raw.mul_public(ja, b)), ref.multiply(pa, b))
+    assert ref.eq(G2.base_mul(Fr(a % R))._p, pa)
+    assert point_sum([G2(pa), G2(pb), G2(ref.neg(pa))], G2) == G2(pb)
+    assert g2raw.eq(_psi_jac2(ja), g2raw.mul_public(ja, 6 * 4965661367192848881**2))
+    assert g2raw.eq(ja, jb) == ((a - b) % R == 0)

@@ -1,9 +1,11 @@
-"""BN254 (alt_bn128) through py_ecc's `optimized_bn128`: typed value wrappers and EVM encodings.
+"""BN254 (alt_bn128): typed value wrappers and EVM encodings over raw-integer arithmetic (G1 in
+`g1raw`, G2's comb, sums and subgroup check in `g2raw`, the Miller loop in `pairing_raw`) and
+py_ecc's `optimized_bn128` for the rest.
 
 `Fr` is the scalar field (order r); `G1` and `G2` are points, validated when decoded. Encodings are
 those of the EVM precompiles (EIP-196/197): G1 as `x ‖ y`, G2 as `x_im ‖ x_re ‖ y_im ‖ y_re`, each a
 32-byte big-endian word below p; scalars are 32 bytes big-endian below r. Infinity is refused.
-py_ecc is pure Python and not constant-time (docs/protocol.md, "The council signing key (BN254)").
+All of it is pure Python and not constant-time (docs/protocol.md, "The council signing key (BN254)").
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from py_ecc.fields import optimized_bn128_FQ12 as _FQ12_untyped
 from py_ecc.optimized_bn128 import optimized_curve as _curve_untyped
 from py_ecc.optimized_bn128 import optimized_pairing as _pairing_untyped
 
-from council.crypto.bn254 import g1raw
+from council.crypto.bn254 import g1raw, g2raw, pairing_raw
 from council.crypto.group import RandomSource
 from council.errors import DecodeError
 
@@ -302,12 +304,19 @@ class G2(_Point):
             raise DecodeError(f"{field}: point is not in the order-r subgroup G2")
         return point
 
+    @classmethod
+    def base_mul(cls, k: Fr) -> G2:
+        """k·generator with a precomputed 4-bit comb on raw integers (`g2raw`): at most 64 additions."""
+        return cls(_from_jac2(g2raw.base_mul(g2raw.from_py_ecc(_c.G2), k.value)))
+
     def in_subgroup(self) -> bool:
         """ψ(Q) == [6u²]·Q, which holds exactly on the order-r subgroup of the BN twist
-        (El Housni, Guillevic, Piellard 2022): a 126-bit multiplication instead of a 254-bit one."""
+        (El Housni, Guillevic, Piellard 2022): a 126-bit multiplication instead of a 254-bit one
+        (raw integers, `g2raw`; the scalar is public)."""
         if self.is_identity():
             return True
-        return bool(_c.eq(_psi(self._p), _window_mul(self._p, 6 * U * U, self._ZERO)))
+        q = g2raw.from_py_ecc(self._p)
+        return g2raw.eq(_psi_jac2(q), g2raw.mul_public(q, 6 * U * U))
 
     def words(self) -> tuple[int, int, int, int]:
         """(x_im, x_re, y_im, y_re), the EIP-197 word order."""
@@ -322,19 +331,17 @@ class G2(_Point):
 
 T = TypeVar("T", bound="_Point")
 
-_XI: Final = _FQ2([9, 1])
-_PSI_X: Final = _XI ** ((P - 1) // 3)
-_PSI_Y: Final = _XI ** ((P - 1) // 2)
+def _from_jac2(p: g2raw.Jac2) -> Any:
+    """A raw Jacobian G2 point as py_ecc's projective triple."""
+    x, y, z = g2raw.to_projective(p)
+    return (_FQ2(list(x)), _FQ2(list(y)), _FQ2(list(z)))
 
 
-def _conj(a: Any) -> Any:
-    return _FQ2([a.coeffs[0], -a.coeffs[1]])
-
-
-def _psi(q: Any) -> Any:
-    """The untwist-Frobenius-twist endomorphism of the D-type twist (twist ξ = 9 + i)."""
-    x, y, z = q
-    return (_conj(x) * _PSI_X, _conj(y) * _PSI_Y, _conj(z))
+def _psi_jac2(q: g2raw.Jac2) -> g2raw.Jac2:
+    """ψ on Jacobian coordinates: (X̄·ξ^((p−1)/3), Ȳ·ξ^((p−1)/2), Z̄) (conjugation is a field map)."""
+    (x0, x1), (y0, y1), (z0, z1) = q
+    f2mul = pairing_raw.f2mul
+    return (f2mul((x0, -x1 % P), pairing_raw.PSI_X), f2mul((y0, -y1 % P), pairing_raw.PSI_Y), (z0, -z1 % P))
 
 
 def _small_mul(raw: Any, k: int, zero: Any) -> Any:
@@ -400,6 +407,11 @@ def point_sum(points: Iterable[T], kind: type[T]) -> T:
     """Σ points."""
     if kind is G1:
         return kind(g1raw.sum_points([p._p for p in points]))
+    if kind is G2:
+        acc2 = g2raw.INF2
+        for p in points:
+            acc2 = g2raw.add(acc2, g2raw.from_py_ecc(p._p))
+        return kind(_from_jac2(acc2))
     acc = kind._ZERO
     for p in points:
         acc = _c.add(acc, p._p)
@@ -461,6 +473,8 @@ def double_mul(a: Fr, p: T, b: Fr, q: T) -> T:
     """a·P + b·Q in one pass of doublings (Straus–Shamir): the cost of one and a half
     multiplications. Not constant-time: for verification, where the scalars are public."""
     kind, zero = type(p), type(p)._ZERO
+    if kind is G1 and p._p == g1raw.GEN:  # z·g1 − c·A in a Schnorr check: the comb for z·g1
+        return kind(g1raw.add(g1raw.base_mul(a.value), g1raw.mul_public(q._p, b.value)))
     if kind is G1:
         return kind(g1raw.double_mul_public(p._p, a.value, q._p, b.value))
     pq = _c.add(p._p, q._p)
@@ -475,14 +489,26 @@ def double_mul(a: Fr, p: T, b: Fr, q: T) -> T:
 
 
 def pairing_check(pairs: Sequence[tuple[G1, G2]]) -> bool:
-    """Π e(P_i, Q_i) == 1, as the EIP-197 precompile computes it: one Miller loop per pair (py_ecc)
-    and a single final exponentiation (ours, below)."""
-    f = _FQ12.one()
+    """Π e(P_i, Q_i) == 1, as the EIP-197 precompile computes it: one Miller loop per pair (on raw
+    integers, `pairing_raw`; py_ecc's own loop only if the raw one meets a degenerate step) and a
+    single final exponentiation (ours, below)."""
+    f = pairing_raw.ONE12
     for p1, q2 in pairs:
         if p1.is_identity() or q2.is_identity():
             continue
-        f = f * _pair.pairing(q2._p, p1.to_py_ecc(), final_exponentiate=False)
-    return bool(final_exponentiate(f) == _FQ12.one())
+        f = pairing_raw.f12mul(f, _miller(p1, q2))
+    return _final_exponentiate_raw(f) == pairing_raw.ONE12
+
+
+def _miller(p1: G1, q2: G2) -> list[int]:
+    """py_ecc's Miller value of (Q, P) without the final exponentiation, as 12 integers."""
+    x, y = _c.normalize(q2._p)
+    q = ((int(x.coeffs[0]), int(x.coeffs[1])), (int(y.coeffs[0]), int(y.coeffs[1])))
+    try:
+        return pairing_raw.miller_loop(q, p1.xy())
+    except pairing_raw.Exceptional:
+        f = _pair.pairing(q2._p, p1.to_py_ecc(), final_exponentiate=False)
+        return [int(c) for c in f.coeffs]
 
 
 _FROB: list[list[list[list[int]]]] = []  # one element once built: the four tables
@@ -519,28 +545,29 @@ def _apply(coeffs: Sequence[int], table: Sequence[Sequence[int]]) -> list[int]:
     return [v % P for v in out]
 
 
-def _frob(f: Any, table: Sequence[Sequence[int]]) -> Any:
-    return _FQ12(_apply([int(c) for c in f.coeffs], table))
-
-
 def final_exponentiate(f: Any) -> Any:
+    """f^((p¹² − 1)/r) for py_ecc's FQ12 (`_final_exponentiate_raw` on its coefficients)."""
+    return _FQ12(_final_exponentiate_raw([int(c) for c in f.coeffs]))
+
+
+def _final_exponentiate_raw(f: list[int]) -> list[int]:
     """f^((p¹² − 1)/r) as (p⁶ − 1)(p² + 1)·(p⁴ − p² + 1)/r: Frobenius maps for the easy part and a
-    joint exponentiation by the base-p digits of the hard part. Equal to py_ecc's (a test checks),
-    about ten times faster."""
+    joint exponentiation by the base-p digits of the hard part, on raw coefficient lists. Equal to
+    py_ecc's (a test checks), about ten times faster."""
+    mul, sqr = pairing_raw.f12mul, pairing_raw.f12sqr
     m1, m2, m3, m6 = _frobenius_tables()
-    f1 = _frob(f, m6) * f.inv()
-    f2 = _frob(f1, m2) * f1
-    bases = [f2, _frob(f2, m1), _frob(f2, m2), _frob(f2, m3)]
-    table = [_FQ12.one()] * 16
+    f1 = mul(_apply(f, m6), [int(c) for c in _FQ12(f).inv().coeffs])
+    f2 = mul(_apply(f1, m2), f1)
+    bases = [f2, _apply(f2, m1), _apply(f2, m2), _apply(f2, m3)]
+    table = [pairing_raw.ONE12] * 16
     for mask in range(1, 16):
         low = mask & -mask
         rest = mask ^ low
-        table[mask] = table[rest] * bases[low.bit_length() - 1] if rest else bases[low.bit_length() - 1]
-    acc = _FQ12.one()
+        table[mask] = mul(table[rest], bases[low.bit_length() - 1]) if rest else bases[low.bit_length() - 1]
+    acc = pairing_raw.ONE12
     for bit in range(max(d.bit_length() for d in _HARD_DIGITS) - 1, -1, -1):
-        acc = acc * acc
+        acc = sqr(acc)
         mask = sum(((d >> bit) & 1) << i for i, d in enumerate(_HARD_DIGITS))
         if mask:
-            acc = acc * table[mask]
+            acc = mul(acc, table[mask])
     return acc
-

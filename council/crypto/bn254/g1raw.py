@@ -194,12 +194,27 @@ def _odd_multiples(p: Jac, count: int) -> list[Jac]:
 
 def mul_public(p: Jac, k: int) -> Jac:
     """k·P for a PUBLIC k ≥ 0 (wNAF, w = 5). Variable time."""
-    return double_mul_public(p, k, INF, 0)
+    return straus([k], [p])
 
 
 def double_mul_public(p: Jac, a: int, q: Jac, b: int) -> Jac:
-    """a·P + b·Q for PUBLIC a, b ≥ 0: interleaved wNAF (Straus), one pass of doublings."""
-    terms = [(wnaf(k), _odd_multiples(pt, 1 << (_WNAF - 2))) for pt, k in ((p, a), (q, b)) if k and pt[2]]
+    """a·P + b·Q for PUBLIC a, b ≥ 0 in one pass of doublings (`straus`)."""
+    return straus([a, b], [p, q])
+
+
+def _width(bits: int) -> int:
+    """The wNAF width for a scalar of this length: table (2^(w−2) additions) against digits."""
+    return min(range(2, 7), key=lambda w: (1 << (w - 2)) + bits / (w + 1))
+
+
+def straus(scalars: Sequence[int], points: Sequence[Jac]) -> Jac:
+    """Σ k_i·P_i for PUBLIC k_i ≥ 0: interleaved wNAF (Straus), one pass of doublings, each
+    scalar with a width fit to its own length (short scalars cost few additions)."""
+    terms = []
+    for k, pt in zip(scalars, points, strict=True):
+        if k and pt[2]:
+            w = _width(k.bit_length())
+            terms.append((wnaf(k, w), _odd_multiples(pt, 1 << (w - 2))))
     if not terms:
         return INF
     acc = INF
@@ -213,6 +228,17 @@ def double_mul_public(p: Jac, a: int, q: Jac, b: int) -> Jac:
                 elif d < 0:
                     acc = add(acc, neg(table[(-d) >> 1]))
     return acc
+
+
+def _straus_cost(scalars: Sequence[int]) -> float:
+    """Estimated additions and doublings of `straus` on these scalars."""
+    top = max(k.bit_length() for k in scalars)
+    return top + sum((1 << (_width(b) - 2)) + b / (_width(b) + 1) for b in (k.bit_length() for k in scalars) if b)
+
+
+def _pippenger_window(top: int, n: int) -> tuple[int, float]:
+    """(window, estimated operations) of the bucket method for n scalars of `top` bits."""
+    return min(((w, -(-top // w) * (n + (1 << (w + 1)) + w)) for w in range(2, 12)), key=lambda wc: wc[1])
 
 
 _COMB: list[list[list[tuple[int, int]]]] = []  # one element once built: table[w][d] affine, d = 1..15
@@ -310,14 +336,15 @@ def _extend(values: Sequence[Jac], count: int) -> list[Jac]:
 
 
 def msm(scalars: Sequence[int], points: Sequence[Jac]) -> Jac:
-    """Σ k_i·P_i for PUBLIC scalars k_i ≥ 0: Pippenger's buckets, the window chosen for the number
-    of terms and the longest scalar; separate wNAF multiplications for fewer than 4 terms."""
-    if len(points) < 4:
-        return sum_points([mul_public(p, k) for k, p in zip(scalars, points, strict=True)])
-    top = max(k.bit_length() for k in scalars)
+    """Σ k_i·P_i for PUBLIC scalars k_i ≥ 0: Pippenger's buckets (the window chosen for the number
+    of terms and the longest scalar) or Straus's interleaved wNAF, whichever is estimated cheaper
+    (Straus for few terms or short, uneven scalars such as integer Lagrange numerators)."""
+    top = max((k.bit_length() for k in scalars), default=0)
     if top == 0:
         return INF
-    c = min(range(2, 12), key=lambda w: -(-top // w) * (len(points) + (1 << (w + 1)) + w))
+    c, cost = _pippenger_window(top, len(points))
+    if len(points) < 4 or _straus_cost(scalars) <= cost:
+        return straus(scalars, points)
     mask, acc = (1 << c) - 1, INF
     for shift in range(((top + c - 1) // c - 1) * c, -1, -c):
         for _ in range(c):
