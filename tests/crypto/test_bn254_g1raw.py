@@ -162,3 +162,31 @@ def test_g2_raw_paths_match_py_ecc(a: int, b: int) -> None:
     assert point_sum([G2(pa), G2(pb), G2(ref.neg(pa))], G2) == G2(pb)
     assert g2raw.eq(_psi_jac2(ja), g2raw.mul_public(ja, 6 * 4965661367192848881**2))
     assert g2raw.eq(ja, jb) == ((a - b) % R == 0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(SCALARS, st.lists(st.integers(0, 6), min_size=3, max_size=3)), min_size=1, max_size=6))
+def test_msm_columns_is_one_msm_per_column(rows: list[tuple[int, list[int]]]) -> None:
+    """Lockstep affine columns equal separate sums, with repeated, opposite and identity points
+    (small logs 0..6 and their negatives make P + P, P + (−P) and identities frequent)."""
+    from council.crypto.bn254.curve import multi_scalar_mul_columns
+
+    scalars = [k for k, _ in rows]
+    logs = [[(v - 3) for v in row] for _, row in rows]
+    points = [[G1(_raw(v % R)) for v in row] for row in logs]
+    got = multi_scalar_mul_columns([Fr(k % R) for k in scalars], points)
+    for c in range(3):
+        expected = ref.Z1
+        for k, row in zip(scalars, logs, strict=True):
+            expected = ref.add(expected, ref.multiply(_ref(row[c]), k % R))
+        assert _same(got[c]._p, expected)
+
+
+def test_batch_add_and_double_edge_cases() -> None:
+    g = g1raw.to_affine(g1raw.GEN)
+    g2 = g1raw.to_affine(g1raw.double(g1raw.GEN))
+    assert g is not None and g2 is not None
+    minus_g = (g[0], g1raw.P - g[1])
+    assert g1raw.batch_add([g, g, g, None, None], [g, minus_g, g2, g, None]) == [
+        g2, None, g1raw.to_affine(g1raw.mul_public(g1raw.GEN, 3)), g, None]
+    assert g1raw.batch_double([None, g]) == [None, g2]

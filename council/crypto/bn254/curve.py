@@ -462,6 +462,15 @@ def multi_scalar_mul(scalars: Sequence[Fr], points: Sequence[T]) -> T:
     return kind(acc)
 
 
+def multi_scalar_mul_columns(scalars: Sequence[Fr], rows: Sequence[Sequence[G1]]) -> list[G1]:
+    """`[Σ_i k_i·rows[i][c] for each column c]` for PUBLIC scalars in G1 (the re-share's `C_k`):
+    every column at once in lockstep, affine, one inversion per step (`g1raw.msm_columns`)."""
+    if len(scalars) != len(rows) or not rows or len({len(r) for r in rows}) != 1:
+        raise ValueError("one scalar per row, rows of one length, at least one")
+    raw = g1raw.msm_columns([k.value for k in scalars], [[p._p for p in row] for row in rows])
+    return [G1(p) for p in raw]
+
+
 def _sum_raw(raws: Iterable[Any], zero: Any) -> Any:
     acc = zero
     for r in raws:

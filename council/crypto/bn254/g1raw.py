@@ -362,3 +362,91 @@ def msm(scalars: Sequence[int], points: Sequence[Jac]) -> Jac:
             total = add(total, running)
         acc = add(acc, total)
     return acc
+
+
+Aff = tuple[int, int] | None
+"""An affine point, None for the identity (the lockstep paths below)."""
+
+
+def _batch_inverse(values: Sequence[int]) -> list[int]:
+    """1/v for non-zero values with one modular inversion (Montgomery's trick)."""
+    prefix, acc = [], 1
+    for v in values:
+        prefix.append(acc)
+        acc = acc * v % P
+    inv = pow(acc, -1, P)
+    out = [0] * len(values)
+    for i in range(len(values) - 1, -1, -1):
+        out[i] = inv * prefix[i] % P
+        inv = inv * values[i] % P
+    return out
+
+
+def _affine_jac(p: Aff) -> Jac:
+    return INF if p is None else (p[0], p[1], 1)
+
+
+def batch_add(ps: Sequence[Aff], qs: Sequence[Aff]) -> list[Aff]:
+    """P_e + Q_e for every e, affine, one inversion for the whole batch; the exceptional sums
+    (an identity, P + P, P + (−P)) go through the Jacobian formulas one by one."""
+    out: list[Aff] = [None] * len(ps)
+    todo, dens = [], []
+    for e, (p, q) in enumerate(zip(ps, qs, strict=True)):
+        if p is None or q is None or p[0] == q[0]:
+            out[e] = to_affine(add(_affine_jac(p), _affine_jac(q)))
+        else:
+            todo.append(e)
+            dens.append(q[0] - p[0])
+    for e, inv in zip(todo, _batch_inverse(dens), strict=True):
+        (x1, y1), (x2, y2) = ps[e], qs[e]  # type: ignore[misc]
+        lam = (y2 - y1) * inv % P
+        x3 = (lam * lam - x1 - x2) % P
+        out[e] = (x3, (lam * (x1 - x3) - y1) % P)
+    return out
+
+
+def batch_double(ps: Sequence[Aff]) -> list[Aff]:
+    """2·P_e for every e, affine, one inversion for the batch (G1 has no point with y = 0)."""
+    out: list[Aff] = [None] * len(ps)
+    todo = [e for e, p in enumerate(ps) if p is not None]
+    invs = _batch_inverse([2 * ps[e][1] for e in todo])  # type: ignore[index]
+    for e, inv in zip(todo, invs, strict=True):
+        x1, y1 = ps[e]  # type: ignore[misc]
+        lam = 3 * x1 * x1 * inv % P
+        x3 = (lam * lam - 2 * x1) % P
+        out[e] = (x3, (lam * (x1 - x3) - y1) % P)
+    return out
+
+
+def msm_columns(scalars: Sequence[int], rows: Sequence[Sequence[Jac]]) -> list[Jac]:
+    """C_k = Σ_i k_i·rows[i][k] for every column k, PUBLIC scalars k_i ≥ 0 (the re-share's
+    combined commitments: one set of weights, t columns). Straus with one wNAF per scalar, all
+    columns in lockstep in affine coordinates, so that each step's additions share one inversion."""
+    if not rows:
+        raise ValueError("no rows")
+    width = len(rows[0])
+    flat = batch_affine([p for row in rows for p in row])
+    points = [flat[i * width : (i + 1) * width] for i in range(len(rows))]
+    terms = []
+    for k, row in zip(scalars, points, strict=True):
+        if k:
+            w = _width(k.bit_length())
+            table = [list(row)]
+            if w > 2:
+                two = batch_double(row)
+                for _ in range((1 << (w - 2)) - 1):
+                    table.append(batch_add(table[-1], two))
+            terms.append((wnaf(k, w), table))
+    acc: list[Aff] = [None] * width
+    if not terms:
+        return [INF] * width
+    for i in range(max(len(d) for d, _ in terms) - 1, -1, -1):
+        acc = batch_double(acc)
+        for digits, table in terms:
+            if i < len(digits) and digits[i]:
+                d = digits[i]
+                entry = table[abs(d) >> 1]
+                if d < 0:
+                    entry = [None if q is None else (q[0], -q[1] % P) for q in entry]
+                acc = batch_add(acc, entry)
+    return [_affine_jac(p) for p in acc]

@@ -22,7 +22,7 @@ from council.crypto.bn254.curve import (
     Fr,
     R,
     evaluate_at_indices,
-    multi_scalar_mul,
+    multi_scalar_mul_columns,
     pairing_check,
     point_sum,
 )
@@ -191,8 +191,7 @@ def combine_commitments(dealings: Mapping[int, BnDealing], weights: Mapping[int,
         return vss.sum_commitments(dealings[i].commitments for i in dealers)
     small = integer_lagrange_at_zero(dealers, R)
     if small is None:
-        lam = [weights[i] for i in dealers]
-        return [multi_scalar_mul(lam, [dealings[i].commitments[k] for i in dealers]) for k in range(t)]
+        return multi_scalar_mul_columns([weights[i] for i in dealers], [dealings[i].commitments for i in dealers])
     return _combine_small(dealings, weights, dealers, t, *small)
 
 
@@ -205,8 +204,8 @@ def _combine_small(dealings: Mapping[int, BnDealing], weights: Mapping[int, Fr],
         raise ValueError("BN254 weights are not the Lagrange coefficients at 0 of their indices")
     scalars = [Fr(abs(m)) for m in numerators]
     rows = [[-a if m < 0 else a for a in dealings[i].commitments] for m, i in zip(numerators, dealers, strict=True)]
-    combined = [multi_scalar_mul(scalars, [row[k] for row in rows]) for k in range(t)]
-    return combined if denominator == 1 else [c * Fr(inverse) for c in combined]
+    combined = multi_scalar_mul_columns(scalars, rows)
+    return combined if denominator == 1 else [c.mul_int(inverse) for c in combined]
 
 
 def public_output(dealings: Mapping[int, BnDealing], weights: Mapping[int, Fr], receivers: Iterable[int],
