@@ -190,3 +190,20 @@ def test_batch_add_and_double_edge_cases() -> None:
     assert g1raw.batch_add([g, g, g, None, None], [g, minus_g, g2, g, None]) == [
         g2, None, g1raw.to_affine(g1raw.mul_public(g1raw.GEN, 3)), g, None]
     assert g1raw.batch_double([None, g]) == [None, g2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(SCALARS)
+def test_glv_split_is_short_and_exact(k: int) -> None:
+    k1, k2 = g1raw.glv_split(k % R)
+    assert (k1 + k2 * g1raw.LAMBDA - k) % R == 0
+    assert max(abs(k1), abs(k2)).bit_length() <= 128
+
+
+def test_glv_endomorphism_is_multiplication_by_lambda() -> None:
+    assert pow(g1raw.BETA, 3, g1raw.P) == 1 and g1raw.BETA != 1
+    assert (g1raw.LAMBDA * g1raw.LAMBDA + g1raw.LAMBDA + 1) % R == 0
+    expected = ref.multiply(ref.G1, g1raw.LAMBDA)
+    assert _same((g1raw.BETA, 2, 1), expected)
+    p = _raw(987654321)
+    assert g1raw.eq((g1raw.BETA * p[0] % g1raw.P, p[1], p[2]), g1raw.mul_window(p, g1raw.LAMBDA))

@@ -14,6 +14,7 @@ and no secret path is more variable-time than before. The rest (`mul_public`, `d
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import isqrt
 from typing import Final
 
 P: Final = 21888242871839275222246405745257275088696311157297823662689037894645226208583
@@ -207,11 +208,61 @@ def _width(bits: int) -> int:
     return min(range(2, 7), key=lambda w: (1 << (w - 2)) + bits / (w + 1))
 
 
+BETA: Final = 21888242871839275220042445260109153167277707414472061641714758635765020556616
+"""A cube root of unity mod p: φ(x, y) = (β·x, y) is an endomorphism of G1 (GLV)."""
+LAMBDA: Final = 21888242871839275217838484774961031246154997185409878258781734729429964517155
+"""The cube root of unity mod r with φ(P) = λ·P (a test checks it on the generator)."""
+
+
+def _glv_basis() -> tuple[tuple[int, int], tuple[int, int]]:
+    """Two short vectors (a, b) with a + b·λ ≡ 0 (mod r), from the extended Euclidean algorithm
+    on (r, λ) stopped at √r (Gallant–Lambert–Vanstone 2001, §4)."""
+    bound = isqrt(R)
+    r0, r1, t0, t1 = R, LAMBDA, 0, 1
+    while r1 >= bound:
+        q = r0 // r1
+        r0, r1, t0, t1 = r1, r0 - q * r1, t1, t0 - q * t1
+    q = r0 // r1
+    r2, t2 = r0 - q * r1, t0 - q * t1
+    v1 = (r1, -t1)
+    v2 = min((r0, -t0), (r2, -t2), key=lambda v: v[0] * v[0] + v[1] * v[1])
+    return v1, v2
+
+
+_V1, _V2 = _glv_basis()
+_DET: Final = _V1[0] * _V2[1] - _V2[0] * _V1[1]
+
+
+def _round_div(a: int, b: int) -> int:
+    """a / b rounded to the nearest integer (b ≠ 0)."""
+    if b < 0:
+        a, b = -a, -b
+    return (2 * a + b) // (2 * b)
+
+
+def glv_split(k: int) -> tuple[int, int]:
+    """(k1, k2) with k ≡ k1 + k2·λ (mod r) and |k1|, |k2| about √r (public k only)."""
+    c1 = _round_div(_V2[1] * k, _DET)
+    c2 = _round_div(-_V1[1] * k, _DET)
+    return k - c1 * _V1[0] - c2 * _V2[0], -c1 * _V1[1] - c2 * _V2[1]
+
+
+def _glv_terms(k: int, p: Jac) -> list[tuple[int, Jac]]:
+    """k·P as k1·P + k2·φ(P) with half-length non-negative scalars (signs moved to the points)."""
+    k1, k2 = glv_split(k % R)
+    phi = (BETA * p[0] % P, p[1], p[2])  # Jacobian: x = X/Z², so β·X is β·x
+    return [(abs(k1), neg(p) if k1 < 0 else p), (abs(k2), neg(phi) if k2 < 0 else phi)]
+
+
 def straus(scalars: Sequence[int], points: Sequence[Jac]) -> Jac:
     """Σ k_i·P_i for PUBLIC k_i ≥ 0: interleaved wNAF (Straus), one pass of doublings, each
-    scalar with a width fit to its own length (short scalars cost few additions)."""
-    terms = []
+    scalar with a width fit to its own length (short scalars cost few additions); a scalar of
+    more than 160 bits is split in two halves by the GLV endomorphism first."""
+    pairs: list[tuple[int, Jac]] = []
     for k, pt in zip(scalars, points, strict=True):
+        pairs += _glv_terms(k, pt) if k.bit_length() > 160 else [(k, pt)]
+    terms = []
+    for k, pt in pairs:
         if k and pt[2]:
             w = _width(k.bit_length())
             terms.append((wnaf(k, w), _odd_multiples(pt, 1 << (w - 2))))
