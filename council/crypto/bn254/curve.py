@@ -462,6 +462,13 @@ def multi_scalar_mul(scalars: Sequence[Fr], points: Sequence[T]) -> T:
     return kind(acc)
 
 
+def sum_columns(rows: Sequence[Sequence[G1]]) -> list[G1]:
+    """`[Σ_i rows[i][c] for each column c]` in G1, all columns at once (`g1raw.sum_columns`)."""
+    if not rows or len({len(r) for r in rows}) != 1:
+        raise ValueError("rows of one length, at least one")
+    return [G1(p) for p in g1raw.sum_columns([[p._p for p in row] for row in rows])]
+
+
 def multi_scalar_mul_columns(scalars: Sequence[Fr], rows: Sequence[Sequence[G1]]) -> list[G1]:
     """`[Σ_i k_i·rows[i][c] for each column c]` for PUBLIC scalars in G1 (the re-share's `C_k`):
     every column at once in lockstep, affine, one inversion per step (`g1raw.msm_columns`)."""

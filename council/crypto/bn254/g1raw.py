@@ -501,3 +501,17 @@ def msm_columns(scalars: Sequence[int], rows: Sequence[Sequence[Jac]]) -> list[J
                     entry = [None if q is None else (q[0], -q[1] % P) for q in entry]
                 acc = batch_add(acc, entry)
     return [_affine_jac(p) for p in acc]
+
+
+def sum_columns(rows: Sequence[Sequence[Jac]]) -> list[Jac]:
+    """Σ_i rows[i][c] for every column c (coefficient-wise sums of commitments), the columns in
+    lockstep in affine coordinates: one inversion per row for all the columns' additions."""
+    if not rows:
+        raise ValueError("no rows")
+    width = len(rows[0])
+    flat = batch_affine([p for row in rows for p in row]) if any(p[2] != 1 for row in rows for p in row) \
+        else [(p[0], p[1]) for row in rows for p in row]
+    acc: list[Aff] = list(flat[:width])
+    for i in range(1, len(rows)):
+        acc = batch_add(acc, flat[i * width : (i + 1) * width])
+    return [_affine_jac(p) for p in acc]
