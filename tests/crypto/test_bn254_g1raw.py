@@ -222,3 +222,12 @@ def test_sum_columns_is_the_plain_sum(logs: list[list[int]]) -> None:
         for row in logs:
             expected = ref.add(expected, _ref(row[c]))
         assert _same(got[c]._p, expected)
+
+
+def test_frobenius_table_is_py_eccs_power() -> None:
+    from py_ecc.fields import optimized_bn128_FQ12 as fq12
+
+    from council.crypto.bn254.curve import P, _frobenius_tables
+
+    w_p = fq12([0, 1] + [0] * 10) ** P
+    assert _frobenius_tables()[0][1] == [int(c) for c in w_p.coeffs]
