@@ -231,3 +231,11 @@ def test_frobenius_table_is_py_eccs_power() -> None:
 
     w_p = fq12([0, 1] + [0] * 10) ** P
     assert _frobenius_tables()[0][1] == [int(c) for c in w_p.coeffs]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([0, 1, 31, 32, 33, 63]), min_size=43, max_size=43))
+def test_comb_digit_boundaries(windows: list[int]) -> None:
+    """Scalars made of 6-bit windows at the signed-digit edges (carries through runs of 32..63)."""
+    k = sum(d << (6 * i) for i, d in enumerate(windows)) % R
+    assert _same(g1raw.base_mul(k), _ref(k))

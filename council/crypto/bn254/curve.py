@@ -202,7 +202,7 @@ class G1(_Point):
 
     @classmethod
     def base_mul(cls, k: Fr) -> G1:
-        """k·generator with a precomputed 4-bit comb: at most 64 mixed additions, no doublings."""
+        """k·generator with a precomputed comb of signed 6-bit digits: at most 43 mixed additions."""
         return cls(g1raw.base_mul(k.value))
 
     def is_identity(self) -> bool:

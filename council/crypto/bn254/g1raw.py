@@ -5,9 +5,9 @@ Explicit-Formulas Database (dbl-2009-l, add-2007-bl, madd-2007-bl) with the exce
 (an identity input, P + P, P + (−P)) handled by branches, as py_ecc's `optimized_curve` does. About
 five times faster than py_ecc's `FQ` objects: the same integers, without an object per result.
 
-Secret scalars use `mul_window` and `base_mul`, which follow the operation pattern of the py_ecc
-code they replace (4-bit fixed window, 4-bit comb skipping zero digits): neither is constant-time,
-and no secret path is more variable-time than before. The rest (`mul_public`, `double_mul_public`,
+Secret scalars use `mul_window` (the 4-bit fixed window of the py_ecc code it replaces) and
+`base_mul` (a comb of signed 6-bit digits recoded by arithmetic; like the 4-bit py_ecc comb before,
+it skips zero digits): neither is constant-time, and neither branches on a secret more than before. The rest (`mul_public`, `double_mul_public`,
 `msm`, `horner`, `evaluate_at_indices`) takes PUBLIC scalars only: challenges, weights, indices.
 """
 
@@ -292,38 +292,50 @@ def _pippenger_window(top: int, n: int) -> tuple[int, float]:
     return min(((w, -(-top // w) * (n + (1 << (w + 1)) + w)) for w in range(2, 12)), key=lambda wc: wc[1])
 
 
-_COMB: list[list[list[tuple[int, int]]]] = []  # one element once built: table[w][d] affine, d = 1..15
+COMB_BITS: Final = 6
+_COMB_WINDOWS: Final = -(-R.bit_length() // COMB_BITS)  # 43: the top window holds at most 2 bits and a carry
+_COMB: list[list[list[tuple[int, int]]]] = []  # one element once built: table[w][d + 32] affine
 
 
 def _comb() -> list[list[tuple[int, int]]]:
-    """table[w][d − 1] = d·16^w·g1 in affine coordinates for 64 windows (built once)."""
+    """table[w][d + 32] = d·64^w·g1 in affine coordinates for the signed digits d = −32..31 of
+    43 windows (d = 0 holds a placeholder), built once: 43 × 32 points and their negatives."""
     if not _COMB:
         rows: list[Jac] = []
         base = GEN
-        for _ in range((R.bit_length() + WINDOW - 1) // WINDOW):
+        for _ in range(_COMB_WINDOWS):
             row = [base]
-            for _ in range(14):
+            for _ in range(31):
                 row.append(add(row[-1], base))
-            rows += row
-            base = add(row[-1], base)
-        flat = [xy for xy in batch_affine(rows) if xy is not None]  # d·16^w·g1 is never the identity
+            rows += row  # 1..32 times base
+            base = double(row[-1])
+        flat = [xy for xy in batch_affine(rows) if xy is not None]  # d·64^w·g1 is never the identity
         assert len(flat) == len(rows)
-        _COMB.append([flat[w * 15 : (w + 1) * 15] for w in range(len(rows) // 15)])
+        table = []
+        for w in range(_COMB_WINDOWS):
+            positive = flat[w * 32 : (w + 1) * 32]
+            negative = [(x, -y % P) for x, y in reversed(positive)]  # −32..−1
+            table.append(negative + [GEN[:2]] + positive[:31])  # index d + 32 for d = −32..31
+        _COMB.append(table)
     return _COMB[0]
 
 
 def base_mul(k: int) -> Jac:
-    """k·g1 for 0 ≤ k: the 4-bit comb (at most 64 mixed additions, no doublings), skipping zero
-    digits as the py_ecc comb it replaces did."""
+    """k·g1 for 0 ≤ k < r: a comb of 43 signed 6-bit digits (at most 43 mixed additions, no
+    doublings). The digits come from arithmetic alone (no branch on them), and a zero digit is
+    skipped, as the 4-bit py_ecc comb this replaces skipped its zero digits."""
+    if not 0 <= k < R:
+        raise ValueError("base_mul takes a scalar in 0..r-1")
     table = _comb()
-    acc, w = INF, 0
-    while k:
-        digit = k & 15
+    acc, carry = INF, 0
+    for w in range(_COMB_WINDOWS):
+        digit = (k & 63) + carry
+        k >>= COMB_BITS
+        carry = (digit + 32) >> COMB_BITS  # 1 when digit ≥ 32: use digit − 64 and carry one
+        digit -= carry << COMB_BITS
         if digit:
-            x, y = table[w][digit - 1]
+            x, y = table[w][digit + 32]
             acc = add_affine(acc, x, y)
-        k >>= WINDOW
-        w += 1
     return acc
 
 
