@@ -256,7 +256,8 @@ class G1(_Point):
     @classmethod
     def from_xy(cls, x: int, y: int) -> G1:
         """A point from affine coordinates that the caller computed on the curve."""
-        if not (0 <= x < P and 0 <= y < P and g1raw.on_curve(x, y)):
+        x, y = x % P, y % P  # as py_ecc's FQ did
+        if not g1raw.on_curve(x, y):
             raise ValueError("point is not on the BN254 curve")
         return cls((x, y, 1))
 
