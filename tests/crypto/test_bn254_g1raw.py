@@ -239,3 +239,14 @@ def test_comb_digit_boundaries(windows: list[int]) -> None:
     """Scalars made of 6-bit windows at the signed-digit edges (carries through runs of 32..63)."""
     k = sum(d << (6 * i) for i, d in enumerate(windows)) % R
     assert _same(g1raw.base_mul(k), _ref(k))
+
+
+def test_evaluate_at_indices_lockstep_with_degenerate_coefficients() -> None:
+    """The lockstep window and differences meet identities and P + (−P) on the way; every Y_j
+    still equals its own Horner evaluation."""
+    g, minus_g = G1.generator(), -G1.generator()
+    for coefficients in ([g, minus_g, G1.identity(), g, g, minus_g, G1.identity(), g, minus_g, g, g],
+                         [G1.identity()] * 5 + [g],
+                         [g.mul_small(j) for j in range(1, 14)]):
+        got = evaluate_at_indices(coefficients, list(range(1, 41)))
+        assert all(got[j] == horner(coefficients, j) for j in range(1, 41))

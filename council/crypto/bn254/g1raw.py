@@ -368,34 +368,17 @@ def horner(coefficients: Sequence[Jac], x: int) -> Jac:
 
 def evaluate_at_indices(coefficients: Sequence[Jac], indices: Sequence[int]) -> dict[int, Jac]:
     """Y_j = Σ_k j^k·C_k for every public index j ≥ 1 (DKG step 4), by finite differences: Horner
-    at the t = d + 1 integers around 0 (small multipliers), then d additions per further index."""
+    at the t = d + 1 integers around 0 (small multipliers), then d additions per further index;
+    both in lockstep in affine coordinates (`_horner_lanes`, `_extend_lanes`)."""
     if not indices:
         return {}
     top, d = max(indices), len(coefficients) - 1
     if d < 2 or top > 2 * len(indices) + d:
         return {j: horner(coefficients, j) for j in indices}
     w0 = -(d // 2)
-    window = [horner(coefficients, w0 + i) for i in range(d + 1)]  # Y(w0), …, Y(w0 + d)
-    line = window + _extend(window, top - (w0 + d))
-    return {j: line[j - w0] for j in indices}
-
-
-def _extend(values: Sequence[Jac], count: int) -> list[Jac]:
-    """The next `count` values after d + 1 consecutive values of a degree-d polynomial: backward
-    differences at the last one, then d additions per step."""
-    if count <= 0:
-        return []
-    d = len(values) - 1
-    table = list(values)
-    for k in range(1, d + 1):  # table[d − k] becomes ∇^k Y at the last point
-        for i in range(d - k + 1):
-            table[i] = add(table[i + 1], neg(table[i]))
-    out = []
-    for _ in range(count):  # ∇^k Y(x + 1) = ∇^k Y(x) + ∇^{k+1} Y(x + 1), k from d − 1 down to 0
-        for i in range(1, d + 1):
-            table[i] = add(table[i], table[i - 1])
-        out.append(table[d])
-    return out
+    window = _horner_lanes(batch_affine(coefficients), [w0 + i for i in range(d + 1)])  # Y(w0), …
+    line = window + _extend_lanes(window, top - (w0 + d))
+    return {j: _affine_jac(line[j - w0]) for j in indices}
 
 
 def msm(scalars: Sequence[int], points: Sequence[Jac]) -> Jac:
@@ -527,3 +510,56 @@ def sum_columns(rows: Sequence[Sequence[Jac]]) -> list[Jac]:
     for i in range(1, len(rows)):
         acc = batch_add(acc, flat[i * width : (i + 1) * width])
     return [_affine_jac(p) for p in acc]
+
+
+def _neg_aff(p: Aff) -> Aff:
+    return None if p is None else (p[0], -p[1] % P)
+
+
+def _horner_lanes(coefficients: Sequence[Aff], xs: Sequence[int]) -> list[Aff]:
+    """Σ_k x^k·C_k for every small public integer x in `xs`, all x in lockstep: each Horner step
+    multiplies every lane by its |x| (double-and-add from the top bit, lanes starting at their
+    own top bit), negates the lanes of negative x and adds C_k, each batch with one inversion."""
+    n = len(xs)
+    mags = [abs(x) for x in xs]
+    top = max(m.bit_length() for m in mags)
+    plan = [([e for e in range(n) if mags[e].bit_length() - 1 > pos],
+             [e for e in range(n) if mags[e].bit_length() - 1 > pos and (mags[e] >> pos) & 1],
+             [e for e in range(n) if mags[e].bit_length() - 1 == pos]) for pos in range(top - 1, -1, -1)]
+    negative = [e for e in range(n) if xs[e] < 0]
+    acc: list[Aff] = [coefficients[-1]] * n
+    for c in coefficients[-2::-1]:
+        res: list[Aff] = [None] * n
+        for doubling, adding, starting in plan:
+            for e, v in zip(doubling, batch_double([res[e] for e in doubling]), strict=True):
+                res[e] = v
+            for e, v in zip(adding, batch_add([res[e] for e in adding], [acc[e] for e in adding]), strict=True):
+                res[e] = v
+            for e in starting:
+                res[e] = acc[e]
+        for e in negative:
+            res[e] = _neg_aff(res[e])
+        acc = batch_add(res, [c] * n)
+    return acc
+
+
+def _extend_lanes(values: Sequence[Aff], count: int) -> list[Aff]:
+    """The next `count` values after d + 1 consecutive values of a degree-d polynomial, in affine
+    lockstep: the backward differences at the last value level by level, then the steps
+    T_s[i] = T_{s−1}[i] + T_s[i−1] (∇^{d−i} at x + s) by anti-diagonals s + i, independent within one."""
+    if count <= 0:
+        return []
+    d = len(values) - 1
+    table = list(values)
+    for k in range(1, d + 1):  # table[i] = table[i + 1] − table[i]: table[d − k] becomes ∇^k Y
+        m = d - k + 1
+        table[:m] = batch_add(table[1 : m + 1], [_neg_aff(p) for p in table[:m]])
+    out: list[Aff] = [None] * count
+    for diagonal in range(2, count + d + 1):
+        lanes = range(max(1, diagonal - count), min(d, diagonal - 1) + 1)
+        sums = batch_add([table[i] for i in lanes], [table[i - 1] for i in lanes])
+        for i, v in zip(lanes, sums, strict=True):
+            table[i] = v
+        if lanes[-1] == d:
+            out[diagonal - d - 1] = table[d]
+    return out
