@@ -1,5 +1,6 @@
-"""The council's BN254 signing key (py_ecc): curve operations, threshold BLS, and what its
-sub-dealing adds to a DKG and a re-share per member, next to the P-256 state key's ceremony.
+"""The council's BN254 signing key (pure Python: raw integers, py_ecc for the rest): curve
+operations, threshold BLS, and what its sub-dealing adds to a DKG and a re-share per member, next
+to the P-256 state key's ceremony.
 
 Per-member CPU (process time) of the BN254 part, pure functions in process, as benchmarks/protocol.py
 counts the P-256 part: deal = one dealer's `sharing.deal` (mean over all n dealers); check = decode
@@ -169,8 +170,9 @@ def section(quick: bool) -> str:
     ops = micro(quick)
     combos = combine_rows([(3, 5), (11, 16)] if quick else [(3, 5), (11, 16), (43, 64)])
     cer = ceremony_rows((16,) if quick else (16, 64))
-    lines = ["## The council signing key (BN254, py_ecc)", "",
-             "Process time, mean of several calls. py_ecc is pure Python; the P-256 figures above use C.", "",
+    lines = ["## The council signing key (BN254, pure Python)", "",
+             "Process time, mean of several calls. The BN254 arithmetic is pure Python (raw integers, "
+             "py_ecc for the rest; decision 106); the P-256 figures above use C.", "",
              "| operation | time |", "|---|---|"]
     lines += [f"| {name} | {_ms(v)} |" for name, v in ops]
     lines += ["", "Combining = Lagrange interpolation of t partials plus the one pairing check that proves the "

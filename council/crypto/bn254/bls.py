@@ -16,7 +16,7 @@ def public_key(secret: Fr) -> G2:
 
 
 def sign(secret: Fr, message: bytes, dst: bytes = DRAND_DST) -> G1:
-    """`x·H(m)`; py_ecc is not constant-time (docs/protocol.md)."""
+    """`x·H(m)` by the 4-bit fixed window; not constant-time (docs/protocol.md)."""
     return hash_to_g1(message, dst) * secret
 
 

@@ -21,7 +21,8 @@ from council.crypto.bn254.curve import (
     G2_LEN,
     Fr,
     R,
-    multi_scalar_mul,
+    evaluate_at_indices,
+    multi_scalar_mul_columns,
     pairing_check,
     point_sum,
 )
@@ -190,8 +191,7 @@ def combine_commitments(dealings: Mapping[int, BnDealing], weights: Mapping[int,
         return vss.sum_commitments(dealings[i].commitments for i in dealers)
     small = integer_lagrange_at_zero(dealers, R)
     if small is None:
-        lam = [weights[i] for i in dealers]
-        return [multi_scalar_mul(lam, [dealings[i].commitments[k] for i in dealers]) for k in range(t)]
+        return multi_scalar_mul_columns([weights[i] for i in dealers], [dealings[i].commitments for i in dealers])
     return _combine_small(dealings, weights, dealers, t, *small)
 
 
@@ -204,8 +204,8 @@ def _combine_small(dealings: Mapping[int, BnDealing], weights: Mapping[int, Fr],
         raise ValueError("BN254 weights are not the Lagrange coefficients at 0 of their indices")
     scalars = [Fr(abs(m)) for m in numerators]
     rows = [[-a if m < 0 else a for a in dealings[i].commitments] for m, i in zip(numerators, dealers, strict=True)]
-    combined = [multi_scalar_mul(scalars, [row[k] for row in rows]) for k in range(t)]
-    return combined if denominator == 1 else [c * Fr(inverse) for c in combined]
+    combined = multi_scalar_mul_columns(scalars, rows)
+    return combined if denominator == 1 else [c.mul_int(inverse) for c in combined]
 
 
 def public_output(dealings: Mapping[int, BnDealing], weights: Mapping[int, Fr], receivers: Iterable[int],
@@ -219,7 +219,9 @@ def public_output(dealings: Mapping[int, BnDealing], weights: Mapping[int, Fr], 
         key = previous.public_key
     if key is None:
         raise ValueError("a DKG output needs the group key in G2")
-    shares = {j: vss.commitment_at(combined, j) for j in receivers}
+    indices = list(receivers)
+    shares = evaluate_at_indices(combined, indices)
+    shares = {j: shares[j] for j in indices}
     return BnPublicOutput(key, combined[0], shares, tuple(combined))
 
 

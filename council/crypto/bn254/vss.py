@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from council.crypto.bn254.curve import G1, Fr, R, horner, point_sum
+from council.crypto.bn254.curve import G1, Fr, R, horner, sum_columns
 from council.crypto.group import RandomSource
 
 
@@ -52,10 +52,12 @@ def share_is_valid(index: int, share: Fr, commitments: Sequence[G1]) -> bool:
 
 def sum_commitments(dealings: Iterable[Sequence[G1]]) -> list[G1]:
     """Coefficient-wise sum of several dealers' commitments (for the aggregate check)."""
-    columns = list(zip(*dealings, strict=True))
-    if not columns:
+    rows = [list(row) for row in dealings]
+    if not rows or not rows[0]:
         raise ValueError("no commitments to sum")
-    return [point_sum(column, G1) for column in columns]
+    if len({len(row) for row in rows}) != 1:
+        raise ValueError("dealings with different numbers of commitments")
+    return sum_columns(rows)
 
 
 def find_bad_dealers(index: int, shares: Mapping[int, Fr],
