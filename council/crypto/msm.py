@@ -4,16 +4,17 @@ Pippenger's bucket method with signed digits (half the buckets), a window chosen
 model, zero digits skipped (so 128-bit batch weights cost half a 256-bit scalar), and the C point
 functions of pycryptodome called directly on raw pointers (a call costs about as much again as
 the C work, so the count of calls is what is minimised). Each window adds its points, bucket by
-bucket from the largest digit down, to one running sum, and adds the running sum to the result
-after each bucket: Σ_d d·B_d without a copy or a sum per bucket (one addition per point and one
-per bucket). A scalar above q/2 is taken as −(q − k) on the negated point, so short negative
+bucket from the largest digit down, to one running sum (a copy of the identity), and adds the
+running sum to the result after each bucket: Σ_d d·B_d without a copy or a sum per bucket (one
+addition per point and one per bucket), every addition of a window issued from one
+`starmap` over (target, point) pairs, so no Python bytecode runs between them. A scalar above q/2 is taken as −(q − k) on the negated point, so short negative
 integers (Lagrange numerators) stay short. Variable time: never pass a secret scalar.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import chain, starmap
 from typing import Any
 
 from Crypto.Util import _raw_api
@@ -21,6 +22,7 @@ from Crypto.Util._raw_api import VoidPointer
 
 from council.crypto.group import EccPoint, Point, Q
 
+_ZERO: Any = EccPoint(0, 0, "p256")  # the identity, only ever copied
 _MIN_WINDOW = 2
 _MAX_WINDOW = 10
 _ffi: Any = getattr(_raw_api, "ffi", None) if getattr(_raw_api, "backend", "") == "cffi" else None
@@ -111,7 +113,8 @@ def _signed_terms(terms: list[tuple[int, Point]], lib: Any,
 
 
 def _multiply(terms: list[tuple[int, Point]], lib: Any, arena: _Arena) -> Point:
-    """Horner over windows, top first: acc = 2^c·acc + Σ_d d·B_d (the running-sum trick)."""
+    """Horner over windows, top first: acc = 2^c·acc + Σ_d d·B_d (the running-sum trick: the
+    window's calls are `running += P` for each P of bucket d, then `acc += running`, d = top..1)."""
     entries = _signed_terms(terms, lib, arena)
     c = window_for([k.bit_length() for k, _, _ in entries])
     half, mask = 1 << (c - 1), (1 << c) - 1
@@ -123,6 +126,7 @@ def _multiply(terms: list[tuple[int, Point]], lib: Any, arena: _Arena) -> Point:
     result = EccPoint(0, 0, "p256")
     acc = result._point.get()
     started = False
+    identity = _ZERO._point.get()
     active = 0  # entries[:active] reach window w (longest first, so the prefix grows)
     for w in range(windows - 1, -1, -1):
         while active < len(entries) and reach[active] > w:
@@ -131,24 +135,23 @@ def _multiply(terms: list[tuple[int, Point]], lib: Any, arena: _Arena) -> Point:
             for _ in range(c):
                 err |= double(acc)
         shift = c * w
+        running = arena.clone(identity)
         buckets: list[list[Any]] = [[] for _ in range(half + 1)]
         for k, raw, neg in shifted[:active]:
             u = (k >> shift) & mask
             if u > half:
-                buckets[u - half].append(raw)
+                buckets[u - half].append((running, raw))
             elif u < half:
-                buckets[half - u].append(neg)
-        running = None
-        for d in range(half, 0, -1):
-            bucket = buckets[d]
-            if bucket:
-                if running is None:
-                    running = arena.clone(bucket[0])
-                    bucket = bucket[1:]
-                err |= sum(map(add, repeat(running, len(bucket)), bucket))  # the loop in C
-            if running is not None:
-                err |= add(acc, running)
-                started = True
+                buckets[half - u].append((running, neg))
+        top = half
+        while top and not buckets[top]:
+            top -= 1
+        if not top:
+            continue
+        marker = [(acc, running)]
+        calls = [x for d in range(top, 0, -1) for x in (buckets[d], marker)]
+        err |= sum(starmap(add, chain.from_iterable(calls)))  # every addition of the window, in C
+        started = True
     if err:
         raise ValueError("point operation failed")
     return Point(result)

@@ -170,6 +170,21 @@ def test_msm_takes_short_negative_scalars_on_the_negated_point(terms: list[tuple
     assert msm(scalars, points) == multi_scalar_mul([Scalar(k % Q) for k in scalars], points)
 
 
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.sampled_from([8, 40, 128, 256]), min_size=40, max_size=180), st.randoms(use_true_random=False))
+def test_msm_of_many_points_with_mixed_lengths_matches_separate_multiplications(
+        lengths: list[int], rnd: random.Random) -> None:
+    """The shape of a batch check (128-bit weights beside 256-bit products): scalars of several
+    lengths, so windows hold different numbers of points; repeated and opposite points included."""
+    base = [P256.base_mul(Scalar(rnd.randrange(1, Q))) for _ in range(len(lengths) // 2)]
+    points = [rnd.choice(base + [-b for b in base]) for _ in lengths]
+    scalars = [rnd.getrandbits(b) % Q for b in lengths]
+    expected = Point.identity()
+    for k, p in zip(scalars, points, strict=True):
+        expected = expected + p.mul_public(Scalar(k))
+    assert msm(scalars, points) == expected
+
+
 @given(st.integers(0, 2**260), st.integers(2, 9))
 def test_signed_digits_recompose(k: int, c: int) -> None:
     digits = signed_digits(k, c)
