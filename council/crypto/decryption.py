@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from council.crypto import dleq_batch, ecies, kem
+from council.crypto import dleq_batch, ecies, kem, rawec
 from council.crypto.dleq_batch import COMMITTED_DLEQ_LEN, CommittedDleqProof, DleqStatement
-from council.crypto.group import POINT_LEN, Point, RandomSource, Scalar
+from council.crypto.group import POINT_LEN, Point, Q, RandomSource, Scalar
 from council.crypto.hashing import encode_parts
 from council.crypto.kem import KemCiphertext
-from council.crypto.lagrange import lagrange_at_zero
+from council.crypto.lagrange import integer_lagrange_at_zero, lagrange_at_zero
 from council.crypto.msm import msm
 from council.errors import DecodeError, NotEnoughShares, ProofError, ShareInvalid
 
@@ -183,8 +183,17 @@ def _first_per_index(shares: Iterable[DecryptionShare]) -> list[DecryptionShare]
 
 
 def _interpolate(shares: list[DecryptionShare]) -> Point:
-    lam = lagrange_at_zero([s.index for s in shares])
-    return msm([lam[s.index].value for s in shares], [s.d for s in shares])
+    """Σ λ_i·D_i as L⁻¹·Σ m_i·D_i with the integer weights λ_i = m_i / L (40 bits at t = 43 for
+    indices 1..t, against 256 for λ_i mod q; `msm` keeps a negative m_i short), or with λ_i mod q
+    when the integers would not be shorter. Public weights only."""
+    indices = [s.index for s in shares]
+    small = integer_lagrange_at_zero(indices, Q)
+    if small is None:
+        lam = lagrange_at_zero(indices)
+        return msm([lam[i].value for i in indices], [s.d for s in shares])
+    numerators, denominator = small
+    z = msm(numerators, [s.d for s in shares])
+    return z if denominator == 1 else rawec.mul_public(z, pow(denominator, -1, Q))
 
 
 def _names(culprits: Mapping[int, str]) -> str:

@@ -16,6 +16,7 @@ DST_PREFIX: Final = b"KEYCOUNCIL-V1-P256-"
 _L: Final = 48  # ceil((ceil(log2(q)) + k) / 8) with k = 128
 _B_IN_BYTES: Final = 32
 _S_IN_BYTES: Final = 64
+_Z_PAD_STATE: Final = hashlib.sha256(bytes(_S_IN_BYTES))  # copied, never updated itself
 
 
 def dst_for(purpose: str) -> bytes:
@@ -26,20 +27,22 @@ def dst_for(purpose: str) -> bytes:
 
 
 def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
-    """RFC 9380 §5.3.1 with SHA-256."""
+    """RFC 9380 §5.3.1 with SHA-256 (Z_pad hashed once for all calls; b0 ⊕ b_i as integers)."""
     if len(dst) > 255:
         raise ValueError("DST longer than 255 bytes")
     ell = -(-len_in_bytes // _B_IN_BYTES)
     if ell > 255 or len_in_bytes > 65535:
         raise ValueError("requested output too long")
     dst_prime = dst + bytes([len(dst)])
-    z_pad = bytes(_S_IN_BYTES)
-    l_i_b_str = len_in_bytes.to_bytes(2, "big")
-    b0 = hashlib.sha256(z_pad + msg + l_i_b_str + b"\x00" + dst_prime).digest()
+    h = _Z_PAD_STATE.copy()
+    h.update(msg)
+    h.update(len_in_bytes.to_bytes(2, "big") + b"\x00" + dst_prime)
+    b0 = h.digest()
     b_prev = hashlib.sha256(b0 + b"\x01" + dst_prime).digest()
     out = [b_prev]
+    b0_int = int.from_bytes(b0, "big")
     for i in range(2, ell + 1):
-        mixed = bytes(a ^ b for a, b in zip(b0, b_prev, strict=True))
+        mixed = (b0_int ^ int.from_bytes(b_prev, "big")).to_bytes(_B_IN_BYTES, "big")
         b_prev = hashlib.sha256(mixed + bytes([i]) + dst_prime).digest()
         out.append(b_prev)
     return b"".join(out)[:len_in_bytes]
@@ -48,6 +51,8 @@ def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
 def hash_to_field(msg: bytes, dst: bytes, count: int = 1) -> list[int]:
     """RFC 9380 §5.2 for F_q with m = 1, L = 48."""
     uniform = expand_message_xmd(msg, dst, count * _L)
+    if count == 1:  # every proof challenge
+        return [int.from_bytes(uniform, "big") % Q]
     return [int.from_bytes(uniform[i * _L : (i + 1) * _L], "big") % Q for i in range(count)]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from math import gcd, lcm
+from math import gcd, lcm, prod
 
 from council.crypto.group import Q, Scalar
 
@@ -32,12 +32,15 @@ def integer_lagrange_at_zero(indices: Sequence[int], modulus: int) -> tuple[list
     S = {1..t}, m_i = ±binom(t, i) and L = 1); None when the m_i would not be shorter than scalars
     mod `modulus`. Public indices only: it lets a multi-scalar multiplication by Lagrange weights
     run on short integers."""
+    if min(indices) <= 0:
+        raise ValueError("indices must be positive")
     nums, dens = [], []
+    total = prod(indices)  # Π_{j≠i} j is total // i
     for i in indices:
-        num = den = 1
+        num, den = total // i, 1
         for j in indices:
             if j != i:
-                num, den = num * j, den * (j - i)
+                den *= j - i
         g = gcd(num, den) * (1 if den > 0 else -1)
         nums.append(num // g)
         dens.append(den // g)

@@ -2,14 +2,19 @@
 
 Pippenger's bucket method with signed digits (half the buckets), a window chosen from a cost
 model, zero digits skipped (so 128-bit batch weights cost half a 256-bit scalar), and the C point
-functions of pycryptodome called directly on raw pointers: about 1.3 µs per point operation
-against 2.3 µs through `EccPoint.__iadd__`. Variable time: never pass a secret scalar.
+functions of pycryptodome called directly on raw pointers (a call costs about as much again as
+the C work, so the count of calls is what is minimised). Each window adds its points, bucket by
+bucket from the largest digit down, to one running sum (a copy of the identity), and adds the
+running sum to the result after each bucket: Σ_d d·B_d without a copy or a sum per bucket (one
+addition per point and one per bucket), every addition of a window issued from one
+`starmap` over (target, point) pairs, so no Python bytecode runs between them. A scalar above q/2 is taken as −(q − k) on the negated point, so short negative
+integers (Lagrange numerators) stay short. Variable time: never pass a secret scalar.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
+from itertools import chain, starmap
 from typing import Any
 
 from Crypto.Util import _raw_api
@@ -17,38 +22,35 @@ from Crypto.Util._raw_api import VoidPointer
 
 from council.crypto.group import EccPoint, Point, Q
 
+_ZERO: Any = EccPoint(0, 0, "p256")  # the identity, only ever copied
 _MIN_WINDOW = 2
-_MAX_WINDOW = 9
-_COPY_COST = 1.0  # a point copy (allocation) costs about one addition
+_MAX_WINDOW = 10
 _ffi: Any = getattr(_raw_api, "ffi", None) if getattr(_raw_api, "backend", "") == "cffi" else None
 
 
 def window_for(bit_lengths: Sequence[int]) -> int:
-    """The window width minimising the work: in each window, one addition per scalar long enough
-    to reach it, plus, per bucket, two additions to sum it and about one copy."""
-    ordered = sorted(bit_lengths)
-
-    def cost(c: int) -> float:
-        top = ordered[-1] // c + 1
-        reaching = sum(len(ordered) - bisect.bisect_right(ordered, w * c) for w in range(top))
-        return reaching + top * (1 << (c - 1)) * (2 + _COPY_COST)
+    """The window width with the fewest C calls: in each window, one addition per scalar whose
+    digits reach it, one per bucket, and c doublings."""
+    def cost(c: int) -> int:
+        windows = max(bit_lengths) // c + 2
+        return sum(b // c + 2 for b in bit_lengths) + windows * ((1 << (c - 1)) + c)
     return min(range(_MIN_WINDOW, _MAX_WINDOW + 1), key=cost)
 
 
+def _offset(c: int, windows: int) -> int:
+    """half·Σ_w 2^(c·w): added to k, its base-2^c digits minus half are k's signed digits."""
+    half = 1 << (c - 1)
+    return sum(half << (c * w) for w in range(windows))
+
+
 def signed_digits(k: int, c: int) -> list[tuple[int, int]]:
-    """(window, digit) pairs with digits in [-2^(c-1), 2^(c-1)], zeros left out: k = Σ d·2^(c·w)."""
-    half, full, mask = 1 << (c - 1), 1 << c, (1 << c) - 1
-    out, w = [], 0
-    while k:
-        d = k & mask
-        k >>= c
-        if d > half:
-            d -= full
-            k += 1
-        if d:
-            out.append((w, d))
-        w += 1
-    return out
+    """(window, digit) pairs with digits in [-2^(c-1), 2^(c-1)), zeros left out: k = Σ d·2^(c·w)
+    (k ≥ 0). The recoding `msm` uses: the unsigned digits of k + half·Σ 2^(c·w), less half."""
+    half, mask = 1 << (c - 1), (1 << c) - 1
+    windows = k.bit_length() // c + 2
+    shifted = k + _offset(c, windows)
+    digits = (((shifted >> (c * w)) & mask) - half for w in range(windows))
+    return [(w, d) for w, d in enumerate(digits) if d]
 
 
 class _Arena:
@@ -83,81 +85,73 @@ def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     """Σ scalars[i]·points[i] (scalars are reduced mod q). Public scalars only."""
     if len(scalars) != len(points):
         raise ValueError("as many scalars as points")
-    ks = [k % Q for k in scalars]
-    terms = [(k, p) for k, p in zip(ks, points, strict=True) if k]
+    terms = [(k % Q, p) for k, p in zip(scalars, points, strict=True)]
+    terms = [(k, p) for k, p in terms if k]
     if not terms:
         return Point.identity()
-    lengths = [k.bit_length() for k, _ in terms]
-    bits = max(lengths)
-    c = window_for(lengths)
     lib = terms[0][1]._p._curve.rawlib
     arena = _Arena(lib)
     try:
-        return _multiply(terms, bits, c, lib, arena)
+        return _multiply(terms, lib, arena)
     finally:
         arena.close()
 
 
-def _multiply(terms: list[tuple[int, Point]], bits: int, c: int, lib: Any, arena: _Arena) -> Point:
-    """Sort every signed digit into its window, then accumulate the windows."""
-    windows: list[list[tuple[int, Any]]] = [[] for _ in range(bits // c + 2)]
+def _signed_terms(terms: list[tuple[int, Point]], lib: Any,
+                  arena: _Arena) -> list[tuple[int, Any, Any]]:
+    """(|k|, raw P, raw −P), with P negated when k > q/2 (k becomes q − k): longest first."""
+    half_q = Q >> 1
+    out = []
     for k, p in terms:
         raw = p._p._point.get()
-        negated = None
-        for w, d in signed_digits(k, c):
-            if d < 0:
-                if negated is None:
-                    negated = arena.clone(raw)
-                    lib.neg(negated)
-                windows[w].append((-d, negated))
-            else:
-                windows[w].append((d, raw))
-    return _accumulate(windows, c, lib, arena)
+        negated = arena.clone(raw)
+        if lib.neg(negated):
+            raise ValueError("point negation failed")
+        out.append((Q - k, negated, raw) if k > half_q else (k, raw, negated))
+    out.sort(key=lambda e: -e[0])
+    return out
 
 
-def _accumulate(windows: list[list[tuple[int, Any]]], c: int, lib: Any, arena: _Arena) -> Point:
-    """Horner over windows, top first: acc = 2^c·acc + Σ_d d·(bucket d)."""
-    add, double = lib.add, lib.double
+def _multiply(terms: list[tuple[int, Point]], lib: Any, arena: _Arena) -> Point:
+    """Horner over windows, top first: acc = 2^c·acc + Σ_d d·B_d (the running-sum trick: the
+    window's calls are `running += P` for each P of bucket d, then `acc += running`, d = top..1)."""
+    entries = _signed_terms(terms, lib, arena)
+    c = window_for([k.bit_length() for k, _, _ in entries])
+    half, mask = 1 << (c - 1), (1 << c) - 1
+    windows = entries[0][0].bit_length() // c + 2
+    offset = _offset(c, windows)
+    shifted = [(k + offset, raw, neg) for k, raw, neg in entries]
+    reach = [k.bit_length() // c + 2 for k, _, _ in entries]  # windows holding a non-zero digit
+    add, double, err = lib.add, lib.double, 0
     result = EccPoint(0, 0, "p256")
     acc = result._point.get()
     started = False
-    for bucket_items in reversed(windows):
+    identity = _ZERO._point.get()
+    active = 0  # entries[:active] reach window w (longest first, so the prefix grows)
+    for w in range(windows - 1, -1, -1):
+        while active < len(entries) and reach[active] > w:
+            active += 1
         if started:
             for _ in range(c):
-                double(acc)
-        if not bucket_items:
+                err |= double(acc)
+        shift = c * w
+        running = arena.clone(identity)
+        buckets: list[list[Any]] = [[] for _ in range(half + 1)]
+        for k, raw, neg in shifted[:active]:
+            u = (k >> shift) & mask
+            if u > half:
+                buckets[u - half].append((running, raw))
+            elif u < half:
+                buckets[half - u].append((running, neg))
+        top = half
+        while top and not buckets[top]:
+            top -= 1
+        if not top:
             continue
-        total = _window_sum(bucket_items, c, add, arena)
-        add(acc, total)
+        marker = [(acc, running)]
+        calls = [x for d in range(top, 0, -1) for x in (buckets[d], marker)]
+        err |= sum(starmap(add, chain.from_iterable(calls)))  # every addition of the window, in C
         started = True
+    if err:
+        raise ValueError("point operation failed")
     return Point(result)
-
-
-def _window_sum(items: list[tuple[int, Any]], c: int, add: Any, arena: _Arena) -> Any:
-    """Σ d·B_d by the running-sum trick; a bucket holding one point borrows it (no copy)."""
-    half = 1 << (c - 1)
-    buckets: list[Any] = [None] * (half + 1)
-    owned = [False] * (half + 1)
-    for d, raw in items:
-        b = buckets[d]
-        if b is None:
-            buckets[d] = raw
-        else:
-            if not owned[d]:
-                b = buckets[d] = arena.clone(b)
-                owned[d] = True
-            add(b, raw)
-    running = total = None
-    for d in range(half, 0, -1):
-        b = buckets[d]
-        if b is not None:
-            if running is None:
-                running = arena.clone(b)
-            else:
-                add(running, b)
-        if running is not None:
-            if total is None:
-                total = arena.clone(running)
-            else:
-                add(total, running)
-    return total

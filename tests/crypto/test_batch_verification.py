@@ -160,6 +160,31 @@ def test_msm_matches_the_reference(terms: list[tuple[int, int]]) -> None:
     assert msm(scalars, points) == expected
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-(2**70), 2**70) | st.integers(Q // 2 - 3, Q // 2 + 3),
+                          st.integers(0, 3)), min_size=1, max_size=40))
+def test_msm_takes_short_negative_scalars_on_the_negated_point(terms: list[tuple[int, int]]) -> None:
+    """Scalars above q/2 (short negative integers, Lagrange numerators) go on −P as q − k."""
+    base = [G, G + G, P256.base_mul(Scalar(12345)), -G]
+    scalars, points = [k for k, _ in terms], [base[i] for _, i in terms]
+    assert msm(scalars, points) == multi_scalar_mul([Scalar(k % Q) for k in scalars], points)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.sampled_from([8, 40, 128, 256]), min_size=40, max_size=180), st.randoms(use_true_random=False))
+def test_msm_of_many_points_with_mixed_lengths_matches_separate_multiplications(
+        lengths: list[int], rnd: random.Random) -> None:
+    """The shape of a batch check (128-bit weights beside 256-bit products): scalars of several
+    lengths, so windows hold different numbers of points; repeated and opposite points included."""
+    base = [P256.base_mul(Scalar(rnd.randrange(1, Q))) for _ in range(len(lengths) // 2)]
+    points = [rnd.choice(base + [-b for b in base]) for _ in lengths]
+    scalars = [rnd.getrandbits(b) % Q for b in lengths]
+    expected = Point.identity()
+    for k, p in zip(scalars, points, strict=True):
+        expected = expected + p.mul_public(Scalar(k))
+    assert msm(scalars, points) == expected
+
+
 @given(st.integers(0, 2**260), st.integers(2, 9))
 def test_signed_digits_recompose(k: int, c: int) -> None:
     digits = signed_digits(k, c)
@@ -173,6 +198,20 @@ def test_interpolation_weights_match_lagrange() -> None:
     lam = lagrange_at_zero([s.index for s in subset])
     expected = multi_scalar_mul([lam[s.index] for s in subset], [s.d for s in subset])
     assert dec.combine_unverified(subset) == expected
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sets(st.integers(1, N), min_size=1, max_size=N))
+def test_interpolation_of_any_subset_matches_lagrange_mod_q(indices: set[int]) -> None:
+    """The integer Lagrange weights (and L⁻¹ when L ≠ 1) give the same point as λ_i mod q."""
+    _, _, _, shares = valid_shares()
+    subset = [s for s in shares if s.index in indices]
+    lam = lagrange_at_zero(sorted(indices))
+    expected = multi_scalar_mul([lam[s.index] for s in subset], [s.d for s in subset])
+    assert dec.combine_unverified(subset) == expected
+    if len(subset) >= T:
+        _, ct, key, _ = valid_shares()
+        assert kem.derive_data_key(dec.combine_unverified(subset), ct.r_point, council()[0], LABEL) == key
 
 
 def _claims_of_many_requests(k: int) -> tuple[list[dec.ShareClaim], dict[int, Scalar]]:
