@@ -98,21 +98,57 @@ def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
         arena.close()
 
 
+def msm_columns(scalars: Sequence[int], rows: Sequence[Sequence[Point]]) -> list[Point]:
+    """[Σ_i scalars[i]·rows[i][k] for every column k] (scalars taken mod q, negative ones allowed):
+    one multiplication per column with the same scalars, whose window and signed digits are
+    worked out once, and a negative scalar negates its points in C (no new Point objects).
+    Public scalars only (variable time)."""
+    if len(scalars) != len(rows):
+        raise ValueError("as many scalars as rows")
+    width = len(rows[0]) if rows else 0
+    if any(len(row) != width for row in rows):
+        raise ValueError("rows of one length")
+    terms = [(abs(k) % Q, k < 0, row) for k, row in zip(scalars, rows, strict=True) if k % Q]
+    if not terms or not width:
+        return [Point.identity() for _ in range(width)]
+    lengths = [m.bit_length() for m, _, _ in terms]
+    c = window_for(lengths)
+    digits = [(signed_digits(m, c), negative) for m, negative, _ in terms]
+    lib = terms[0][2][0]._p._curve.rawlib
+    out = []
+    for k in range(width):
+        arena = _Arena(lib)
+        try:
+            windows: list[list[tuple[int, Any]]] = [[] for _ in range(max(lengths) // c + 2)]
+            for (ds, negative), (_, _, row) in zip(digits, terms, strict=True):
+                _sort_digits(windows, row[k]._p._point.get(), ds, negative, lib, arena)
+            out.append(_accumulate(windows, c, lib, arena))
+        finally:
+            arena.close()
+    return out
+
+
 def _multiply(terms: list[tuple[int, Point]], bits: int, c: int, lib: Any, arena: _Arena) -> Point:
     """Sort every signed digit into its window, then accumulate the windows."""
     windows: list[list[tuple[int, Any]]] = [[] for _ in range(bits // c + 2)]
     for k, p in terms:
-        raw = p._p._point.get()
-        negated = None
-        for w, d in signed_digits(k, c):
-            if d < 0:
-                if negated is None:
-                    negated = arena.clone(raw)
-                    lib.neg(negated)
-                windows[w].append((-d, negated))
-            else:
-                windows[w].append((d, raw))
+        _sort_digits(windows, p._p._point.get(), signed_digits(k, c), False, lib, arena)
     return _accumulate(windows, c, lib, arena)
+
+
+def _sort_digits(windows: list[list[tuple[int, Any]]], raw: Any, digits: list[tuple[int, int]], negative: bool,
+                 lib: Any, arena: _Arena) -> None:
+    """Each digit of (−1 if `negative`)·k into its window as (|d|, ±P): the negated point is
+    one C copy, made on first use."""
+    negated = None
+    for w, d in digits:
+        if (d < 0) != negative:
+            if negated is None:
+                negated = arena.clone(raw)
+                lib.neg(negated)
+            windows[w].append((abs(d), negated))
+        else:
+            windows[w].append((abs(d), raw))
 
 
 def _accumulate(windows: list[list[tuple[int, Any]]], c: int, lib: Any, arena: _Arena) -> Point:
