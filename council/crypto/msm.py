@@ -155,3 +155,15 @@ def _multiply(terms: list[tuple[int, Point]], lib: Any, arena: _Arena) -> Point:
     if err:
         raise ValueError("point operation failed")
     return Point(result)
+
+
+def msm_columns(scalars: Sequence[int], rows: Sequence[Sequence[Point]]) -> list[Point]:
+    """[Σ_i scalars[i]·rows[i][k] for every column k] (scalars taken mod q, negative ones allowed:
+    −m becomes q − m, which `msm` takes as m on the negated point). Public scalars only."""
+    if len(scalars) != len(rows):
+        raise ValueError("as many scalars as rows")
+    width = len(rows[0]) if rows else 0
+    if any(len(row) != width for row in rows):
+        raise ValueError("rows of one length")
+    reduced = [k % Q for k in scalars]
+    return [msm(reduced, [row[k] for row in rows]) for k in range(width)]

@@ -20,7 +20,7 @@ from council.crypto.group import P256, Point, Q, Scalar
 from council.crypto.judge import Judgement
 from council.crypto.lagrange import integer_lagrange_at_zero, lagrange_at_zero
 from council.crypto.messages import CeremonySpec
-from council.crypto.msm import msm
+from council.crypto.msm import msm_columns
 from council.errors import AuthenticationFailed, CeremonyError, DecodeError, ShareInvalid
 
 
@@ -71,18 +71,14 @@ def combine_commitments(weights: Mapping[int, Scalar], commitments: Sequence[Seq
     Q = {1..t}, λ_i = ±binom(t, i), 40 bits at t = 43, against 256 bits for λ_i mod q), so each
     C_k is L⁻¹·Σ_i m_i·A_ik, a negative m_i taken as |m_i|·(−A_ik). Same points, several times
     fewer doublings and additions; public weights only (the multiplication is variable-time)."""
-    columns = range(len(commitments[0]))
     small = integer_lagrange_at_zero(list(weights), Q)
     if small is None:
-        lam = [w.value for w in weights.values()]
-        return [msm(lam, [row[k] for row in commitments]) for k in columns]
+        return msm_columns([w.value for w in weights.values()], commitments)
     numerators, denominator = small
     inverse = pow(denominator, -1, Q)
     if any(m * inverse % Q != w.value for m, w in zip(numerators, weights.values(), strict=True)):
         raise ValueError("weights are not the Lagrange coefficients at 0 of their indices")
-    scalars = [abs(m) for m in numerators]
-    signed = [[-a if m < 0 else a for a in row] for m, row in zip(numerators, commitments, strict=True)]
-    combined = [msm(scalars, [row[k] for row in signed]) for k in columns]
+    combined = msm_columns(numerators, commitments)
     return combined if denominator == 1 else [c * Scalar(inverse) for c in combined]
 
 

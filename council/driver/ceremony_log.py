@@ -18,7 +18,7 @@ from council.driver.log_client import AppendReport, LogClient, operator_entry
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
 from council.errors import PolicyRefused
-from council.log import Genesis, LogState, RosterProposed
+from council.log import Genesis, LogRecord, LogRuleError, LogState, RosterProposed, apply
 from council.roster import Roster
 
 
@@ -95,10 +95,18 @@ def require_accepted_roster(old: Roster, new: Roster, key_id: str, operator: Ope
         report = client.append(state, operator_entry(operator, state, RosterProposed(new)))
         if report.rival_completed:  # a dead driver's entry took the seq: look again
             return require_accepted_roster(old, new, key_id, operator, timing)
-        if not report.accepted:
+        if report.record is None:
             raise RosterNotAccepted(report)
-        state, _ = client.read(key_id)
-        return state
+        return _after(state, report.record, client)
+
+
+def _after(state: LogState, record: LogRecord, client: LogClient) -> LogState:
+    """The state once `record` (accepted at the head of `state`) is appended, folded here with its
+    approvals checked: no second read of every member's log; read again only if it does not fold."""
+    try:
+        return apply(state, record.entry, record.approvals, None)
+    except LogRuleError:
+        return client.read(state.key_id)[0]
 
 
 def record_epoch(old: Roster, new: Roster, key_id: str, operator: OperatorFolder, timing: Timing,

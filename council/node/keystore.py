@@ -152,6 +152,13 @@ class KeyStore:
                                f"but lies in the folder of key {key_id!r} epoch {epoch}")
         return rec
 
+    def _write_record(self, folder: Path, record: EpochRecord) -> None:
+        """Write `epoch.json` and keep `record` as the parse of exactly those bytes: the finalize
+        and erase steps read the record right after writing it, and a parse (roster keys, every
+        Y_j) costs more than the rest of the step. Another content of the file is parsed in full."""
+        path = folder / "epoch.json"
+        self._records[path] = (write_json(path, record.to_json()), record)
+
     def store(self, record: EpochRecord, share: Scalar | None, request: bytes, transcript: bytes,
               bn254_share: Fr | None = None) -> None:
         """Store a committed epoch: shares and transcript first, the epoch record last."""
@@ -172,7 +179,7 @@ class KeyStore:
         self._written("request.bin")
         write_atomic(folder / "transcript.bin", transcript)
         self._written("transcript.bin")
-        write_json(folder / "epoch.json", record.to_json())
+        self._write_record(folder, record)
         self._written("epoch.json")
 
     def _written(self, name: str) -> None:
@@ -231,7 +238,7 @@ class KeyStore:
         rec = self.record(key_id, epoch)
         existed = (folder / "share.sealed").exists() or (folder / BN254_FILE).exists()
         if rec.holds_share:  # the record first: a crash below leaves "erased" plus a file to finish
-            write_json(folder / "epoch.json", rec.without_share().to_json())
+            self._write_record(folder, rec.without_share())
         remove_durably(folder / "share.sealed")
         remove_durably(folder / BN254_FILE)
         existed = bool(sweep_temporaries(folder)) or existed  # a copy a killed store left behind

@@ -22,6 +22,7 @@ from council.node.anchor_sign import Deployment, sign_batch, sign_register
 from council.node.ceremony_service import status_code
 from council.node.log_book import PAGE, Answer, Status
 from council.node.node import MemberNode
+from council.node.profiling import profiled
 from council.protocol import tls
 from council.protocol.gen import log_pb2 as pb
 from council.protocol.gen import log_pb2_grpc as pb_grpc
@@ -48,6 +49,9 @@ class LogServicer(pb_grpc.CouncilLogServicer):
         self.book = node.logbook
 
     def _call(self, context: grpc.ServicerContext, method: str, fn: Callable[[], T]) -> T:
+        return profiled(method, lambda: self._checked_call(context, method, fn))
+
+    def _checked_call(self, context: grpc.ServicerContext, method: str, fn: Callable[[], T]) -> T:
         peer = tls.peer_cert(context)
         try:
             if peer is None or peer not in self.node.peer_certs().values():

@@ -41,8 +41,11 @@ def read_passphrase(passphrase_file: Path | None, insecure: bool) -> bytes | Non
                       "or --insecure-no-passphrase for development")
 
 
-def write_json(path: Path, obj: Any) -> None:
-    write_atomic(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
+def write_json(path: Path, obj: Any) -> bytes:
+    """Write `obj` as indented JSON with sorted keys (atomically); the bytes written."""
+    raw = (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode()
+    write_atomic(path, raw)
+    return raw
 
 
 def read_json(path: Path, what: str) -> dict[str, Any]:

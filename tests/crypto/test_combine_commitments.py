@@ -14,6 +14,7 @@ from council.crypto.bn254.sharing import BnDealing
 from council.crypto.bn254.threshold import lagrange_at_zero as bn_lagrange_at_zero
 from council.crypto.group import P256, Point, Q, Scalar, point_sum
 from council.crypto.lagrange import integer_lagrange_at_zero, lagrange_at_zero
+from council.crypto.msm import msm, msm_columns
 from council.crypto.output import combine_commitments
 
 
@@ -33,6 +34,31 @@ def test_combined_commitments_match_the_plain_lagrange_sum(indices: list[int], c
     weights = lagrange_at_zero(sorted(indices))
     rows = _points(len(indices), cols, seed)
     assert combine_commitments(weights, rows) == _plain(weights, rows)
+
+
+SCALARS = st.one_of(st.integers(-(1 << 48), 1 << 48), st.integers(-2 * Q, 2 * Q), st.sampled_from([0, Q, -Q, 1, -1]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(SCALARS, min_size=1, max_size=7), st.integers(0, 4), st.integers(0, 99))
+def test_msm_columns_match_one_plain_sum_per_column(scalars: list[int], cols: int, seed: int) -> None:
+    rows = _points(len(scalars), cols, seed)
+    if cols and seed % 3 == 0:  # a column whose terms cancel: the sum is the identity
+        rows[0][0] = P256.base_mul(Scalar(1))
+        scalars = [*scalars, -scalars[0]]
+        rows.append([rows[0][0], *rows[0][1:]])
+    expected = [point_sum(row[k] * Scalar(m % Q) for m, row in zip(scalars, rows, strict=True))
+                for k in range(cols)]
+    assert msm_columns(scalars, rows) == expected
+    assert [msm([m % Q for m in scalars], [row[k] for row in rows]) for k in range(cols)] == expected
+
+
+def test_msm_columns_refuse_ragged_rows() -> None:
+    rows = _points(2, 2, 0)
+    with pytest.raises(ValueError):
+        msm_columns([1, 2], [rows[0], rows[1][:1]])
+    with pytest.raises(ValueError):
+        msm_columns([1], rows)
 
 
 @pytest.mark.parametrize("indices", [list(range(1, 44)), [i for i in range(1, 46) if i not in (5, 17)],
