@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from council.crypto.hashing import encode_parts
@@ -84,7 +85,7 @@ class DumpHeader:
     def kem(self) -> KemCiphertext:
         """The decoded KEM ciphertext (R and its proof)."""
         try:
-            return KemCiphertext.from_bytes(self.kem_ciphertext, "header.kem_ciphertext")
+            return _decoded_kem(bytes(self.kem_ciphertext))
         except DecodeError as exc:
             raise HeaderInvalid(str(exc)) from None
 
@@ -111,3 +112,11 @@ def kem_label(format_version: int, app_id: str, dump_version: int, key_id: str, 
 def _check(ok: bool, message: str) -> None:
     if not ok:
         raise HeaderInvalid(f"header field {message}")
+
+
+@lru_cache(maxsize=64)
+def _decoded_kem(data: bytes) -> KemCiphertext:
+    """Decoded once per exact bytes (R's decompression and check): a member releasing for one
+    dump again and again, and the header's own check, decode the same ciphertext. Immutable;
+    a refusal raises and is never kept."""
+    return KemCiphertext.from_bytes(data, "header.kem_ciphertext")

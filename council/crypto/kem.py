@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -54,7 +55,17 @@ def encapsulate(public_key: Point, label: bytes,
 
 
 def verify_ciphertext(ciphertext: KemCiphertext, label: bytes) -> None:
-    """Raise ProofError unless the ciphertext's proof is valid for exactly this label."""
+    """Raise ProofError unless the ciphertext's proof is valid for exactly this label.
+
+    A member asked again and again to decrypt the same dump checks its ciphertext once: the
+    result is kept for the exact (ciphertext bytes, label) that verified, never for a failure."""
+    _proof_checked(ciphertext.to_bytes(), bytes(label))
+
+
+@lru_cache(maxsize=64)
+def _proof_checked(data: bytes, label: bytes) -> None:
+    """The check itself, on the ciphertext decoded from its canonical bytes (the cache's key)."""
+    ciphertext = KemCiphertext.from_bytes(data)
     schnorr.verify(KEM_POK, label, ciphertext.r_point, ciphertext.proof, what="KEM ciphertext")
 
 

@@ -13,6 +13,7 @@ from council.crypto.decryption import DecryptionShare
 from council.errors import KeycouncilError, bounded
 from council.node.ceremony_service import status_code
 from council.node.node import MemberNode
+from council.node.profiling import profiled
 from council.node.release.service import PENDING, RELEASED, Decision, MemberRecovery, ReplyHook
 from council.protocol import tls
 from council.protocol.gen import recovery_pb2 as pb
@@ -45,7 +46,7 @@ class RecoveryServicer(pb_grpc.RecoveryServicer):
         try:
             if len(request.request) > MAX_REQUEST_BYTES:
                 raise _too_large(len(request.request))
-            return to_reply(self.recovery.decrypt(request.request, tls.peer_cert(context)))
+            return profiled("Decrypt", lambda: to_reply(self.recovery.decrypt(request.request, tls.peer_cert(context))))
         except KeycouncilError as exc:
             text = bounded(str(exc))
             self.node.log.event("refused", rpc="Decrypt", code=status_code(exc).name, reason=text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import BinaryIO
 
 from cryptography.exceptions import InvalidSignature
@@ -83,10 +84,20 @@ def _sealer_key(header: DumpHeader) -> Ed25519PublicKey:
 
 
 def verify_reference(ref: DumpReference) -> VerifiedDump:
-    """`ref.verify()`, with any decode problem reported as RequestInvalid."""
+    """`ref.verify()`, with any decode problem reported as RequestInvalid.
+
+    A member answers many requests for the same dump: the same three byte strings give the
+    reference already verified (both signatures, the binding) and decoded, as they did before."""
     try:
-        return ref.verify()
+        return _verified(ref)
     except KeycouncilError:
         raise
     except ValueError as exc:
         raise RequestInvalid(f"dump reference: {exc}") from None
+
+
+@lru_cache(maxsize=64)
+def _verified(ref: DumpReference) -> VerifiedDump:
+    """Only references that verified are kept (a failure raises, and is never cached); the
+    reference is hashed and compared by its exact bytes, and the value is immutable."""
+    return ref.verify()

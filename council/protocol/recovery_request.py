@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from council.crypto import signing
 from council.crypto.codec import Reader, Writer
@@ -115,6 +116,14 @@ def verify_request(request: RecoveryRequest, roster: Roster) -> str:
     if operator is None:
         raise PolicyRefused(f"recovery request {request.id_hex}: signed by key "
                             f"{request.operator_key.hex()[:16]}…, which is not an operator of the roster")
-    signing.verify(request.operator_key, KIND, request.body(), request.signature,
-                   f"recovery request {request.id_hex} (operator {operator.name})")
+    _signature_checked(request.operator_key, request.body(), request.signature,
+                       f"recovery request {request.id_hex} (operator {operator.name})")
     return operator.name
+
+
+@lru_cache(maxsize=256)
+def _signature_checked(operator_key: bytes, body: bytes, signature: bytes, what: str) -> None:
+    """`signing.verify`, kept for the exact (key, body, signature) bytes that verified: a member
+    checks a request before its log admission and again in `decide_release`. A failure raises
+    and is never cached."""
+    signing.verify(operator_key, KIND, body, signature, what)

@@ -15,24 +15,30 @@ import threading
 from pathlib import Path
 
 from council.crypto.group import P256, Point, Scalar
-from council.node.keystore import EpochRecord
+from council.crypto.keyid import is_valid_key_id
+from council.node.keystore import EpochRecord, check_key_id
 from council.node.node import MemberNode
 from council.storage.identity import cert_der
 from dumps.lineage import KeyLineage
 
 Stamp = tuple[int, int, int] | None
+EpochStamps = tuple[tuple[int, Stamp], ...]
+"""Each committed epoch of one key (a numbered folder holding `epoch.json`) with that file's stamp."""
 
 
-def stamp(path: Path) -> Stamp:
+def stamp(path: str | Path) -> Stamp:
     try:
         st = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 class EpochCache:
-    """Epoch records, shares and the trusted operators' certificates of one node."""
+    """Epoch records, shares and the trusted operators' certificates of one node.
+
+    The files are looked at with plain `os` calls on strings: one listing of the key's folder and
+    one `stat` per file a call depends on (pathlib's objects cost more than the system calls)."""
 
     def __init__(self, node: MemberNode) -> None:
         self.node = node
@@ -42,9 +48,28 @@ class EpochCache:
         self._lineages: dict[str, tuple[object, KeyLineage]] = {}
         self._operators: tuple[object, frozenset[bytes]] | None = None
 
-    def record(self, key_id: str, epoch: int) -> EpochRecord:
-        path = self.node.store.epoch_dir(key_id, epoch) / "epoch.json"
-        now = stamp(path)
+    def _key_dir(self, key_id: str) -> str:
+        return os.path.join(self.node.store.root, check_key_id(key_id))
+
+    def epochs(self, key_id: str) -> EpochStamps:
+        """`KeyStore.epochs(key_id)` (sorted), each with the stamp of its `epoch.json`."""
+        folder = self._key_dir(key_id)
+        try:
+            names = os.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return ()
+        found = []
+        for name in names:
+            if name.isdigit():
+                now = stamp(f"{folder}/{name}/epoch.json")
+                if now is not None:
+                    found.append((int(name), now))
+        return tuple(sorted(found))
+
+    def record(self, key_id: str, epoch: int, now: Stamp | None = None) -> EpochRecord:
+        """The parsed `epoch.json` while its stamp is unchanged (`now`: the stamp just taken)."""
+        if now is None:
+            now = stamp(f"{self._key_dir(key_id)}/{epoch}/epoch.json")
         with self._lock:
             hit = self._records.get((key_id, epoch))
             if hit is not None and hit[0] == now and now is not None:
@@ -54,11 +79,12 @@ class EpochCache:
             self._records[(key_id, epoch)] = (now, rec)
         return rec
 
-    def share(self, key_id: str, epoch: int) -> tuple[Scalar, Point]:
+    def share(self, key_id: str, epoch: int, record_stamp: Stamp | None = None) -> tuple[Scalar, Point]:
         """The unsealed, checked share (KeyStore.load_share) and its public `x_i·G`, while its files
-        are unchanged."""
-        folder = self.node.store.epoch_dir(key_id, epoch)
-        stamps = (stamp(folder / "epoch.json"), stamp(folder / "share.sealed"))
+        are unchanged (`record_stamp`: the stamp of `epoch.json` just taken)."""
+        folder = f"{self._key_dir(key_id)}/{epoch}"
+        stamps = (record_stamp if record_stamp is not None else stamp(f"{folder}/epoch.json"),
+                  stamp(f"{folder}/share.sealed"))
         with self._lock:
             hit = self._shares.get((key_id, epoch))
             if hit is not None and hit[:2] == stamps and None not in stamps:
@@ -70,12 +96,12 @@ class EpochCache:
             self._shares[(key_id, epoch)] = (*stamps, share, public)
         return share, public
 
-    def lineage(self, key_id: str) -> KeyLineage:
+    def lineage(self, key_id: str, epochs: EpochStamps | None = None) -> KeyLineage:
         """`MemberNode.lineage`, while no epoch folder of the key gained, lost or changed a file it
-        reads (epoch.json, request.bin)."""
-        store = self.node.store
-        key = tuple((e, stamp(store.epoch_dir(key_id, e) / "epoch.json"),
-                     stamp(store.epoch_dir(key_id, e) / "request.bin")) for e in store.epochs(key_id))
+        reads (epoch.json, request.bin); `epochs`: `self.epochs(key_id)` just taken."""
+        folder = self._key_dir(key_id)
+        key = tuple((e, now, stamp(f"{folder}/{e}/request.bin"))
+                    for e, now in (epochs if epochs is not None else self.epochs(key_id)))
         with self._lock:
             hit = self._lineages.get(key_id)
             if hit is not None and hit[0] == key:
@@ -87,9 +113,7 @@ class EpochCache:
 
     def operator_certs(self) -> frozenset[bytes]:
         """DER certificates of the operators of every roster the node trusts."""
-        store = self.node.store
-        key = tuple((k, e, stamp(store.epoch_dir(k, e) / "epoch.json"))
-                    for k in store.key_ids() for e in store.epochs(k)[-1:])
+        key = tuple((k, *self.epochs(k)[-1:]) for k in self._key_ids())
         with self._lock:
             if self._operators is not None and self._operators[0] == key:
                 return self._operators[1]
@@ -98,3 +122,11 @@ class EpochCache:
         with self._lock:
             self._operators = (key, certs)
         return certs
+
+    def _key_ids(self) -> list[str]:
+        """`KeyStore.key_ids()`: the key folders, by one listing."""
+        try:
+            with os.scandir(self.node.store.root) as entries:
+                return sorted(e.name for e in entries if e.is_dir() and is_valid_key_id(e.name))
+        except (FileNotFoundError, NotADirectoryError):
+            return []

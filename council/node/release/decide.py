@@ -76,13 +76,14 @@ def decide_release(request: RecoveryRequest, roster: Roster, member_state: Membe
     if policy.manual_approval and not facts.approved:                           # (6)
         raise PolicyRefused(f"recovery request {request.id_hex} awaits manual approval: "
                             f"keycouncil member approve {request.id_hex}")
-    header = dump.header
-    share = create_share(context_of(request), header.kem(), header.label(),    # (7)
+    header, ctx = dump.header, context_of(request)
+    kem_ct = header.kem()
+    share = create_share(ctx, kem_ct, header.label(),                           # (7)
                          member_state.index, member_state.share, rng, member_state.public_share)
     if request.target_key is None:
         return share
     return TargetBoundShare(member_state.index, seal_to_target(                 # (8)
-        share, request.target_key, context_of(request), header.kem(), rng))
+        share, request.target_key, ctx, kem_ct, rng))
 
 
 def _check_epoch(request: RecoveryRequest, state: MemberShare) -> None:

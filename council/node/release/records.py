@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from council.errors import StorageError
 from council.storage.files import write_atomic
@@ -47,7 +47,9 @@ class ReleaseLog:
 
     `append` returns only once its line is on disk. Concurrent appends share fsyncs (group
     commit): the first writer to reach the sync lock fsyncs every line written so far, and a
-    writer whose line an earlier fsync already covered returns without syncing again."""
+    writer whose line an earlier fsync already covered returns without syncing again. The file
+    is opened once (append mode) and kept open: every release used to create the folder and open
+    the file twice."""
 
     def __init__(self, folder: Path, on_sync: Callable[[str], None] | None = None) -> None:
         self.path = folder / "log" / LOG_NAME
@@ -55,9 +57,11 @@ class ReleaseLog:
         """Test-only: called with "release-written" before each fsync, "release-synced" after."""
         self._write_lock = threading.Lock()
         self._sync_lock = threading.Lock()
+        self._open_lock = threading.Lock()
         self._written = 0
         self._synced = 0
         self._released: set[str] | None = None
+        self._file: BinaryIO | None = None
 
     def released(self, request_id: str) -> bool:
         """True if this log records a share released for `request_id` (an index kept in memory)."""
@@ -82,11 +86,7 @@ class ReleaseLog:
     def append(self, **record: Any) -> None:
         line = json.dumps({"ts": utc_now_text(), **record}, sort_keys=True, default=str) + "\n"
         with self._write_lock:
-            fd = self._open()
-            try:
-                os.write(fd, line.encode())
-            finally:
-                os.close(fd)
+            os.write(self._fd(), line.encode())
             self._written += 1
             mine = self._written
         with self._sync_lock:
@@ -95,18 +95,26 @@ class ReleaseLog:
             covered = self._written
             if self.on_sync is not None:
                 self.on_sync("release-written")
-            fd = self._open()
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            os.fsync(self._fd())  # one inode: this syncs every line written through any descriptor
             self._synced = covered
             if self.on_sync is not None:
                 self.on_sync("release-synced")
 
-    def _open(self) -> int:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    def _fd(self) -> int:
+        """The log's descriptor, opened on first use (closed with this object)."""
+        with self._open_lock:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+                self._file = os.fdopen(fd, "ab", buffering=0)
+            return self._file.fileno()
+
+    def close(self) -> None:
+        """Close the descriptor (the next append opens the file again)."""
+        with self._open_lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
     def entries(self) -> list[dict[str, Any]]:
         """Every record (a torn last line after a crash is skipped)."""

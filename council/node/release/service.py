@@ -26,7 +26,7 @@ from council.errors import KeycouncilError, PolicyRefused, StorageError
 from council.log.state import LogState, OpenRequest
 from council.node.keystore import EpochRecord
 from council.node.node import MemberNode
-from council.node.release.cache import EpochCache
+from council.node.release.cache import EpochCache, EpochStamps
 from council.node.release.config import ReleaseConfigFile
 from council.node.release.decide import MemberShare, ReleaseFacts, decide_release
 from council.node.release.log_admission import LoggedSealer, local_admission
@@ -94,7 +94,8 @@ class MemberRecovery:
             raise CallerRefused("client certificate is not an operator's certificate of the roster")
 
     def _decide(self, request: RecoveryRequest) -> Decision:
-        rec = self._epoch(request)                                                # (3)
+        epochs = self.cache.epochs(request.key_id) if is_valid_key_id(request.key_id) else ()
+        rec = self._epoch(request, epochs)                                        # (3)
         config = self.config.current()
         # (4): the operator's signature first, so that nobody but an operator learns more than that
         operator = verify_request(request, rec.roster)
@@ -105,7 +106,7 @@ class MemberRecovery:
             self.book.first_seen(public, now)  # listed by `member requests` for the operator
         seen = logged.accepted_at_ms or now  # (5): the waiting period runs from acceptance here
         approved = self.book.approved(request.id_hex) if config.policy.manual_approval else False
-        share = self._share(request, rec)
+        share = self._share(request, rec, epochs)
         # (6): every rule but the two that only time or a human can satisfy; for those the
         # answer is PENDING, and the coordinator asks again
         checks = dataclasses.replace(config.policy, manual_approval=False, waiting_period_seconds=0)
@@ -147,14 +148,14 @@ class MemberRecovery:
                                 "than this one (rule release.matches-log)")
         return logged, state
 
-    def _epoch(self, request: RecoveryRequest) -> EpochRecord:
-        store, key_id = self.node.store, request.key_id
-        held = store.epochs(key_id) if is_valid_key_id(key_id) else []
-        if request.epoch not in held:
+    def _epoch(self, request: RecoveryRequest, epochs: EpochStamps) -> EpochRecord:
+        key_id, stamps = request.key_id, dict(epochs)
+        held = [e for e, _ in epochs]
+        if request.epoch not in stamps:
             newest = f"its newest is epoch {held[-1]}" if held else "it holds no epoch of that key"
             raise PolicyRefused(f"this member holds no committed epoch {request.epoch} of key {key_id} "
                                 f"({newest})")
-        rec = self.cache.record(key_id, request.epoch)
+        rec = self.cache.record(key_id, request.epoch, stamps[request.epoch])
         if not rec.holds_share:
             current = held[-1]
             why = (f"was erased after the re-share to epoch {current}" if current > request.epoch
@@ -162,12 +163,12 @@ class MemberRecovery:
             raise PolicyRefused(f"its share of key {key_id} epoch {request.epoch} {why}; it cannot contribute")
         return rec
 
-    def _share(self, request: RecoveryRequest, rec: EpochRecord) -> MemberShare:
+    def _share(self, request: RecoveryRequest, rec: EpochRecord, epochs: EpochStamps) -> MemberShare:
         if rec.member_index is None:
             raise StorageError(f"key {request.key_id} epoch {request.epoch}: no member index recorded")
-        share, public = self.cache.share(request.key_id, request.epoch)
+        share, public = self.cache.share(request.key_id, request.epoch, dict(epochs).get(request.epoch))
         return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True,
-                           lineage=self.cache.lineage(request.key_id), public_share=public)
+                           lineage=self.cache.lineage(request.key_id, epochs), public_share=public)
 
     def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any], reason: str) -> Decision:
         kind = (request.id_hex, reason.split(":")[0])
