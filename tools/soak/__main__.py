@@ -37,6 +37,8 @@ from council.storage.folders import load_roster
 NAMES = ("m1", "m2", "m3")
 STEADY = "m1"
 EVERY = {"sample": 5.0, "seal": 3.0, "recover": 30.0, "reshare": 45.0, "restart": 20.0}
+FIRST = {"sample": 0.0, "seal": 0.0, "recover": 5.0, "reshare": 45.0, "restart": 20.0}
+"""When each operation first runs (seconds into the run); a short slice passes earlier ones."""
 TIMING = Timing(call_timeout=20, retry_window=10)
 RSS_MIB_PER_HOUR = 50.0
 FDS_PER_HOUR = 30.0
@@ -51,6 +53,7 @@ class Soak:
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     payload: bytes = b""
+    first: dict[str, float] = field(default_factory=lambda: dict(FIRST))
 
     def __post_init__(self) -> None:
         self.council = LocalCouncil(self.base)
@@ -119,8 +122,7 @@ class Soak:
     def run(self) -> None:
         self.setup()
         self.start = time.monotonic()
-        due = dict.fromkeys(EVERY, 0.0)
-        due["reshare"], due["restart"], due["recover"] = EVERY["reshare"], EVERY["restart"], 5.0
+        due = {what: self.first.get(what, 0.0) for what in EVERY}
         while self.elapsed() < self.minutes * 60:
             now = self.elapsed()
             for what, when in sorted(due.items(), key=lambda kv: kv[1]):
