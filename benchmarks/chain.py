@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -199,4 +198,6 @@ def section(quick: bool = False) -> str:
 
 
 if __name__ == "__main__":
-    print(section("--quick" in sys.argv))
+    from benchmarks.section_args import quick_flag
+
+    print(section(quick_flag("benchmarks.chain", __doc__)))

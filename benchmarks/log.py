@@ -10,7 +10,6 @@ every 100 entries, a roster change and epoch commit every 2,000). Run alone:
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 
 from council.log import LogRecord, export_log, parse_export, review, verify_log
@@ -88,4 +87,6 @@ def section(quick: bool) -> str:
 
 
 if __name__ == "__main__":
-    print(section("--quick" in sys.argv))
+    from benchmarks.section_args import quick_flag
+
+    print(section(quick_flag("benchmarks.log", __doc__)))

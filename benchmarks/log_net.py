@@ -284,4 +284,6 @@ def render(n_a: int, t_a: int, entries: int, a: dict[str, float], size: int, v: 
 
 
 if __name__ == "__main__":
-    print(section("--quick" in sys.argv))
+    from benchmarks.section_args import quick_flag
+
+    print(section(quick_flag("benchmarks.log_net", __doc__)))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import secrets
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -507,4 +506,6 @@ def section(quick: bool = False) -> str:
 
 
 if __name__ == "__main__":
-    print(section("--quick" in sys.argv))
+    from benchmarks.section_args import quick_flag
+
+    print(section(quick_flag("benchmarks.peers", __doc__)))

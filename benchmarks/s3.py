@@ -171,4 +171,6 @@ def section(quick: bool) -> str:
 
 
 if __name__ == "__main__":
-    print(section("--quick" in sys.argv))
+    from benchmarks.section_args import quick_flag
+
+    print(section(quick_flag("benchmarks.s3", __doc__)))
