@@ -412,10 +412,21 @@ def _render_load(n: int, t: int, setup: float, load: dict[str, float]) -> str:
                      + ([f"first errors: {load['first_errors']}", ""] if load["errors"] else []))
 
 
+def _record_limits(n: int, t: int, size: int, over: float, p99_ms: float) -> None:
+    """targets.md: full-shutdown recovery ≤ opening the dump + 2 s; share collection p99 ≤ 200 ms."""
+    from benchmarks import limits
+
+    where = "Networked recovery"
+    limits.record(f"full-shutdown recovery of {size >> 20} MiB, n = {n}, t = {t}, over opening the dump alone",
+                  over, 2.0, "s", source=where)
+    limits.record(f"share collection, n = {n}, t = {t}, small dump: p99", p99_ms / 1e3, 0.200, "s", source=where)
+
+
 def _render(n: int, t: int, size: int, setup: float, big: dict[str, float], rounds: list[float],
             load: dict[str, float]) -> str:
     p50, p99 = statistics.median(rounds) * 1e3, _pct(rounds, 99) * 1e3
     over = big["total"] - big["open"]
+    _record_limits(n, t, size, over, p99)
     return "\n".join([
         "## Networked recovery (member processes on loopback)",
         "",

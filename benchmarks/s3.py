@@ -139,9 +139,20 @@ def measure(size: int, rounds: int = 1) -> dict[str, dict[str, float]]:
     return runs
 
 
+def _record_limits(r: dict[str, dict[str, float]]) -> None:
+    """The S3 target (5/7): publish, open and recover at ≥ 0.8 × plain boto3 of the same bytes."""
+    from benchmarks import limits
+
+    for label, key, base in (("dump publish to S3", "publish", "upload"), ("open_dump from S3", "open", "download"),
+                             ("recover from S3 (choose + open)", "recover", "download")):
+        limits.record(f"{label}, × plain boto3", r[key]["mib_s"] / r[base]["mib_s"], 0.8, "×", at_most=False,
+                      source="Dump store on S3")
+
+
 def section(quick: bool) -> str:
     size = (64 if quick else 256) * MIB
     r = measure(size, 1 if quick else 2)
+    _record_limits(r)
 
     def row(label: str, key: str, base: str | None) -> str:
         ratio = f"{r[key]['mib_s'] / r[base]['mib_s']:.2f}" if base else "1.00"
