@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import chain, starmap
+from operator import itemgetter
 from typing import Any
 
 from Crypto.Util import _raw_api
@@ -99,15 +100,32 @@ def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
 def _signed_terms(terms: list[tuple[int, Point]], lib: Any,
                   arena: _Arena) -> list[tuple[int, Any, Any]]:
-    """(|k|, raw P, raw −P), with P negated when k > q/2 (k becomes q − k): longest first."""
+    """(|k|, raw P, raw −P), with P negated when k > q/2 (k becomes q − k), longest first. Terms of
+    one |k| are summed first (k·P − k·Q as k·(P − Q): Lagrange numerators ±binom(t, i) come in
+    such pairs), so each |k| is multiplied once."""
     half_q = Q >> 1
-    out = []
+    groups: dict[int, list[tuple[bool, Any]]] = {}
     for k, p in terms:
-        raw = p._p._point.get()
-        negated = arena.clone(raw)
-        if lib.neg(negated):
-            raise ValueError("point negation failed")
-        out.append((Q - k, negated, raw) if k > half_q else (k, raw, negated))
+        negative = k > half_q
+        groups.setdefault(Q - k if negative else k, []).append((negative, p._p._point.get()))
+    clone, neg, add, err = arena.clone, lib.neg, lib.add, 0
+    out = []
+    for k, members in groups.items():
+        members.sort(key=itemgetter(0))  # a positive term first, if there is one
+        first_negative, raw = members[0]
+        if len(members) > 1 or first_negative:
+            raw = clone(raw)
+            err |= neg(raw) if first_negative else 0
+            for negative, other in members[1:]:
+                if negative:
+                    other = clone(other)
+                    err |= neg(other)
+                err |= add(raw, other)
+        negated = clone(raw)
+        err |= neg(negated)
+        out.append((k, raw, negated))
+    if err:
+        raise ValueError("point operation failed")
     out.sort(key=lambda e: -e[0])
     return out
 
