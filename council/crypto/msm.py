@@ -13,6 +13,7 @@ integers (Lagrange numerators) stay short. Variable time: never pass a secret sc
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from itertools import chain, starmap
 from operator import itemgetter
@@ -31,10 +32,13 @@ _ffi: Any = getattr(_raw_api, "ffi", None) if getattr(_raw_api, "backend", "") =
 
 def window_for(bit_lengths: Sequence[int]) -> int:
     """The window width with the fewest C calls: in each window, one addition per scalar whose
-    digits reach it, one per bucket, and c doublings."""
+    digits reach it, one per bucket, and c doublings (lengths counted once per distinct value)."""
+    counts = Counter(bit_lengths)
+    top = max(counts)
+
     def cost(c: int) -> int:
-        windows = max(bit_lengths) // c + 2
-        return sum(b // c + 2 for b in bit_lengths) + windows * ((1 << (c - 1)) + c)
+        windows = top // c + 2
+        return sum(n * (b // c + 2) for b, n in counts.items()) + windows * ((1 << (c - 1)) + c)
     return min(range(_MIN_WINDOW, _MAX_WINDOW + 1), key=cost)
 
 
@@ -76,6 +80,23 @@ class _Arena:
         self._owned.append(copy)
         return copy
 
+    def negations(self, raws: Sequence[Any], neg: Any) -> list[Any]:
+        """−P for every raw P, as copies owned here (one tight loop: a copy and a negation each)."""
+        if self._slot is None:
+            out = [self.clone(raw) for raw in raws]
+            err = sum(map(neg, out))
+        else:
+            clone, slot, out, err = self._clone, self._slot, [], 0
+            for raw in raws:
+                err |= clone(slot, raw)
+                copy = slot[0]
+                out.append(copy)
+                err |= neg(copy)
+            self._owned += out
+        if err:
+            raise ValueError("cannot copy or negate an EC point")
+        return out
+
     def close(self) -> None:
         for raw in self._owned:
             self._free(raw)
@@ -104,6 +125,20 @@ def _signed_terms(terms: list[tuple[int, Point]], lib: Any,
     one |k| are summed first (k·P − k·Q as k·(P − Q): Lagrange numerators ±binom(t, i) come in
     such pairs), so each |k| is multiplied once."""
     half_q = Q >> 1
+    magnitudes = [Q - k if k > half_q else k for k, _ in terms]
+    if len(set(magnitudes)) < len(magnitudes):
+        return _grouped_terms(terms, lib, arena)
+    raws = [p._p._point.get() for _, p in terms]
+    out = [(m, negated, raw) if k > half_q else (m, raw, negated)
+           for (k, _), m, raw, negated in zip(terms, magnitudes, raws, arena.negations(raws, lib.neg), strict=True)]
+    out.sort(key=itemgetter(0), reverse=True)
+    return out
+
+
+def _grouped_terms(terms: list[tuple[int, Point]], lib: Any,
+                   arena: _Arena) -> list[tuple[int, Any, Any]]:
+    """`_signed_terms` when some |k| repeats: each group summed, signs applied, into one point."""
+    half_q = Q >> 1
     groups: dict[int, list[tuple[bool, Any]]] = {}
     for k, p in terms:
         negative = k > half_q
@@ -126,7 +161,7 @@ def _signed_terms(terms: list[tuple[int, Point]], lib: Any,
         out.append((k, raw, negated))
     if err:
         raise ValueError("point operation failed")
-    out.sort(key=lambda e: -e[0])
+    out.sort(key=itemgetter(0), reverse=True)
     return out
 
 

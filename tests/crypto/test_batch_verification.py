@@ -287,3 +287,19 @@ def test_msm_sums_terms_of_one_magnitude_first(terms: list[tuple[int, int]]) -> 
     for k, p in zip(scalars, points, strict=True):
         expected = expected + p.mul_public(Scalar(k % Q))
     assert msm(scalars, points) == expected
+
+
+@SETTINGS
+@given(st.randoms(use_true_random=False), st.integers(T, N))
+def test_combine_verified_equals_combine_on_checked_shares(rnd: random.Random, count: int) -> None:
+    """The recovery's step (5) after step (4): the same first `t` by index, the same Z, no culprits."""
+    ctx, ct, key, shares = valid_shares()
+    vs = council()[2]
+    given_shares = rnd.sample(list(shares), count)
+    assert dec.invalid_shares(ctx, ct, given_shares, vs) == {}
+    expected = dec.combine(ctx, ct, given_shares, vs, T)
+    got = dec.combine_verified(given_shares, T)
+    assert (got.shared_point, got.used, dict(got.culprits)) == (expected.shared_point, expected.used, {})
+    assert kem.derive_data_key(got.shared_point, ct.r_point, council()[0], LABEL) == key
+    with pytest.raises(NotEnoughShares):
+        dec.combine_verified(given_shares[:T - 1], T)
