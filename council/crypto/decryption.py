@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from council.crypto import dleq_batch, ecies, kem, rawec
 from council.crypto.dleq_batch import COMMITTED_DLEQ_LEN, CommittedDleqProof, DleqStatement
@@ -197,21 +196,14 @@ def _interpolate(shares: list[DecryptionShare]) -> Point:
     """Σ λ_i·D_i as L⁻¹·Σ m_i·D_i with the integer weights λ_i = m_i / L (40 bits at t = 43 for
     indices 1..t, against 256 for λ_i mod q; `msm` keeps a negative m_i short), or with λ_i mod q
     when the integers would not be shorter. Public weights only."""
-    indices = tuple(s.index for s in shares)
-    small = _integer_weights(indices)
+    indices = [s.index for s in shares]
+    small = integer_lagrange_at_zero(indices, Q)
     if small is None:
         lam = lagrange_at_zero(indices)
         return msm([lam[i].value for i in indices], [s.d for s in shares])
     numerators, denominator = small
     z = msm(numerators, [s.d for s in shares])
     return z if denominator == 1 else rawec.mul_public(z, pow(denominator, -1, Q))
-
-
-@lru_cache(maxsize=64)
-def _integer_weights(indices: tuple[int, ...]) -> tuple[list[int], int] | None:
-    """`integer_lagrange_at_zero` of these indices, kept: a coordinator combines for the same
-    members again and again (read only: `msm` copies what it takes)."""
-    return integer_lagrange_at_zero(indices, Q)
 
 
 def _names(culprits: Mapping[int, str]) -> str:
