@@ -33,12 +33,12 @@ _ffi: Any = getattr(_raw_api, "ffi", None) if getattr(_raw_api, "backend", "") =
 def window_for(bit_lengths: Sequence[int]) -> int:
     """The window width with the fewest C calls: in each window, one addition per scalar whose
     digits reach it, one per bucket, and c doublings (lengths counted once per distinct value)."""
-    counts = Counter(bit_lengths)
-    top = max(counts)
+    counts = list(Counter(bit_lengths).items()) if len(bit_lengths) > 32 else [(b, 1) for b in bit_lengths]
+    top = max(bit_lengths)
 
     def cost(c: int) -> int:
         windows = top // c + 2
-        return sum(n * (b // c + 2) for b, n in counts.items()) + windows * ((1 << (c - 1)) + c)
+        return sum(n * (b // c + 2) for b, n in counts) + windows * ((1 << (c - 1)) + c)
     return min(range(_MIN_WINDOW, _MAX_WINDOW + 1), key=cost)
 
 
@@ -119,50 +119,59 @@ def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
         arena.close()
 
 
+_GROUP_MIN = 1 << 16
+"""Terms of one |k| are summed first from this |k| on: below it their few digits cost less than
+the copy, negation and addition that summing takes."""
+
+
 def _signed_terms(terms: list[tuple[int, Point]], lib: Any,
                   arena: _Arena) -> list[tuple[int, Any, Any]]:
     """(|k|, raw P, raw −P), with P negated when k > q/2 (k becomes q − k), longest first. Terms of
-    one |k| are summed first (k·P − k·Q as k·(P − Q): Lagrange numerators ±binom(t, i) come in
-    such pairs), so each |k| is multiplied once."""
+    one long |k| are summed first (k·P − k·Q as k·(P − Q): Lagrange numerators ±binom(t, i) come
+    in such pairs), so each such |k| is multiplied once."""
     half_q = Q >> 1
     magnitudes = [Q - k if k > half_q else k for k, _ in terms]
-    if len(set(magnitudes)) < len(magnitudes):
-        return _grouped_terms(terms, lib, arena)
-    raws = [p._p._point.get() for _, p in terms]
-    out = [(m, negated, raw) if k > half_q else (m, raw, negated)
-           for (k, _), m, raw, negated in zip(terms, magnitudes, raws, arena.negations(raws, lib.neg), strict=True)]
+    long = [m for m in magnitudes if m >= _GROUP_MIN]
+    singles = list(zip(terms, magnitudes, strict=True))
+    out: list[tuple[int, Any, Any]] = []
+    if len(set(long)) < len(long):
+        singles, out = _grouped_terms(singles, lib, arena)
+    raws = [p._p._point.get() for (_, p), _ in singles]
+    out += [(m, negated, raw) if k > half_q else (m, raw, negated)
+            for ((k, _), m), raw, negated in zip(singles, raws, arena.negations(raws, lib.neg), strict=True)]
     out.sort(key=itemgetter(0), reverse=True)
     return out
 
 
-def _grouped_terms(terms: list[tuple[int, Point]], lib: Any,
-                   arena: _Arena) -> list[tuple[int, Any, Any]]:
-    """`_signed_terms` when some |k| repeats: each group summed, signs applied, into one point."""
+def _grouped_terms(terms: list[tuple[tuple[int, Point], int]], lib: Any, arena: _Arena
+                   ) -> tuple[list[tuple[tuple[int, Point], int]], list[tuple[int, Any, Any]]]:
+    """The terms left alone, and one (|k|, raw, raw negated) per long |k| held by several terms:
+    their sum, signs applied."""
     half_q = Q >> 1
-    groups: dict[int, list[tuple[bool, Any]]] = {}
-    for k, p in terms:
-        negative = k > half_q
-        groups.setdefault(Q - k if negative else k, []).append((negative, p._p._point.get()))
-    clone, neg, add, err = arena.clone, lib.neg, lib.add, 0
-    out = []
-    for k, members in groups.items():
-        members.sort(key=itemgetter(0))  # a positive term first, if there is one
-        first_negative, raw = members[0]
-        if len(members) > 1 or first_negative:
-            raw = clone(raw)
-            err |= neg(raw) if first_negative else 0
-            for negative, other in members[1:]:
-                if negative:
-                    other = clone(other)
-                    err |= neg(other)
-                err |= add(raw, other)
-        negated = clone(raw)
+    groups: dict[int, list[tuple[tuple[int, Point], int]]] = {}
+    for term, m in terms:
+        groups.setdefault(m, []).append((term, m))
+    singles, out, clone, neg, add, err = [], [], arena.clone, lib.neg, lib.add, 0
+    for m, members in groups.items():
+        if len(members) == 1 or m < _GROUP_MIN:
+            singles += members
+            continue
+        members.sort(key=lambda e: e[0][0] > half_q)  # a positive term first, if there is one
+        (k, p), _ = members[0]
+        total = clone(p._p._point.get())
+        err |= neg(total) if k > half_q else 0
+        for (k, p), _ in members[1:]:
+            other = p._p._point.get()
+            if k > half_q:
+                other = clone(other)
+                err |= neg(other)
+            err |= add(total, other)
+        negated = clone(total)
         err |= neg(negated)
-        out.append((k, raw, negated))
+        out.append((m, total, negated))
     if err:
         raise ValueError("point operation failed")
-    out.sort(key=itemgetter(0), reverse=True)
-    return out
+    return singles, out
 
 
 def _multiply(terms: list[tuple[int, Point]], lib: Any, arena: _Arena) -> Point:
