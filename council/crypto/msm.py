@@ -8,7 +8,8 @@ bucket from the largest digit down, to one running sum (a copy of the identity),
 running sum to the result after each bucket: Σ_d d·B_d without a copy or a sum per bucket (one
 addition per point and one per bucket), every addition of a window issued from one
 `starmap` over (target, point) pairs, so no Python bytecode runs between them. A scalar above q/2 is taken as −(q − k) on the negated point, so short negative
-integers (Lagrange numerators) stay short. Variable time: never pass a secret scalar.
+integers (Lagrange numerators) stay short, and terms of one long |k| are summed before the
+multiplication (±binom(t, i) pairs). Variable time: never pass a secret scalar.
 """
 
 from __future__ import annotations
