@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from council.crypto import kem
-from council.crypto.decryption import DecryptionShare, combine, open_from_target
+from council.crypto.decryption import DecryptionShare, combine, combine_verified, open_from_target
 from council.crypto.group import P256, Point, Scalar
 from council.crypto.signing import Signer
 from council.errors import KeycouncilError, NotEnoughShares, PolicyRefused
@@ -111,8 +111,7 @@ def recover_to_file(chosen: ChosenDump, council: CouncilEpoch, operator: Signer,
     good = verified_shares(request, council, header.kem(), gathered, progress)        # (4)
     if len(good) < council.threshold:
         raise RecoveryFailed(f"recovery of {chosen.name}: " + shortfall(council, gathered, len(good)))
-    result = combine(context_of(request), header.kem(), good, council.verification_shares,
-                     council.threshold)                                               # (5)
+    result = combine_verified(good, council.threshold)  # (5): step (4) checked every proof of `good`
     provider = _provider(header, result.shared_point, council.public_key)
     with chosen.open() as f:
         opened = open_dump(f, out, provider, admit, bytes_progress)                   # (6)

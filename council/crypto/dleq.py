@@ -6,10 +6,13 @@ decryption shares (X = Y_i, H = R, W = D_i) and verifiable complaints (X = P_j, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
-from council.crypto.group import P256, SCALAR_LEN, G, Point, RandomSource, Scalar
-from council.crypto.hashing import hash_to_scalar
+from council.crypto.group import P256, POINT_LEN, SCALAR_LEN, G, Point, RandomSource, Scalar
+from council.crypto.hashing import hash_to_scalar, hash_to_scalars
 from council.errors import DecodeError, ProofError
 
 DLEQ_LEN = 2 * SCALAR_LEN
@@ -35,6 +38,18 @@ class DleqProof:
 def _challenge(purpose: str, ctx: bytes, x: Point, h: Point, w: Point, u1: Point, u2: Point) -> Scalar:
     parts = (G, x, h, w, u1, u2)
     return hash_to_scalar(purpose, ctx, *(p.to_bytes() for p in parts))
+
+
+def challenges(purpose: str, claims: Sequence[tuple[bytes, Point, Point, Point, Point, Point]]) -> list[int]:
+    """`_challenge(purpose, *claim).value` for every (ctx, x, h, w, u1, u2), each run of one context
+    hashing its prefix (ctx, G) once (a batch check: the same challenges, computed faster)."""
+    out: list[int] = []
+    g, length = G.to_bytes(), POINT_LEN.to_bytes(4, "big")  # encode_parts of five points
+    for ctx, run in groupby(claims, key=itemgetter(0)):
+        tails = [length + length.join([x.to_bytes(), h.to_bytes(), w.to_bytes(), u1.to_bytes(), u2.to_bytes()])
+                 for _, x, h, w, u1, u2 in run]
+        out += hash_to_scalars(purpose, (ctx, g), tails)
+    return out
 
 
 def prove(purpose: str, ctx: bytes, secret: Scalar, h: Point,

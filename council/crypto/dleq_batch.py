@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from council.crypto import dleq
 from council.crypto.dleq import _challenge
 from council.crypto.group import P256, POINT_LEN, SCALAR_LEN, Point, Q, RandomSource, Scalar
 from council.crypto.msm import msm
@@ -71,6 +72,11 @@ def challenge(purpose: str, st: DleqStatement) -> Scalar:
     return _challenge(purpose, st.ctx, st.x, st.h, st.w, st.proof.u1, st.proof.u2)
 
 
+def challenges(purpose: str, statements: Sequence[DleqStatement]) -> list[int]:
+    """`challenge(purpose, st).value` of every statement, each context's prefix hashed once."""
+    return dleq.challenges(purpose, [(st.ctx, st.x, st.h, st.w, st.proof.u1, st.proof.u2) for st in statements])
+
+
 def verify(purpose: str, st: DleqStatement, what: str = "proof") -> None:
     """Raise ProofError unless `z·G == U1 + c·X` and `z·H == U2 + c·W`."""
     c, z = challenge(purpose, st), st.proof.z
@@ -90,8 +96,8 @@ def verify_batch(purpose: str, statements: Sequence[DleqStatement],
     points: list[Point] = []
     g_coefficient = 0
     h_coefficients: dict[bytes, tuple[Point, int]] = {}
-    for st in statements:
-        c, z = challenge(purpose, st).value, st.proof.z.value
+    for st, c in zip(statements, challenges(purpose, statements), strict=True):
+        z = st.proof.z.value
         a, b = _weight(draw), _weight(draw)
         scalars += [a, a * c % Q, b, b * c % Q]
         points += [st.proof.u1, st.x, st.proof.u2, st.w]

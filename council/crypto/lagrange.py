@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from math import gcd, lcm, prod
+from math import comb, gcd, lcm, prod
 
 from council.crypto.group import Q, Scalar
 
@@ -34,6 +34,9 @@ def integer_lagrange_at_zero(indices: Sequence[int], modulus: int) -> tuple[list
     run on short integers."""
     if min(indices) <= 0:
         raise ValueError("indices must be positive")
+    if all(i == k for k, i in enumerate(indices, start=1)):  # S = {1..t} in order: ±binom(t, i)
+        t = len(indices)
+        return _shorter([comb(t, i) if i % 2 else -comb(t, i) for i in indices], 1, modulus)
     nums, dens = [], []
     total = prod(indices)  # Π_{j≠i} j is total // i
     for i in indices:
@@ -45,7 +48,11 @@ def integer_lagrange_at_zero(indices: Sequence[int], modulus: int) -> tuple[list
         nums.append(num // g)
         dens.append(den // g)
     denominator = lcm(*dens)
-    numerators = [n * (denominator // d) for n, d in zip(nums, dens, strict=True)]
+    return _shorter([n * (denominator // d) for n, d in zip(nums, dens, strict=True)], denominator, modulus)
+
+
+def _shorter(numerators: list[int], denominator: int, modulus: int) -> tuple[list[int], int] | None:
+    """The pair, or None when it would not be shorter than scalars mod `modulus`."""
     if max(abs(m) for m in numerators).bit_length() >= modulus.bit_length() or denominator >= modulus:
         return None
     return numerators, denominator

@@ -8,13 +8,16 @@ bucket from the largest digit down, to one running sum (a copy of the identity),
 running sum to the result after each bucket: Σ_d d·B_d without a copy or a sum per bucket (one
 addition per point and one per bucket), every addition of a window issued from one
 `starmap` over (target, point) pairs, so no Python bytecode runs between them. A scalar above q/2 is taken as −(q − k) on the negated point, so short negative
-integers (Lagrange numerators) stay short. Variable time: never pass a secret scalar.
+integers (Lagrange numerators) stay short, and terms of one long |k| are summed before the
+multiplication (±binom(t, i) pairs). Variable time: never pass a secret scalar.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from itertools import chain, starmap
+from operator import itemgetter
 from typing import Any
 
 from Crypto.Util import _raw_api
@@ -30,10 +33,13 @@ _ffi: Any = getattr(_raw_api, "ffi", None) if getattr(_raw_api, "backend", "") =
 
 def window_for(bit_lengths: Sequence[int]) -> int:
     """The window width with the fewest C calls: in each window, one addition per scalar whose
-    digits reach it, one per bucket, and c doublings."""
+    digits reach it, one per bucket, and c doublings (lengths counted once per distinct value)."""
+    counts = list(Counter(bit_lengths).items()) if len(bit_lengths) > 32 else [(b, 1) for b in bit_lengths]
+    top = max(bit_lengths)
+
     def cost(c: int) -> int:
-        windows = max(bit_lengths) // c + 2
-        return sum(b // c + 2 for b in bit_lengths) + windows * ((1 << (c - 1)) + c)
+        windows = top // c + 2
+        return sum(n * (b // c + 2) for b, n in counts) + windows * ((1 << (c - 1)) + c)
     return min(range(_MIN_WINDOW, _MAX_WINDOW + 1), key=cost)
 
 
@@ -75,6 +81,23 @@ class _Arena:
         self._owned.append(copy)
         return copy
 
+    def negations(self, raws: Sequence[Any], neg: Any) -> list[Any]:
+        """−P for every raw P, as copies owned here (one tight loop: a copy and a negation each)."""
+        if self._slot is None:
+            out = [self.clone(raw) for raw in raws]
+            err = sum(map(neg, out))
+        else:
+            clone, slot, out, err = self._clone, self._slot, [], 0
+            for raw in raws:
+                err |= clone(slot, raw)
+                copy = slot[0]
+                out.append(copy)
+                err |= neg(copy)
+            self._owned += out
+        if err:
+            raise ValueError("cannot copy or negate an EC point")
+        return out
+
     def close(self) -> None:
         for raw in self._owned:
             self._free(raw)
@@ -97,19 +120,59 @@ def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
         arena.close()
 
 
+_GROUP_MIN = 1 << 16
+"""Terms of one |k| are summed first from this |k| on: below it their few digits cost less than
+the copy, negation and addition that summing takes."""
+
+
 def _signed_terms(terms: list[tuple[int, Point]], lib: Any,
                   arena: _Arena) -> list[tuple[int, Any, Any]]:
-    """(|k|, raw P, raw −P), with P negated when k > q/2 (k becomes q − k): longest first."""
+    """(|k|, raw P, raw −P), with P negated when k > q/2 (k becomes q − k), longest first. Terms of
+    one long |k| are summed first (k·P − k·Q as k·(P − Q): Lagrange numerators ±binom(t, i) come
+    in such pairs), so each such |k| is multiplied once."""
     half_q = Q >> 1
-    out = []
-    for k, p in terms:
-        raw = p._p._point.get()
-        negated = arena.clone(raw)
-        if lib.neg(negated):
-            raise ValueError("point negation failed")
-        out.append((Q - k, negated, raw) if k > half_q else (k, raw, negated))
-    out.sort(key=lambda e: -e[0])
+    magnitudes = [Q - k if k > half_q else k for k, _ in terms]
+    long = [m for m in magnitudes if m >= _GROUP_MIN]
+    singles = list(zip(terms, magnitudes, strict=True))
+    out: list[tuple[int, Any, Any]] = []
+    if len(set(long)) < len(long):
+        singles, out = _grouped_terms(singles, lib, arena)
+    raws = [p._p._point.get() for (_, p), _ in singles]
+    out += [(m, negated, raw) if k > half_q else (m, raw, negated)
+            for ((k, _), m), raw, negated in zip(singles, raws, arena.negations(raws, lib.neg), strict=True)]
+    out.sort(key=itemgetter(0), reverse=True)
     return out
+
+
+def _grouped_terms(terms: list[tuple[tuple[int, Point], int]], lib: Any, arena: _Arena
+                   ) -> tuple[list[tuple[tuple[int, Point], int]], list[tuple[int, Any, Any]]]:
+    """The terms left alone, and one (|k|, raw, raw negated) per long |k| held by several terms:
+    their sum, signs applied."""
+    half_q = Q >> 1
+    groups: dict[int, list[tuple[tuple[int, Point], int]]] = {}
+    for term, m in terms:
+        groups.setdefault(m, []).append((term, m))
+    singles, out, clone, neg, add, err = [], [], arena.clone, lib.neg, lib.add, 0
+    for m, members in groups.items():
+        if len(members) == 1 or m < _GROUP_MIN:
+            singles += members
+            continue
+        members.sort(key=lambda e: e[0][0] > half_q)  # a positive term first, if there is one
+        (k, p), _ = members[0]
+        total = clone(p._p._point.get())
+        err |= neg(total) if k > half_q else 0
+        for (k, p), _ in members[1:]:
+            other = p._p._point.get()
+            if k > half_q:
+                other = clone(other)
+                err |= neg(other)
+            err |= add(total, other)
+        negated = clone(total)
+        err |= neg(negated)
+        out.append((m, total, negated))
+    if err:
+        raise ValueError("point operation failed")
+    return singles, out
 
 
 def _multiply(terms: list[tuple[int, Point]], lib: Any, arena: _Arena) -> Point:

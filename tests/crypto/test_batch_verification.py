@@ -19,6 +19,7 @@ from council.crypto import decryption as dec
 from council.crypto import dleq_batch, kem
 from council.crypto.dleq_batch import CommittedDleqProof, DleqStatement
 from council.crypto.group import P256, G, Point, Q, Scalar, multi_scalar_mul
+from council.crypto.hashing import encode_parts, hash_to_scalar, hash_to_scalars
 from council.crypto.lagrange import lagrange_at_zero
 from council.crypto.msm import msm, signed_digits
 from council.errors import DecodeError, NotEnoughShares, ShareInvalid
@@ -249,3 +250,56 @@ def test_create_share_with_the_known_verification_share_is_the_same_proof_system
     dec.verify_share(c.ctx, c.ciphertext, given_right, vs[3])
     with pytest.raises(ShareInvalid):
         dec.verify_share(c.ctx, c.ciphertext, given_wrong, vs[3])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.binary(max_size=80), min_size=0, max_size=3),
+       st.lists(st.lists(st.binary(max_size=40), max_size=4), min_size=0, max_size=6),
+       st.sampled_from(["DEC-SHARE", "DLEQ", "KEM-POK"]))
+def test_hash_to_scalars_equals_hash_to_scalar(prefix: list[bytes], tails: list[list[bytes]], purpose: str) -> None:
+    """The batch path (prefix state hashed once) gives every challenge exactly as RFC 9380 does."""
+    got = hash_to_scalars(purpose, prefix, [encode_parts(*tail) for tail in tails])
+    assert got == [hash_to_scalar(purpose, *prefix, *tail).value for tail in tails]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([b"", b"ctx-a", b"ctx-b" * 20]), st.integers(0, 9)), max_size=12))
+def test_batch_challenges_equal_the_challenge_of_each_proof(claims: list[tuple[bytes, int]]) -> None:
+    """Runs of one context and changes of context alike: each c_i is the proof's own challenge."""
+    _, _, _, shares = valid_shares()
+    vs = council()[2]
+    ct = valid_shares()[1]
+    statements = [DleqStatement(ctx, vs[shares[i].index], ct.r_point, shares[i].d, shares[i].proof)
+                  for ctx, i in claims]
+    assert dleq_batch.challenges(dec.DEC_SHARE, statements) == [
+        dleq_batch.challenge(dec.DEC_SHARE, s).value for s in statements]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([1, 7, 2**40 + 3, Q // 2, Q // 2 + 1, Q - 1, Q - 7, Q - 2**40 - 3]),
+                          st.integers(0, 5)), min_size=1, max_size=40))
+def test_msm_sums_terms_of_one_magnitude_first(terms: list[tuple[int, int]]) -> None:
+    """Equal and opposite scalars (k and q − k) on equal, opposite and other points: summed per
+    |k| before the multiplication, which cancels to the identity where the terms do."""
+    base = [G, G + G, P256.base_mul(Scalar(12345)), -G, -(G + G), P256.base_mul(Scalar(999))]
+    scalars, points = [k for k, _ in terms], [base[i] for _, i in terms]
+    expected = Point.identity()
+    for k, p in zip(scalars, points, strict=True):
+        expected = expected + p.mul_public(Scalar(k % Q))
+    assert msm(scalars, points) == expected
+
+
+@SETTINGS
+@given(st.randoms(use_true_random=False), st.integers(T, N))
+def test_combine_verified_equals_combine_on_checked_shares(rnd: random.Random, count: int) -> None:
+    """The recovery's step (5) after step (4): the same first `t` by index, the same Z, no culprits."""
+    ctx, ct, key, shares = valid_shares()
+    vs = council()[2]
+    given_shares = rnd.sample(list(shares), count)
+    assert dec.invalid_shares(ctx, ct, given_shares, vs) == {}
+    expected = dec.combine(ctx, ct, given_shares, vs, T)
+    got = dec.combine_verified(given_shares, T)
+    assert (got.shared_point, got.used, dict(got.culprits)) == (expected.shared_point, expected.used, {})
+    assert kem.derive_data_key(got.shared_point, ct.r_point, council()[0], LABEL) == key
+    with pytest.raises(NotEnoughShares):
+        dec.combine_verified(given_shares[:T - 1], T)

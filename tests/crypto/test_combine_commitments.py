@@ -117,3 +117,15 @@ def test_bn254_weights_that_are_not_lagrange_coefficients_are_refused() -> None:
     weights[2] = Fr((weights[2].value + 1) % R)
     with pytest.raises(ValueError, match="Lagrange"):
         bn_sharing.combine_commitments(_bn_dealings([1, 2, 4], 2, 0), weights)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 300), st.sampled_from([Q, R]))
+def test_weights_of_one_to_t_by_binomials_equal_the_general_rule(t: int, modulus: int) -> None:
+    """S = {1..t} in order takes the closed form ±binom(t, i); the same indices in another order
+    take the general computation: the same weights (or the same None), term for term."""
+    fast = integer_lagrange_at_zero(list(range(1, t + 1)), modulus)
+    general = integer_lagrange_at_zero(list(range(t, 0, -1)), modulus)
+    assert (fast is None) == (general is None)
+    if fast is not None and general is not None:
+        assert fast == (general[0][::-1], general[1])
