@@ -67,38 +67,43 @@ def read_full(source: BinaryIO, buf: memoryview) -> int:
 def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chunk_size: int,
                    progress: Progress | None = None, version: int = DEFAULT_FORMAT_VERSION) -> StreamSummary:
     """Sealing steps (7)-(8): encrypt `source` to `sink` chunk by chunk; one chunk of look-ahead
-    tells which chunk is the last. Record i is hashed and written by a second thread while chunk
-    i+1 is read and encrypted (two record buffers take turns; one worker keeps the order)."""
+    tells which chunk is the last. Record i is hashed by a second thread while this one writes it
+    and reads and encrypts chunk i+1 (two record buffers take turns; one worker keeps the order).
+    Version 1 also hashes the plaintext here, so there the worker writes the record too."""
     aead = AESGCM(key)
     bufs = (memoryview(bytearray(chunk_size)), memoryview(bytearray(chunk_size)))
     outs = (memoryview(bytearray(chunk_size + TAG_LEN)), memoryview(bytearray(chunk_size + TAG_LEN)))
     p_hash = hashlib.sha256() if hashes_plaintext(version) else None
     background = _Background(chunk_size)
     c_hash = new_chunk_hash(version, threads=1 if background.threaded else None)
+    worker_writes = p_hash is not None
 
     def finish(record: memoryview) -> None:
         c_hash.update(record)
-        sink.write(record)
+        if worker_writes:
+            sink.write(record)
 
     counter, total, cur = 0, 0, 0
     size = read_full(source, bufs[0])
     with background:
-        pending = _Pending(None)
+        pending = [_Pending(None), _Pending(None)]
         while True:
             next_size = read_full(source, bufs[1 - cur]) if size == chunk_size else 0
             data = bufs[cur][:size]
             record = outs[cur][: size + TAG_LEN]
+            pending[cur].wait()                  # record i-2 hashed (and written): its buffer is free
             aead.encrypt_into(nonce(counter, next_size == 0), data, aad, record)
             if p_hash is not None:
                 p_hash.update(data)
-            pending.wait()                       # record i-1 hashed and written: its buffer is free
-            pending = background.run(finish, record)
+            pending[cur] = background.run(finish, record)
+            if not worker_writes:
+                sink.write(record)               # beside the worker's hash of the same bytes
             total += size
             counter += 1
             if progress:
                 progress(size)
             if next_size == 0:
-                pending.wait()
+                pending[cur].wait()              # the last task: the worker keeps the order
                 return StreamSummary(c_hash.digest(), total, p_hash.digest() if p_hash else None, counter)
             cur, size = 1 - cur, next_size
 
