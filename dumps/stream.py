@@ -109,12 +109,15 @@ def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
 
 
 class _Pending:
-    """A task running on the background thread (or already done, for small chunks)."""
+    """A task running on the background thread (or already done, for small chunks: then its
+    failure, if any, is raised by `wait`, as a thread's would be)."""
 
-    def __init__(self, future: Future[None] | None) -> None:
-        self._future = future
+    def __init__(self, future: Future[None] | None, error: Exception | None = None) -> None:
+        self._future, self._error = future, error
 
     def wait(self) -> None:
+        if self._error is not None:
+            raise self._error
         if self._future is not None:
             self._future.result()
 
@@ -131,11 +134,15 @@ class _Background:
 
     def run(self, fn: Callable[[memoryview], None], data: memoryview) -> _Pending:
         if self._pool is None:
-            fn(data)
+            try:
+                fn(data)
+            except Exception as exc:
+                return _Pending(None, exc)
             return _Pending(None)
         return _Pending(self._pool.submit(fn, data))
 
     def close(self) -> None:
+        """Wait for every queued task: no buffer is touched once the caller returns or raises."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
@@ -163,8 +170,9 @@ def decrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
                    area_length: int, progress: Progress | None = None,
                    version: int = DEFAULT_FORMAT_VERSION) -> StreamSummary:
     """Opening step (12): decrypt `area_length` bytes of chunks from `source` into `sink`; a chunk
-    that fails is diagnosed (altered, or dropped / repeated / reordered). Record i is hashed on a
-    second thread while it is decrypted and written and record i+1 is read (two input buffers)."""
+    that fails is diagnosed (altered, or dropped / repeated / reordered). A second thread reads
+    record i+1 and hashes record i while this one decrypts and writes record i (two input buffers;
+    the worker's queue keeps reads and hashes in order, and failures surface in chunk order)."""
     aead = AESGCM(key)
     count, last_len = chunk_layout(area_length, chunk_size)
     inbufs = (memoryview(bytearray(chunk_size + TAG_LEN)), memoryview(bytearray(chunk_size + TAG_LEN)))
@@ -172,23 +180,36 @@ def decrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
     p_hash = hashlib.sha256() if hashes_plaintext(version) else None
     background = _Background(chunk_size)
     c_hash = new_chunk_hash(version, threads=1 if background.threaded else None)
+
+    def record_of(i: int) -> memoryview:
+        return inbufs[i & 1][: last_len if i == count - 1 else chunk_size + TAG_LEN]
+
+    def fetch(i: int) -> _Pending:
+        def read(record: memoryview) -> None:
+            if read_full(source, record) != len(record):
+                raise DumpTruncated(f"file ends inside chunk {i} (it changed while being read?)")
+        return background.run(read, record_of(i))
+
     total = 0
     with background:
-        hashing = _Pending(None)
+        reads = [fetch(0), _Pending(None)]
+        hashing = background.run(c_hash.update, record_of(0))
+        if count > 1:
+            reads[1] = fetch(1)
         for i in range(count):
             is_last = i == count - 1
-            record = inbufs[i & 1][: last_len if is_last else chunk_size + TAG_LEN]
-            if read_full(source, record) != len(record):
-                hashing.wait()
-                raise DumpTruncated(f"file ends inside chunk {i} (it changed while being read?)")
-            hashing.wait()                       # record i-1 hashed: its buffer is free again
-            hashing = background.run(c_hash.update, record)
+            record = record_of(i)
+            reads[i & 1].wait()                  # record i is read (leaving on error: see __exit__)
             plain = outbuf[: len(record) - TAG_LEN]
             try:
                 aead.decrypt_into(nonce(i, is_last), record, aad, plain)
             except InvalidTag:
                 hashing.wait()
                 raise _diagnose(aead, aad, record, i, is_last) from None
+            if i + 1 < count:
+                hashing = background.run(c_hash.update, record_of(i + 1))
+            if i + 2 < count:                    # queued after hash(i): the buffer is free then
+                reads[i & 1] = fetch(i + 2)
             if p_hash is not None:
                 p_hash.update(plain)
             sink.write(plain)

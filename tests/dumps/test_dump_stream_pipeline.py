@@ -1,0 +1,95 @@
+"""The chunk pipeline of `dumps.stream` (decision 113): sealing writes on the calling thread while a
+worker hashes, opening reads ahead and hashes on the worker. Whatever the thread split, the bytes,
+the digests and the first failure in chunk order are those of one chunk processed after another."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+
+import blake3
+import pytest
+
+from dumps.errors import ChunkAuthenticationFailed, DumpTruncated
+from dumps.format import TAG_LEN
+from dumps.stream import THREAD_MIN_CHUNK, decrypt_stream, encrypt_stream
+
+KEY = bytes(range(32))
+AAD = b"header digest"
+SIZES = [64, THREAD_MIN_CHUNK]  # inline, and on the worker thread
+
+
+def _chunk_hash(version: int, data: bytes) -> bytes:
+    return hashlib.sha256(data).digest() if version == 1 else blake3.blake3(data).digest()
+
+
+class _Slow(io.RawIOBase):
+    """A sink that takes each write in two halves (a file system may), keeping all."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:  # type: ignore[no-untyped-def,override]
+        data = bytes(b)
+        self.parts += [data[: len(data) // 2], data[len(data) // 2:]]
+        return len(data)
+
+
+@pytest.mark.parametrize("chunk", SIZES)
+@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("chunks", [1, 2, 3, 6])
+def test_seal_then_open_keeps_bytes_and_digests(chunk: int, version: int, chunks: int) -> None:
+    plain = secrets.token_bytes(chunk * chunks - 5)
+    sink = _Slow()
+    sealed = encrypt_stream(io.BytesIO(plain), sink, KEY, AAD, chunk, version=version)
+    area = b"".join(sink.parts)
+    assert len(area) == len(plain) + chunks * TAG_LEN and sealed.chunk_count == chunks
+    assert sealed.chunks_digest == _chunk_hash(version, area)
+    out = io.BytesIO()
+    opened = decrypt_stream(io.BytesIO(area), out, KEY, AAD, chunk, len(area), version=version)
+    assert out.getvalue() == plain and opened.chunks_digest == sealed.chunks_digest
+    assert opened.plaintext_length == len(plain)
+    if version == 1:
+        assert sealed.plaintext_sha256 == opened.plaintext_sha256 == hashlib.sha256(plain).digest()
+
+
+def _area(chunk: int, chunks: int) -> bytes:
+    sink = io.BytesIO()
+    encrypt_stream(io.BytesIO(secrets.token_bytes(chunk * chunks)), sink, KEY, AAD, chunk)
+    return sink.getvalue()
+
+
+@pytest.mark.parametrize("chunk", SIZES)
+def test_a_file_that_shrinks_while_read_is_truncated_at_its_chunk(chunk: int) -> None:
+    area = _area(chunk, 4)
+    cut = area[: 2 * (chunk + TAG_LEN) + 7]  # the file ends inside chunk 2
+    with pytest.raises(DumpTruncated, match="inside chunk 2"):
+        decrypt_stream(io.BytesIO(cut), io.BytesIO(), KEY, AAD, chunk, len(area))
+
+
+@pytest.mark.parametrize("chunk", SIZES)
+def test_the_first_failure_in_chunk_order_wins(chunk: int) -> None:
+    area = bytearray(_area(chunk, 4))
+    area[3] ^= 1  # chunk 0 altered, and the file also ends inside chunk 1 (read ahead)
+    cut = bytes(area[: chunk + TAG_LEN + 5])
+    out = io.BytesIO()
+    with pytest.raises(ChunkAuthenticationFailed, match="chunk 0 fails authentication"):
+        decrypt_stream(io.BytesIO(cut), out, KEY, AAD, chunk, len(area))
+    assert out.getvalue() == b""  # nothing of an unauthenticated chunk was written
+
+
+@pytest.mark.parametrize("chunk", SIZES)
+def test_chunks_before_a_failure_are_written_in_order(chunk: int) -> None:
+    plain = secrets.token_bytes(chunk * 5)
+    sink = io.BytesIO()
+    encrypt_stream(io.BytesIO(plain), sink, KEY, AAD, chunk)
+    area = bytearray(sink.getvalue())
+    area[3 * (chunk + TAG_LEN) + 1] ^= 0x80  # chunk 3 altered
+    out = io.BytesIO()
+    with pytest.raises(ChunkAuthenticationFailed, match="chunk 3 fails authentication"):
+        decrypt_stream(io.BytesIO(bytes(area)), out, KEY, AAD, chunk, len(area))
+    assert out.getvalue() == plain[: 3 * chunk]
