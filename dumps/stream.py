@@ -68,8 +68,10 @@ def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
                    progress: Progress | None = None, version: int = DEFAULT_FORMAT_VERSION) -> StreamSummary:
     """Sealing steps (7)-(8): encrypt `source` to `sink` chunk by chunk; one chunk of look-ahead
     tells which chunk is the last. Record i is hashed by a second thread while this one writes it
-    and reads and encrypts chunk i+1 (two record buffers take turns; one worker keeps the order).
-    Version 1 also hashes the plaintext here, so there the worker writes the record too."""
+    and reads and encrypts chunk i+1 (two record buffers take turns; one worker keeps the order);
+    a record whose turn finds the worker idle is written by the worker too, before its hash, so
+    the two threads share the writes as their loads allow (writes stay in record order). Version 1
+    also hashes the plaintext here, so there the worker writes every record."""
     aead = AESGCM(key)
     bufs = (memoryview(bytearray(chunk_size)), memoryview(bytearray(chunk_size)))
     outs = (memoryview(bytearray(chunk_size + TAG_LEN)), memoryview(bytearray(chunk_size + TAG_LEN)))
@@ -86,7 +88,7 @@ def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
     counter, total, cur = 0, 0, 0
     size = read_full(source, bufs[0])
     with background:
-        pending = [_Pending(None), _Pending(None)]
+        pending, written = [_Pending(None), _Pending(None)], _Pending(None)
         while True:
             next_size = read_full(source, bufs[1 - cur]) if size == chunk_size else 0
             data = bufs[cur][:size]
@@ -95,14 +97,21 @@ def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
             aead.encrypt_into(nonce(counter, next_size == 0), data, aad, record)
             if p_hash is not None:
                 p_hash.update(data)
-            pending[cur] = background.run(finish, record)
-            if not worker_writes:
-                sink.write(record)               # beside the worker's hash of the same bytes
+            if worker_writes:
+                pending[cur] = background.run(finish, record)
+            else:
+                written.wait()                   # record i-1, if the worker took it, is written
+                idle = background.idle()
+                written = background.run(sink.write, record) if idle else _Pending(None)
+                pending[cur] = background.run(c_hash.update, record)
+                if not idle:
+                    sink.write(record)           # beside the worker's hash of the same bytes
             total += size
             counter += 1
             if progress:
                 progress(size)
             if next_size == 0:
+                written.wait()
                 pending[cur].wait()              # the last task: the worker keeps the order
                 return StreamSummary(c_hash.digest(), total, p_hash.digest() if p_hash else None, counter)
             cur, size = 1 - cur, next_size
@@ -112,7 +121,7 @@ class _Pending:
     """A task running on the background thread (or already done, for small chunks: then its
     failure, if any, is raised by `wait`, as a thread's would be)."""
 
-    def __init__(self, future: Future[None] | None, error: Exception | None = None) -> None:
+    def __init__(self, future: Future[object] | None, error: Exception | None = None) -> None:
         self._future, self._error = future, error
 
     def wait(self) -> None:
@@ -131,15 +140,21 @@ class _Background:
     def __init__(self, chunk_size: int) -> None:
         self.threaded = chunk_size >= THREAD_MIN_CHUNK and (os.cpu_count() or 1) > 1
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="dump-hash") if self.threaded else None
+        self._last: Future[object] | None = None
 
-    def run(self, fn: Callable[[memoryview], None], data: memoryview) -> _Pending:
+    def idle(self) -> bool:
+        """True when a worker thread exists and has finished everything it was given."""
+        return self._pool is not None and (self._last is None or self._last.done())
+
+    def run(self, fn: Callable[[memoryview], object], data: memoryview) -> _Pending:
         if self._pool is None:
             try:
                 fn(data)
             except Exception as exc:
                 return _Pending(None, exc)
             return _Pending(None)
-        return _Pending(self._pool.submit(fn, data))
+        self._last = self._pool.submit(fn, data)
+        return _Pending(self._last)
 
     def close(self) -> None:
         """Wait for every queued task: no buffer is touched once the caller returns or raises."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
+import threading
+import time
 
 import blake3
 import pytest
@@ -93,3 +95,42 @@ def test_chunks_before_a_failure_are_written_in_order(chunk: int) -> None:
     with pytest.raises(ChunkAuthenticationFailed, match="chunk 3 fails authentication"):
         decrypt_stream(io.BytesIO(bytes(area)), out, KEY, AAD, chunk, len(area))
     assert out.getvalue() == plain[: 3 * chunk]
+
+
+class _Recording(io.RawIOBase):
+    """A sink that notes which thread took each write, slowly (the worker then often idles), and
+    fails at write number `fail_at` as a full disk would."""
+
+    def __init__(self, fail_at: int = -1) -> None:
+        self.data, self.threads, self.fail_at = bytearray(), [], fail_at
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:  # type: ignore[no-untyped-def,override]
+        if len(self.threads) == self.fail_at:
+            raise OSError(28, "No space left on device")
+        self.threads.append(threading.get_ident())
+        time.sleep(0.002)
+        self.data += b
+        return len(b)
+
+
+def test_writes_shared_with_the_worker_stay_in_record_order() -> None:
+    plain = secrets.token_bytes(THREAD_MIN_CHUNK * 12 + 3)
+    sink = _Recording()
+    sealed = encrypt_stream(io.BytesIO(plain), sink, KEY, AAD, THREAD_MIN_CHUNK)
+    area = bytes(sink.data)
+    assert sealed.chunks_digest == blake3.blake3(area).digest()
+    out = io.BytesIO()
+    decrypt_stream(io.BytesIO(area), out, KEY, AAD, THREAD_MIN_CHUNK, len(area))
+    assert out.getvalue() == plain and len(sink.threads) == 13
+
+
+@pytest.mark.parametrize("fail_at", [0, 1, 5, 12])
+def test_a_failed_write_fails_sealing_whichever_thread_wrote(fail_at: int) -> None:
+    sink = _Recording(fail_at)
+    with pytest.raises(OSError, match="No space left"):
+        encrypt_stream(io.BytesIO(secrets.token_bytes(THREAD_MIN_CHUNK * 12 + 3)), sink, KEY, AAD,
+                       THREAD_MIN_CHUNK)
+    assert len(sink.threads) == fail_at  # nothing written after the failed record
