@@ -12,10 +12,12 @@ import time
 
 import blake3
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dumps.errors import ChunkAuthenticationFailed, DumpTruncated
 from dumps.format import TAG_LEN
-from dumps.stream import THREAD_MIN_CHUNK, decrypt_stream, encrypt_stream
+from dumps.stream import THREAD_MIN_CHUNK, decrypt_stream, encrypt_stream, hash_chunk_area
 
 KEY = bytes(range(32))
 AAD = b"header digest"
@@ -134,3 +136,23 @@ def test_a_failed_write_fails_sealing_whichever_thread_wrote(fail_at: int) -> No
         encrypt_stream(io.BytesIO(secrets.token_bytes(THREAD_MIN_CHUNK * 12 + 3)), sink, KEY, AAD,
                        THREAD_MIN_CHUNK)
     assert len(sink.threads) == fail_at  # nothing written after the failed record
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 3 * THREAD_MIN_CHUNK + 9), st.sampled_from([64, 1000, THREAD_MIN_CHUNK]),
+       st.sampled_from([1, 2]), st.integers(0, 40))
+def test_hash_chunk_area_reads_ahead_exactly_the_area(length: int, block: int, version: int,
+                                                      extra: int) -> None:
+    data = secrets.token_bytes(length + extra)
+    source = io.BytesIO(data)
+    seen: list[int] = []
+    assert hash_chunk_area(source, length, block, seen.append, version) == _chunk_hash(version, data[:length])
+    assert source.tell() == length and sum(seen) == length  # nothing read past the area
+
+
+@pytest.mark.parametrize("block", [64, THREAD_MIN_CHUNK])
+def test_hash_chunk_area_of_a_shrunk_file_is_truncated(block: int) -> None:
+    data = secrets.token_bytes(3 * block)
+    for cut in (0, 1, block, 2 * block + 1, 3 * block - 1):
+        with pytest.raises(DumpTruncated, match="inside the chunk area"):
+            hash_chunk_area(io.BytesIO(data[:cut]), len(data), block)
