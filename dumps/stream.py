@@ -67,49 +67,66 @@ def read_full(source: BinaryIO, buf: memoryview) -> int:
 def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chunk_size: int,
                    progress: Progress | None = None, version: int = DEFAULT_FORMAT_VERSION) -> StreamSummary:
     """Sealing steps (7)-(8): encrypt `source` to `sink` chunk by chunk; one chunk of look-ahead
-    tells which chunk is the last. Record i is hashed and written by a second thread while chunk
-    i+1 is read and encrypted (two record buffers take turns; one worker keeps the order)."""
+    tells which chunk is the last. Record i is hashed by a second thread while this one writes it
+    and reads and encrypts chunk i+1 (two record buffers take turns; one worker keeps the order);
+    a record whose turn finds the worker idle is written by the worker too, before its hash, so
+    the two threads share the writes as their loads allow (writes stay in record order). Version 1
+    also hashes the plaintext here, so there the worker writes every record."""
     aead = AESGCM(key)
     bufs = (memoryview(bytearray(chunk_size)), memoryview(bytearray(chunk_size)))
     outs = (memoryview(bytearray(chunk_size + TAG_LEN)), memoryview(bytearray(chunk_size + TAG_LEN)))
     p_hash = hashlib.sha256() if hashes_plaintext(version) else None
     background = _Background(chunk_size)
     c_hash = new_chunk_hash(version, threads=1 if background.threaded else None)
+    worker_writes = p_hash is not None
 
     def finish(record: memoryview) -> None:
         c_hash.update(record)
-        sink.write(record)
+        if worker_writes:
+            sink.write(record)
 
     counter, total, cur = 0, 0, 0
     size = read_full(source, bufs[0])
     with background:
-        pending = _Pending(None)
+        pending, written = [_Pending(None), _Pending(None)], _Pending(None)
         while True:
             next_size = read_full(source, bufs[1 - cur]) if size == chunk_size else 0
             data = bufs[cur][:size]
             record = outs[cur][: size + TAG_LEN]
+            pending[cur].wait()                  # record i-2 hashed (and written): its buffer is free
             aead.encrypt_into(nonce(counter, next_size == 0), data, aad, record)
             if p_hash is not None:
                 p_hash.update(data)
-            pending.wait()                       # record i-1 hashed and written: its buffer is free
-            pending = background.run(finish, record)
+            if worker_writes:
+                pending[cur] = background.run(finish, record)
+            else:
+                written.wait()                   # record i-1, if the worker took it, is written
+                idle = background.idle()
+                written = background.run(sink.write, record) if idle else _Pending(None)
+                pending[cur] = background.run(c_hash.update, record)
+                if not idle:
+                    sink.write(record)           # beside the worker's hash of the same bytes
             total += size
             counter += 1
             if progress:
                 progress(size)
             if next_size == 0:
-                pending.wait()
+                written.wait()
+                pending[cur].wait()              # the last task: the worker keeps the order
                 return StreamSummary(c_hash.digest(), total, p_hash.digest() if p_hash else None, counter)
             cur, size = 1 - cur, next_size
 
 
 class _Pending:
-    """A task running on the background thread (or already done, for small chunks)."""
+    """A task running on the background thread (or already done, for small chunks: then its
+    failure, if any, is raised by `wait`, as a thread's would be)."""
 
-    def __init__(self, future: Future[None] | None) -> None:
-        self._future = future
+    def __init__(self, future: Future[object] | None, error: Exception | None = None) -> None:
+        self._future, self._error = future, error
 
     def wait(self) -> None:
+        if self._error is not None:
+            raise self._error
         if self._future is not None:
             self._future.result()
 
@@ -123,14 +140,24 @@ class _Background:
     def __init__(self, chunk_size: int) -> None:
         self.threaded = chunk_size >= THREAD_MIN_CHUNK and (os.cpu_count() or 1) > 1
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="dump-hash") if self.threaded else None
+        self._last: Future[object] | None = None
 
-    def run(self, fn: Callable[[memoryview], None], data: memoryview) -> _Pending:
+    def idle(self) -> bool:
+        """True when a worker thread exists and has finished everything it was given."""
+        return self._pool is not None and (self._last is None or self._last.done())
+
+    def run(self, fn: Callable[[memoryview], object], data: memoryview) -> _Pending:
         if self._pool is None:
-            fn(data)
+            try:
+                fn(data)
+            except Exception as exc:
+                return _Pending(None, exc)
             return _Pending(None)
-        return _Pending(self._pool.submit(fn, data))
+        self._last = self._pool.submit(fn, data)
+        return _Pending(self._last)
 
     def close(self) -> None:
+        """Wait for every queued task: no buffer is touched once the caller returns or raises."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
@@ -158,8 +185,9 @@ def decrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
                    area_length: int, progress: Progress | None = None,
                    version: int = DEFAULT_FORMAT_VERSION) -> StreamSummary:
     """Opening step (12): decrypt `area_length` bytes of chunks from `source` into `sink`; a chunk
-    that fails is diagnosed (altered, or dropped / repeated / reordered). Record i is hashed on a
-    second thread while it is decrypted and written and record i+1 is read (two input buffers)."""
+    that fails is diagnosed (altered, or dropped / repeated / reordered). A second thread reads
+    record i+1 and hashes record i while this one decrypts and writes record i (two input buffers;
+    the worker's queue keeps reads and hashes in order, and failures surface in chunk order)."""
     aead = AESGCM(key)
     count, last_len = chunk_layout(area_length, chunk_size)
     inbufs = (memoryview(bytearray(chunk_size + TAG_LEN)), memoryview(bytearray(chunk_size + TAG_LEN)))
@@ -167,23 +195,36 @@ def decrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
     p_hash = hashlib.sha256() if hashes_plaintext(version) else None
     background = _Background(chunk_size)
     c_hash = new_chunk_hash(version, threads=1 if background.threaded else None)
+
+    def record_of(i: int) -> memoryview:
+        return inbufs[i & 1][: last_len if i == count - 1 else chunk_size + TAG_LEN]
+
+    def fetch(i: int) -> _Pending:
+        def read(record: memoryview) -> None:
+            if read_full(source, record) != len(record):
+                raise DumpTruncated(f"file ends inside chunk {i} (it changed while being read?)")
+        return background.run(read, record_of(i))
+
     total = 0
     with background:
-        hashing = _Pending(None)
+        reads = [fetch(0), _Pending(None)]
+        hashing = background.run(c_hash.update, record_of(0))
+        if count > 1:
+            reads[1] = fetch(1)
         for i in range(count):
             is_last = i == count - 1
-            record = inbufs[i & 1][: last_len if is_last else chunk_size + TAG_LEN]
-            if read_full(source, record) != len(record):
-                hashing.wait()
-                raise DumpTruncated(f"file ends inside chunk {i} (it changed while being read?)")
-            hashing.wait()                       # record i-1 hashed: its buffer is free again
-            hashing = background.run(c_hash.update, record)
+            record = record_of(i)
+            reads[i & 1].wait()                  # record i is read (leaving on error: see __exit__)
             plain = outbuf[: len(record) - TAG_LEN]
             try:
                 aead.decrypt_into(nonce(i, is_last), record, aad, plain)
             except InvalidTag:
                 hashing.wait()
                 raise _diagnose(aead, aad, record, i, is_last) from None
+            if i + 1 < count:
+                hashing = background.run(c_hash.update, record_of(i + 1))
+            if i + 2 < count:                    # queued after hash(i): the buffer is free then
+                reads[i & 1] = fetch(i + 2)
             if p_hash is not None:
                 p_hash.update(plain)
             sink.write(plain)
