@@ -370,9 +370,19 @@ def section(quick: bool) -> str:
     ])
 
 
-if __name__ == "__main__":
-    if "--cli" in sys.argv:  # python -m benchmarks.dumps --cli [ROOT]: before/after figures
-        root = next((Path(a) for a in sys.argv[2:] if not a.startswith("-")), None)
-        print(json.dumps(cli_seal(code_root=root), indent=1))
+def _main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.dumps", description=(__doc__ or "").strip().split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a first look")
+    parser.add_argument("--cli", nargs="?", const="", metavar="ROOT", default=None,
+                        help="only `keycouncil dump seal` against the bare loop (JSON), with the code of ROOT if given")
+    args = parser.parse_args(argv)
+    if args.cli is not None:
+        print(json.dumps(cli_seal(code_root=Path(args.cli) if args.cli else None), indent=1))
     else:
-        print(section("--quick" in sys.argv))
+        print(section(args.quick))
+
+
+if __name__ == "__main__":
+    _main()
