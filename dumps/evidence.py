@@ -7,6 +7,7 @@ bytes); checking `sgx-dcap` / `tdx-dcap` quotes is council/attestation's job, pl
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -29,8 +30,10 @@ def key_binding(public_key: bytes) -> bytes:
     return hashlib.sha256(SIGNER_DOMAIN + public_key).digest()
 
 
+@functools.lru_cache(maxsize=64)
 def simulated_evidence(public_key: bytes) -> Evidence:
-    """A canonical JSON document binding `public_key`, typed `simulated` (INSECURE)."""
+    """A canonical JSON document binding `public_key`, typed `simulated` (INSECURE); kept per key,
+    since a member compares every release's evidence with it (the result is immutable)."""
     doc = {"type": SIMULATED, "version": 1, "insecure": True, "note": INSECURE_NOTE,
            "public_key": public_key.hex(), "report_data": key_binding(public_key).hex()}
     return Evidence(SIMULATED, json.dumps(doc, sort_keys=True, separators=(",", ":")).encode())

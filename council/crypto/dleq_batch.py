@@ -90,26 +90,36 @@ def verify_batch(purpose: str, statements: Sequence[DleqStatement],
     """True when every proof verifies, except with probability ≤ 2^-128 per call: checks
     Σ a_i·(z_i·G − U1_i − c_i·X_i) + b_i·(z_i·H_i − U2_i − c_i·W_i) == 0 for fresh random
     128-bit weights a_i, b_i drawn after the proofs are fixed. False names nobody: the caller
-    then checks one by one."""
+    then checks one by one. Terms on the same `H` or the same `X` are summed into one (the same
+    group element: one member's shares of one dump repeat both), so the multiplication has one
+    full-length term per proof (`b_i·c_i·W_i`) besides its two 128-bit ones."""
     draw = rng or secrets.token_bytes
     scalars: list[int] = []
     points: list[Point] = []
     g_coefficient = 0
     h_coefficients: dict[bytes, tuple[Point, int]] = {}
+    x_coefficients: dict[bytes, tuple[Point, int]] = {}
     for st, c in zip(statements, challenges(purpose, statements), strict=True):
         z = st.proof.z.value
         a, b = _weight(draw), _weight(draw)
-        scalars += [a, a * c % Q, b, b * c % Q]
-        points += [st.proof.u1, st.x, st.proof.u2, st.w]
+        scalars += [a, b, b * c % Q]
+        points += [st.proof.u1, st.proof.u2, st.w]
         g_coefficient += a * z
-        h, coefficient = h_coefficients.get(st.h.to_bytes(), (st.h, 0))
-        h_coefficients[st.h.to_bytes()] = (h, coefficient + b * z)
+        _add_term(h_coefficients, st.h, -b * z)
+        _add_term(x_coefficients, st.x, a * c)
     scalars.append(-g_coefficient % Q)
     points.append(P256.generator)
-    for h, coefficient in h_coefficients.values():
-        scalars.append(-coefficient % Q)
-        points.append(h)
+    for point, coefficient in (*h_coefficients.values(), *x_coefficients.values()):
+        scalars.append(coefficient % Q)
+        points.append(point)
     return msm(scalars, points).is_identity()
+
+
+def _add_term(terms: dict[bytes, tuple[Point, int]], point: Point, coefficient: int) -> None:
+    """Add `coefficient·point` to the term of that point (keyed by its encoding)."""
+    key = point.to_bytes()
+    _, total = terms.get(key, (point, 0))
+    terms[key] = (point, total + coefficient)
 
 
 def _weight(draw: RandomSource) -> int:

@@ -131,6 +131,7 @@ class LogBook:
         self._acting: dict[str, tuple[tuple[int, int], LogState, int | None]] = {}
         self._lock = threading.RLock()
         self._states: dict[str, tuple[int, LogState]] = {}
+        self._effective: dict[str, tuple[LogState, tuple[int, tuple[str, ...]], LogState]] = {}
 
     # State -----------------------------------------------------------------------------------------
     def key_ids(self) -> list[str]:
@@ -147,7 +148,8 @@ class LogBook:
             if cached is None:
                 self._record_files(key_id)  # a gap in the stored records is damage: say so now
             count, state = cached if cached is not None else (0, LogState(key_id))
-            while (path := self._record_path(key_id, count)).exists():
+            while os.path.exists(self._record_name(key_id, count)):
+                path = self._record_path(key_id, count)
                 seen, record = self._read_record(path)
                 try:
                     state = apply(state, record.entry, record.approvals, seen)
@@ -156,6 +158,10 @@ class LogBook:
                 count += 1
             self._states[key_id] = (count, state)
             return state
+
+    def _record_name(self, key_id: str, seq: int) -> str:
+        """`_record_path` as a plain string (no pathlib objects on the per-release path)."""
+        return f"{self.root}/{key_id}/records/{seq:0{SEQ_WIDTH}d}.rec"
 
     def _record_path(self, key_id: str, seq: int) -> Path:
         return self._dir(key_id) / "records" / f"{seq:0{SEQ_WIDTH}d}.rec"
@@ -222,10 +228,24 @@ class LogBook:
         return acting, waiting
 
     def effective(self, key_id: str) -> LogState:
-        """The acting state with this member's own narrowing entries applied on top (at once)."""
+        """The acting state with this member's own narrowing entries applied on top (at once).
+
+        Kept while the acting state (the same cached object), the accepted length and the listing
+        of `narrowed/` are unchanged: every release asks, and entry files are named by their
+        digest, so the same names are the same entries."""
         state = self.acting(key_id)
         accepted = self.state(key_id)
-        for entry in self._narrowed(key_id):
+        names = self._narrowed_names(key_id)
+        cached = self._effective.get(key_id)
+        if cached is not None and cached[0] is state and cached[1] == (accepted.next_seq, names):
+            return cached[2]
+        result = self._fold_narrowed(key_id, state, accepted, names)
+        self._effective[key_id] = (state, (accepted.next_seq, names), result)
+        return result
+
+    def _fold_narrowed(self, key_id: str, state: LogState, accepted: LogState, names: tuple[str, ...]) -> LogState:
+        """`state` with the narrowing entries `names` (of `narrowed/`) applied, unless superseded."""
+        for entry in self._narrowed(key_id, names):
             if entry.seq < accepted.next_seq and self._superseded(key_id, entry):
                 continue  # accepted since: part of the state (a later entry may have lifted it)
             try:
@@ -376,9 +396,18 @@ class LogBook:
         except LogDecodeError as exc:
             raise StorageError(f"{path}: damaged log record ({exc})") from None
 
-    def _narrowed(self, key_id: str) -> Iterator[Entry]:
-        for path in sorted((self._dir(key_id) / "narrowed").glob("*.entry")):
-            yield Entry.from_bytes(path.read_bytes())
+    def _narrowed_names(self, key_id: str) -> tuple[str, ...]:
+        """The `*.entry` file names of `narrowed/`, sorted (one listing)."""
+        try:
+            names = os.listdir(os.path.join(self.root, key_id, "narrowed"))
+        except (FileNotFoundError, NotADirectoryError):
+            return ()
+        return tuple(sorted(n for n in names if n.endswith(".entry")))
+
+    def _narrowed(self, key_id: str, names: tuple[str, ...] | None = None) -> Iterator[Entry]:
+        folder = self._dir(key_id) / "narrowed"
+        for name in self._narrowed_names(key_id) if names is None else names:
+            yield Entry.from_bytes((folder / name).read_bytes())
 
     def _write(self, path: Path, data: bytes) -> None:
         write_atomic(path, data)

@@ -9,6 +9,7 @@ member it calls, under the fixed TLS name of `council.storage.identity`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 
 import grpc
@@ -57,7 +58,14 @@ def peer_cert(context: grpc.ServicerContext) -> bytes | None:
     pems = context.auth_context().get("x509_pem_cert")
     if not pems:
         return None
-    return cert_der(pems[0], "peer certificate")
+    return _peer_der(pems[0])
+
+
+@functools.lru_cache(maxsize=64)
+def _peer_der(pem: bytes) -> bytes:
+    """`cert_der` of a presented PEM, kept for the exact bytes: one client presents the same
+    certificate on every call (a PEM that does not parse raises and is never kept)."""
+    return cert_der(pem, "peer certificate")
 
 
 def secure_channel(address: str, peer_cert_pem: bytes, key_pem: bytes, cert_pem: bytes) -> grpc.Channel:

@@ -22,7 +22,7 @@ from council.crypto.group import P256, G, Point, Q, Scalar, multi_scalar_mul
 from council.crypto.hashing import encode_parts, hash_to_scalar, hash_to_scalars
 from council.crypto.lagrange import lagrange_at_zero
 from council.crypto.msm import msm, signed_digits
-from council.errors import DecodeError, NotEnoughShares, ShareInvalid
+from council.errors import DecodeError, NotEnoughShares, ProofError, ShareInvalid
 
 N, T = 10, 7
 LABEL = b"batch-label"
@@ -303,3 +303,33 @@ def test_combine_verified_equals_combine_on_checked_shares(rnd: random.Random, c
     assert kem.derive_data_key(got.shared_point, ct.r_point, council()[0], LABEL) == key
     with pytest.raises(NotEnoughShares):
         dec.combine_verified(given_shares[:T - 1], T)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 1), st.sampled_from(("none", "none", "w", "u1", "z"))),
+                min_size=1, max_size=12))
+def test_batch_with_repeated_x_and_h_agrees_with_checking_each_alone(spec: list[tuple[int, int, str]]) -> None:
+    """Proofs sharing `X` (one member's shares) and `H` (one dump's R), their terms summed per
+    point, pass the batch exactly when each passes `dleq_batch.verify` alone (the reference)."""
+    secrets_ = [Scalar.random() for _ in range(3)]
+    hs = [P256.base_mul(Scalar.random()), P256.base_mul(Scalar.random())]
+    statements = []
+    for n, (who, on, how) in enumerate(spec):
+        ctx = n.to_bytes(4, "big")
+        x = P256.base_mul(secrets_[who])
+        w, p = dleq_batch.prove(dec.DEC_SHARE, ctx, secrets_[who], hs[on], x=x)
+        if how == "w":
+            w = w + G
+        elif how == "u1":
+            p = CommittedDleqProof(p.u1 + G, p.u2, p.z)
+        elif how == "z":
+            p = CommittedDleqProof(p.u1, p.u2, p.z + Scalar(1))
+        statements.append(DleqStatement(ctx, x, hs[on], w, p))
+    alone = []
+    for s in statements:
+        try:
+            dleq_batch.verify(dec.DEC_SHARE, s)
+            alone.append(True)
+        except ProofError:
+            alone.append(False)
+    assert dleq_batch.verify_batch(dec.DEC_SHARE, statements) == all(alone)
