@@ -102,13 +102,15 @@ class Scalar:
 class Point:
     """A point of P-256. Decoded points are never infinity; sums may be (is_identity)."""
 
-    __slots__ = ("_enc", "_p")
+    __slots__ = ("_enc", "_p", "_unc")
     _p: Any
     _enc: bytes | None
+    _unc: bytes | None
 
-    def __init__(self, inner: Any, encoding: bytes | None = None) -> None:
+    def __init__(self, inner: Any, encoding: bytes | None = None, uncompressed: bytes | None = None) -> None:
         object.__setattr__(self, "_p", inner)
         object.__setattr__(self, "_enc", encoding)  # the compressed encoding, once known
+        object.__setattr__(self, "_unc", uncompressed)  # the uncompressed encoding, once known
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Point is immutable")
@@ -132,7 +134,7 @@ class Point:
         except ValueError:
             raise DecodeError(f"{field}: x coordinate is not on the P-256 curve") from None
         raw = key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-        return cls(_point_from_xy(raw[1:33], raw[33:]), bytes(data))
+        return cls(_point_from_xy(raw[1:33], raw[33:]), bytes(data), raw)
 
     @classmethod
     def from_uncompressed(cls, data: bytes, field: str = "point") -> Point:
@@ -148,15 +150,21 @@ class Point:
         if xb == _ZERO_COORDINATE and yb == _ZERO_COORDINATE:
             raise DecodeError(f"{field}: the point at infinity is not accepted")
         try:  # the compressed encoding comes for free here (proof challenges hash it)
-            return cls(_point_from_xy(xb, yb), bytes([2 | (yb[-1] & 1)]) + xb)
+            return cls(_point_from_xy(xb, yb), bytes([2 | (yb[-1] & 1)]) + xb, bytes(data))
         except ValueError:
             raise DecodeError(f"{field}: point is not on the P-256 curve") from None
 
     def to_uncompressed(self) -> bytes:
+        """SEC1 uncompressed; kept from the decode (both decoders have it for free) or cached once
+        computed: a ceremony spec's digest encodes every roster encryption key and previous Y_j."""
+        if self._unc is not None:
+            return self._unc
         if self.is_identity():
             raise ValueError("the point at infinity has no encoding")
         xb, yb = self._p._get_xy_bytes()
-        return b"\x04" + bytes(xb) + bytes(yb)
+        unc = b"\x04" + bytes(xb) + bytes(yb)
+        object.__setattr__(self, "_unc", unc)
+        return unc
 
     def to_bytes(self) -> bytes:
         """SEC1 compressed; cached, since encoding needs a field inversion (~35 µs) and points

@@ -155,9 +155,10 @@ class KeyStore:
     def _write_record(self, folder: Path, record: EpochRecord) -> None:
         """Write `epoch.json` and keep `record` as the parse of exactly those bytes: the finalize
         and erase steps read the record right after writing it, and a parse (roster keys, every
-        Y_j) costs more than the rest of the step. Another content of the file is parsed in full."""
+        Y_j) costs more than the rest of the step. Another content of the file is parsed in full.
+        One line of JSON (C encoder): written at every finalize and erase, on every member."""
         path = folder / "epoch.json"
-        self._records[path] = (write_json(path, record.to_json()), record)
+        self._records[path] = (write_json(path, record.to_json(), indent=None), record)
 
     def store(self, record: EpochRecord, share: Scalar | None, request: bytes, transcript: bytes,
               bn254_share: Fr | None = None) -> None:

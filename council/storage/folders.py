@@ -41,9 +41,10 @@ def read_passphrase(passphrase_file: Path | None, insecure: bool) -> bytes | Non
                       "or --insecure-no-passphrase for development")
 
 
-def write_json(path: Path, obj: Any) -> bytes:
-    """Write `obj` as indented JSON with sorted keys (atomically); the bytes written."""
-    raw = (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode()
+def write_json(path: Path, obj: Any, indent: int | None = 2) -> bytes:
+    """Write `obj` as JSON with sorted keys (atomically); the bytes written. `indent=None` writes
+    one line through json's C encoder (an indent takes the pure-Python one, about 3x slower)."""
+    raw = (json.dumps(obj, indent=indent, sort_keys=True) + "\n").encode()
     write_atomic(path, raw)
     return raw
 

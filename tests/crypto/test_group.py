@@ -20,6 +20,27 @@ def test_point_encoding_roundtrip(k: Scalar) -> None:
     assert Point.from_bytes((-p).to_bytes()) == -p
 
 
+def _computed_uncompressed(p: Point) -> bytes:
+    """The SEC1 uncompressed encoding from the coordinates, ignoring any kept encoding."""
+    x, y = p._p.xy
+    return b"\x04" + int(x).to_bytes(32, "big") + int(y).to_bytes(32, "big")
+
+
+@settings(max_examples=40, deadline=None)
+@given(scalars, scalars)
+def test_kept_uncompressed_encoding_is_the_points_own(k: Scalar, m: Scalar) -> None:
+    """The uncompressed encoding a decoder keeps (or the first encode caches) is the point's."""
+    p = P256.base_mul(k) + P256.base_mul(m)  # a computed point: nothing kept until encoded
+    if p.is_identity():
+        return
+    want = _computed_uncompressed(p)
+    assert p.to_uncompressed() == want and p.to_uncompressed() == want
+    for decoded in (Point.from_bytes(p.to_bytes()), Point.from_uncompressed(want)):
+        assert decoded == p and decoded.to_uncompressed() == want and decoded.to_bytes() == p.to_bytes()
+        assert _computed_uncompressed(decoded) == want
+    assert Point.from_bytes((-p).to_bytes()).to_uncompressed() == _computed_uncompressed(-p)
+
+
 @settings(max_examples=30, deadline=None)
 @given(scalars, st.integers(0, 2**16 - 1))
 def test_mul_small_matches_full_multiplication(k: Scalar, m: int) -> None:
