@@ -391,11 +391,22 @@ def section(quick: bool) -> str:
     return render(results, quick) + "\n" + render_variants(results, extra)
 
 
-if __name__ == "__main__":
-    args = sys.argv[1:]
-    if "--sizes" in args:  # development: python -m benchmarks.ceremony_net --sizes 4,8,16,32 [--signing-key] [--delay S]
-        chosen = tuple(int(x) for x in args[args.index("--sizes") + 1].split(","))
-        delay = float(args[args.index("--delay") + 1]) if "--delay" in args else 0.0
-        print(render([bench_size(n, signing_key="--signing-key" in args, delay=delay) for n in chosen], False))
+def _main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.ceremony_net",
+                                     description=(__doc__ or "").strip().split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="n = 4 and 8 only")
+    parser.add_argument("--sizes", help="development: only these committee sizes, e.g. 4,8,16 (plain runs)")
+    parser.add_argument("--signing-key", action="store_true", help="with --sizes: make the BN254 signing key too")
+    parser.add_argument("--delay", type=float, default=0.0, help="with --sizes: seconds added each way by a relay")
+    args = parser.parse_args(argv)
+    if args.sizes:
+        chosen = tuple(int(x) for x in args.sizes.split(","))
+        print(render([bench_size(n, signing_key=args.signing_key, delay=args.delay) for n in chosen], False))
     else:
-        print(section("--quick" in args))
+        print(section(args.quick))
+
+
+if __name__ == "__main__":
+    _main()
