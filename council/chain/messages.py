@@ -2,15 +2,14 @@
 
 Pure: no I/O. Each is keccak256 of the ABI encoding of a domain tag and the fields; the contract
 hashes the resulting 32 bytes to G1 (drand evmnet's ciphersuite) before checking the signature.
+eth_abi and eth_utils (about 0.5 s of CPU to import, with pydantic) are imported on the first
+message computed, not with this module: every member imports it, few anchor (decision 114).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-from eth_abi.abi import encode
-from eth_utils.address import to_canonical_address
-from eth_utils.crypto import keccak
 
 ANCHOR_TAG = "KEYCOUNCIL-V1-ANCHOR"
 REGISTER_TAG = "KEYCOUNCIL-V1-REGISTER"
@@ -49,18 +48,18 @@ class AnchorHead:
 def anchor_message(chain_id: int, contract: str, key_id: bytes, seq: int, prev_head: bytes,
                    new_head: bytes, roster_digest: bytes, epoch: int, entries_hash: bytes) -> bytes:
     """keccak256(abi.encode(tag, chain id, contract, key id, seq, prev, new, roster, epoch, keccak(entries)))."""
-    return keccak(encode(
+    return keccak(_abi_encode(
         ["string", "uint256", "address", "bytes32", "uint64", "bytes32", "bytes32", "bytes32", "uint64", "bytes32"],
-        [ANCHOR_TAG, chain_id, to_canonical_address(contract), key_id, seq, prev_head, new_head,
+        [ANCHOR_TAG, chain_id, _address(contract), key_id, seq, prev_head, new_head,
          roster_digest, epoch, entries_hash]))
 
 
 def register_message(chain_id: int, contract: str, key_id: bytes, pubkey: bytes, roster_digest: bytes,
                      epoch: int, head_seq: int, head_digest: bytes) -> bytes:
     """The message whose signature proves possession of the key at registration."""
-    return keccak(encode(
+    return keccak(_abi_encode(
         ["string", "uint256", "address", "bytes32", "bytes", "bytes32", "uint64", "uint64", "bytes32"],
-        [REGISTER_TAG, chain_id, to_canonical_address(contract), key_id, pubkey, roster_digest, epoch,
+        [REGISTER_TAG, chain_id, _address(contract), key_id, pubkey, roster_digest, epoch,
          head_seq, head_digest]))
 
 
@@ -68,6 +67,27 @@ def drand_round_message(round_number: int) -> bytes:
     """drand's unchained message for a round: keccak256 of the round as 8 big-endian bytes."""
     _check_uint64("round", round_number)
     return keccak(round_number.to_bytes(8, "big"))
+
+
+def keccak(data: bytes) -> bytes:
+    """keccak256 of `data` (eth_utils', imported on first use)."""
+    from eth_utils.crypto import keccak as eth_keccak
+
+    return eth_keccak(data)
+
+
+def _abi_encode(types: Sequence[str], values: Sequence[object]) -> bytes:
+    """`abi.encode` of `values` as `types` (eth_abi's, imported on first use)."""
+    from eth_abi.abi import encode
+
+    return encode(list(types), list(values))
+
+
+def _address(contract: str) -> bytes:
+    """The 20 bytes of a hex contract address (eth_utils' `to_canonical_address`)."""
+    from eth_utils.address import to_canonical_address
+
+    return bytes(to_canonical_address(contract))
 
 
 def _check_bytes32(name: str, value: object) -> None:

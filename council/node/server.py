@@ -12,6 +12,7 @@ import threading
 from concurrent import futures
 from dataclasses import dataclass
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -21,13 +22,15 @@ from council.node.core_log import CoreLogWatch
 from council.node.limits import MAX_RECEIVE, Limits
 from council.node.log_service import SERVICE_NAME as LOG_SERVICE_NAME
 from council.node.log_service import register_log
-from council.node.metrics import MemberMetrics
 from council.node.node import MemberNode
 from council.node.recovery_service import SERVICE_NAME as RECOVERY_SERVICE_NAME
 from council.node.recovery_service import register_recovery
 from council.node.retirement import RetirementTimer
 from council.protocol import tls
 from council.protocol.gen import council_pb2, council_pb2_grpc
+
+if TYPE_CHECKING:  # prometheus_client only where --metrics serves it (cli/member.py; decision 114)
+    from council.node.metrics import MemberMetrics
 
 SERVICE_NAME = council_pb2.DESCRIPTOR.services_by_name["Member"].full_name
 GRACE_SECONDS = 5.0

@@ -250,3 +250,34 @@ def test_evaluate_at_indices_lockstep_with_degenerate_coefficients() -> None:
                          [g.mul_small(j) for j in range(1, 14)]):
         got = evaluate_at_indices(coefficients, list(range(1, 41)))
         assert all(got[j] == horner(coefficients, j) for j in range(1, 41))
+
+
+def test_written_out_constants_are_py_eccs() -> None:
+    """The constants written out so that importing the BN254 code does not import py_ecc
+    (decision 114): p, r and the Miller loop's signed digits of 6u + 2."""
+    from py_ecc.optimized_bn128 import optimized_curve, optimized_pairing
+
+    from council.crypto.bn254 import curve, pairing_raw
+
+    assert (curve.P, curve.R) == (optimized_curve.field_modulus, optimized_curve.curve_order)
+    assert pairing_raw._ATE_NAF == tuple(optimized_pairing.pseudo_binary_encoding[63::-1])
+    assert optimized_pairing.pseudo_binary_encoding[64] == 1
+    assert sum(d << i for i, d in enumerate(reversed((1, *pairing_raw._ATE_NAF)))) == 6 * curve.U + 2
+
+
+def test_bn254_code_imports_py_ecc_on_first_use() -> None:
+    """Importing the BN254 modules leaves py_ecc out; the first G2 use brings it in, and the
+    stand-ins (kept by anyone who imported them early) keep forwarding to the real objects."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys\n"
+            "from council.crypto.bn254 import curve, sharing, threshold, bls, proofs, hash_to_curve\n"
+            "early_c, early_fq2 = curve._c, curve._FQ2\n"
+            "assert not [m for m in sys.modules if m.startswith('py_ecc')], 'py_ecc imported'\n"
+            "g = curve.G2.generator()\n"
+            "assert 'py_ecc' in sys.modules and curve._c is not early_c\n"
+            "assert g == curve.G2.base_mul(curve.Fr(1)) and curve.G2.identity().is_identity()\n"
+            "assert early_c.Z2 is curve._c.Z2 and early_fq2.one() == curve._FQ2.one()\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120, cwd=Path(__file__).parents[2])

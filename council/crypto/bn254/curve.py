@@ -10,29 +10,60 @@ All of it is pure Python and not constant-time (docs/protocol.md, "The council s
 
 from __future__ import annotations
 
+import importlib
 import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Final, Self, TypeVar
-
-from py_ecc.fields import optimized_bn128_FQ as _FQ_untyped
-from py_ecc.fields import optimized_bn128_FQ2 as _FQ2_untyped
-from py_ecc.fields import optimized_bn128_FQ12 as _FQ12_untyped
-from py_ecc.optimized_bn128 import optimized_curve as _curve_untyped
-from py_ecc.optimized_bn128 import optimized_pairing as _pairing_untyped
 
 from council.crypto.bn254 import g1raw, g2raw, pairing_raw
 from council.crypto.group import RandomSource
 from council.errors import DecodeError
 
-_FQ: Any = _FQ_untyped
-_FQ2: Any = _FQ2_untyped
-_FQ12: Any = _FQ12_untyped
-_c: Any = _curve_untyped
-_pair: Any = _pairing_untyped
 
-P: Final[int] = int(_c.field_modulus)
-R: Final[int] = int(_c.curve_order)
-assert (P, R) == (g1raw.P, g1raw.R)
+class _PyEcc:
+    """A py_ecc module or class, imported on first use and then bound in this module's globals in
+    place of this stand-in: importing py_ecc costs about 0.1 s of CPU (its pairing module checks
+    its generators at import), and every process that imports the ceremony code imports this
+    module, while only G2 arithmetic, decoding and the pairing need py_ecc (decision 114). The
+    import lock makes concurrent first uses safe; a stand-in kept elsewhere keeps forwarding."""
+
+    __slots__ = ("_name", "_module", "_attribute")
+
+    def __init__(self, name: str, module: str, attribute: str | None = None) -> None:
+        self._name, self._module, self._attribute = name, module, attribute
+
+    def _load(self) -> Any:
+        target: Any = importlib.import_module(self._module)
+        if self._attribute is not None:
+            target = getattr(target, self._attribute)
+        globals()[self._name] = target
+        return target
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._load(), name)
+
+    def __call__(self, *args: Any) -> Any:
+        return self._load()(*args)
+
+
+class _CurveConstant:
+    """A class attribute read from py_ecc's `optimized_curve` on access (G2's identity and generator)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return getattr(_c, self._name)
+
+
+_FQ: Any = _PyEcc("_FQ", "py_ecc.fields", "optimized_bn128_FQ")
+_FQ2: Any = _PyEcc("_FQ2", "py_ecc.fields", "optimized_bn128_FQ2")
+_FQ12: Any = _PyEcc("_FQ12", "py_ecc.fields", "optimized_bn128_FQ12")
+_c: Any = _PyEcc("_c", "py_ecc.optimized_bn128.optimized_curve")
+_pair: Any = _PyEcc("_pair", "py_ecc.optimized_bn128.optimized_pairing")
+
+P: Final[int] = g1raw.P  # py_ecc's field_modulus and curve_order (a test checks)
+R: Final[int] = g1raw.R
 U: Final = 4965661367192848881  # the BN parameter: p = 36u⁴ + 36u³ + 24u² + 6u + 1
 WORD: Final = 32
 SCALAR_LEN: Final = 32
@@ -283,8 +314,8 @@ class G2(_Point):
     """A point of BN254's G2, on the twist y² = x³ + 3/(9+i) over F_p², in the order-r subgroup."""
 
     __slots__ = ()
-    _ZERO = _c.Z2
-    _GEN = _c.G2
+    _ZERO = _CurveConstant("Z2")
+    _GEN = _CurveConstant("G2")
 
     @classmethod
     def from_bytes(cls, data: bytes, field: str = "G2 point", subgroup_check: bool = True) -> G2:

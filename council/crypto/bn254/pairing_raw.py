@@ -16,17 +16,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from py_ecc.optimized_bn128.optimized_pairing import (
-    pseudo_binary_encoding as _pseudo_binary_encoding,
-)
-
 from council.crypto.bn254.g1raw import P
 
 F2 = tuple[int, int]
 F12 = list[int]
 ONE12: Final[F12] = [1] + [0] * 11
-_ATE_NAF: Final[tuple[int, ...]] = tuple(_pseudo_binary_encoding[63::-1])
-"""py_ecc's signed digits of 6u + 2, most significant first, without the leading 1."""
+_ATE_NAF: Final[tuple[int, ...]] = (
+    1, 0, 1, 0, 0, -1, 0, 1, 1, 0, 0, 0, -1, 0, 0, 1, 1, 0, 0, -1, 0, 0, 0, 0, 0, 1, 0, 0, -1, 0, 0, 1,
+    1, 1, 0, 0, 0, 0, -1, 0, 1, 0, 0, -1, 0, 1, 1, 0, 0, 1, 0, 0, -1, 1, 0, 0, -1, 0, 1, 0, 1, 0, 0, 0)
+"""py_ecc's signed digits of 6u + 2 (`pseudo_binary_encoding`), most significant first, without the
+leading 1; written out so that this module does not import py_ecc (a test holds it to py_ecc's)."""
 
 
 class Exceptional(Exception):
