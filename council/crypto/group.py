@@ -16,6 +16,7 @@ from Crypto.PublicKey import ECC
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from council.crypto import libcrypto
 from council.errors import DecodeError
 
 RandomSource = Callable[[int], bytes]
@@ -161,10 +162,7 @@ class Point:
             return self._unc
         if self.is_identity():
             raise ValueError("the point at infinity has no encoding")
-        xb, yb = self._p._get_xy_bytes()
-        unc = b"\x04" + bytes(xb) + bytes(yb)
-        object.__setattr__(self, "_unc", unc)
-        return unc
+        return self._encode()[1]
 
     def to_bytes(self) -> bytes:
         """SEC1 compressed; cached, since encoding needs a field inversion (~35 µs) and points
@@ -173,10 +171,16 @@ class Point:
             return self._enc
         if self.is_identity():
             raise ValueError("the point at infinity has no encoding")
-        xb, yb = self._p._get_xy_bytes()
-        enc = bytes([2 | (yb[-1] & 1)]) + bytes(xb)
+        return self._encode()[0]
+
+    def _encode(self) -> tuple[bytes, bytes]:
+        """Both SEC1 encodings from one field inversion, cached (hashing wants the compressed
+        one, libcrypto's multi-scalar multiplication the uncompressed one)."""
+        xb, yb = (bytes(b) for b in self._p._get_xy_bytes())
+        enc, unc = bytes([2 | (yb[-1] & 1)]) + xb, b"\x04" + xb + yb
         object.__setattr__(self, "_enc", enc)
-        return enc
+        object.__setattr__(self, "_unc", unc)
+        return enc, unc
 
     def is_identity(self) -> bool:
         """Compared in C with one shared point at infinity (not a new one per call: 2 µs, not 22)."""
@@ -192,12 +196,17 @@ class Point:
         return Point(-self._p)
 
     def __mul__(self, k: Scalar) -> Point:
-        """Arbitrary-point multiplication by a scalar (constant-time in pycryptodome)."""
+        """Arbitrary-point multiplication by a scalar, constant-time: libcrypto's (99 µs) where
+        it is there, else pycryptodome's (415 µs)."""
+        if libcrypto.AVAILABLE and not self.is_identity():
+            return _from_libcrypto(libcrypto.multiply_secret(self.to_uncompressed(), k.to_bytes()))
         return Point(self._p * k.value)
 
     def mul_public(self, k: Scalar) -> Point:
         """Multiplication by a PUBLIC scalar (a proof's challenge or response, when verifying):
-        pycryptodome's variable-time path, about 5x faster than `*`. Never for a secret."""
+        libcrypto's, or pycryptodome's variable-time path (about 2x faster than its `*`)."""
+        if libcrypto.AVAILABLE and not self.is_identity():
+            return _from_libcrypto(libcrypto.multiply_public([self.to_uncompressed()], [k.value]))
         return Point(self._p * Integer(k.value, public=True))
 
     def mul_small(self, k: int) -> Point:
@@ -267,6 +276,13 @@ def _fast_point_factory() -> Callable[[bytes, bytes], Any]:
 
 
 _point_from_xy = _fast_point_factory()
+
+
+def _from_libcrypto(uncompressed: bytes | None) -> Point:
+    """A product from libcrypto as a Point, checked on the curve once more by pycryptodome."""
+    if uncompressed is None:
+        return Point.identity()
+    return Point.from_uncompressed(uncompressed, "libcrypto product")
 _INFINITY: Final = EccPoint(0, 0, "p256")
 _P_BYTES: Final = P.to_bytes(SCALAR_LEN, "big")
 _ZERO_COORDINATE: Final = bytes(SCALAR_LEN)
@@ -345,8 +361,11 @@ class Group:
         return self._g
 
     def base_mul(self, k: Scalar) -> Point:
-        """k·G with pycryptodome's precomputed generator table."""
-        return self._g * k
+        """k·G in constant time with a precomputed generator table: libcrypto's (41 µs) where it
+        is there, else pycryptodome's (89 µs)."""
+        if libcrypto.AVAILABLE:
+            return _from_libcrypto(libcrypto.multiply_secret(None, k.to_bytes()))
+        return Point(self._g._p * k.value)
 
     def random_scalar(self, rng: RandomSource | None = None) -> Scalar:
         return Scalar.random(rng)

@@ -10,6 +10,9 @@ addition per point and one per bucket), every addition of a window issued from o
 `starmap` over (target, point) pairs, so no Python bytecode runs between them. A scalar above q/2 is taken as −(q − k) on the negated point, so short negative
 integers (Lagrange numerators) stay short, and terms of one long |k| are summed before the
 multiplication (±binom(t, i) pairs). Variable time: never pass a secret scalar.
+
+Where libcrypto 3 is on the machine (`libcrypto`), `msm` hands it the multiplications it does
+faster (long scalars: a batch proof check, 4x), keeping this method for short ones.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from Crypto.Util import _raw_api
 from Crypto.Util._raw_api import VoidPointer
 
+from council.crypto import libcrypto
 from council.crypto.group import EccPoint, Point, Q
 
 _ZERO: Any = EccPoint(0, 0, "p256")  # the identity, only ever copied
@@ -34,13 +38,30 @@ _ffi: Any = getattr(_raw_api, "ffi", None) if getattr(_raw_api, "backend", "") =
 def window_for(bit_lengths: Sequence[int]) -> int:
     """The window width with the fewest C calls: in each window, one addition per scalar whose
     digits reach it, one per bucket, and c doublings (lengths counted once per distinct value)."""
+    return _plan(bit_lengths)[0]
+
+
+def _plan(bit_lengths: Sequence[int]) -> tuple[int, int]:
+    """(window width, C calls at that width) of the bucket method for scalars of these lengths."""
     counts = list(Counter(bit_lengths).items()) if len(bit_lengths) > 32 else [(b, 1) for b in bit_lengths]
     top = max(bit_lengths)
 
     def cost(c: int) -> int:
         windows = top // c + 2
         return sum(n * (b // c + 2) for b, n in counts) + windows * ((1 << (c - 1)) + c)
-    return min(range(_MIN_WINDOW, _MAX_WINDOW + 1), key=cost)
+    return min(((c, cost(c)) for c in range(_MIN_WINDOW, _MAX_WINDOW + 1)), key=itemgetter(1))
+
+
+_CALL_US = 1.9  # one point addition issued from Python (measured, decisions.md #116)
+_NATIVE_TERM_US, _NATIVE_CALL_US = 32.0, 80.0  # libcrypto: per term (any length) and per call
+
+
+def native_is_cheaper(bit_lengths: Sequence[int]) -> bool:
+    """True when libcrypto's `EC_POINTs_mul` is expected to beat the bucket method here: it costs
+    the same for any scalar length, the bucket method less for short ones (Lagrange numerators)."""
+    if not libcrypto.AVAILABLE or not bit_lengths:
+        return False
+    return _plan(bit_lengths)[1] * _CALL_US > _NATIVE_TERM_US * len(bit_lengths) + _NATIVE_CALL_US
 
 
 def _offset(c: int, windows: int) -> int:
@@ -104,20 +125,30 @@ class _Arena:
         self._owned.clear()
 
 
-def msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
-    """Σ scalars[i]·points[i] (scalars are reduced mod q). Public scalars only."""
+def msm(scalars: Sequence[int], points: Sequence[Point], native: bool = True) -> Point:
+    """Σ scalars[i]·points[i] (scalars are reduced mod q). Public scalars only. In libcrypto when
+    it is there and cheaper for these lengths (`native_is_cheaper`), unless `native` is False."""
     if len(scalars) != len(points):
         raise ValueError("as many scalars as points")
     terms = [(k % Q, p) for k, p in zip(scalars, points, strict=True)]
     terms = [(k, p) for k, p in terms if k]
     if not terms:
         return Point.identity()
+    if native and native_is_cheaper([min(k, Q - k).bit_length() for k, _ in terms]):
+        return _in_libcrypto(terms)
     lib = terms[0][1]._p._curve.rawlib
     arena = _Arena(lib)
     try:
         return _multiply(terms, lib, arena)
     finally:
         arena.close()
+
+
+def _in_libcrypto(terms: list[tuple[int, Point]]) -> Point:
+    """The sum by libcrypto's `EC_POINTs_mul` (identity points left out: they have no encoding)."""
+    terms = [(k, p) for k, p in terms if not p.is_identity()]
+    out = libcrypto.multiply_public([p.to_uncompressed() for _, p in terms], [k for k, _ in terms])
+    return Point.identity() if out is None else Point.from_uncompressed(out, "libcrypto sum")
 
 
 _GROUP_MIN = 1 << 16

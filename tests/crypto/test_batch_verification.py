@@ -152,29 +152,32 @@ def test_proof_encoding_round_trips_and_refuses_bad_lengths() -> None:
         dec.DecryptionShare.from_bytes(share.to_bytes()[:-1])
 
 
+@pytest.mark.parametrize("native", [False, True], ids=["bucket-method", "dispatched"])
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, Q + 5), st.integers(0, 3)), min_size=0, max_size=40))
-def test_msm_matches_the_reference(terms: list[tuple[int, int]]) -> None:
+def test_msm_matches_the_reference(native: bool, terms: list[tuple[int, int]]) -> None:
     base = [G, G + G, P256.base_mul(Scalar(12345)), -G]
     scalars, points = [k for k, _ in terms], [base[i] for _, i in terms]
     expected = multi_scalar_mul([Scalar(k % Q) for k in scalars], points) if terms else Point.identity()
-    assert msm(scalars, points) == expected
+    assert msm(scalars, points, native) == expected
 
 
+@pytest.mark.parametrize("native", [False, True], ids=["bucket-method", "dispatched"])
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(-(2**70), 2**70) | st.integers(Q // 2 - 3, Q // 2 + 3),
                           st.integers(0, 3)), min_size=1, max_size=40))
-def test_msm_takes_short_negative_scalars_on_the_negated_point(terms: list[tuple[int, int]]) -> None:
+def test_msm_takes_short_negative_scalars_on_the_negated_point(native: bool, terms: list[tuple[int, int]]) -> None:
     """Scalars above q/2 (short negative integers, Lagrange numerators) go on −P as q − k."""
     base = [G, G + G, P256.base_mul(Scalar(12345)), -G]
     scalars, points = [k for k, _ in terms], [base[i] for _, i in terms]
-    assert msm(scalars, points) == multi_scalar_mul([Scalar(k % Q) for k in scalars], points)
+    assert msm(scalars, points, native) == multi_scalar_mul([Scalar(k % Q) for k in scalars], points)
 
 
+@pytest.mark.parametrize("native", [False, True], ids=["bucket-method", "dispatched"])
 @settings(max_examples=15, deadline=None)
 @given(st.lists(st.sampled_from([8, 40, 128, 256]), min_size=40, max_size=180), st.randoms(use_true_random=False))
 def test_msm_of_many_points_with_mixed_lengths_matches_separate_multiplications(
-        lengths: list[int], rnd: random.Random) -> None:
+        native: bool, lengths: list[int], rnd: random.Random) -> None:
     """The shape of a batch check (128-bit weights beside 256-bit products): scalars of several
     lengths, so windows hold different numbers of points; repeated and opposite points included."""
     base = [P256.base_mul(Scalar(rnd.randrange(1, Q))) for _ in range(len(lengths) // 2)]
@@ -183,7 +186,7 @@ def test_msm_of_many_points_with_mixed_lengths_matches_separate_multiplications(
     expected = Point.identity()
     for k, p in zip(scalars, points, strict=True):
         expected = expected + p.mul_public(Scalar(k))
-    assert msm(scalars, points) == expected
+    assert msm(scalars, points, native) == expected
 
 
 @given(st.integers(0, 2**260), st.integers(2, 9))
@@ -275,10 +278,11 @@ def test_batch_challenges_equal_the_challenge_of_each_proof(claims: list[tuple[b
         dleq_batch.challenge(dec.DEC_SHARE, s).value for s in statements]
 
 
+@pytest.mark.parametrize("native", [False, True], ids=["bucket-method", "dispatched"])
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([1, 7, 2**40 + 3, Q // 2, Q // 2 + 1, Q - 1, Q - 7, Q - 2**40 - 3]),
                           st.integers(0, 5)), min_size=1, max_size=40))
-def test_msm_sums_terms_of_one_magnitude_first(terms: list[tuple[int, int]]) -> None:
+def test_msm_sums_terms_of_one_magnitude_first(native: bool, terms: list[tuple[int, int]]) -> None:
     """Equal and opposite scalars (k and q − k) on equal, opposite and other points: summed per
     |k| before the multiplication, which cancels to the identity where the terms do."""
     base = [G, G + G, P256.base_mul(Scalar(12345)), -G, -(G + G), P256.base_mul(Scalar(999))]
@@ -286,7 +290,7 @@ def test_msm_sums_terms_of_one_magnitude_first(terms: list[tuple[int, int]]) -> 
     expected = Point.identity()
     for k, p in zip(scalars, points, strict=True):
         expected = expected + p.mul_public(Scalar(k % Q))
-    assert msm(scalars, points) == expected
+    assert msm(scalars, points, native) == expected
 
 
 @SETTINGS
