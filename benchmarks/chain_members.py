@@ -9,7 +9,6 @@ from an entry's acceptance to its head confirmed on chain when a member anchors 
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -125,5 +124,14 @@ def section(quick: bool = False) -> str:
     return "\n".join([*head, *(f"- {line}" for line in measure(3 if quick else 5)), ""])
 
 
+def _main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.chain_members",
+                                     description=(__doc__ or "").strip().split("\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=3, help="members (default 3), t = n//2 + 1")
+    print("\n".join(measure(parser.parse_args(argv).n)))
+
+
 if __name__ == "__main__":
-    print("\n".join(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 3)))
+    _main()

@@ -80,6 +80,10 @@ async def serve(delay: float, pairs: list[tuple[int, int]]) -> None:
 
 def parse(argv: list[str]) -> tuple[float, list[tuple[int, int]]]:
     """DELAY LISTEN:TARGET ...; SystemExit with the argument at fault otherwise."""
+    if argv[:1] in (["--help"], ["-h"]):
+        print("usage: python -m benchmarks.latency_relay DELAY_SECONDS LISTEN_PORT:TARGET_PORT ...\n\n"
+              + (__doc__ or "").strip().split("\n")[0])
+        raise SystemExit(0)
     if len(argv) < 2:
         raise SystemExit("usage: python -m benchmarks.latency_relay DELAY_SECONDS LISTEN_PORT:TARGET_PORT ...")
     try:

@@ -146,6 +146,16 @@ def render(costs: Costs, rows: list[dict[str, float]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-if __name__ == "__main__":
-    c, r = bench(tuple(int(x) for x in sys.argv[1:]) or (16,))
+def _main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.protocol",
+                                     description=(__doc__ or "").strip().split("\n")[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[16], metavar="N",
+                        help="committee sizes (default 16); t = 2n//3 + 1")
+    c, r = bench(tuple(parser.parse_args(argv).sizes))
     print(render(c, r))
+
+
+if __name__ == "__main__":
+    _main()
