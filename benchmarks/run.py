@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import sys
 from pathlib import Path
 
 from benchmarks import limits, protocol
@@ -17,8 +16,10 @@ OPTIONAL_SECTIONS = ("benchmarks.dumps", "benchmarks.ceremony_net", "benchmarks.
                      "benchmarks.chain_members")  # modules with `section(quick) -> str`
 
 
-def main() -> None:
-    quick = "--quick" in sys.argv
+def main(argv: list[str] | None = None) -> None:
+    from benchmarks.section_args import quick_flag
+
+    quick = quick_flag("benchmarks.run", __doc__, argv)
     parts = [
         "# Performance",
         "",
