@@ -17,7 +17,7 @@ from typing import Any
 
 from Crypto.Util import _raw_api
 
-from council.crypto import group
+from council.crypto import group, libcrypto
 from council.crypto.group import EccPoint, Point, Q
 
 _ffi: Any = getattr(_raw_api, "ffi", None) if getattr(_raw_api, "backend", "") == "cffi" else None
@@ -125,8 +125,8 @@ def mul_public(point: Point, k: int) -> Point:
     k %= Q
     if k == 0:
         return Point.identity()
-    if not AVAILABLE:
-        return point * group.Scalar(k)
+    if libcrypto.AVAILABLE or not AVAILABLE:  # libcrypto's: 100 µs against pycryptodome's 230 µs
+        return point.mul_public(group.Scalar(k))
     scratch = _Scratch()
     try:
         acc = scratch.clone(_raw(point))
