@@ -238,10 +238,15 @@ class LogRecord:
         return cls(entry, tuple(chosen[k] for k in sorted(chosen)))
 
     def to_bytes(self) -> bytes:
-        w = Writer().var(self.entry.to_bytes(), 4, MAX_ENTRY).uint(len(self.approvals), 2)
-        for a in self.approvals:
-            w.raw(a.to_bytes())
-        return w.getvalue()
+        """The record's bytes: kept from the parse (canonical, so the same bytes) or encoded once."""
+        cached = self.__dict__.get("_bytes")
+        if cached is None:
+            w = Writer().var(self.entry.to_bytes(), 4, MAX_ENTRY).uint(len(self.approvals), 2)
+            for a in self.approvals:
+                w.raw(a.to_bytes())
+            cached = w.getvalue()
+            object.__setattr__(self, "_bytes", cached)
+        return cached
 
     @classmethod
     def from_bytes(cls, data: bytes) -> LogRecord:
@@ -253,6 +258,9 @@ class LogRecord:
 
 def read_record(r: Reader) -> LogRecord:
     """One record from a reader positioned at its start (used by the export file codec)."""
+    start = r.position
     entry = Entry.from_bytes(r.var(4, MAX_ENTRY, "entry"))
     count = r.uint(2, "approval_count")
-    return LogRecord(entry, tuple(_read_approval(r) for _ in range(count)))
+    record = LogRecord(entry, tuple(_read_approval(r) for _ in range(count)))
+    object.__setattr__(record, "_bytes", r.consumed(start, r.position))  # every field is canonical
+    return record

@@ -99,3 +99,11 @@ def test_entry_core_refuses_what_does_not_fit() -> None:
                                      (0, bytes(32), "k", Author(Role.OPERATOR, bytes(33)))):
         with pytest.raises(ValueError):
             entry_core(seq, previous, key_id, Kind.FREEZE, a, b"")
+
+
+def test_a_parsed_record_keeps_exactly_its_bytes() -> None:
+    for record in [*sample_log().records, *busy_log(60, 5, 3).records]:
+        data = record.to_bytes()
+        parsed = LogRecord.from_bytes(data)
+        assert parsed.to_bytes() is not None and parsed.to_bytes() == data
+        assert LogRecord(parsed.entry, parsed.approvals).to_bytes() == data  # the codec, not the kept copy
