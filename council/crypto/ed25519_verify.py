@@ -23,7 +23,8 @@ SIGNATURE_LEN: Final = 64
 
 
 def _bind() -> Callable[[bytes, bytes, int, bytes], int] | None:
-    """libsodium's `crypto_sign_verify_detached` from PyNaCl's extension module, or None."""
+    """libsodium's `crypto_sign_verify_detached` from PyNaCl's extension module, or None
+    (importing `nacl.bindings` above has run `sodium_init`)."""
     try:
         fn = ctypes.CDLL(nacl._sodium.__file__).crypto_sign_verify_detached
     except (OSError, AttributeError, TypeError):
