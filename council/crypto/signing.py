@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from nacl.bindings import crypto_sign_open
-from nacl.exceptions import CryptoError
 
+from council.crypto.ed25519_verify import verify_detached
 from council.errors import AuthenticationFailed, DecodeError
 
 SIG_PREFIX = b"KEYCOUNCIL-V1-SIG-"
@@ -57,7 +56,5 @@ def verify(public_key: bytes, kind: str, message: bytes, signature: bytes, who: 
         raise DecodeError(f"{who}: signing key must be {PUBLIC_KEY_LEN} bytes, got {len(public_key)}")
     if len(signature) != SIGNATURE_LEN:
         raise AuthenticationFailed(f"{who}: {kind} signature does not verify")
-    try:
-        crypto_sign_open(bytes(signature) + _framed(kind, message), bytes(public_key))
-    except (CryptoError, ValueError, TypeError):
-        raise AuthenticationFailed(f"{who}: {kind} signature does not verify") from None
+    if not verify_detached(public_key, _framed(kind, message), signature):
+        raise AuthenticationFailed(f"{who}: {kind} signature does not verify")

@@ -116,9 +116,15 @@ class Entry:
 
 def entry_core(seq: int, previous: bytes, key_id: str, kind: Kind, author: Author, body: bytes) -> bytes:
     """magic ‖ version ‖ u64 seq ‖ previous ‖ u8-length key id ‖ kind ‖ role ‖ author key ‖ u32-length body."""
-    return (Writer().raw(MAGIC).uint(VERSION, 1).uint(seq, 8).fixed(previous, DIGEST_LEN)
-            .text(key_id, 1, 64).uint(kind, 1).uint(author.role, 1).fixed(author.public_key, KEY_LEN)
-            .var(body, 4, MAX_BODY).getvalue())
+    kid = key_id.encode()
+    if not 0 <= seq < 1 << 64 or len(previous) != DIGEST_LEN or len(kid) > 64 or not 0 <= kind < 256 \
+            or not 0 <= author.role < 256 or len(author.public_key) != KEY_LEN or len(body) > MAX_BODY:
+        raise ValueError("entry field out of range")  # a caller bug: `Entry` checks its fields first
+    return b"".join((_CORE_HEAD, seq.to_bytes(8, "big"), previous, len(kid).to_bytes(1, "big"), kid,
+                     bytes((kind, author.role)), author.public_key, len(body).to_bytes(4, "big"), body))
+
+
+_CORE_HEAD: Final = MAGIC + VERSION.to_bytes(1, "big")
 
 
 def entry_digest(core: bytes) -> bytes:
@@ -197,7 +203,14 @@ def approve(signer: Signer, entry: Entry, anchor: bytes = b"") -> Approval:
     return Approval(signer.public_key, signer.sign(APPROVAL_KIND, entry.approval_message), anchor)
 
 
+_PLAIN_APPROVAL: Final = KEY_LEN + SIG_LEN + 2
+
+
 def _read_approval(r: Reader) -> Approval:
+    plain = r.peek(_PLAIN_APPROVAL)  # most approvals carry no anchor: read them in one piece
+    if plain is not None and plain.endswith(b"\x00\x00"):
+        r.take(_PLAIN_APPROVAL, "approval")
+        return Approval(plain[:KEY_LEN], plain[KEY_LEN:KEY_LEN + SIG_LEN])
     return Approval(r.take(KEY_LEN, "member_key"), r.take(SIG_LEN, "signature"), r.var(2, MAX_ANCHOR, "anchor"))
 
 
@@ -225,10 +238,15 @@ class LogRecord:
         return cls(entry, tuple(chosen[k] for k in sorted(chosen)))
 
     def to_bytes(self) -> bytes:
-        w = Writer().var(self.entry.to_bytes(), 4, MAX_ENTRY).uint(len(self.approvals), 2)
-        for a in self.approvals:
-            w.raw(a.to_bytes())
-        return w.getvalue()
+        """The record's bytes: kept from the parse (canonical, so the same bytes) or encoded once."""
+        cached = self.__dict__.get("_bytes")
+        if cached is None:
+            w = Writer().var(self.entry.to_bytes(), 4, MAX_ENTRY).uint(len(self.approvals), 2)
+            for a in self.approvals:
+                w.raw(a.to_bytes())
+            cached = w.getvalue()
+            object.__setattr__(self, "_bytes", cached)
+        return cached
 
     @classmethod
     def from_bytes(cls, data: bytes) -> LogRecord:
@@ -240,6 +258,9 @@ class LogRecord:
 
 def read_record(r: Reader) -> LogRecord:
     """One record from a reader positioned at its start (used by the export file codec)."""
+    start = r.position
     entry = Entry.from_bytes(r.var(4, MAX_ENTRY, "entry"))
     count = r.uint(2, "approval_count")
-    return LogRecord(entry, tuple(_read_approval(r) for _ in range(count)))
+    record = LogRecord(entry, tuple(_read_approval(r) for _ in range(count)))
+    object.__setattr__(record, "_bytes", r.consumed(start, r.position))  # every field is canonical
+    return record

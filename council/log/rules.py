@@ -45,6 +45,7 @@ from council.log.state import (
     PendingRoster,
     Retirement,
     SealerRecord,
+    evolve,
     freeze_of,
 )
 from council.roster import Roster
@@ -151,7 +152,7 @@ def apply(state: LogState, entry: Entry, approvals: Iterable[Approval], now: int
 
 def fold(state: LogState, entry: Entry, now: int | None) -> LogState:
     """Step (10) alone: the effect of an entry already known to pass (1)–(9)."""
-    return replace(state, next_seq=entry.seq + 1, head=entry.digest, **_EFFECTS[entry.kind](state, entry, now))
+    return evolve(state, next_seq=entry.seq + 1, head=entry.digest, **_EFFECTS[entry.kind](state, entry, now))
 
 
 def classify(state: LogState, entry: Entry) -> Effect:

@@ -9,7 +9,7 @@ auditor; they drive waiting periods, which count from when this member first saw
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Final
@@ -234,3 +234,20 @@ def freeze_of(after_unix_ms: int | None, reason: str) -> PolicyFreeze:
     """The admission-policy freeze a Freeze entry stands for."""
     after = None if after_unix_ms is None else datetime.fromtimestamp(after_unix_ms / 1000, UTC)
     return PolicyFreeze(after, reason)
+
+
+_STATE_FIELDS: Final = frozenset(f.name for f in fields(LogState))
+
+
+def evolve(state: LogState, **changes: object) -> LogState:
+    """`dataclasses.replace` for a LogState (no `__post_init__`), without its per-field walk: a
+    fold makes one per entry. The cached properties are not carried over: a new state works them
+    out again."""
+    unknown = changes.keys() - _STATE_FIELDS
+    if unknown:
+        raise TypeError(f"LogState has no field {sorted(unknown)[0]!r}")
+    new = object.__new__(LogState)
+    values = {name: value for name, value in state.__dict__.items() if name in _STATE_FIELDS}
+    values.update(changes)
+    new.__dict__.update(values)
+    return new

@@ -61,6 +61,7 @@ class Reader:
 
     def __init__(self, data: bytes, what: str) -> None:
         self._data = bytes(data)
+        self._len = len(self._data)
         self._pos = 0
         self.what = what
 
@@ -78,19 +79,24 @@ class Reader:
         return LogDecodeError(f"{self.what}.{field}: {why}")
 
     def take(self, n: int, field: str) -> bytes:
-        end = self._pos + n
-        if end > len(self._data):
-            raise self.fail(field, f"truncated at byte {self._pos} (needs {n} bytes, "
-                                   f"{len(self._data) - self._pos} left)")
-        out = self._data[self._pos:end]
+        start = self._pos
+        end = start + n
+        if end > self._len:
+            raise self.fail(field, f"truncated at byte {start} (needs {n} bytes, {self._len - start} left)")
         self._pos = end
-        return out
+        return self._data[start:end]
+
+    def peek(self, n: int) -> bytes | None:
+        """The next `n` bytes without reading them, None if fewer are left (for a fast path whose
+        caller then reads them with `take`, or reads field by field, with their errors)."""
+        end = self._pos + n
+        return self._data[self._pos:end] if end <= self._len else None
 
     def uint(self, width: int, field: str) -> int:
         return int.from_bytes(self.take(width, field), "big")
 
     def var(self, width: int, limit: int, field: str) -> bytes:
-        n = self.uint(width, field)
+        n = int.from_bytes(self.take(width, field), "big")
         if n > limit:
             raise self.fail(field, f"length {n} exceeds {limit}")
         return self.take(n, field)
@@ -103,5 +109,5 @@ class Reader:
             raise self.fail(field, "not UTF-8") from None
 
     def end(self) -> None:
-        if self._pos != len(self._data):
-            raise LogDecodeError(f"{self.what}: {len(self._data) - self._pos} trailing bytes")
+        if self._pos != self._len:
+            raise LogDecodeError(f"{self.what}: {self._len - self._pos} trailing bytes")

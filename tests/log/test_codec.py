@@ -166,6 +166,7 @@ def test_mutated_records_fail_or_round_trip(record: LogRecord, data: st.DataObje
     except KeycouncilError:
         return
     assert parsed.to_bytes() == mutated
+    assert LogRecord(parsed.entry, parsed.approvals).to_bytes() == mutated  # encoded again, not the bytes kept
 
 
 def test_entry_core_layout_matches_the_docs() -> None:
