@@ -163,3 +163,16 @@ def test_policy_parser() -> None:
         parse_release_policy("[release]\nwaiting_period_seconds = true\n")
     with pytest.raises(PolicyInvalid, match="not valid TOML"):
         parse_release_policy("[release\n")
+
+
+def test_a_copy_of_a_checked_request_encodes_its_own_body(chosen) -> None:
+    """A request keeps the body it encoded (one per object); a tampered copy made by `replace`
+    after the original was checked must not reuse it, so its signature check fails."""
+    e = two_epochs()
+    request = build_request(chosen, e.new.council, e.operator, NOW)
+    _decide(request)  # verified: the body is encoded and kept on `request`
+    forged = dataclasses.replace(request, created_unix_ms=request.created_unix_ms + 1)
+    assert forged.body() != request.body()
+    with pytest.raises(AuthenticationFailed, match="recovery-request signature does not verify"):
+        _decide(forged)
+
