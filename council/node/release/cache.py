@@ -111,9 +111,16 @@ class EpochCache:
             self._lineages[key_id] = (key, lineage)
         return lineage
 
-    def operator_certs(self) -> frozenset[bytes]:
-        """DER certificates of the operators of every roster the node trusts."""
-        key = tuple((k, *self.epochs(k)[-1:]) for k in self._key_ids())
+    def listing(self) -> dict[str, EpochStamps]:
+        """`epochs(k)` of every key folder, taken once for one call: the caller check and the
+        request's own key read the same listing."""
+        return {k: self.epochs(k) for k in self._key_ids()}
+
+    def operator_certs(self, listing: dict[str, EpochStamps] | None = None) -> frozenset[bytes]:
+        """DER certificates of the operators of every roster the node trusts (`listing`: this
+        call's `listing()`, else taken now)."""
+        epochs = listing if listing is not None else self.listing()
+        key = tuple((k, *stamps[-1:]) for k, stamps in epochs.items())
         with self._lock:
             if self._operators is not None and self._operators[0] == key:
                 return self._operators[1]
