@@ -167,9 +167,10 @@ class MemberRecovery:
     def _share(self, request: RecoveryRequest, rec: EpochRecord, epochs: EpochStamps) -> MemberShare:
         if rec.member_index is None:
             raise StorageError(f"key {request.key_id} epoch {request.epoch}: no member index recorded")
-        share, public = self.cache.share(request.key_id, request.epoch, dict(epochs).get(request.epoch))
+        share, public, products = self.cache.share(request.key_id, request.epoch, dict(epochs).get(request.epoch))
         return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True,
-                           lineage=self.cache.lineage(request.key_id, epochs), public_share=public)
+                           lineage=self.cache.lineage(request.key_id, epochs), public_share=public,
+                           times=products)
 
     def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any], reason: str) -> Decision:
         kind = (request.id_hex, reason.split(":")[0])
