@@ -65,12 +65,12 @@ class DecryptionShare:
 
 def create_share(ctx: DecryptionContext, ciphertext: KemCiphertext, label: bytes, index: int,
                  secret_share: Scalar, rng: RandomSource | None = None,
-                 verification_share: Point | None = None) -> DecryptionShare:
+                 verification_share: Point | None = None, product: Point | None = None) -> DecryptionShare:
     """Steps (1)–(2): refuse a mauled ciphertext, then prove `D_i = x_i·R` (`verification_share`:
-    `x_i·G` if the caller holds it already, which must be exactly that)."""
+    `x_i·G`, `product`: `x_i·R`, if the caller holds them already, each of which must be exactly that)."""
     kem.verify_ciphertext(ciphertext, label)
     d, proof = dleq_batch.prove(DEC_SHARE, ctx.to_bytes(ciphertext), secret_share, ciphertext.r_point, rng,
-                                verification_share)
+                                verification_share, product)
     return DecryptionShare(index, d, proof)
 
 

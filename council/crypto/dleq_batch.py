@@ -57,10 +57,12 @@ class DleqStatement:
 
 
 def prove(purpose: str, ctx: bytes, secret: Scalar, h: Point, rng: RandomSource | None = None,
-          x: Point | None = None) -> tuple[Point, CommittedDleqProof]:
-    """Return `W = secret·H` and a proof that log_H(W) == log_G(secret·G); `x` is `secret·G` when
-    the caller holds it already (a wrong one only makes a proof that does not verify)."""
-    x, w = x if x is not None else P256.base_mul(secret), h * secret
+          x: Point | None = None, w: Point | None = None) -> tuple[Point, CommittedDleqProof]:
+    """Return `W = secret·H` and a proof that log_H(W) == log_G(secret·G); `x` is `secret·G` and
+    `w` is `secret·H` when the caller holds them already (a wrong one only makes a proof that does
+    not verify)."""
+    x = x if x is not None else P256.base_mul(secret)
+    w = w if w is not None else h * secret
     k = Scalar.random(rng)
     u1, u2 = P256.base_mul(k), h * k
     c = _challenge(purpose, ctx, x, h, w, u1, u2)

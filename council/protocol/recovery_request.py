@@ -13,7 +13,7 @@ The operator signs those bytes with Ed25519, kind "recovery-request"; the wire f
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from council.crypto import signing
@@ -43,9 +43,18 @@ class RecoveryRequest:
     operator_key: bytes
     created_unix_ms: int
     signature: bytes = b""
+    _body: bytes | None = field(default=None, init=False, repr=False, compare=False)
+    """`body()` once encoded: the object is frozen, and `replace` builds a new one without it."""
 
     def body(self) -> bytes:
-        """The canonical bytes the operator signs."""
+        """The canonical bytes the operator signs (encoded once per object: a member checks the
+        signature before its log admission and again in `decide_release`)."""
+        if self._body is None:
+            object.__setattr__(self, "_body", self._encode_body())
+        assert self._body is not None
+        return self._body
+
+    def _encode_body(self) -> bytes:
         target = self.target_key.to_bytes() if self.target_key is not None else b""
         return (Writer().text(KIND).blob(self.request_id).text(self.key_id).uint(self.epoch, 8)
                 .text(self.app_id).uint(self.dump_version, 8).blob(self.dump.header_bytes)

@@ -255,6 +255,22 @@ def test_create_share_with_the_known_verification_share_is_the_same_proof_system
         dec.verify_share(c.ctx, c.ciphertext, given_wrong, vs[3])
 
 
+
+def test_create_share_with_a_known_product_is_the_same_proof_system() -> None:
+    """Passing `x_i·R` (as the member's kept products do) gives the same D and a share that
+    verifies; another point (another dump's product, another member's) never gives one that does."""
+    claims, shares = _claims_of_many_requests(1)
+    c = claims[0]
+    _, _, vs = council()
+    right = c.ciphertext.r_point * shares[3]
+    given_right = dec.create_share(c.ctx, c.ciphertext, LABEL, 3, shares[3], product=right)
+    assert given_right.d == dec.create_share(c.ctx, c.ciphertext, LABEL, 3, shares[3]).d
+    dec.verify_share(c.ctx, c.ciphertext, given_right, vs[3])
+    for wrong in (c.ciphertext.r_point * shares[4], right + G, G):
+        given_wrong = dec.create_share(c.ctx, c.ciphertext, LABEL, 3, shares[3], product=wrong)
+        with pytest.raises(ShareInvalid):
+            dec.verify_share(c.ctx, c.ciphertext, given_wrong, vs[3])
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.binary(max_size=80), min_size=0, max_size=3),
        st.lists(st.lists(st.binary(max_size=40), max_size=4), min_size=0, max_size=6),

@@ -75,3 +75,24 @@ def test_own_freeze_refuses_the_next_admission_at_once(tmp_path: Path) -> None:
     assert objection is not None and "admissions are frozen (TCB day)" in objection
     forged = SealerAdmitted(key, "simulated", b"", "", "simulated", simulated_evidence(bytes(32)).data)
     assert "does not bind" in (sealer_objection(book.state(sim.key_id), forged, None) or "")
+
+
+def test_the_kept_meet_is_for_the_very_same_policy_objects_only() -> None:
+    """effective_policy keeps the last meet by the identity of its two policies: a local file
+    re-read as a stricter policy, or a log state with a revocation, is met again at once."""
+    from types import SimpleNamespace
+
+    from council.attestation.policy import Policy, set_options
+    from council.node.release.log_admission import effective_policy
+
+    logged = set_options(Policy(), simulated=True)
+    state = SimpleNamespace(admission_policy=lambda: logged)
+    open_local = SimpleNamespace(policy_file=SimpleNamespace(current=lambda: set_options(Policy(), simulated=True)))
+    assert effective_policy(state, open_local).allow_simulated  # type: ignore[arg-type]
+    strict = Policy(allow_simulated=False)
+    strict_local = SimpleNamespace(policy_file=SimpleNamespace(current=lambda: strict))
+    assert not effective_policy(state, strict_local).allow_simulated  # type: ignore[arg-type]
+    assert effective_policy(state, strict_local) is effective_policy(state, strict_local)  # type: ignore[arg-type]
+    revoked = Policy(allow_simulated=True, revoked_sealer_keys=("ab" * 32,))
+    state2 = SimpleNamespace(admission_policy=lambda: revoked)
+    assert effective_policy(state2, strict_local).revoked_sealer_keys == ("ab" * 32,)  # type: ignore[arg-type]

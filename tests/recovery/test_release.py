@@ -15,7 +15,7 @@ from council.crypto.drbg import seeded
 from council.crypto.group import P256, G, Scalar
 from council.crypto.kem import KemCiphertext
 from council.crypto.signing import Signer
-from council.errors import AuthenticationFailed, PolicyRefused, ProofError
+from council.errors import AuthenticationFailed, PolicyRefused, ProofError, ShareInvalid
 from council.node.release.decide import MemberShare, ReleaseFacts, decide_release
 from council.node.release.policy import PolicyInvalid, ReleasePolicy, parse_release_policy
 from council.protocol.dumpref import DumpReference
@@ -163,3 +163,81 @@ def test_policy_parser() -> None:
         parse_release_policy("[release]\nwaiting_period_seconds = true\n")
     with pytest.raises(PolicyInvalid, match="not valid TOML"):
         parse_release_policy("[release\n")
+
+
+def test_a_copy_of_a_checked_request_encodes_its_own_body(chosen) -> None:
+    """A request keeps the body it encoded (one per object); a tampered copy made by `replace`
+    after the original was checked must not reuse it, so its signature check fails."""
+    e = two_epochs()
+    request = build_request(chosen, e.new.council, e.operator, NOW)
+    _decide(request)  # verified: the body is encoded and kept on `request`
+    forged = dataclasses.replace(request, created_unix_ms=request.created_unix_ms + 1)
+    assert forged.body() != request.body()
+    with pytest.raises(AuthenticationFailed, match="recovery-request signature does not verify"):
+        _decide(forged)
+
+
+def _other_dump(tmp_path: Path):
+    """A second dump sealed to the same epoch: another KEM ciphertext, so another R."""
+    e = two_epochs()
+    (tmp_path / "other").mkdir()
+    seal_versions(tmp_path / "other", [e.old, e.new], [b"c" * 100, b"d" * 100])
+    return choose_dump(tmp_path / "other", "app")
+
+
+def test_kept_products_give_each_dump_its_own_share(chosen, tmp_path: Path) -> None:
+    """One ShareProducts across requests for two dumps (two R): each reply is x_i·R of its own
+    dump's R and verifies against its own ciphertext; asking again reuses the product."""
+    from council.node.release.cache import ShareProducts
+
+    e, other = two_epochs(), _other_dump(tmp_path)
+    products = ShareProducts(e.new.shares[1])
+    y1 = e.new.council.verification_shares[1]
+    for dump in (chosen, other, chosen):
+        request = build_request(dump, e.new.council, e.operator, NOW)
+        share = _decide(request, state=_state(times=products))
+        kem_ct = dump.candidate.dump.header.kem()
+        assert share.d == kem_ct.r_point * e.new.shares[1]
+        verify_share(context_of(request), kem_ct, share, y1)
+    assert chosen.candidate.dump.header.kem().r_point != other.candidate.dump.header.kem().r_point
+
+
+def test_a_product_kept_for_another_dump_never_makes_a_valid_share(chosen, tmp_path: Path) -> None:
+    """A cache keyed wrongly (another dump's x_i·R handed out) yields a share whose proof fails."""
+    e, other = two_epochs(), _other_dump(tmp_path)
+    wrong = other.candidate.dump.header.kem().r_point * e.new.shares[1]
+    request = build_request(chosen, e.new.council, e.operator, NOW)
+    share = _decide(request, state=_state(times=lambda r: wrong))
+    with pytest.raises(ShareInvalid, match="DLEQ proof does not verify"):
+        verify_share(context_of(request), chosen.candidate.dump.header.kem(), share,
+                     e.new.council.verification_shares[1])
+
+
+def test_products_are_bounded_and_stay_exact(chosen) -> None:
+    """More distinct points than the memo keeps: every answer is still x·R of the point asked."""
+    from council.node.release.cache import ShareProducts
+
+    x = two_epochs().new.shares[1]
+    products = ShareProducts(x)
+    points = [P256.base_mul(Scalar(k)) for k in range(2, 2 + 2 * ShareProducts.MAX_PRODUCTS)]
+    for p in points + points[:3]:
+        assert products(p) == p * x
+    assert len(products._products) == ShareProducts.MAX_PRODUCTS
+
+
+def test_a_mauled_ciphertext_never_reaches_the_kept_products(chosen) -> None:
+    """The share is multiplied by R only after the KEM proof verified."""
+    calls: list[object] = []
+    header = chosen.candidate.dump.header
+    kem = header.kem()
+    mauled = dataclasses.replace(header, kem_ciphertext=KemCiphertext(kem.r_point + G, kem.proof).to_bytes())
+    ident, header_bytes = sealer(), encode_header(mauled)
+    body = dataclasses.replace(chosen.candidate.dump.trailer, header_sha256=hashlib.sha256(header_bytes).digest())
+    trailer = dataclasses.replace(body, signature=ident.sign(body.signed_message()))
+    ref = DumpReference(header_bytes, ident.sign(header_signed_message(header_bytes, header.format_version)),
+                        trailer.to_bytes())
+    request = sign_request(two_epochs().operator, key_id=header.key_id, epoch=1, dump=ref,
+                           app_id=header.app_id, dump_version=header.dump_version, created_unix_ms=NOW)
+    with pytest.raises(ProofError, match="KEM ciphertext"):
+        _decide(request, state=_state(times=lambda r: calls.append(r) or r))
+    assert calls == []

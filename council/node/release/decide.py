@@ -14,8 +14,10 @@ label; (8) target-bound requests get the share ECIES-sealed to the target key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from council.crypto import kem
 from council.crypto.decryption import create_share, seal_to_target
 from council.crypto.group import Point, RandomSource, Scalar
 from council.errors import PolicyRefused
@@ -43,6 +45,9 @@ class MemberShare:
     """What the member knows of the key's epochs; a dump it contradicts is refused in step (3)."""
     public_share: Point | None = None
     """`share·G` if the caller computed it already (else create_share computes it)."""
+    times: Callable[[Point], Point] | None = None
+    """`R ↦ share·R`, kept by the caller with the share (one dump's `R` in every request for it);
+    else create_share computes it. Called only after every check of steps (1)–(6) and the KEM proof."""
 
     def __repr__(self) -> str:
         return f"MemberShare(key {self.key_id}, epoch {self.epoch}, member {self.index})"
@@ -77,9 +82,11 @@ def decide_release(request: RecoveryRequest, roster: Roster, member_state: Membe
         raise PolicyRefused(f"recovery request {request.id_hex} awaits manual approval: "
                             f"keycouncil member approve {request.id_hex}")
     header, ctx = dump.header, context_of(request)
-    kem_ct = header.kem()
-    share = create_share(ctx, kem_ct, header.label(),                           # (7)
-                         member_state.index, member_state.share, rng, member_state.public_share)
+    kem_ct, label = header.kem(), header.label()
+    kem.verify_ciphertext(kem_ct, label)  # before any product of the share with its R (create_share again)
+    d = member_state.times(kem_ct.r_point) if member_state.times is not None else None
+    share = create_share(ctx, kem_ct, label,                                    # (7)
+                         member_state.index, member_state.share, rng, member_state.public_share, d)
     if request.target_key is None:
         return share
     return TargetBoundShare(member_state.index, seal_to_target(                 # (8)

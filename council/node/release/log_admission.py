@@ -40,7 +40,27 @@ class FixedPolicy:
 def effective_policy(state: LogState, local: SealerAdmission | None) -> Policy:
     """What this member applies: the log's admission policy, narrowed by its local file if any."""
     logged = state.admission_policy()
-    return meet(logged, local.policy_file.current()) if local is not None else logged
+    return _MEETS.meet(logged, local.policy_file.current()) if local is not None else logged
+
+
+class _LastMeet:
+    """`meet(a, b)` kept for the last pair of policy objects, compared by identity: policies are
+    frozen, and while the log state and the local file are unchanged every release passes the very
+    same two objects (a new state or a re-read file is a new object, so it is met again)."""
+
+    def __init__(self) -> None:
+        self._last: tuple[Policy, Policy, Policy] | None = None
+
+    def meet(self, a: Policy, b: Policy) -> Policy:
+        last = self._last  # one read: another thread may replace it meanwhile
+        if last is not None and last[0] is a and last[1] is b:
+            return last[2]
+        met = meet(a, b)
+        self._last = (a, b, met)
+        return met
+
+
+_MEETS = _LastMeet()
 
 
 def _admission(state: LogState, local: SealerAdmission | None) -> SealerAdmission:

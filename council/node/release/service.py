@@ -78,23 +78,24 @@ class MemberRecovery:
 
     def decrypt(self, request_bytes: bytes, peer: bytes | None) -> Decision:
         """Decide on one call; raises CallerRefused / RequestInvalid (both logged) before (3)."""
+        listing = self.cache.listing()  # one look at the key folders for the whole call
         try:
-            self._check_caller(peer)                                              # (1)
+            self._check_caller(peer, listing)                                     # (1)
             request = RecoveryRequest.from_bytes(request_bytes)                   # (2)
         except KeycouncilError as exc:
             self.log.append(decision=REFUSED, reason=str(exc), request_id=None)
             raise
         try:
-            return self._decide(request)
+            return self._decide(request, listing)
         except KeycouncilError as exc:
             return self._refused(request, None, str(exc))
 
-    def _check_caller(self, peer: bytes | None) -> None:
-        if peer is None or peer not in self.cache.operator_certs():
+    def _check_caller(self, peer: bytes | None, listing: dict[str, EpochStamps]) -> None:
+        if peer is None or peer not in self.cache.operator_certs(listing):
             raise CallerRefused("client certificate is not an operator's certificate of the roster")
 
-    def _decide(self, request: RecoveryRequest) -> Decision:
-        epochs = self.cache.epochs(request.key_id) if is_valid_key_id(request.key_id) else ()
+    def _decide(self, request: RecoveryRequest, listing: dict[str, EpochStamps]) -> Decision:
+        epochs = listing.get(request.key_id, ()) if is_valid_key_id(request.key_id) else ()
         rec = self._epoch(request, epochs)                                        # (3)
         config = self.config.current()
         # (4): the operator's signature first, so that nobody but an operator learns more than that
@@ -166,9 +167,10 @@ class MemberRecovery:
     def _share(self, request: RecoveryRequest, rec: EpochRecord, epochs: EpochStamps) -> MemberShare:
         if rec.member_index is None:
             raise StorageError(f"key {request.key_id} epoch {request.epoch}: no member index recorded")
-        share, public = self.cache.share(request.key_id, request.epoch, dict(epochs).get(request.epoch))
+        share, public, products = self.cache.share(request.key_id, request.epoch, dict(epochs).get(request.epoch))
         return MemberShare(request.key_id, request.epoch, rec.member_index, share, committed=True,
-                           lineage=self.cache.lineage(request.key_id, epochs), public_share=public)
+                           lineage=self.cache.lineage(request.key_id, epochs), public_share=public,
+                           times=products)
 
     def _pending(self, request: RecoveryRequest, index: int, public: dict[str, Any], reason: str) -> Decision:
         kind = (request.id_hex, reason.split(":")[0])
