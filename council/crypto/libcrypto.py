@@ -21,6 +21,7 @@ typedef struct ec_point_st EC_POINT;
 typedef struct bignum_st BIGNUM;
 typedef struct bignum_ctx BN_CTX;
 unsigned long OpenSSL_version_num(void);
+const char *OpenSSL_version(int type);
 EC_GROUP *EC_GROUP_new_by_curve_name(int nid);
 EC_POINT *EC_POINT_new(const EC_GROUP *group);
 void EC_POINT_free(EC_POINT *point);
@@ -80,6 +81,14 @@ def _load() -> _Binding | None:
 
 _LIB: Final = _load()
 AVAILABLE: Final = _LIB is not None
+
+
+def describe() -> str:
+    """Which code does P-256 multiplications in this process, for a member's start-up event:
+    `libcrypto (OpenSSL 3.x.y …)`, or `pycryptodome` where libcrypto 3 is missing or switched off."""
+    if _LIB is None or not AVAILABLE:
+        return "pycryptodome"
+    return f"libcrypto ({_LIB.ffi.string(_LIB.lib.OpenSSL_version(0)).decode(errors='replace')})"
 
 
 class _Call:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import grpc
 
+from council.crypto import libcrypto
 from council.node.auditors import auditor_pems
 from council.node.ceremony_service import MemberServicer
 from council.node.core_log import CoreLogWatch
@@ -102,7 +103,7 @@ def start(node: MemberNode, listen: str, workers: int = 8, metrics: MemberMetric
     if metrics is not None:
         metrics.health.set(True)
     node.log.event("serving", listen=listen, port=port, services=services,
-                   roster=node.served.digest().hex())
+                   roster=node.served.digest().hex(), p256=libcrypto.describe())
     return RunningServer(server, port, node, metrics, timer)
 
 

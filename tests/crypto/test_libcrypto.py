@@ -164,3 +164,11 @@ def test_without_libcrypto_pycryptodome_alone_gives_the_same_protocols() -> None
                        cwd=Path(__file__).parents[2], env=env, capture_output=True, text=True, timeout=400)
     assert r.returncode == 0, r.stdout[-3000:]
     assert " passed" in r.stdout and "failed" not in r.stdout
+
+
+def test_describe_names_the_code_that_multiplies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member's start-up event says which code does its P-256 arithmetic (docs/operators.md §10)."""
+    if libcrypto.AVAILABLE:
+        assert libcrypto.describe().startswith("libcrypto (OpenSSL 3")
+    monkeypatch.setattr(libcrypto, "AVAILABLE", False)
+    assert libcrypto.describe() == "pycryptodome"

@@ -13,6 +13,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from node_helpers import Council
 
+from council.crypto import libcrypto
 from council.node.server import SERVICE_NAME
 from council.protocol import tls
 
@@ -46,6 +47,9 @@ def test_sigterm_stops_gracefully_and_logs_json_lines(council: Council) -> None:
     assert [e["event"] for e in events][:1] == ["insecure-mode"]
     assert {"serving", "stopping", "stopped"} <= {e["event"] for e in events}
     assert all(e["member"] == "a" and "ts" in e for e in events)
+    serving = next(e for e in events if e["event"] == "serving")  # which code multiplies on P-256
+    assert serving["p256"] == libcrypto.describe()
+    assert serving["p256"].startswith("libcrypto (OpenSSL 3") if libcrypto.AVAILABLE else serving["p256"] == "pycryptodome"
     assert "INSECURE" in c.processes.log_path("a").read_text()
 
 
