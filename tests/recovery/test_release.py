@@ -19,7 +19,7 @@ from council.errors import AuthenticationFailed, PolicyRefused, ProofError, Shar
 from council.node.release.decide import MemberShare, ReleaseFacts, decide_release
 from council.node.release.policy import PolicyInvalid, ReleasePolicy, parse_release_policy
 from council.protocol.dumpref import DumpReference
-from council.protocol.recovery_request import sign_request
+from council.protocol.recovery_request import RecoveryRequest, sign_request
 from council.protocol.shares import TargetBoundShare, context_of
 from dumps.errors import EvidenceRefused
 from dumps.format import header_signed_message
@@ -113,22 +113,24 @@ def test_waiting_period_and_manual_approval(chosen) -> None:
         _decide(request, facts=ReleaseFacts(NOW - 3_600_000, NOW - 3_600_000))
 
 
-def test_mauled_kem_ciphertext_gets_no_share(chosen) -> None:
-    """Even a sealer that signs a header carrying R + G gets nothing: the KEM proof fails."""
+def _mauled_kem_request(chosen) -> RecoveryRequest:
+    """A request for the chosen dump with its header's R replaced by R + G, signed by a sealer."""
     header = chosen.candidate.dump.header
     kem = header.kem()
     mauled = dataclasses.replace(header, kem_ciphertext=KemCiphertext(kem.r_point + G, kem.proof).to_bytes())
-    ident = sealer()
-    header_bytes = encode_header(mauled)
-    old = chosen.candidate.dump.trailer
-    body = dataclasses.replace(old, header_sha256=hashlib.sha256(header_bytes).digest())
+    ident, header_bytes = sealer(), encode_header(mauled)
+    body = dataclasses.replace(chosen.candidate.dump.trailer, header_sha256=hashlib.sha256(header_bytes).digest())
     trailer = dataclasses.replace(body, signature=ident.sign(body.signed_message()))
     ref = DumpReference(header_bytes, ident.sign(header_signed_message(header_bytes, header.format_version)),
                         trailer.to_bytes())
-    request = sign_request(two_epochs().operator, key_id=header.key_id, epoch=1, dump=ref,
-                           app_id=header.app_id, dump_version=header.dump_version, created_unix_ms=NOW)
+    return sign_request(two_epochs().operator, key_id=header.key_id, epoch=1, dump=ref,
+                        app_id=header.app_id, dump_version=header.dump_version, created_unix_ms=NOW)
+
+
+def test_mauled_kem_ciphertext_gets_no_share(chosen) -> None:
+    """Even a sealer that signs a header carrying R + G gets nothing: the KEM proof fails."""
     with pytest.raises(ProofError, match="KEM ciphertext"):
-        _decide(request)
+        _decide(_mauled_kem_request(chosen))
 
 
 def test_dump_reference_must_match_the_request(chosen) -> None:
@@ -228,16 +230,6 @@ def test_products_are_bounded_and_stay_exact(chosen) -> None:
 def test_a_mauled_ciphertext_never_reaches_the_kept_products(chosen) -> None:
     """The share is multiplied by R only after the KEM proof verified."""
     calls: list[object] = []
-    header = chosen.candidate.dump.header
-    kem = header.kem()
-    mauled = dataclasses.replace(header, kem_ciphertext=KemCiphertext(kem.r_point + G, kem.proof).to_bytes())
-    ident, header_bytes = sealer(), encode_header(mauled)
-    body = dataclasses.replace(chosen.candidate.dump.trailer, header_sha256=hashlib.sha256(header_bytes).digest())
-    trailer = dataclasses.replace(body, signature=ident.sign(body.signed_message()))
-    ref = DumpReference(header_bytes, ident.sign(header_signed_message(header_bytes, header.format_version)),
-                        trailer.to_bytes())
-    request = sign_request(two_epochs().operator, key_id=header.key_id, epoch=1, dump=ref,
-                           app_id=header.app_id, dump_version=header.dump_version, created_unix_ms=NOW)
     with pytest.raises(ProofError, match="KEM ciphertext"):
-        _decide(request, state=_state(times=lambda r: calls.append(r) or r))
+        _decide(_mauled_kem_request(chosen), state=_state(times=lambda r: calls.append(r) or r))
     assert calls == []
