@@ -62,9 +62,26 @@ def _bar(label: str, total: int) -> Iterator[Callable[[int], None] | None]:
         bar.erase()
 
 
+_SIGNALLED: list[int] = []
+"""The SIGTERM/SIGHUP received, if any: raised again at the next line the demo prints and at its end."""
+
+
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM/SIGHUP: leave through the normal path so every member process is killed."""
+    """SIGTERM/SIGHUP: leave through the normal path so every member process is killed. Python
+    ignores an exception raised while a finalizer or `__del__` runs, so the signal is also kept
+    and raised again by `_echo` and at the end: an interrupted demo never exits 0."""
+    _SIGNALLED.append(signum)
     raise SystemExit(128 + signum)
+
+
+def _leave_if_signalled() -> None:
+    if _SIGNALLED:
+        raise SystemExit(128 + _SIGNALLED[0])
+
+
+def _echo(text: str) -> None:
+    _leave_if_signalled()
+    click.echo(text)
 
 
 @click.command()
@@ -98,5 +115,7 @@ def demo(members: int, threshold: int, reshare_to: str, state_mib: int, keep: bo
         raise click.UsageError(str(exc)) from None
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _exit_on_signal)
-    if not run_networked_demo(opts, Console(click.echo, _bar)):
+    ok = run_networked_demo(opts, Console(_echo, _bar))
+    _leave_if_signalled()
+    if not ok:
         sys.exit(1)
