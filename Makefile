@@ -48,7 +48,7 @@ check-contracts: $(STAMP)
 # on member processes, so two files in parallel keep both cores busy (docs/decisions.md).
 PYTEST_WORKERS ?= 2
 # The set-up steps are independent once the venv exists (and npm does not need it): a sub-make runs
-# them side by side, each one's output kept together, about 40 s less on a fresh clone.
+# them side by side, each one's output kept together, so npm's download overlaps pip's.
 SETUP_JOBS ?= 3
 test:
 	$(MAKE) --no-print-directory -j$(SETUP_JOBS) --output-sync=target test-setup
