@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-setup bench proto lint check-proto contracts check-contracts hardhat clean chaos mutants soak bytecode
+.PHONY: demo test bench proto lint check-proto contracts check-contracts hardhat clean chaos mutants soak bytecode
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -47,14 +47,8 @@ check-contracts: $(STAMP)
 # Two workers, one test file each at a time (module fixtures stay on one worker): most tests wait
 # on member processes, so two files in parallel keep both cores busy (docs/decisions.md).
 PYTEST_WORKERS ?= 2
-# The set-up steps are independent once the venv exists (and npm does not need it): a sub-make runs
-# them side by side, each one's output kept together, so npm's download overlaps pip's.
-SETUP_JOBS ?= 3
-test:
-	$(MAKE) --no-print-directory -j$(SETUP_JOBS) --output-sync=target test-setup
+test: $(STAMP) lint check-proto check-contracts hardhat bytecode
 	$(BIN)/python -m pytest tests -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
-
-test-setup: $(STAMP) lint check-proto check-contracts hardhat bytecode
 
 bench: $(STAMP) bytecode
 	$(BIN)/pip install -q -e '.[dev,bench]' || echo "bench: a peer could not be installed; its section will say so"
