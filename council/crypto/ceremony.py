@@ -99,6 +99,7 @@ class Participant:
     _decrypted: dict[int, Scalar] = field(default_factory=dict)
     _decrypted_bn254: dict[int, Fr] = field(default_factory=dict)
     _summed: tuple[tuple[int, ...], list[Point]] | None = None  # (dealers, Σ_i A_ik) of the aggregate check
+    _sent: dict[str, Signed] = field(default_factory=dict)  # own dealing and response, by kind, as signed here
 
     def __post_init__(self) -> None:
         enc = P256.base_mul(self.encryption_secret)
@@ -146,7 +147,12 @@ class Participant:
                                    vss.evaluate(coefficients, j), rng, bn_shares.get(j))
                   for j in self.spec.receivers.indices}
         dealing = Dealing(digest, i, commitments, pok, shares, bn)
-        return sign(self.signer, Dealing.KIND, i, dealing.to_bytes())
+        return self._keep(sign(self.signer, Dealing.KIND, i, dealing.to_bytes()))
+
+    def _keep(self, message: Signed) -> Signed:
+        """Remember a message signed here: relayed back unchanged, its signature needs no check."""
+        self._sent[message.kind] = message
+        return message
 
     def _deal_bn254(self, i: int, rng: RandomSource | None) -> tuple[bn_sharing.BnDealing | None, dict[int, Fr]]:
         """Step 1 for the BN254 key (protocol.md §8): fresh, or this dealer's current BN254 share."""
@@ -193,10 +199,10 @@ class Participant:
         j = self.receiver_index
         if j is None:
             return None
-        self._checked = valid_dealings(self.spec, dealings)
+        self._checked = valid_dealings(self.spec, dealings, self._sent.get(Dealing.KIND))
         complaints = self._complaints(j, self._checked[0], rng)
         response = Response(self.spec.digest(), j, tuple(complaints))
-        return sign(self.signer, Response.KIND, j, response.to_bytes())
+        return self._keep(sign(self.signer, Response.KIND, j, response.to_bytes()))
 
     def _complaints(self, j: int, good: dict[int, Dealing], rng: RandomSource | None) -> list[Complaint]:
         if not good or self._aggregate_check(j, good):
@@ -233,7 +239,7 @@ class Participant:
         """Judge from the transcript, compute Y, every Y_j and own share; sign the commit."""
         self._responses = tuple(responses)
         try:
-            judgement = judge(self.spec, self._dealings, responses, self._checked)
+            judgement = judge(self.spec, self._dealings, responses, self._checked, self._sent.get(Response.KIND))
             public = public_output(self.spec, judgement, self._summed)
         except KeycouncilError as exc:
             self.fail(str(exc))

@@ -8,6 +8,7 @@ valid; `P256` is the one `Group`. Encodings: SEC1 compressed points (33 bytes, i
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
@@ -145,15 +146,17 @@ class Point:
             raise DecodeError(f"{field}: expected {UNCOMPRESSED_LEN} bytes (SEC1 uncompressed), got {len(data)}")
         if data[0] != 4:
             raise DecodeError(f"{field}: prefix byte must be 0x04, got 0x{data[0]:02x}")
-        xb, yb = bytes(data[1:33]), bytes(data[33:])
+        data = bytes(data)
+        xb, yb = data[1:33], data[33:]
         if xb >= _P_BYTES or yb >= _P_BYTES:  # equal-length big-endian bytes compare as integers
             raise DecodeError(f"{field}: coordinate is not below the field prime")
         if xb == _ZERO_COORDINATE and yb == _ZERO_COORDINATE:
             raise DecodeError(f"{field}: the point at infinity is not accepted")
-        try:  # the compressed encoding comes for free here (proof challenges hash it)
-            return cls(_point_from_xy(xb, yb), bytes([2 | (yb[-1] & 1)]) + xb, bytes(data))
+        try:
+            inner = _point_from_xy(xb, yb)
         except ValueError:
             raise DecodeError(f"{field}: point is not on the P-256 curve") from None
+        return cls(inner, _COMPRESSED_PREFIX[yb[-1] & 1] + xb, data)  # compressed for free (challenges hash it)
 
     def to_uncompressed(self) -> bytes:
         """SEC1 uncompressed; kept from the decode (both decoders have it for free) or cached once
@@ -261,12 +264,15 @@ def _fast_point_factory() -> Callable[[bytes, bytes], Any]:
 
     if getattr(_raw_api, "backend", "") != "cffi":
         return make
-    new_slot = _raw_api.ffi.new
+    new_slot, slots = _raw_api.ffi.new, threading.local()
 
-    def make_cffi(xb: bytes, yb: bytes) -> Any:  # bytes go to C as they are; one slot per call
+    def make_cffi(xb: bytes, yb: bytes) -> Any:  # bytes go to C as they are; one slot per thread
         point = EccPoint.__new__(EccPoint)
         point._curve, point.curve = curve, canonical
-        slot = new_slot("void *[1]")
+        try:  # the out-pointer is read right after the call (cffi drops the GIL during it)
+            slot = slots.slot
+        except AttributeError:
+            slot = slots.slot = new_slot("void *[1]")
         if new_point(slot, xb, yb, 32, context):
             raise ValueError("point is not on the curve")
         point._point = SmartPointer(slot[0], free_point)
@@ -286,6 +292,7 @@ def _from_libcrypto(uncompressed: bytes | None) -> Point:
 _INFINITY: Final = EccPoint(0, 0, "p256")
 _P_BYTES: Final = P.to_bytes(SCALAR_LEN, "big")
 _ZERO_COORDINATE: Final = bytes(SCALAR_LEN)
+_COMPRESSED_PREFIX: Final = (b"\x02", b"\x03")
 
 
 def _mul_small_inplace(acc: Any, base: Any, k: int) -> None:

@@ -31,10 +31,14 @@ class Judgement:
     bn254_key: G2 | None = None
 
 
-def check_dealing(spec: CeremonySpec, signed: Signed) -> Dealing:
-    """Everything about one dealing that is public: signature, shape, proof or constant term."""
+def check_dealing(spec: CeremonySpec, signed: Signed, signed_here: bool = False) -> Dealing:
+    """Everything about one dealing that is public: signature, shape, proof or constant term.
+    `signed_here`: the caller signed exactly these bytes itself (its own dealing relayed back
+    unchanged), so the signature is not checked again; everything else is."""
     digest = spec.digest()
-    signed.verify(spec.dealers.member(signed.sender), Dealing.KIND)
+    member = spec.dealers.member(signed.sender)
+    if not signed_here:
+        signed.verify(member, Dealing.KIND)
     dealing = Dealing.from_bytes(signed.body)
     if dealing.ceremony != digest or dealing.dealer != signed.sender:
         raise KeycouncilError("dealing belongs to another ceremony or dealer")
@@ -66,8 +70,10 @@ def _check_bn254(spec: CeremonySpec, dealing: Dealing) -> None:
                              prev.verification_shares[dealing.dealer] if prev is not None else None)
 
 
-def valid_dealings(spec: CeremonySpec, signed: Sequence[Signed]) -> tuple[dict[int, Dealing], dict[int, str]]:
-    """Split relayed dealings into valid ones and disqualified dealers (missing or malformed)."""
+def valid_dealings(spec: CeremonySpec, signed: Sequence[Signed],
+                   own: Signed | None = None) -> tuple[dict[int, Dealing], dict[int, str]]:
+    """Split relayed dealings into valid ones and disqualified dealers (missing or malformed).
+    `own`: the dealing this member signed; relayed back equal to it, its signature is not checked."""
     by_sender: dict[int, Signed] = {}
     bad: dict[int, str] = {}
     for s in signed:
@@ -82,22 +88,24 @@ def valid_dealings(spec: CeremonySpec, signed: Sequence[Signed]) -> tuple[dict[i
             bad[i] = "no dealing received"
             continue
         try:
-            good[i] = check_dealing(spec, by_sender[i])
+            good[i] = check_dealing(spec, by_sender[i], signed_here=own is not None and by_sender[i] == own)
         except (KeycouncilError, ValueError) as exc:
             bad[i] = f"invalid dealing: {exc}"
     return good, bad
 
 
 def judge(spec: CeremonySpec, dealings: Sequence[Signed], responses: Sequence[Signed],
-          checked: tuple[dict[int, Dealing], dict[int, str]] | None = None) -> Judgement:
+          checked: tuple[dict[int, Dealing], dict[int, str]] | None = None,
+          own: Signed | None = None) -> Judgement:
     """Disqualify missing or malformed dealings and dealers with upheld complaints; blame liars.
 
-    `checked` is `valid_dealings(spec, dealings)` when the caller already computed it."""
+    `checked` is `valid_dealings(spec, dealings)` when the caller already computed it; `own` the
+    response this member signed itself (relayed back equal to it, its signature is not checked)."""
     good, disqualified = checked if checked is not None else valid_dealings(spec, dealings)
     good, disqualified = dict(good), dict(disqualified)
     blamed: dict[int, str] = {}
     for signed in sorted(responses, key=lambda s: s.sender):
-        _judge_response(spec, signed, good, disqualified, blamed)
+        _judge_response(spec, signed, good, disqualified, blamed, signed_here=own is not None and signed == own)
     if spec.kind is Kind.DKG:  # in a DKG a false complainer is also a dealer: keep it out of QUAL
         for j, why in blamed.items():
             disqualified.setdefault(j, f"blamed: {why}")
@@ -118,11 +126,12 @@ def _bn254_part(dealing: Dealing) -> bn_sharing.BnDealing:
 
 
 def _judge_response(spec: CeremonySpec, signed: Signed, good: Mapping[int, Dealing],
-                    disqualified: dict[int, str], blamed: dict[int, str]) -> None:
+                    disqualified: dict[int, str], blamed: dict[int, str], signed_here: bool = False) -> None:
     j = signed.sender
     try:
         member = spec.receivers.member(j)
-        signed.verify(member, Response.KIND)
+        if not signed_here:
+            signed.verify(member, Response.KIND)
         response = Response.from_bytes(signed.body)
         if response.ceremony != spec.digest() or response.member != j:
             raise KeycouncilError("response belongs to another ceremony or member")

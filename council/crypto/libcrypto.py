@@ -43,8 +43,10 @@ void BN_CTX_free(BN_CTX *c);
 """
 _NID_P256: Final = 415  # NID_X9_62_prime256v1
 _UNCOMPRESSED: Final = 4  # POINT_CONVERSION_UNCOMPRESSED
+_COMPRESSED: Final = 2  # POINT_CONVERSION_COMPRESSED
 _CONSTTIME: Final = 0x04  # BN_FLG_CONSTTIME
 _POINT_LEN: Final = 65
+_COMPRESSED_LEN: Final = 33
 _SCALAR_LEN: Final = 32
 _LIBRARY_NAMES: Final = ("libcrypto.so.3", "libcrypto.3.dylib", "libcrypto-3-x64.dll")
 _MIN_VERSION: Final = 0x30000000  # OpenSSL 3.0
@@ -137,13 +139,14 @@ class _Call:
             self.b.lib.BN_set_flags(bn, _CONSTTIME)
         return bn
 
-    def encoded_result(self) -> bytes | None:
-        """The result in SEC1 uncompressed form, None for the point at infinity."""
+    def encoded_result(self, compressed: bool = False) -> bytes | None:
+        """The result in SEC1 uncompressed (or compressed) form, None for the point at infinity."""
         lib, group = self.b.lib, self.b.group
         if lib.EC_POINT_is_at_infinity(group, self.result):
             return None
-        out = self.b.ffi.new("unsigned char[]", _POINT_LEN)
-        if lib.EC_POINT_point2oct(group, self.result, _UNCOMPRESSED, out, _POINT_LEN, self.ctx) != _POINT_LEN:
+        form, size = (_COMPRESSED, _COMPRESSED_LEN) if compressed else (_UNCOMPRESSED, _POINT_LEN)
+        out = self.b.ffi.new("unsigned char[]", size)
+        if lib.EC_POINT_point2oct(group, self.result, form, out, size, self.ctx) != size:
             raise ValueError("libcrypto could not encode a point")
         return bytes(self.b.ffi.buffer(out))
 
@@ -154,9 +157,9 @@ def _binding() -> _Binding:
     return _LIB
 
 
-def multiply_secret(point: bytes | None, scalar: bytes) -> bytes | None:
+def multiply_secret(point: bytes | None, scalar: bytes, compressed: bool = False) -> bytes | None:
     """k·P in constant time (k: 32 bytes big-endian, below q; P uncompressed, or None for the
-    generator); None when the product is the point at infinity."""
+    generator), uncompressed unless `compressed`; None when the product is the point at infinity."""
     b = _binding()
     if len(scalar) != _SCALAR_LEN:
         raise ValueError(f"a scalar is {_SCALAR_LEN} bytes")
@@ -166,20 +169,24 @@ def multiply_secret(point: bytes | None, scalar: bytes) -> bytes | None:
               else b.lib.EC_POINT_mul(b.group, call.result, b.null, call.point(point), k, call.ctx))
         if ok != 1:
             raise ValueError("libcrypto could not multiply")
-        return call.encoded_result()
+        return call.encoded_result(compressed)
 
 
-def multiply_public(points: Sequence[bytes], scalars: Sequence[int]) -> bytes | None:
-    """Σ k_i·P_i by one `EC_POINTs_mul` (variable time: public scalars, each in [0, q)); None for
+def multiply_public(points: Sequence[bytes], scalars: Sequence[int], base: int = 0,
+                    compressed: bool = False) -> bytes | None:
+    """base·G + Σ k_i·P_i by one `EC_POINTs_mul` (variable time: public scalars, each in [0, q);
+    the generator's term from its precomputed table), uncompressed unless `compressed`; None for
     the point at infinity."""
     b = _binding()
     if len(points) != len(scalars):
         raise ValueError("as many scalars as points")
     with _Call(b) as call:
+        g = call.scalar(base.to_bytes(_SCALAR_LEN, "big"), secret=False) if base else b.null
         raw_points = b.ffi.new("EC_POINT *[]", [call.point(p) for p in points])
         raw_scalars = b.ffi.new("BIGNUM *[]", [call.scalar(k.to_bytes(_SCALAR_LEN, "big"), secret=False)
                                                for k in scalars])
-        if b.lib.EC_POINTs_mul(b.group, call.result, b.null, len(points), raw_points, raw_scalars,
+        if b.lib.EC_POINTs_mul(b.group, call.result, g, len(points), raw_points, raw_scalars,
                                call.ctx) != 1:
             raise ValueError("libcrypto could not multiply")
-        return call.encoded_result()
+        return call.encoded_result(compressed)
+

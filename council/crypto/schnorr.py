@@ -2,15 +2,16 @@
 
 Proof is `(c, z)`: `U = k·G`, `c = H(purpose; ctx, A, U)`, `z = k + c·a`. Verification recomputes
 `U = z·G − c·A` and checks `c`. Used for dealers' constant terms (DKG-POK) and the KEM (KEM-POK).
-Everything in a verification is public (`A`, `c`, `z`): `c·A` takes the variable-time path.
+Everything in a verification is public (`A`, `c`, `z`): `U` takes the variable-time path, one
+double multiplication in libcrypto where it is there (the compressed `U` straight out of it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from council.crypto import rawec
-from council.crypto.group import P256, SCALAR_LEN, Point, RandomSource, Scalar
+from council.crypto import libcrypto, rawec
+from council.crypto.group import P256, SCALAR_LEN, Point, Q, RandomSource, Scalar
 from council.crypto.hashing import hash_to_scalar
 from council.errors import DecodeError, ProofError
 
@@ -45,6 +46,17 @@ def prove(purpose: str, ctx: bytes, secret: Scalar, public: Point,
 
 def verify(purpose: str, ctx: bytes, public: Point, proof: SchnorrProof, what: str = "proof") -> None:
     """Raise ProofError unless `proof` shows knowledge of log_G(public) under `ctx`."""
-    u = P256.base_mul(proof.z) - rawec.mul_public(public, proof.c.value)
-    if u.is_identity() or hash_to_scalar(purpose, ctx, public.to_bytes(), u.to_bytes()) != proof.c:
+    u = _commitment(public, proof)
+    if u is None or hash_to_scalar(purpose, ctx, public.to_bytes(), u) != proof.c:
         raise ProofError(f"{what}: Schnorr proof of knowledge does not verify")
+
+
+def _commitment(public: Point, proof: SchnorrProof) -> bytes | None:
+    """The compressed `U = z·G − c·A` a verifier recomputes, None for the identity: in libcrypto
+    one `EC_POINTs_mul` (about 100 µs instead of 270 µs for k·G, c·A, the difference and its
+    encoding); else pycryptodome's two products."""
+    if libcrypto.AVAILABLE and not public.is_identity():
+        return libcrypto.multiply_public([public.to_uncompressed()], [(Q - proof.c.value) % Q],
+                                         base=proof.z.value, compressed=True)
+    u = P256.base_mul(proof.z) - rawec.mul_public(public, proof.c.value)
+    return None if u.is_identity() else u.to_bytes()
