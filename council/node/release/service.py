@@ -19,6 +19,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from council.crypto.keyid import is_valid_key_id
@@ -30,6 +31,7 @@ from council.node.release.cache import EpochCache, EpochStamps
 from council.node.release.config import ReleaseConfigFile
 from council.node.release.decide import MemberShare, ReleaseFacts, decide_release
 from council.node.release.log_admission import LoggedSealer, local_admission
+from council.node.release.policy import ReleasePolicy
 from council.node.release.records import ReleaseLog, RequestBook
 from council.protocol.recovery_request import RecoveryRequest, verify_request
 from council.protocol.shares import MemberReply
@@ -110,7 +112,7 @@ class MemberRecovery:
         share = self._share(request, rec, epochs)
         # (6): every rule but the two that only time or a human can satisfy; for those the
         # answer is PENDING, and the coordinator asks again
-        checks = dataclasses.replace(config.policy, manual_approval=False, waiting_period_seconds=0)
+        checks = _without_waits(config.policy)
         sealer = LoggedSealer(state, local_admission(config.checker))  # the log's sealers, narrowed locally
         reply = decide_release(request, rec.roster, share, checks, config.checker, ReleaseFacts(now, seen),
                                logged=sealer)
@@ -185,12 +187,26 @@ class MemberRecovery:
         return Decision(REFUSED, index or 0, request.id_hex, None, reason)
 
 
+@lru_cache(maxsize=16)
+def _without_waits(policy: ReleasePolicy) -> ReleasePolicy:
+    """`policy` without the two rules only time or a human satisfies (step (6)); kept per frozen
+    policy value, which every release of an unchanged configuration passes again."""
+    return dataclasses.replace(policy, manual_approval=False, waiting_period_seconds=0)
+
+
+@lru_cache(maxsize=64)
+def _stated_digest(trailer: bytes) -> str | None:
+    """The dump digest the trailer states, kept for the exact trailer bytes (one dump is asked
+    for again and again); for logs only, a release happens after decide_release verified it."""
+    try:
+        return parse_trailer_bytes(trailer).dump_digest().hex()
+    except (KeycouncilError, ValueError):
+        return None
+
+
 def _public(request: RecoveryRequest, operator: str) -> dict[str, Any]:
     """The public fields every log line and request record carries (no secret bytes)."""
-    try:  # as the trailer states it; a release happens only after decide_release verified it
-        digest = parse_trailer_bytes(request.dump.trailer_bytes).dump_digest().hex()
-    except (KeycouncilError, ValueError):
-        digest = None
+    digest = _stated_digest(bytes(request.dump.trailer_bytes))
     return {"request_id": request.id_hex, "operator": operator, "app": request.app_id,
             "dump_version": request.dump_version, "key_id": request.key_id, "epoch": request.epoch,
             "dump_digest": digest, "target_bound": request.target_key is not None}
