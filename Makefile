@@ -48,7 +48,7 @@ check-contracts: $(STAMP)
 # on member processes, so two files in parallel keep both cores busy (docs/decisions.md).
 PYTEST_WORKERS ?= 2
 test: $(STAMP) lint check-proto check-contracts hardhat bytecode
-	$(BIN)/python -m pytest tests -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 bench: $(STAMP) bytecode
 	$(BIN)/pip install -q -e '.[dev,bench]' || echo "bench: a peer could not be installed; its section will say so"
