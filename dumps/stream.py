@@ -4,7 +4,7 @@ Chunk i (counting from 0) is AES-256-GCM(data key, nonce = i as 11 bytes big-end
 byte, aad = SHA-256(header bytes)). Every chunk but the last holds exactly `chunk_size` plaintext
 bytes; the last holds 1..chunk_size (0 only when the whole plaintext is empty). The chunk area is
 hashed once (SHA-256 in v1, BLAKE3 in v2); v1 also hashes the plaintext. Memory stays at a few
-chunk buffers whatever the stream length (six to seal, four to open); bytes stay in C (readinto, encrypt_into, memoryview).
+chunk buffers whatever the stream length (six to seal, three to open); bytes stay in C (readinto, encrypt_into, memoryview).
 """
 
 from __future__ import annotations
