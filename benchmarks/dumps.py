@@ -324,8 +324,9 @@ def section(quick: bool) -> str:
         "`AESGCM.encrypt_into` calls; the v2 floor adds the one BLAKE3 pass over the ciphertext that "
         "format version 2 needs, on the same core (the v1 floor: two SHA-256 passes, plaintext and "
         f"ciphertext: {floor_v1:.2f} GB/s). v2 hashes on a worker thread beside AES-GCM and I/O (sealing "
-        "shares the writes between the two threads, opening reads ahead on the worker; decisions.md "
-        "#113); v1 runs one SHA-256 pass on a worker thread (decisions.md #21). "
+        "shares the writes, in record order, between whichever of the two threads is free, over four "
+        "record slots; opening reads ahead on the worker; decisions.md #113, #120); v1 runs its "
+        "SHA-256 of the records on the same worker (decisions.md #21). "
         "The in-memory rows (files in /dev/shm) take the disk out of the picture. "
         "Target (wave 2): ≥ 0.3 × raw AES-GCM in memory; peak memory ≤ 64 MiB.",
         "",

@@ -3,8 +3,8 @@
 Chunk i (counting from 0) is AES-256-GCM(data key, nonce = i as 11 bytes big-endian ‖ last-flag
 byte, aad = SHA-256(header bytes)). Every chunk but the last holds exactly `chunk_size` plaintext
 bytes; the last holds 1..chunk_size (0 only when the whole plaintext is empty). The chunk area is
-hashed once (SHA-256 in v1, BLAKE3 in v2); v1 also hashes the plaintext. Memory stays at four
-chunk buffers whatever the stream length; bytes stay in C (readinto, encrypt_into, memoryview).
+hashed once (SHA-256 in v1, BLAKE3 in v2); v1 also hashes the plaintext. Memory stays at a few
+chunk buffers whatever the stream length (six to seal, three to open); bytes stay in C (readinto, encrypt_into, memoryview).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from dumps.errors import ChunkAuthenticationFailed, ChunkOutOfOrder, DumpTruncated
 from dumps.format import DEFAULT_FORMAT_VERSION, TAG_LEN
+from dumps.seal_pipeline import SEAL_SLOTS, SealPipeline
 from dumps.trailers import hashes_plaintext, new_chunk_hash
 
 COUNTER_LEN: Final = 11
@@ -67,52 +68,31 @@ def read_full(source: BinaryIO, buf: memoryview) -> int:
 def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chunk_size: int,
                    progress: Progress | None = None, version: int = DEFAULT_FORMAT_VERSION) -> StreamSummary:
     """Sealing steps (7)-(8): encrypt `source` to `sink` chunk by chunk; one chunk of look-ahead
-    tells which chunk is the last. Record i is hashed by a second thread while this one writes it
-    and reads and encrypts chunk i+1 (two record buffers take turns; one worker keeps the order);
-    a record whose turn finds the worker idle is written by the worker too, before its hash, so
-    the two threads share the writes as their loads allow (writes stay in record order). Version 1
-    also hashes the plaintext here, so there the worker writes every record."""
+    tells which chunk is the last. This thread reads and encrypts (and in version 1 hashes the
+    plaintext); a worker hashes the records in order, and the two threads share the writes, kept
+    in record order, as their loads allow (`dumps.seal_pipeline`)."""
     aead = AESGCM(key)
     bufs = (memoryview(bytearray(chunk_size)), memoryview(bytearray(chunk_size)))
-    outs = (memoryview(bytearray(chunk_size + TAG_LEN)), memoryview(bytearray(chunk_size + TAG_LEN)))
     p_hash = hashlib.sha256() if hashes_plaintext(version) else None
-    background = _Background(chunk_size)
-    c_hash = new_chunk_hash(version, threads=1 if background.threaded else None)
-    worker_writes = p_hash is not None
-
-    def finish(record: memoryview) -> None:
-        c_hash.update(record)
-        if worker_writes:
-            sink.write(record)
-
+    threaded = chunk_size >= THREAD_MIN_CHUNK and (os.cpu_count() or 1) > 1
+    c_hash = new_chunk_hash(version, threads=1 if threaded else None)
     counter, total, cur = 0, 0, 0
     size = read_full(source, bufs[0])
-    with background:
-        pending, written = [_Pending(None), _Pending(None)], _Pending(None)
+    with SealPipeline(sink, c_hash, chunk_size, SEAL_SLOTS if threaded else 1) as records:
         while True:
             next_size = read_full(source, bufs[1 - cur]) if size == chunk_size else 0
             data = bufs[cur][:size]
-            record = outs[cur][: size + TAG_LEN]
-            pending[cur].wait()                  # record i-2 hashed (and written): its buffer is free
+            record = records.slot(size + TAG_LEN)  # its previous record is hashed and written
             aead.encrypt_into(nonce(counter, next_size == 0), data, aad, record)
             if p_hash is not None:
                 p_hash.update(data)
-            if worker_writes:
-                pending[cur] = background.run(finish, record)
-            else:
-                written.wait()                   # record i-1, if the worker took it, is written
-                idle = background.idle()
-                written = background.run(sink.write, record) if idle else _Pending(None)
-                pending[cur] = background.run(c_hash.update, record)
-                if not idle:
-                    sink.write(record)           # beside the worker's hash of the same bytes
+            records.push(record)
             total += size
             counter += 1
             if progress:
                 progress(size)
             if next_size == 0:
-                written.wait()
-                pending[cur].wait()              # the last task: the worker keeps the order
+                records.drain()
                 return StreamSummary(c_hash.digest(), total, p_hash.digest() if p_hash else None, counter)
             cur, size = 1 - cur, next_size
 

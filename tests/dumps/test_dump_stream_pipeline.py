@@ -1,5 +1,6 @@
-"""The chunk pipeline of `dumps.stream` (decision 113): sealing writes on the calling thread while a
-worker hashes, opening reads ahead and hashes on the worker. Whatever the thread split, the bytes,
+"""The chunk pipeline of `dumps.stream` and `dumps.seal_pipeline` (decisions 113, 120): sealing
+shares the writes between the calling thread and the worker that hashes, opening reads ahead and
+hashes on the worker. Whatever the thread split, the bytes,
 the digests and the first failure in chunk order are those of one chunk processed after another."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from dumps.errors import ChunkAuthenticationFailed, DumpTruncated
 from dumps.format import TAG_LEN
+from dumps.seal_pipeline import SEAL_SLOTS, SealPipeline
 from dumps.stream import THREAD_MIN_CHUNK, decrypt_stream, encrypt_stream, hash_chunk_area
 
 KEY = bytes(range(32))
@@ -156,3 +158,75 @@ def test_hash_chunk_area_of_a_shrunk_file_is_truncated(block: int) -> None:
     for cut in (0, 1, block, 2 * block + 1, 3 * block - 1):
         with pytest.raises(DumpTruncated, match="inside the chunk area"):
             hash_chunk_area(io.BytesIO(data[:cut]), len(data), block)
+
+
+class _SlowHash:
+    """A chunk hash that takes its time (the worker then falls behind) and may fail at update
+    number `fail_at`."""
+
+    def __init__(self, fail_at: int = -1, delay: float = 0.002) -> None:
+        self.inner, self.calls, self.fail_at, self.delay = blake3.blake3(), 0, fail_at, delay
+
+    def update(self, data: memoryview) -> None:
+        if self.calls == self.fail_at:
+            raise ValueError("hash failed")
+        self.calls += 1
+        time.sleep(self.delay)
+        self.inner.update(data)
+
+
+def _records(pipeline: SealPipeline, count: int, length: int) -> bytes:
+    """Push `count` records of `length` bytes (record i filled with byte i) through `pipeline`."""
+    expected = b""
+    for i in range(count):
+        record = pipeline.slot(length)
+        record[:] = bytes([i]) * length
+        expected += bytes(record)
+        pipeline.push(record)
+    pipeline.drain()
+    return expected
+
+
+@pytest.mark.parametrize("slow", ["hash", "sink"])
+@pytest.mark.parametrize("slots", [1, 2, SEAL_SLOTS])
+def test_the_pipeline_writes_every_record_once_in_order_whichever_side_is_slow(slow: str, slots: int) -> None:
+    sink: io.RawIOBase = _Recording() if slow == "sink" else io.BytesIO()
+    chunk_hash = _SlowHash() if slow == "hash" else _SlowHash(delay=0)
+    with SealPipeline(sink, chunk_hash, 100, slots) as pipeline:  # type: ignore[arg-type]
+        expected = _records(pipeline, 3 * SEAL_SLOTS + 1, 100 + TAG_LEN)
+    written = bytes(sink.data) if isinstance(sink, _Recording) else sink.getvalue()  # type: ignore[attr-defined]
+    assert written == expected and chunk_hash.inner.digest() == blake3.blake3(expected).digest()
+
+
+@pytest.mark.parametrize("fail_at", [0, 3, 9])
+def test_a_failed_hash_fails_sealing_and_stops_the_writes(fail_at: int) -> None:
+    sink = io.BytesIO()
+    with pytest.raises(ValueError, match="hash failed"):
+        with SealPipeline(sink, _SlowHash(fail_at), 100, SEAL_SLOTS) as pipeline:
+            _records(pipeline, 12, 100)
+    assert not any(t.name == "dump-hash" for t in threading.enumerate())
+    assert len(sink.getvalue()) <= (fail_at + SEAL_SLOTS) * 100  # at most the records in the slots
+
+
+class _FailingSource(io.RawIOBase):
+    """A source that fails after `good` bytes, as a dying disk would."""
+
+    def __init__(self, good: int) -> None:
+        self.left = good
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[no-untyped-def,override]
+        if self.left <= 0:
+            raise OSError(5, "Input/output error")
+        n = min(len(b), self.left)
+        b[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+def test_a_failed_read_leaves_no_worker_behind() -> None:
+    with pytest.raises(OSError, match="Input/output error"):
+        encrypt_stream(_FailingSource(THREAD_MIN_CHUNK * 7 + 5), _Recording(), KEY, AAD, THREAD_MIN_CHUNK)
+    assert not any(t.name == "dump-hash" for t in threading.enumerate())

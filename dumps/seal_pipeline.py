@@ -1,0 +1,139 @@
+"""The record pipeline of sealing (docs/dump-format.md, "Chunks"; decisions.md #113 and #120).
+
+The calling thread encrypts each record into one of a few slot buffers; a worker thread hashes
+the records in order; the writes, in record order and one at a time, go to whichever thread is
+free: the worker when it has nothing to hash, the calling thread when it would otherwise wait for
+a slot. So neither thread waits while there is work it may do, and a slow sink or a slow hash
+shifts the writes to the other side by itself. Without a worker (`slots == 1`) each record is
+hashed and written as it is pushed. The first failure stops every later write and is raised by
+the calling thread; closing joins the worker, so no buffer is touched once the caller is back.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import BinaryIO, Final, Protocol
+
+from dumps.format import TAG_LEN
+
+SEAL_SLOTS: Final = 4
+"""Record buffers of a threaded seal (4 MiB at the default chunk size): slack for either thread
+to fall a few records behind the other without making it wait."""
+
+
+class _Hash(Protocol):
+    def update(self, data: memoryview, /) -> object: ...
+
+
+class SealPipeline:
+    """Hashes and writes the records of one seal, in order, on two threads (or inline)."""
+
+    def __init__(self, sink: BinaryIO, chunk_hash: _Hash, chunk_size: int, slots: int) -> None:
+        self._sink, self._hash, self._slots = sink, chunk_hash, slots
+        self._outs = [memoryview(bytearray(chunk_size + TAG_LEN)) for _ in range(slots)]
+        self._records: list[memoryview] = list(self._outs)
+        self._cv = threading.Condition()
+        self._pushed = self._hashed = self._written = 0
+        self._writing = self._closed = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="dump-hash", daemon=True) if slots > 1 else None
+        if self._thread is not None:
+            self._thread.start()
+
+    def slot(self, length: int) -> memoryview:
+        """The buffer for the next record (`length` bytes), once its previous record is hashed and
+        written; the calling thread writes pending records meanwhile."""
+        i = self._pushed
+        if self._thread is not None and i >= self._slots:
+            with self._cv:
+                self._help_until(lambda: self._hashed > i - self._slots and self._written > i - self._slots)
+        return self._outs[i % self._slots][:length]
+
+    def push(self, record: memoryview) -> None:
+        """Queue the record just encrypted into `slot()`'s buffer for its hash and its write."""
+        if self._thread is None:
+            self._hash.update(record)
+            self._sink.write(record)
+            self._pushed += 1
+            return
+        with self._cv:
+            self._records[self._pushed % self._slots] = record
+            self._pushed += 1
+            self._cv.notify_all()
+
+    def drain(self) -> None:
+        """Wait until every pushed record is hashed and written (writing meanwhile)."""
+        if self._thread is not None:
+            with self._cv:
+                self._help_until(lambda: self._hashed == self._written == self._pushed)
+
+    def close(self) -> None:
+        """Stop the worker after its current task and wait for it."""
+        if self._thread is not None:
+            with self._cv:
+                self._closed = True
+                self._cv.notify_all()
+            self._thread.join()
+
+    def __enter__(self) -> SealPipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _help_until(self, done: Callable[[], bool]) -> None:
+        """With the lock held: write the next record whenever no one is writing, until `done()`;
+        raise the first failure of either thread."""
+        while True:
+            if self._error is not None:
+                raise self._error
+            if done():
+                return
+            if not self._writing and self._written < self._pushed:
+                self._write_next()
+            else:
+                self._cv.wait()
+
+    def _write_next(self) -> None:
+        """With the lock held: write record `_written` with the lock released meanwhile."""
+        record = self._records[self._written % self._slots]
+        self._writing = True
+        self._cv.release()
+        failure: BaseException | None = None
+        try:
+            self._sink.write(record)
+        except BaseException as exc:  # recorded for both threads: no later record is written
+            failure = exc
+        finally:
+            self._cv.acquire()
+        self._writing = False
+        if failure is None:
+            self._written += 1
+        else:
+            self._error = self._error or failure
+        self._cv.notify_all()
+        if failure is not None and not isinstance(failure, Exception):
+            raise failure
+
+    def _work(self) -> None:
+        """The worker: hash the records in order; write when there is nothing to hash."""
+        with self._cv:
+            while not self._closed and self._error is None:
+                if self._hashed < self._pushed:
+                    record = self._records[self._hashed % self._slots]
+                    self._cv.release()
+                    try:
+                        self._hash.update(record)
+                    except Exception as exc:  # handed to the calling thread
+                        self._cv.acquire()
+                        self._error = exc
+                        break
+                    self._cv.acquire()
+                    self._hashed += 1
+                    self._cv.notify_all()
+                elif not self._writing and self._written < self._pushed:
+                    self._write_next()
+                else:
+                    self._cv.wait()
+            self._cv.notify_all()
