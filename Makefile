@@ -44,9 +44,10 @@ $(HARDHAT_DIR)/node_modules/.package-lock.json: $(HARDHAT_DIR)/package.json $(HA
 check-contracts: $(STAMP)
 	$(BIN)/python tools/build_contracts.py --check
 
-# Two workers, one test file each at a time (module fixtures stay on one worker): most tests wait
-# on member processes, so two files in parallel keep both cores busy (docs/decisions.md).
-PYTEST_WORKERS ?= 2
+# Three workers on two cores, one test file each at a time (module fixtures stay on one worker):
+# most tests wait on member processes, so a third file keeps both cores busy; the longest files
+# are dealt first (tests/conftest.py, FILE_SECONDS), not by test count (docs/decisions.md, 124).
+PYTEST_WORKERS ?= 3
 test: $(STAMP) lint check-proto check-contracts hardhat bytecode
 	$(BIN)/python -m pytest tests -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
