@@ -46,7 +46,7 @@ check-contracts: $(STAMP)
 
 # Three workers on two cores, one test file each at a time (module fixtures stay on one worker):
 # most tests wait on member processes, so a third file keeps both cores busy; the longest files
-# are dealt first (tests/conftest.py, FILE_SECONDS), not by test count (docs/decisions.md, 123).
+# are dealt first (tests/conftest.py, FILE_SECONDS), not by test count (docs/decisions.md, 122).
 PYTEST_WORKERS ?= 3
 test: $(STAMP) lint check-proto check-contracts hardhat bytecode
 	$(BIN)/python -m pytest tests -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
