@@ -189,4 +189,3 @@ def multiply_public(points: Sequence[bytes], scalars: Sequence[int], base: int =
                                call.ctx) != 1:
             raise ValueError("libcrypto could not multiply")
         return call.encoded_result(compressed)
-
