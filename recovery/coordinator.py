@@ -57,7 +57,7 @@ class Ledger(Protocol):
         ...
 
     def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
-        """(7) Append a share-released entry for each member used; lines for the report."""
+        """(7) Record the releases of the members used in the log (one shares-released entry); lines for the report."""
         ...
 
     def newest(self, key_id: str, app_id: str) -> AppHead | None:

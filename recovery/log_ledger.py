@@ -4,7 +4,8 @@
 dump digest, target key, created and expiry times): each member approves it only when its operator
 does (`keycouncil member approve DIR ID`, or its governance.toml), so the coordinator proposes it
 again until `t` approved or the deadline passed, and then names whose approvals are missing.
-(7) After the shares were used, each member that released authors a share-released entry.
+(7) After the shares were used, one shares-released entry records them: each member that released
+signs a release statement, and the coordinator appends them together.
 (1b) `newest` reads the app's newest announced dump from the log (recovery.announced decides with it);
 `allow_older` appends the `--allow-older` decision (an older-dump-allowed entry, widening: approved
 like a request, by each member's operator or governance.toml), before the request that uses it.
@@ -29,6 +30,8 @@ from council.log import (
     LogState,
     OlderDumpAllowed,
     RecoveryRequested,
+    ReleaseStatement,
+    SharesReleased,
     apply,
 )
 from council.protocol.errors import RecoveryFailed
@@ -145,26 +148,40 @@ class LogLedger:
             time.sleep(POLL_SECONDS)
 
     def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
-        lines = []
+        """(7) One shares-released entry for the members used: each member's signed release statement,
+        gathered in one round, then one append (one log round for all `t` releases). Proposed at the
+        head this coordinator verified last, and again at the real head if another party appended."""
         client = self._log()
-        state, records = client.read(request.key_id)
-        for index in members:
-            card = self.roster.member(index)
-            report: AppendReport | None = None
-            for _ in range(2):  # again at the next seq if a dead coordinator's entry took this one
-                entry = client.author(card, request.key_id, "share-released", request.request_id)
-                if isinstance(entry, Failure):
-                    lines.append(f"{card.name}: share-released entry not authored: {entry}")
-                    break
-                report = client.append(state, entry)
-                if report.rival is not None and report.rival.record is not None:
-                    state, records = self._remember(client, state, records, report.rival)
-                    lines.append(report.rival.summary() + " (completed for a coordinator that stopped)")
-                if not report.rival_completed:
-                    lines.append(report.summary())
-                    break
-            if report is not None and report.record is not None:
-                state, records = self._remember(client, state, records, report)
+        lines: list[str] = []
+        statements: list[ReleaseStatement] = []
+        cards = [self.roster.member(i) for i in members]
+        for card, got in client.release_statements(cards, request.key_id, request.request_id):
+            if isinstance(got, Failure):
+                lines.append(f"{card.name}: release statement not given: {got}")
+            else:
+                statements.append(got)
+        state, records = self.verified.get(request.key_id, client.clients)
+        if not state.started:
+            state, records = client.read(request.key_id)
+        for attempt in range(3):
+            fresh = [s for s in statements if not state.released(request.request_id, s.member_key)]
+            if not fresh:
+                break
+            body = SharesReleased.of(request.request_id, fresh)
+            report = client.append(state, operator_entry(self.operator, state, body))
+            if report.rival is not None and report.rival.record is not None:
+                state, records = self._remember(client, state, records, report.rival)
+                lines.append(report.rival.summary() + " (completed for a coordinator that stopped)")
+            if report.accepted:
+                self._remember(client, state, records, report)
+                lines.append(report.summary())
+                break
+            if not report.rival_completed:
+                if attempt == 0:  # our head was stale: another party appended since (2b)
+                    state, records = client.read(request.key_id)
+                    continue
+                lines.append(report.summary())
+                break
         return lines
 
     def _optimistic(self, client: LogClient, key_id: str, body: Body,

@@ -564,7 +564,8 @@ def _recover(run: _Run) -> None:
     for line in run.operators.lines():
         out.detail(line)
     out.detail("the recovery request is an entry of the key's council log (1 h expiry, released once per "
-               f"member); {len(report.log) - 1} share-released entries record who released")
+               f"member); one shares-released entry records the {len(report.used)} members who released, "
+               "each by its own signed statement")
 
 
 @contextmanager

@@ -31,9 +31,12 @@ from council.log import (
     LogRecord,
     LogRuleError,
     LogState,
+    ReleaseStatement,
     apply,
+    release_valid,
     sign_entry,
 )
+from council.log.bodies import KEY_LEN, SIG_LEN
 from council.log.entry import MAX_APPROVALS
 from council.log.errors import LogDecodeError
 from council.log.kinds import Role
@@ -312,6 +315,28 @@ class LogClient:
             return reply
         assert isinstance(reply, pb.AuthorReply)
         return Entry.from_bytes(reply.entry)
+
+    def release_statement(self, card: MemberCard, key_id: str, request_id: bytes) -> ReleaseStatement | Failure:
+        """Ask a member for its signed statement that it released its share for `request_id`;
+        checked here, so a member cannot make a shares-released entry fail for the others."""
+        reply = self._call(self.clients[card.signing_key], "Author",
+                           pb.AuthorRequest(key_id=key_id, kind="release-statement", request_id=request_id))
+        if isinstance(reply, Failure):
+            return reply
+        assert isinstance(reply, pb.AuthorReply)
+        raw = bytes(reply.statement)
+        if len(raw) != KEY_LEN + SIG_LEN or raw[:KEY_LEN] != card.signing_key:
+            return Failure("bad-reply", f"a release statement is {KEY_LEN} + {SIG_LEN} bytes of this member's key "
+                                        "and signature")
+        statement = ReleaseStatement(raw[:KEY_LEN], raw[KEY_LEN:])
+        if not release_valid(statement, key_id, request_id):
+            return Failure("bad-reply", "the release statement's signature does not verify")
+        return statement
+
+    def release_statements(self, cards: Sequence[MemberCard], key_id: str,
+                           request_id: bytes) -> list[tuple[MemberCard, ReleaseStatement | Failure]]:
+        """`release_statement` from every card at once (one round instead of one per member)."""
+        return self._each(cards, lambda c: self.release_statement(c, key_id, request_id))
 
 
 def fold_verified(key_id: str, records: Sequence[LogRecord],

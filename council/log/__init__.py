@@ -33,10 +33,12 @@ from council.log.bodies import (
     OlderDumpAllowed,
     PolicyChanged,
     RecoveryRequested,
+    ReleaseStatement,
     RosterProposed,
     SealerAdmitted,
     SealerRevoked,
     ShareReleased,
+    SharesReleased,
     Unfreeze,
     decode_body,
 )
@@ -47,7 +49,9 @@ from council.log.entry import (
     LogRecord,
     approval_message,
     approve,
+    release_valid,
     sign_entry,
+    sign_release,
 )
 from council.log.errors import LogDecodeError, LogRuleError, ThresholdTooLow
 from council.log.export import LogExport, export_log, parse_export
@@ -80,6 +84,7 @@ __all__ = [
     "KeyRotated", "Kind", "LogDecodeError", "LogExport", "LogRecord", "LogReport", "LogRuleError", "LogState",
     "OlderDumpAllowed", "OpenRequest", "PolicyChanged", "RecoveryRequested", "ReleaseDecision", "Retirement",
     "Role", "RosterProposed", "SealerAdmitted", "SealerRecord", "SealerRevoked", "ShareReleased",
+    "SharesReleased", "ReleaseStatement", "release_valid", "sign_release",
     "ThresholdTooLow", "Unfreeze", "Verdict", "apply", "apply_narrowing", "approval_message", "approve",
     "approvers", "check_entry", "classify", "decode_body", "entry_to_json", "export_log", "fold",
     "is_majority", "meet", "narrows", "one_per_sequence", "parse_export", "record_to_json", "report_to_json",

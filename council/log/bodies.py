@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import ClassVar, Final, TypeVar
 
 from council.attestation.policy_json import policy_from_json, policy_to_json
@@ -465,6 +466,70 @@ class ShareReleased:
         return {"request_id": self.request_id.hex(), "member_key": self.member_key.hex()}
 
 
+MAX_STATEMENTS: Final = 255
+SIG_LEN: Final = 64
+
+
+def release_message(key_id: str, request_id: bytes) -> bytes:
+    """What a member signs (kind "log-release") to state it released its share for one request of
+    one key: u8-length key id ‖ u8-length request id. The signer's key names the member."""
+    kid = key_id.encode()
+    return bytes([len(kid)]) + kid + bytes([len(request_id)]) + request_id
+
+
+@dataclass(frozen=True)
+class ReleaseStatement:
+    """One member's signed statement, carried in a shares-released entry: its key and signature."""
+
+    member_key: bytes
+    signature: bytes
+
+    def __post_init__(self) -> None:
+        _check(len(self.member_key) == KEY_LEN, Kind.SHARES_RELEASED, "member_key", f"expected {KEY_LEN} bytes")
+        _check(len(self.signature) == SIG_LEN, Kind.SHARES_RELEASED, "signature", f"expected {SIG_LEN} bytes")
+
+
+@dataclass(frozen=True)
+class SharesReleased:
+    """Several members' releases for one request in one entry, each stated and signed by its member
+    (the batched form of share-released: one log round for the t releases of a recovery)."""
+
+    KIND: ClassVar[Kind] = Kind.SHARES_RELEASED
+    request_id: bytes
+    statements: tuple[ReleaseStatement, ...]
+
+    def __post_init__(self) -> None:
+        _request_id(self.request_id, self.KIND)
+        _check(1 <= len(self.statements) <= MAX_STATEMENTS, self.KIND, "statements",
+               f"{len(self.statements)} statements, expected 1..{MAX_STATEMENTS}")
+        keys = [s.member_key for s in self.statements]
+        _check(all(a < b for a, b in pairwise(keys)), self.KIND, "statements",
+               "expected distinct members in increasing key order")
+
+    @classmethod
+    def of(cls, request_id: bytes, statements: list[ReleaseStatement]) -> SharesReleased:
+        """The canonical body: statements sorted by member key."""
+        return cls(request_id, tuple(sorted(statements, key=lambda s: s.member_key)))
+
+    def encode(self) -> bytes:
+        w = Writer().var(self.request_id, 1, REQUEST_ID_MAX).uint(len(self.statements), 1)
+        for s in self.statements:
+            w.fixed(s.member_key, KEY_LEN).fixed(s.signature, SIG_LEN)
+        return w.getvalue()
+
+    @classmethod
+    def decode(cls, r: Reader) -> SharesReleased:
+        request_id, count = r.var(1, REQUEST_ID_MAX, "request_id"), r.uint(1, "statements")
+        statements = tuple(ReleaseStatement(r.take(KEY_LEN, "member_key"), r.take(SIG_LEN, "signature"))
+                           for _ in range(count))
+        return cls(request_id, statements)
+
+    def to_json(self) -> dict[str, object]:
+        return {"request_id": self.request_id.hex(),
+                "statements": [{"member_key": s.member_key.hex(), "signature": s.signature.hex()}
+                               for s in self.statements]}
+
+
 @dataclass(frozen=True)
 class OlderDumpAllowed:
     """The `--allow-older` decision: the newest announced version is skipped for an older one."""
@@ -553,14 +618,15 @@ class KeyRetired:
 
 Body = (Genesis | RosterProposed | EpochCommitted | PolicyChanged | SealerAdmitted | SealerRevoked | Freeze
         | Unfreeze | AdvisoryForbidden | DumpAnnounced | RecoveryRequested | ShareReleased | OlderDumpAllowed
-        | KeyRotated | KeyRetired)
+        | KeyRotated | KeyRetired | SharesReleased)
 
 B = TypeVar("B", bound=Body)
 
 BODY_TYPES: Final[dict[Kind, type[Body]]] = {
     cls.KIND: cls for cls in (Genesis, RosterProposed, EpochCommitted, PolicyChanged, SealerAdmitted,
                               SealerRevoked, Freeze, Unfreeze, AdvisoryForbidden, DumpAnnounced,
-                              RecoveryRequested, ShareReleased, OlderDumpAllowed, KeyRotated, KeyRetired)
+                              RecoveryRequested, ShareReleased, OlderDumpAllowed, KeyRotated, KeyRetired,
+                              SharesReleased)
 }
 _DECODERS: Final[dict[Kind, Callable[[Reader], Body]]] = {k: c.decode for k, c in BODY_TYPES.items()}
 

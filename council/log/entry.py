@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from council.crypto.signing import Signer
-from council.log.bodies import Body, decode_body
+from council.log.bodies import Body, ReleaseStatement, decode_body, release_message
 from council.log.errors import LogDecodeError
 from council.log.kinds import Kind, Role
-from council.log.sigcheck import APPROVAL_KIND, ENTRY_KIND, is_valid
+from council.log.sigcheck import APPROVAL_KIND, ENTRY_KIND, RELEASE_KIND, is_valid
 from council.log.wire import Reader, Writer, is_valid_key_id
 
 MAGIC: Final = b"KCLOG"
@@ -160,6 +160,16 @@ def sign_entry(signer: Signer, role: Role, key_id: str, seq: int, previous: byte
     author = Author(role, signer.public_key)
     core = entry_core(seq, previous, key_id, body.KIND, author, body.encode())
     return Entry(seq, previous, key_id, body, author, signer.sign(ENTRY_KIND, entry_digest(core)))
+
+
+def sign_release(signer: Signer, key_id: str, request_id: bytes) -> ReleaseStatement:
+    """A member's signed statement that it released its share for `request_id` of `key_id`."""
+    return ReleaseStatement(signer.public_key, signer.sign(RELEASE_KIND, release_message(key_id, request_id)))
+
+
+def release_valid(statement: ReleaseStatement, key_id: str, request_id: bytes) -> bool:
+    """True when the statement is its member's signature of this key's and request's release."""
+    return is_valid(statement.member_key, RELEASE_KIND, release_message(key_id, request_id), statement.signature)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class Kind(IntEnum):
     OLDER_DUMP_ALLOWED = 13
     KEY_ROTATED = 14
     KEY_RETIRED = 15
+    SHARES_RELEASED = 16
 
     @property
     def label(self) -> str:
@@ -81,6 +82,7 @@ AUTHORS: Final[dict[Kind, frozenset[Role]]] = {
     Kind.OLDER_DUMP_ALLOWED: frozenset({OP}),
     Kind.KEY_ROTATED: frozenset({OP}),
     Kind.KEY_RETIRED: frozenset({OP}),
+    Kind.SHARES_RELEASED: frozenset({OP, M}),
 }
 """Roles that may author each kind. Operator = an operator of the current roster (for genesis: of
 its own roster); member = a member of the current roster (epoch committed: also of the accepted
@@ -102,9 +104,10 @@ EFFECTS: Final[dict[Kind, Effect | None]] = {
     Kind.OLDER_DUMP_ALLOWED: Effect.WIDENING,
     Kind.KEY_ROTATED: Effect.WIDENING,
     Kind.KEY_RETIRED: Effect.WIDENING,
+    Kind.SHARES_RELEASED: Effect.RECORD,
 }
 """The class of each kind; None = decided by content (policy changed: subset → narrowing)."""
 
-AFTER_RETIREMENT: Final = frozenset({Kind.SHARE_RELEASED, Kind.SEALER_REVOKED, Kind.FREEZE,
+AFTER_RETIREMENT: Final = frozenset({Kind.SHARE_RELEASED, Kind.SHARES_RELEASED, Kind.SEALER_REVOKED, Kind.FREEZE,
                                      Kind.ADVISORY_FORBIDDEN})
 """The only kinds a retired key's log still accepts (records of earlier releases, narrowing)."""

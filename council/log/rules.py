@@ -32,8 +32,9 @@ from council.log.bodies import (
     SealerAdmitted,
     SealerRevoked,
     ShareReleased,
+    SharesReleased,
 )
-from council.log.entry import Approval, Entry
+from council.log.entry import Approval, Entry, release_valid
 from council.log.errors import LogRuleError, ThresholdTooLow
 from council.log.kinds import AFTER_RETIREMENT, AUTHORS, EFFECTS, Effect, Kind, Role
 from council.log.majority import require_majority
@@ -298,6 +299,24 @@ def _rule_release(state: LogState, entry: Entry) -> None:
                                            "is already logged")
 
 
+def _rule_releases(state: LogState, entry: Entry) -> None:
+    body = entry.body
+    assert isinstance(body, SharesReleased)
+    if body.request_id not in state.requests:
+        raise _fail(entry, "release.request", f"request {body.request_id.hex()} is not in the log")
+    members = state.member_keys
+    for s in body.statements:
+        who = members.get(s.member_key)
+        if who is None:
+            raise _fail(entry, "release.member", f"statement by key {s.member_key.hex()[:16]}…, which is not a "
+                                                 "member of the current roster")
+        if not release_valid(s, state.key_id, body.request_id):
+            raise _fail(entry, "release.signature", f"{who}'s release statement does not verify")
+        if state.released(body.request_id, s.member_key):
+            raise _fail(entry, "release.once", f"{who}'s release for request {body.request_id.hex()} "
+                                               "is already logged")
+
+
 def _rule_older(state: LogState, entry: Entry) -> None:
     body = entry.body
     assert isinstance(body, OlderDumpAllowed)
@@ -331,6 +350,7 @@ _KIND_RULES: Final[dict[Kind, Callable[[LogState, Entry], None]]] = {
     Kind.FREEZE: _no_rule, Kind.UNFREEZE: _rule_unfreeze, Kind.ADVISORY_FORBIDDEN: _no_rule,
     Kind.DUMP_ANNOUNCED: _rule_dump, Kind.RECOVERY_REQUESTED: _rule_request, Kind.SHARE_RELEASED: _rule_release,
     Kind.OLDER_DUMP_ALLOWED: _rule_older, Kind.KEY_ROTATED: _rule_rotate, Kind.KEY_RETIRED: _no_rule,
+    Kind.SHARES_RELEASED: _rule_releases,
 }
 
 
@@ -416,6 +436,13 @@ def _eff_release(s: LogState, e: Entry, now: int | None) -> Changes:
     return dict(releases={**s.releases, b.request_id: members})
 
 
+def _eff_releases(s: LogState, e: Entry, now: int | None) -> Changes:
+    b = e.body
+    assert isinstance(b, SharesReleased)
+    members = s.releases.get(b.request_id, frozenset()) | {st.member_key for st in b.statements}
+    return dict(releases={**s.releases, b.request_id: members})
+
+
 def _eff_older(s: LogState, e: Entry, now: int | None) -> Changes:
     b = e.body
     assert isinstance(b, OlderDumpAllowed)
@@ -439,4 +466,5 @@ _EFFECTS: Final[dict[Kind, Effector]] = {
     Kind.FREEZE: _eff_freeze, Kind.UNFREEZE: _eff_unfreeze, Kind.ADVISORY_FORBIDDEN: _eff_advisory,
     Kind.DUMP_ANNOUNCED: _eff_dump, Kind.RECOVERY_REQUESTED: _eff_request, Kind.SHARE_RELEASED: _eff_release,
     Kind.OLDER_DUMP_ALLOWED: _eff_older, Kind.KEY_ROTATED: _eff_rotate, Kind.KEY_RETIRED: _eff_retire,
+    Kind.SHARES_RELEASED: _eff_releases,
 }

@@ -16,6 +16,7 @@ from council.crypto.signing import SIG_PREFIX
 
 ENTRY_KIND: Final = "log-entry"
 APPROVAL_KIND: Final = "log-approval"
+RELEASE_KIND: Final = "log-release"
 
 
 def framed(kind: str, message: bytes) -> bytes:

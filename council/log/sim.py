@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from council.crypto.group import P256, Scalar
 from council.crypto.signing import Signer
 from council.log.bodies import Body, Genesis
-from council.log.entry import Approval, Entry, LogRecord, approve, sign_entry
+from council.log.entry import Approval, Entry, LogRecord, approve, sign_entry, sign_release
 from council.log.kinds import Role
 from council.log.rules import apply, fold
 from council.log.state import LogState
@@ -157,6 +157,7 @@ def sample_log(seed: bytes = b"keycouncil-log-sample", key_id: str = "app-key") 
     c.add(op, Role.OPERATOR, b.KeyRotated(f"{key_id}-2"))
     c.add(op, Role.OPERATOR, b.KeyRetired(7 * b.DAY_MS, "superseded"))
     c.add(c.signer("m6"), Role.MEMBER, b.ShareReleased(rid2, c.signer("m6").public_key))
+    c.add(op, Role.OPERATOR, b.SharesReleased.of(rid2, [sign_release(c.signer(m), key_id, rid2) for m in ("m5", "m7")]))
     return c
 
 

@@ -14,7 +14,7 @@ import grpc
 
 from council.chain.heads import ANCHOR, REGISTER
 from council.errors import KeycouncilError, PolicyRefused
-from council.log import Body, Entry, LogRecord, ShareReleased, sign_entry
+from council.log import Body, Entry, LogRecord, ShareReleased, sign_entry, sign_release
 from council.log.errors import LogDecodeError
 from council.log.kinds import Role
 from council.log.wire import is_valid_key_id
@@ -91,20 +91,27 @@ class LogServicer(pb_grpc.CouncilLogServicer):
             key_id = _key_id(request.key_id)
             state = self.book.state(key_id)
             body: Body
+            if request.kind == "release-statement":
+                self._released_here(key_id, request.request_id)
+                statement = sign_release(self.node.folder.identity.signer, key_id, request.request_id)
+                return pb.AuthorReply(statement=statement.member_key + statement.signature)
             if request.kind == "share-released":
-                if not self.node.released(key_id, request.request_id):
-                    raise PolicyRefused(f"this member released no share for request {request.request_id.hex()[:64]}")
+                self._released_here(key_id, request.request_id)
                 body = ShareReleased(request.request_id, self.node.folder.identity.signer.public_key)
             elif request.kind == "epoch-committed":
                 body = self.node.epoch_entry(key_id)
             else:
-                raise LogDecodeError(f"kind: a member authors share-released or epoch-committed entries on "
-                                     f"request, not {request.kind[:40]!r}")
+                raise LogDecodeError(f"kind: a member authors share-released or epoch-committed entries or "
+                                     f"release statements on request, not {request.kind[:40]!r}")
             entry = sign_entry(self.node.folder.identity.signer, Role.MEMBER, key_id, state.next_seq,
                                state.head, body)
             return pb.AuthorReply(entry=entry.to_bytes())
         return self._call(context, "Author", run)
 
+    def _released_here(self, key_id: str, request_id: bytes) -> None:
+        """A member states only releases it made (its own release log, fsynced before the share left)."""
+        if not self.node.released(key_id, request_id):
+            raise PolicyRefused(f"this member released no share for request {request_id.hex()[:64]}")
 
     def SignAnchor(self, request: pb.SignAnchorRequest, context: grpc.ServicerContext) -> pb.SignAnchorReply:
         def run() -> pb.SignAnchorReply:

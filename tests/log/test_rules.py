@@ -322,8 +322,8 @@ def test_check_entry_is_what_a_member_checks_before_approving() -> None:
 def test_the_whole_sample_log_folds_to_its_state() -> None:
     s = sample_log().state
     assert isinstance(s, LogState)
-    assert (s.next_seq, s.epoch, s.threshold, s.successor) == (21, 1, 4, "app-key-2")
+    assert (s.next_seq, s.epoch, s.threshold, s.successor) == (22, 1, 4, "app-key-2")
     assert s.retired is not None and s.frozen is None and s.forbidden_advisories == ("INTEL-SA-00657",)
     wallet = s.newest("wallet")
     assert wallet is not None and wallet.version == 2
-    assert len(s.requests) == 2 and sum(len(v) for v in s.releases.values()) == 5
+    assert len(s.requests) == 2 and sum(len(v) for v in s.releases.values()) == 7

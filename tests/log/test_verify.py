@@ -134,13 +134,15 @@ def test_a_truncated_tail_verifies_as_a_shorter_log() -> None:
 
 def test_show_log_json_has_stable_fields() -> None:
     shown = show_log(KEY, RECORDS, start=18)
-    assert shown["format"] == "keycouncil-log/1" and [e["seq"] for e in shown["entries"]] == [18, 19, 20]
+    assert shown["format"] == "keycouncil-log/1" and [e["seq"] for e in shown["entries"]] == [18, 19, 20, 21]
     first = shown["entries"][0]
     assert set(first) == {"seq", "id", "previous", "key_id", "kind", "author", "body", "signature", "class",
                           "accepted", "approvals"}
     assert (first["kind"], first["class"], first["accepted"]) == ("key-rotated", "widening", True)
     assert first["approvals"][0]["member"] in {"m2", "m3", "m4", "m5"}
     assert shown["state"]["successor_key_id"] == "app-key-2"
+    last = shown["entries"][-1]  # a shares-released entry lists each member's signed statement
+    assert last["kind"] == "shares-released" and len(last["body"]["statements"]) == 2
     json.dumps(shown)
     broken = show_log(KEY, RECORDS[:3] + RECORDS[4:])
     assert [e["accepted"] for e in broken["entries"]][2:4] == [True, False]

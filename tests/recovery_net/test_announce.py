@@ -14,9 +14,10 @@ from net_helpers import APP, KEY, Proc, keycouncil, write_release_policy
 from node_helpers import Council
 
 from council.driver.ceremony import run_dkg
-from council.driver.log_client import LogClient
+from council.driver.client import Failure
+from council.driver.log_client import LogClient, operator_entry
 from council.driver.phases import Timing
-from council.log import Kind, OlderDumpAllowed
+from council.log import Kind, LogState, OlderDumpAllowed, ReleaseStatement, SharesReleased
 from council.storage.files import write_atomic
 from dumps.sealer import SealingIdentity
 
@@ -97,7 +98,28 @@ def test_newest_announced_deleted_stops_then_allow_older_is_logged(announced: An
     assert body.used_digest.hex() == digests[1]
     kinds = [r.entry.kind for r in records]
     assert kinds.index(Kind.OLDER_DUMP_ALLOWED) < kinds.index(Kind.RECOVERY_REQUESTED)
-    assert kinds.count(Kind.SHARE_RELEASED) == 2 and kinds.count(Kind.DUMP_ANNOUNCED) == 3
+    assert kinds.count(Kind.SHARES_RELEASED) == 1 and kinds.count(Kind.DUMP_ANNOUNCED) == 3  # t = 2 releases, one entry
+    assert [len(v) for v in state.releases.values()] == [2]
+    _statements_only_for_own_releases(c, state)
+
+
+def _statements_only_for_own_releases(c: Council, state: LogState) -> None:
+    """A member signs a release statement only for a request its own release log holds (any other
+    request id is refused); a statement given again cannot record that member twice. (The coordinator
+    asked all three; the one whose share was not used released too, so it signs, unrecorded.)"""
+    (rid, released), = state.releases.items()
+    roster = c.roster("r1", 2, NAMES)
+    with LogClient(roster.members, c.op(), FAST) as client:
+        for card in roster.members:
+            got = client.release_statement(card, KEY, rid)
+            if card.signing_key in released:
+                assert isinstance(got, ReleaseStatement)
+                report = client.append(state, operator_entry(c.op(), state, SharesReleased.of(rid, [got])))
+                assert not report.accepted and all("release.once" in a for a in report.answers.values()), report.answers
+            else:
+                assert isinstance(got, ReleaseStatement), got
+            other = client.release_statement(card, KEY, b"x" * 16)
+            assert isinstance(other, Failure) and "released no share" in str(other), other
 
 
 def test_newest_announced_with_a_flipped_byte_stops_naming_it(announced: Announced, tmp_path: Path) -> None:

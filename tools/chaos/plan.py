@@ -3,7 +3,7 @@
 A run goes through four stages on a fresh council of five members: `dkg` (r1 = m1..m3, t = 2;
 the genesis entry is logged), `reshare` (r1 -> r2 = m1, m4, m5: two newcomers, two leavers; the
 roster-proposed and epoch-committed entries are logged and approved), `recover` (a probe dump
-sealed to the key is recovered through the council: recovery-requested and share-released
+sealed to the key is recovered through the council: recovery-requested and shares-released
 entries), `reshare2` (r2 -> r2). Each stage gets zero to three faults:
 
 - `step`: a member SIGKILLs itself before or after its k-th file-system step of the stage

@@ -100,10 +100,12 @@ class AuthorRequest(_message.Message):
     def __init__(self, key_id: _Optional[str] = ..., kind: _Optional[str] = ..., request_id: _Optional[bytes] = ...) -> None: ...
 
 class AuthorReply(_message.Message):
-    __slots__ = ("entry",)
+    __slots__ = ("entry", "statement")
     ENTRY_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_FIELD_NUMBER: _ClassVar[int]
     entry: bytes
-    def __init__(self, entry: _Optional[bytes] = ...) -> None: ...
+    statement: bytes
+    def __init__(self, entry: _Optional[bytes] = ..., statement: _Optional[bytes] = ...) -> None: ...
 
 class SignAnchorRequest(_message.Message):
     __slots__ = ("key_id", "purpose", "from_seq", "to_seq", "chain_id", "contract")

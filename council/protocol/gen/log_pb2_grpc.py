@@ -87,7 +87,8 @@ class CouncilLogServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Author(self, request, context):
-        """Ask the member to author a record of its own at its head (a share-released statement).
+        """Ask the member to author a record of its own at its head (a share-released or epoch-committed
+        entry), or to sign a release statement for a shares-released entry another party appends.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
