@@ -140,13 +140,20 @@ def approvers(state: LogState, entry: Entry, approvals: Iterable[Approval]) -> t
     return tuple(seen)
 
 
-def apply(state: LogState, entry: Entry, approvals: Iterable[Approval], now: int | None) -> LogState:
+def apply(state: LogState, entry: Entry, approvals: Iterable[Approval], now: int | None,
+          reviewed: bool = False) -> LogState:
     """Fold an accepted entry into the state: steps (1)–(10), or LogRuleError.
 
     `now` is when this node saw the entry accepted (unix ms), kept for waiting periods; pass the
     time recorded with the entry when re-folding a stored log, and None when auditing.
+    `reviewed`: the caller already ran `check_entry` on these very entry bytes against a state with
+    this head (a member accepting the entry it approved); (5)–(8) then hold again, as they depend
+    only on the state, which the head fixes, and the entry, so only (1)–(4) and (9) are checked.
     """
-    check_entry(state, entry)
+    if reviewed:
+        _check_position(state, entry)
+    else:
+        check_entry(state, entry)
     approvers(state, entry, approvals)
     return fold(state, entry, now)
 

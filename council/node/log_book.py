@@ -29,6 +29,7 @@ atomic and fsynced (`council.storage.files.write_atomic`).
 
 from __future__ import annotations
 
+import hmac
 import os
 import threading
 import time
@@ -180,6 +181,16 @@ class LogBook:
         except (LogDecodeError, ValueError):
             return b""
         return data if entry.seq == seq and entry.key_id == key_id and entry.digest == approved else b""
+
+    def _reviewed(self, entry: Entry) -> bool:
+        """True when this member approved exactly these entry bytes at their seq: it approves only
+        after `check_entry` passed against its log at the entry's previous head (rules.apply)."""
+        approved = self._dir(entry.key_id) / "approved" / f"{entry.seq:0{SEQ_WIDTH}d}"
+        try:
+            digest, data = approved.read_bytes(), approved.with_suffix(".entry").read_bytes()
+        except FileNotFoundError:
+            return False
+        return hmac.compare_digest(digest, entry.digest) and hmac.compare_digest(data, entry.to_bytes())
 
     def _approved_at(self, key_id: str, seq: int) -> dict[int, bytes]:
         """The approval persisted at `seq` (empty if none): what `review`'s guard looks at."""
@@ -360,7 +371,7 @@ class LogBook:
                                                                     f"ends before entry {seq}")
             now = self.clock()
             try:
-                new = apply(state, record.entry, record.approvals, now)
+                new = apply(state, record.entry, record.approvals, now, reviewed=self._reviewed(record.entry))
             except LogRuleError as exc:
                 return Answer(Status.REFUSED, state.next_seq, reason=str(exc), rule=exc.rule)
             self._write(self._record_path(key_id, seq), now.to_bytes(8, "big") + record.to_bytes())
