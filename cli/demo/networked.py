@@ -48,7 +48,7 @@ from council.driver.phases import Timing
 from council.driver.query import fetch_bundle, latest_epoch
 from council.errors import KeycouncilError
 from council.localnet.council import RELEASE_POLICY_NAME, DemoFailed, LocalCouncil
-from council.log import Entry, RosterProposed
+from council.log import Entry, RosterProposed, SharesReleased
 from council.protocol.ceremony_request import SignedRequest, StartRequest
 from council.roster import Roster
 from council.storage.files import write_atomic
@@ -467,8 +467,12 @@ def _show_log(run: _Run) -> None:
     for rec in records:
         e = rec.entry
         who = names.get(e.author.public_key, e.author.public_key.hex()[:12])
+        stated = ""
+        if isinstance(e.body, SharesReleased):  # whose releases it records, each signed by its member
+            stated = ": releases of " + ", ".join(sorted(names.get(s.member_key, s.member_key.hex()[:12])
+                                                         for s in e.body.statements))
         run.out.detail(f"{e.seq:>3}  {e.kind.label:<20} by {e.author.role.label} {who:<14} "
-                       f"approved by {len(rec.approvals)}")
+                       f"approved by {len(rec.approvals)}{stated}")
 
 
 def _show_chain(run: _Run) -> None:

@@ -72,6 +72,8 @@ def test_networked_demo_recovers_the_newest_state_and_leaves_no_process(tmp_path
     for step in range(1, 8):
         assert f"[{step}/7]" in out.stdout
     kinds = re.findall(r"^ +\d+  ([a-z-]+) +by ", out.stdout, re.M)  # the key's log, as the demo ends
+    released = re.search(r"^ +\d+  shares-released +by .*: releases of (.+)$", out.stdout, re.M)
+    assert released and len(released.group(1).split(", ")) == 5, out.stdout  # the five members that answered
     assert kinds[:3] == ["genesis", "policy-changed", "sealer-admitted"], out.stdout
     assert kinds.count("dump-announced") == 3 and kinds.count("shares-released") == 1, out.stdout  # t = 5 releases, one entry
     assert kinds.count("roster-proposed") == 1, out.stdout  # the demo's roster; the rogue's never accepted
