@@ -184,7 +184,7 @@ def recovery(n: int, t: int, rounds: int) -> dict[str, float]:
                     c0 = time.perf_counter()
                     ledger.record_request(request, 30.0)
                     c1 = time.perf_counter()
-                    used = _collect_logged(chosen, council, client, request, ledger)
+                    used = _collect_logged(chosen, council, client, request)
                     c2 = time.perf_counter()
                     lines = ledger.record_releases(request, used)
                     d_entry, d_collect, d_release = c1 - c0, c2 - c1, time.perf_counter() - c2
@@ -214,15 +214,13 @@ def recovery(n: int, t: int, rounds: int) -> dict[str, float]:
             "releases": t, "cold": med(cold_s), "length": log_length}
 
 
-def _collect_logged(chosen: Any, council: Any, client: Any, request: Any, ledger: Any) -> tuple[int, ...]:
-    """Ask every member, verify, combine, for a request already accepted in the log; the release
-    statements are asked for meanwhile, as `recovery.coordinator.recover` does."""
+def _collect_logged(chosen: Any, council: Any, client: Any, request: Any) -> tuple[int, ...]:
+    """Ask every member, verify, combine, for a request already accepted in the log."""
     from council.crypto.decryption import combine
     from council.protocol.shares import context_of
     from recovery.gather import ask_members, verified_shares
 
     gathered = ask_members(client, request, sorted(council.verification_shares), 30.0)
-    ledger.prefetch_releases(request, sorted(gathered.replies))
     kem_ct = chosen.candidate.dump.header.kem()
     good = verified_shares(request, council, kem_ct, gathered)
     result = combine(context_of(request), kem_ct, good, council.verification_shares, council.threshold)

@@ -48,9 +48,6 @@ class ChainLedger:
         left = max(1.0, deadline_seconds - (time.monotonic() - started))
         return line + "; " + self._wait_anchored(request.key_id, seq, left, "the recovery request")
 
-    def prefetch_releases(self, request: RecoveryRequest, members: Sequence[int]) -> None:
-        self.inner.prefetch_releases(request, members)
-
     def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
         return self.inner.record_releases(request, members)
 

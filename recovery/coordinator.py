@@ -56,11 +56,6 @@ class Ledger(Protocol):
         RecoveryFailed naming whose approvals are missing otherwise. Returns a line for the report."""
         ...
 
-    def prefetch_releases(self, request: RecoveryRequest, members: Sequence[int]) -> None:
-        """(7, early) Start asking `members` (those that released a share) for their release
-        statements while the shares are verified, combined and used; `record_releases` waits for them."""
-        ...
-
     def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
         """(7) Record the releases of the members used in the log (one shares-released entry); lines for the report."""
         ...
@@ -112,8 +107,6 @@ def recover_to_file(chosen: ChosenDump, council: CouncilEpoch, operator: Signer,
     request = build_request(chosen, council, operator, now_unix_ms)                   # (2)
     logged = [ledger.record_request(request, deadline_seconds)] if ledger else []     # (2b)
     gathered = ask_members(client, request, _members(council), deadline_seconds, progress)  # (3)
-    if ledger:
-        ledger.prefetch_releases(request, sorted(gathered.replies))                   # (7, early)
     header = chosen.candidate.dump.header
     good = verified_shares(request, council, header.kem(), gathered, progress)        # (4)
     if len(good) < council.threshold:
@@ -135,8 +128,6 @@ def recover_for_target(chosen: ChosenDump, council: CouncilEpoch, operator: Sign
     request = build_request(chosen, council, operator, now_unix_ms, target_key)       # (2)
     logged = [ledger.record_request(request, deadline_seconds)] if ledger else []     # (2b)
     gathered = ask_members(client, request, _members(council), deadline_seconds, progress)  # (3)
-    if ledger:
-        ledger.prefetch_releases(request, sorted(gathered.replies))                   # (7, early)
     sealed = _sealed_only(gathered, progress)
     if len(sealed) < council.threshold:
         raise RecoveryFailed(f"target-bound recovery of {chosen.name}: "

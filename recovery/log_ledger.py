@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from council.driver.client import Failure
 from council.driver.key_log import format_ms
@@ -37,7 +36,7 @@ from council.log import (
 )
 from council.protocol.errors import RecoveryFailed
 from council.protocol.recovery_request import RecoveryRequest
-from council.roster import MemberCard, Roster
+from council.roster import Roster
 
 POLL_SECONDS = 1.0
 
@@ -68,8 +67,6 @@ class LogLedger:
         self.verified = VerifiedLogs()
         """The log as this coordinator verified it: (7) re-reads only what (2b) did not see."""
         self._client: LogClient | None = None
-        self._pool: ThreadPoolExecutor | None = None
-        self._prefetch: tuple[bytes, Future[list[tuple[MemberCard, ReleaseStatement | Failure]]]] | None = None
 
     def _log(self) -> LogClient:
         """One client (one TLS channel per member) for the ledger's life: a recovery's request and
@@ -81,9 +78,6 @@ class LogLedger:
         return self._client
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool, self._prefetch = None, None
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -157,12 +151,11 @@ class LogLedger:
         """(7) One shares-released entry for the members used: each member's signed release statement,
         gathered in one round, then one append (one log round for all `t` releases). Proposed at the
         head this coordinator verified last, and again at the real head if another party appended."""
-        early = self._prefetched(request)
         client = self._log()
         lines: list[str] = []
         statements: list[ReleaseStatement] = []
         cards = [self.roster.member(i) for i in members]
-        for card, got in self._statements(client, request, cards, early):
+        for card, got in client.release_statements(cards, request.key_id, request.request_id):
             if isinstance(got, Failure):
                 lines.append(f"{card.name}: release statement not given: {got}")
             else:
@@ -190,33 +183,6 @@ class LogLedger:
                 lines.append(report.summary())
                 break
         return lines
-
-    def prefetch_releases(self, request: RecoveryRequest, members: Sequence[int]) -> None:
-        """Ask `members` for their release statements in the background (one round, while the
-        coordinator verifies and combines the shares); `record_releases` takes those it needs."""
-        client = self._log()
-        cards = [self.roster.member(i) for i in members]
-        if self._prefetch is not None:
-            self._prefetch[1].cancel()
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="release-statements")
-        self._prefetch = (request.request_id, self._pool.submit(
-            client.release_statements, cards, request.key_id, request.request_id))
-
-    def _prefetched(self, request: RecoveryRequest) -> dict[bytes, ReleaseStatement | Failure]:
-        """The statements `prefetch_releases` gathered for this request, by member key (waited for)."""
-        early: dict[bytes, ReleaseStatement | Failure] = {}
-        if self._prefetch is not None and self._prefetch[0] == request.request_id:
-            early = {card.signing_key: got for card, got in self._prefetch[1].result()}
-        self._prefetch = None
-        return early
-
-    def _statements(self, client: LogClient, request: RecoveryRequest, cards: list[MemberCard],
-                    early: dict[bytes, ReleaseStatement | Failure]) -> list[tuple[MemberCard, ReleaseStatement | Failure]]:
-        """Each card's statement: the prefetched one if given, else asked now (all those at once)."""
-        missing = [c for c in cards if not isinstance(early.get(c.signing_key), ReleaseStatement)]
-        late = {c.signing_key: got for c, got in client.release_statements(missing, request.key_id, request.request_id)}
-        return [(c, late[c.signing_key] if c.signing_key in late else early[c.signing_key]) for c in cards]
 
     def _optimistic(self, client: LogClient, key_id: str, body: Body,
                     done: Callable[[LogState], str | None]) -> str | None:
