@@ -182,6 +182,9 @@ class LogLedger:
                     continue
                 lines.append(report.summary())
                 break
+        else:
+            lines.append(f"the releases of request {request.id_hex} are not recorded: other entries took the "
+                         "log's next sequence number three times; the members' release logs still hold them")
         return lines
 
     def _optimistic(self, client: LogClient, key_id: str, body: Body,

@@ -325,9 +325,12 @@ class LogClient:
             return reply
         assert isinstance(reply, pb.AuthorReply)
         raw = bytes(reply.statement)
-        if len(raw) != KEY_LEN + SIG_LEN or raw[:KEY_LEN] != card.signing_key:
-            return Failure("bad-reply", f"a release statement is {KEY_LEN} + {SIG_LEN} bytes of this member's key "
-                                        "and signature")
+        if len(raw) != KEY_LEN + SIG_LEN:
+            return Failure("bad-reply", f"release statement: expected {KEY_LEN + SIG_LEN} bytes (the member's key, "
+                                        f"then its signature), got {len(raw)}")
+        if raw[:KEY_LEN] != card.signing_key:
+            return Failure("bad-reply", f"release statement: names key {raw[:8].hex()}…, not this member's "
+                                        f"{card.signing_key[:8].hex()}…")
         statement = ReleaseStatement(raw[:KEY_LEN], raw[KEY_LEN:])
         if not release_valid(statement, key_id, request_id):
             return Failure("bad-reply", "the release statement's signature does not verify")

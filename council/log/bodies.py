@@ -28,6 +28,7 @@ from council.roster import Roster
 
 DIGEST_LEN: Final = 32
 KEY_LEN: Final = 32
+SIG_LEN: Final = 64
 HOUR_MS: Final = 3_600_000
 DAY_MS: Final = 24 * HOUR_MS
 DEFAULT_REQUEST_LIFETIME_MS: Final = HOUR_MS
@@ -467,7 +468,6 @@ class ShareReleased:
 
 
 MAX_STATEMENTS: Final = 255
-SIG_LEN: Final = 64
 
 
 def release_message(key_id: str, request_id: bytes) -> bytes:

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from council.crypto.signing import Signer
-from council.log.bodies import Body, ReleaseStatement, decode_body, release_message
+from council.log.bodies import (
+    KEY_LEN,
+    SIG_LEN,
+    Body,
+    ReleaseStatement,
+    decode_body,
+    release_message,
+)
 from council.log.errors import LogDecodeError
 from council.log.kinds import Kind, Role
 from council.log.sigcheck import APPROVAL_KIND, ENTRY_KIND, RELEASE_KIND, is_valid
@@ -25,8 +32,6 @@ VERSION: Final = 1
 ENTRY_DOMAIN: Final = b"KEYCOUNCIL-V1-LOG-ENTRY\x00"
 GENESIS_PREVIOUS: Final = bytes(32)
 DIGEST_LEN: Final = 32
-KEY_LEN: Final = 32
-SIG_LEN: Final = 64
 MAX_BODY: Final = 2 * 1024 * 1024
 MAX_ENTRY: Final = MAX_BODY + 256
 MAX_ANCHOR: Final = 1024
