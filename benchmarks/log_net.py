@@ -165,7 +165,7 @@ def recovery(n: int, t: int, rounds: int) -> dict[str, float]:
     from benchmarks.recovery import _collect, _seal, start_cluster
     from council.driver.phases import Timing
     from recovery.choose import choose_dump
-    from recovery.coordinator import build_request
+    from recovery.coordinator import build_request, sent_statements
     from recovery.grpc_client import GrpcMemberClient
     from recovery.log_ledger import LogLedger
 
@@ -186,7 +186,7 @@ def recovery(n: int, t: int, rounds: int) -> dict[str, float]:
                     c1 = time.perf_counter()
                     used = _collect_logged(chosen, council, client, request)
                     c2 = time.perf_counter()
-                    lines = ledger.record_releases(request, used)
+                    lines = ledger.record_releases(request, used, sent_statements(client, request, used))
                     d_entry, d_collect, d_release = c1 - c0, c2 - c1, time.perf_counter() - c2
                     if k >= 2:  # two warm-up rounds
                         entry_s.append(d_entry)

@@ -10,7 +10,7 @@ when it is newer than the members' log's: the chain decides which version is the
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from council.chain.audit import chain_log, chain_state
@@ -48,8 +48,9 @@ class ChainLedger:
         left = max(1.0, deadline_seconds - (time.monotonic() - started))
         return line + "; " + self._wait_anchored(request.key_id, seq, left, "the recovery request")
 
-    def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
-        return self.inner.record_releases(request, members)
+    def record_releases(self, request: RecoveryRequest, members: Sequence[int],
+                        sent: Mapping[int, bytes] | None = None) -> list[str]:
+        return self.inner.record_releases(request, members, sent)
 
     def newest(self, key_id: str, app_id: str) -> AppHead | None:
         head = self.inner.newest(key_id, app_id)

@@ -13,7 +13,7 @@ coordinator never holds a decryption share in the clear, the shared point or the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -56,8 +56,11 @@ class Ledger(Protocol):
         RecoveryFailed naming whose approvals are missing otherwise. Returns a line for the report."""
         ...
 
-    def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
-        """(7) Record the releases of the members used in the log (one shares-released entry); lines for the report."""
+    def record_releases(self, request: RecoveryRequest, members: Sequence[int],
+                        sent: Mapping[int, bytes] | None = None) -> list[str]:
+        """(7) Record the releases of the members used in the log (one shares-released entry), with
+        the release statements members sent with their shares (`sent`, by index; the ledger checks
+        them and asks the others); lines for the report."""
         ...
 
     def newest(self, key_id: str, app_id: str) -> AppHead | None:
@@ -115,7 +118,8 @@ def recover_to_file(chosen: ChosenDump, council: CouncilEpoch, operator: Signer,
     provider = _provider(header, result.shared_point, council.public_key)
     with chosen.open() as f:
         opened = open_dump(f, out, provider, admit, bytes_progress)                   # (6)
-    logged += ledger.record_releases(request, result.used) if ledger else []          # (7)
+    if ledger:                                                                        # (7)
+        logged += ledger.record_releases(request, result.used, sent_statements(client, request, result.used))
     return replace(_report(chosen, request, gathered, result.used, opened.plaintext_length), log=tuple(logged))
 
 
@@ -135,8 +139,15 @@ def recover_for_target(chosen: ChosenDump, council: CouncilEpoch, operator: Sign
                                                                                  "sealed decryption"))
     package = TargetPackage(request, council, tuple(sealed))
     used = tuple(s.index for s in sealed)
-    logged += ledger.record_releases(request, used) if ledger else []                 # (7)
+    if ledger:                                                                        # (7)
+        logged += ledger.record_releases(request, used, sent_statements(client, request, used))
     return package, replace(_report(chosen, request, gathered, used, None), log=tuple(logged))
+
+
+def sent_statements(client: MemberClient, request: RecoveryRequest, used: Sequence[int]) -> dict[int, bytes]:
+    """The release statements the members used sent with their shares, by index (checked by the ledger)."""
+    sent = {i: client.statement(i, request.request_id) for i in used}
+    return {i: s for i, s in sent.items() if s}
 
 
 def _sealed_only(gathered: Gathered, progress: Progress | None) -> list[TargetBoundShare]:

@@ -28,6 +28,11 @@ class MemberClient(Protocol):
         """Member's reply; raise PeerUnavailable (unreachable, timeout) or PolicyRefused."""
         ...
 
+    def statement(self, member_index: int, request_id: bytes) -> bytes:
+        """The release statement (key ‖ signature) the member sent with its share of `request_id`,
+        unchecked; b"" if none came (an older member): the ledger then asks for it."""
+        ...
+
 
 @dataclass(frozen=True)
 class MemberEvent:

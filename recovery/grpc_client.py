@@ -52,6 +52,7 @@ class GrpcMemberClient:
     poll_seconds: float = DEFAULT_POLL_SECONDS
     notice: Notice | None = None
     _stubs: dict[int, tuple[grpc.Channel, pb_grpc.RecoveryStub]] = field(default_factory=dict)
+    _statements: dict[tuple[bytes, int], bytes] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def decrypt(self, member_index: int, request: RecoveryRequest) -> MemberReply:
@@ -62,13 +63,22 @@ class GrpcMemberClient:
         while True:
             reply = self._call(member_index, card, request, give_up)
             if reply.decision != pb.DecryptReply.PENDING:
-                return _share_of(member_index, card, reply)
+                share = _share_of(member_index, card, reply)
+                if reply.release_statement:
+                    with self._lock:
+                        self._statements[(request.request_id, member_index)] = bytes(reply.release_statement)
+                return share
             if not told and self.notice is not None:
                 self.notice(_waiting(member_index, card.name, reply))
                 told = True
             if time.monotonic() + self.poll_seconds >= give_up:
                 raise PolicyRefused(f"{card.name}: still pending after {self.wait_seconds:g} s: {reply.reason}")
             time.sleep(self.poll_seconds)
+
+    def statement(self, member_index: int, request_id: bytes) -> bytes:
+        """The release statement the member sent with its share of `request_id` (b"" if none)."""
+        with self._lock:
+            return self._statements.get((request_id, member_index), b"")
 
     def close(self) -> None:
         with self._lock:

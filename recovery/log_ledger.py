@@ -14,11 +14,17 @@ like a request, by each member's operator or governance.toml), before the reques
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from council.driver.client import Failure
 from council.driver.key_log import format_ms
-from council.driver.log_client import AppendReport, LogClient, VerifiedLogs, operator_entry
+from council.driver.log_client import (
+    AppendReport,
+    LogClient,
+    VerifiedLogs,
+    checked_statement,
+    operator_entry,
+)
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
 from council.log import (
@@ -36,7 +42,7 @@ from council.log import (
 )
 from council.protocol.errors import RecoveryFailed
 from council.protocol.recovery_request import RecoveryRequest
-from council.roster import Roster
+from council.roster import MemberCard, Roster
 
 POLL_SECONDS = 1.0
 
@@ -147,15 +153,17 @@ class LogLedger:
                 raise RecoveryFailed(f"{what} is not accepted in the council log: {report.summary()}")
             time.sleep(POLL_SECONDS)
 
-    def record_releases(self, request: RecoveryRequest, members: Sequence[int]) -> list[str]:
+    def record_releases(self, request: RecoveryRequest, members: Sequence[int],
+                        sent: Mapping[int, bytes] | None = None) -> list[str]:
         """(7) One shares-released entry for the members used: each member's signed release statement,
-        gathered in one round, then one append (one log round for all `t` releases). Proposed at the
-        head this coordinator verified last, and again at the real head if another party appended."""
+        then one append (one log round for all `t` releases). `sent` holds the statements members sent
+        with their shares, by index: each is checked here, and only members without a good one are
+        asked (one round). Proposed at the head this coordinator verified last, and again at the real
+        head if another party appended."""
         client = self._log()
         lines: list[str] = []
-        statements: list[ReleaseStatement] = []
-        cards = [self.roster.member(i) for i in members]
-        for card, got in client.release_statements(cards, request.key_id, request.request_id):
+        statements, ask = self._sent_statements(request, members, sent or {})
+        for card, got in client.release_statements(ask, request.key_id, request.request_id) if ask else []:
             if isinstance(got, Failure):
                 lines.append(f"{card.name}: release statement not given: {got}")
             else:
@@ -186,6 +194,21 @@ class LogLedger:
             lines.append(f"the releases of request {request.id_hex} are not recorded: other entries took the "
                          "log's next sequence number three times; the members' release logs still hold them")
         return lines
+
+    def _sent_statements(self, request: RecoveryRequest, members: Sequence[int],
+                         sent: Mapping[int, bytes]) -> tuple[list[ReleaseStatement], list[MemberCard]]:
+        """The good statements among those sent with the shares, and the cards of the members to ask
+        (none sent, or one that does not check: a member cannot spoil the entry for the others)."""
+        good: list[ReleaseStatement] = []
+        ask: list[MemberCard] = []
+        for index in members:
+            card = self.roster.member(index)
+            got = checked_statement(sent[index], card, request.key_id, request.request_id) if index in sent else None
+            if isinstance(got, ReleaseStatement):
+                good.append(got)
+            else:
+                ask.append(card)
+        return good, ask
 
     def _optimistic(self, client: LogClient, key_id: str, body: Body,
                     done: Callable[[LogState], str | None]) -> str | None:

@@ -324,22 +324,27 @@ class LogClient:
         if isinstance(reply, Failure):
             return reply
         assert isinstance(reply, pb.AuthorReply)
-        raw = bytes(reply.statement)
-        if len(raw) != KEY_LEN + SIG_LEN:
-            return Failure("bad-reply", f"release statement: expected {KEY_LEN + SIG_LEN} bytes (the member's key, "
-                                        f"then its signature), got {len(raw)}")
-        if raw[:KEY_LEN] != card.signing_key:
-            return Failure("bad-reply", f"release statement: names key {raw[:8].hex()}…, not this member's "
-                                        f"{card.signing_key[:8].hex()}…")
-        statement = ReleaseStatement(raw[:KEY_LEN], raw[KEY_LEN:])
-        if not release_valid(statement, key_id, request_id):
-            return Failure("bad-reply", "the release statement's signature does not verify")
-        return statement
+        return checked_statement(bytes(reply.statement), card, key_id, request_id)
 
     def release_statements(self, cards: Sequence[MemberCard], key_id: str,
                            request_id: bytes) -> list[tuple[MemberCard, ReleaseStatement | Failure]]:
         """`release_statement` from every card at once (one round instead of one per member)."""
         return self._each(cards, lambda c: self.release_statement(c, key_id, request_id))
+
+
+def checked_statement(raw: bytes, card: MemberCard, key_id: str, request_id: bytes) -> ReleaseStatement | Failure:
+    """`raw` (key ‖ signature, as a member sends it with its share or through Author) as `card`'s
+    release statement for `request_id` of `key_id`, checked: a Failure saying what is wrong if not."""
+    if len(raw) != KEY_LEN + SIG_LEN:
+        return Failure("bad-reply", f"release statement: expected {KEY_LEN + SIG_LEN} bytes (the member's key, "
+                                    f"then its signature), got {len(raw)}")
+    if raw[:KEY_LEN] != card.signing_key:
+        return Failure("bad-reply", f"release statement: names key {raw[:8].hex()}…, not this member's "
+                                    f"{card.signing_key[:8].hex()}…")
+    statement = ReleaseStatement(raw[:KEY_LEN], raw[KEY_LEN:])
+    if not release_valid(statement, key_id, request_id):
+        return Failure("bad-reply", "the release statement's signature does not verify")
+    return statement
 
 
 def fold_verified(key_id: str, records: Sequence[LogRecord],

@@ -55,6 +55,10 @@ class LocalMemberClient:
             return _corrupted(request, reply, self.shares[member_index])
         return reply
 
+    def statement(self, member_index: int, request_id: bytes) -> bytes:
+        """In-process members keep no release log and sign no statements."""
+        return b""
+
     def close(self) -> None:
         """Let slow members' threads finish."""
         self._release.set()

@@ -5,10 +5,12 @@ Files, per key id, under `DIR/log/council/<key_id>/`:
 ```
 records/<seq>.rec          an accepted record: 8-byte big-endian time this member saw it accepted
                            (unix ms) ‖ LogRecord bytes
-approved/<seq>             the digest of the one entry this member approved at <seq> (persisted
-                           before the approval leaves the member: no restart approves another)
-approved/<seq>.entry       that entry's bytes, written just before: a refused proposal at <seq> is
-                           answered with them, so a client can complete the entry (`rival_entry`)
+approved/<seq>             the 32-byte digest of the one entry this member approved at <seq>, then
+                           that entry's bytes, in one atomic write (persisted before the approval
+                           leaves the member: no restart approves another); a refused proposal at
+                           <seq> is answered with the bytes, so a client can complete the entry
+                           (`rival_entry`). Folders written before decision 129 hold the digest
+                           alone there and the bytes in `approved/<seq>.entry`; both are read.
 proposed/<id>.entry        a widening entry waiting for this member's operator (`member pending`)
 operator-approved/<id>     the operator said yes (`member approve DIR ID`)
 narrowed/<id>.entry        a narrowing entry this member made or approved: in effect here at once
@@ -53,6 +55,7 @@ from council.log import (
     classify,
     review,
 )
+from council.log.bodies import DIGEST_LEN
 from council.log.errors import LogDecodeError
 from council.log.kinds import Effect
 from council.log.rules import fold
@@ -167,35 +170,51 @@ class LogBook:
     def _record_path(self, key_id: str, seq: int) -> Path:
         return self._dir(key_id) / "records" / f"{seq:0{SEQ_WIDTH}d}.rec"
 
+    def _approved_file(self, key_id: str, seq: int) -> tuple[bytes, bytes] | None:
+        """(digest, entry bytes) this member approved at `seq`, or None: one file (digest ‖ bytes),
+        or, in a folder written before decision 129, the digest file and `<seq>.entry` beside it
+        (bytes b"" if that one is missing)."""
+        path = f"{self.root}/{key_id}/approved/{seq:0{SEQ_WIDTH}d}"
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            return None
+        if len(data) > DIGEST_LEN:
+            return data[:DIGEST_LEN], data[DIGEST_LEN:]
+        try:
+            with open(path + ".entry", "rb") as f:
+                return data, f.read()
+        except FileNotFoundError:
+            return data, b""
+
     def _approved_entry(self, key_id: str, seq: int) -> bytes:
         """The entry this member approved at `seq`, if its bytes are kept and match the approval:
         a client whose proposal it refuses can complete that entry (a coordinator that collected
         approvals and died before handing the record over would otherwise stall the seq for good)."""
-        approved = self._approved_at(key_id, seq).get(seq)
-        path = self._dir(key_id) / "approved" / f"{seq:0{SEQ_WIDTH}d}.entry"
-        if approved is None or not path.exists():
+        approved = self._approved_file(key_id, seq)
+        if approved is None or not approved[1]:
             return b""
-        data = path.read_bytes()
+        digest, data = approved
         try:
             entry = Entry.from_bytes(data)
         except (LogDecodeError, ValueError):
             return b""
-        return data if entry.seq == seq and entry.key_id == key_id and entry.digest == approved else b""
+        return data if entry.seq == seq and entry.key_id == key_id and entry.digest == digest else b""
 
     def _reviewed(self, entry: Entry) -> bool:
         """True when this member approved exactly these entry bytes at their seq: it approves only
         after `check_entry` passed against its log at the entry's previous head (rules.apply)."""
-        approved = self._dir(entry.key_id) / "approved" / f"{entry.seq:0{SEQ_WIDTH}d}"
-        try:
-            digest, data = approved.read_bytes(), approved.with_suffix(".entry").read_bytes()
-        except FileNotFoundError:
+        approved = self._approved_file(entry.key_id, entry.seq)
+        if approved is None:
             return False
+        digest, data = approved
         return hmac.compare_digest(digest, entry.digest) and hmac.compare_digest(data, entry.to_bytes())
 
     def _approved_at(self, key_id: str, seq: int) -> dict[int, bytes]:
         """The approval persisted at `seq` (empty if none): what `review`'s guard looks at."""
-        path = self._dir(key_id) / "approved" / f"{seq:0{SEQ_WIDTH}d}"
-        return {seq: path.read_bytes()} if path.exists() else {}
+        approved = self._approved_file(key_id, seq)
+        return {} if approved is None else {seq: approved[0]}
 
     def acting(self, key_id: str) -> LogState:
         """What this member acts on: the accepted state, or with a chain gate the state up to the
@@ -283,7 +302,7 @@ class LogBook:
         folder = self._dir(key_id) / "approved"
         if not folder.exists():
             return {}
-        return {int(p.name): p.read_bytes() for p in folder.iterdir() if p.name.isdigit()}
+        return {int(p.name): p.read_bytes()[:DIGEST_LEN] for p in folder.iterdir() if p.name.isdigit()}
 
     # Proposals -------------------------------------------------------------------------------------
     def propose(self, entry: Entry) -> Answer:
@@ -315,8 +334,7 @@ class LogBook:
         if effect is Effect.NARROWING:
             self._write(self._dir(entry.key_id) / "narrowed" / f"{entry.id}.entry", entry.to_bytes())
         approved = self._dir(entry.key_id) / "approved" / f"{entry.seq:0{SEQ_WIDTH}d}"
-        self._write(approved.with_suffix(".entry"), entry.to_bytes())  # the bytes first: the digest is the guard
-        self._write(approved, entry.digest)
+        self._write(approved, entry.digest + entry.to_bytes())  # the guard and the bytes, in one atomic write
         if self.after_persist is not None:
             self.after_persist("approval")
         self.events.event("log-approved", key_id=entry.key_id, seq=entry.seq, entry=entry.id,

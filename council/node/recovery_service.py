@@ -27,7 +27,8 @@ _DECISIONS = {RELEASED: pb.DecryptReply.RELEASED, PENDING: pb.DecryptReply.PENDI
 def to_reply(d: Decision) -> pb.DecryptReply:
     """A Decision as its protobuf reply."""
     msg = pb.DecryptReply(decision=_DECISIONS.get(d.decision, pb.DecryptReply.REFUSED),
-                          member=d.member, request_id=d.request_id, reason=d.reason)
+                          member=d.member, request_id=d.request_id, reason=d.reason,
+                          release_statement=d.statement)
     if isinstance(d.reply, DecryptionShare):
         msg.share = d.reply.to_bytes()
     elif d.reply is not None:

@@ -9,6 +9,7 @@ still 0600, and every start says so.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -40,27 +41,37 @@ def write_atomic(path: Path, data: bytes, secret: bool = False) -> None:
     """Write `data` to `path` atomically (temp file, fsync, rename, fsync folder).
 
     The temporary file is locked (flock) from just after its creation until it is renamed, so
-    `sweep_temporaries` never removes a file a live writer is about to rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    `sweep_temporaries` never removes a file a live writer is about to rename. Plain `os` calls on
+    strings: every log approval and hand-over writes through here (the folder is created only when
+    the first attempt finds it missing)."""
     tmp, fd = _locked_temp(path, 0o600 if secret else 0o644)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
             os.replace(tmp, path)  # still locked: the lock goes with the file descriptor's close
+        finally:
+            os.close(fd)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise
     fsync_dir(path.parent)
 
 
-def _locked_temp(path: Path, mode: int) -> tuple[Path, int]:
+def _locked_temp(path: Path, mode: int) -> tuple[str, int]:
     """A fresh temporary file next to `path`, created and then locked; retried if a sweep removed
     it in the instant between the two (the name then no longer names the locked file)."""
+    folder, name = os.path.split(os.fspath(path))
     while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            continue
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             if os.stat(tmp).st_ino == os.fstat(fd).st_ino:

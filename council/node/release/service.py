@@ -24,6 +24,7 @@ from typing import Any
 
 from council.crypto.keyid import is_valid_key_id
 from council.errors import KeycouncilError, PolicyRefused, StorageError
+from council.log import sign_release
 from council.log.state import LogState, OpenRequest
 from council.node.keystore import EpochRecord
 from council.node.node import MemberNode
@@ -57,6 +58,9 @@ class Decision:
     request_id: str
     reply: MemberReply | None = None
     reason: str = ""
+    statement: bytes = b""
+    """RELEASED: this member's release statement (key ‖ signature, council.log.sign_release), sent with
+    the share so that the coordinator records the release in the log without another round."""
 
 
 class MemberRecovery:
@@ -129,7 +133,8 @@ class MemberRecovery:
             return self._refused(request, share.index, f"this member already released its share for request "
                                                        f"{request.id_hex} (rule release.once)")
         self.log.append(decision=RELEASED, reason="", member=share.index, **public)
-        return Decision(RELEASED, share.index, request.id_hex, reply)
+        statement = sign_release(self.node.folder.identity.signer, request.key_id, request.request_id)
+        return Decision(RELEASED, share.index, request.id_hex, reply, statement=statement.member_key + statement.signature)
 
     def _logged(self, request: RecoveryRequest, public: dict[str, Any], now: int) -> tuple[OpenRequest, LogState]:
         """(4b) The request is an accepted, unexpired entry of the key's council log that names this

@@ -12,7 +12,7 @@ class DecryptRequest(_message.Message):
     def __init__(self, request: _Optional[bytes] = ...) -> None: ...
 
 class DecryptReply(_message.Message):
-    __slots__ = ("decision", "member", "request_id", "share", "sealed_share", "reason")
+    __slots__ = ("decision", "member", "request_id", "share", "sealed_share", "reason", "release_statement")
     class Decision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         DECISION_UNSPECIFIED: _ClassVar[DecryptReply.Decision]
@@ -29,10 +29,12 @@ class DecryptReply(_message.Message):
     SHARE_FIELD_NUMBER: _ClassVar[int]
     SEALED_SHARE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_STATEMENT_FIELD_NUMBER: _ClassVar[int]
     decision: DecryptReply.Decision
     member: int
     request_id: str
     share: bytes
     sealed_share: bytes
     reason: str
-    def __init__(self, decision: _Optional[_Union[DecryptReply.Decision, str]] = ..., member: _Optional[int] = ..., request_id: _Optional[str] = ..., share: _Optional[bytes] = ..., sealed_share: _Optional[bytes] = ..., reason: _Optional[str] = ...) -> None: ...
+    release_statement: bytes
+    def __init__(self, decision: _Optional[_Union[DecryptReply.Decision, str]] = ..., member: _Optional[int] = ..., request_id: _Optional[str] = ..., share: _Optional[bytes] = ..., sealed_share: _Optional[bytes] = ..., reason: _Optional[str] = ..., release_statement: _Optional[bytes] = ...) -> None: ...
