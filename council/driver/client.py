@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
 import grpc
 
@@ -20,6 +20,7 @@ from council.roster import MemberCard
 from council.storage.identity import Identity
 
 T = TypeVar("T")
+S = TypeVar("S")
 RETRY_PAUSE = 0.2
 
 
@@ -50,6 +51,15 @@ class MemberClient:
         self.channel = tls.secure_channel(card.address, card.tls_cert.encode(), ident.tls_key_pem,
                                           ident.tls_cert_pem)
         self.stub = pb_grpc.MemberStub(self.channel)  # type: ignore[no-untyped-call]
+        self._stubs: dict[object, object] = {}
+
+    def stub_for(self, stub_class: Callable[[grpc.Channel], S]) -> S:
+        """A stub of another service on this member's channel, made once (a stub builds one callable
+        per RPC: 30 µs on this machine, paid by every log call before)."""
+        stub = self._stubs.get(stub_class)
+        if stub is None:
+            stub = self._stubs[stub_class] = stub_class(self.channel)
+        return cast(S, stub)
 
     def close(self) -> None:
         self.channel.close()

@@ -152,7 +152,7 @@ class LogClient:
         key = client.card.signing_key
         if key in self.down:
             return self.down[key]
-        stub = pb_grpc.CouncilLogStub(client.channel)  # type: ignore[no-untyped-call]
+        stub = client.stub_for(pb_grpc.CouncilLogStub)
         reply = client.call(lambda _s, t: getattr(stub, method)(request, timeout=t), self.timing.call_timeout,
                             self.timing.retry_window)
         if isinstance(reply, Failure) and reply.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import replace
 
 import pytest
+from log_helpers import refused
 
 from council.attestation.policy_model import Policy, SgxAllow, TdxAllow
 from council.log import (
@@ -30,15 +31,6 @@ T0 = SAMPLE_TIME_MS
 
 def h(label: str) -> bytes:
     return hashlib.sha256(label.encode()).digest()
-
-
-def refused(c: Council, author_name: str, role: Role, body: b.Body, rule: str, names: list[str] | None = None) -> LogRuleError:
-    entry = c.entry(c.signer(author_name), role, body)
-    with pytest.raises(LogRuleError) as info:
-        c.accept(entry, names)
-    assert info.value.rule == rule, str(info.value)
-    assert info.value.seq == entry.seq and str(info.value).startswith(f"log entry {entry.seq}: {rule}: ")
-    return info.value
 
 
 def with_sealer(c: Council) -> Council:

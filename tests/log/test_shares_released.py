@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from log_helpers import refused
 
 from council.log import (
     Entry,
@@ -23,7 +24,6 @@ from council.log import (
 )
 from council.log import bodies as b
 from council.log.sim import SAMPLE_TIME_MS, Council
-from tests.log.test_rules import refused
 
 OP, MEMBER, SEALER = Role.OPERATOR, Role.MEMBER, Role.SEALER
 RID, OTHER = b"r" * 16, b"o" * 16
