@@ -176,7 +176,7 @@ def recovery(n: int, t: int, rounds: int) -> dict[str, float]:
             _seal(base / "small", council, 4096)
             chosen = choose_dump(base / "small", "bench-app")
             client = GrpcMemberClient(council.bundle.roster, op)
-            ledger = LogLedger(council.bundle.roster, op, Timing(call_timeout=30, retry_window=0))
+            ledger = LogLedger(council.bundle.roster, op, Timing(call_timeout=30, retry_window=0), carrier=client)
             entry_s, collect_s, release_s, alone_s = [], [], [], []
             try:
                 for k in range(rounds + 2):
@@ -193,8 +193,10 @@ def recovery(n: int, t: int, rounds: int) -> dict[str, float]:
                         collect_s.append(d_collect)
                         release_s.append(d_release)
                     assert all("ACCEPTED" in line for line in lines), lines
-                for _ in range(rounds):  # the baseline: share collection alone, request entry not timed
-                    alone_s.append(_collect(chosen, council, op, client, ledger)[0])
+                plain = LogLedger(council.bundle.roster, op, Timing(call_timeout=30, retry_window=0))
+                for _ in range(rounds):  # the baseline: share collection alone, request entry handed over, not timed
+                    alone_s.append(_collect(chosen, council, op, client, plain)[0])
+                plain.close()
                 cold_s = []
                 for _ in range(COLD_ROUNDS):  # a fresh coordinator (a new `recover` process) verifies the log
                     fresh = LogLedger(council.bundle.roster, op, Timing(call_timeout=30, retry_window=0))

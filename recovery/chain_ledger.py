@@ -25,6 +25,7 @@ class ChainLedger:
     """A `Ledger` that also reads the chain and waits for anchors of what it appends."""
 
     def __init__(self, inner: LogLedger, client: Any, poll: float = 0.5) -> None:
+        inner.carrier = None  # members sign an anchor of what their own log holds: hand the request over first
         self.inner = inner
         self.client = client
         self.poll = poll

@@ -53,15 +53,30 @@ class GrpcMemberClient:
     notice: Notice | None = None
     _stubs: dict[int, tuple[grpc.Channel, pb_grpc.RecoveryStub]] = field(default_factory=dict)
     _statements: dict[tuple[bytes, int], bytes] = field(default_factory=dict)
+    _carried: dict[bytes, tuple[bytes, Callable[[int], object]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def carry(self, request_id: bytes, record: bytes, catch_up: Callable[[int], object]) -> None:
+        """`recovery.log_ledger.RecordCarrier`: send the request's accepted log record with each Decrypt."""
+        with self._lock:
+            self._carried[request_id] = (record, catch_up)
+
     def decrypt(self, member_index: int, request: RecoveryRequest) -> MemberReply:
-        """This member's share; PENDING is asked again until `wait_seconds` from the first call."""
+        """This member's share; PENDING is asked again until `wait_seconds` from the first call. With
+        a carried log record, a member that did not take it (behind, or older than decision 131) and
+        did not release is handed it the usual way (`catch_up`, missing records first), then asked again."""
         card = self._card(member_index)
         give_up = time.monotonic() + self.wait_seconds
         told = False
+        with self._lock:
+            carried = self._carried.get(request.request_id)
         while True:
-            reply = self._call(member_index, card, request, give_up)
+            reply = self._call(member_index, card, request, give_up, carried[0] if carried else b"")
+            if (carried is not None and reply.decision != pb.DecryptReply.RELEASED
+                    and reply.log_status not in ("appended", "already")):
+                carried[1](member_index)
+                carried = None  # handed over: ask again, once, without it
+                continue
             if reply.decision != pb.DecryptReply.PENDING:
                 share = _share_of(member_index, card, reply)
                 if reply.release_statement:
@@ -100,10 +115,11 @@ class GrpcMemberClient:
                 self._stubs[index] = (channel, pb_grpc.RecoveryStub(channel))
             return self._stubs[index][1]
 
-    def _call(self, index: int, card: MemberCard, request: RecoveryRequest, give_up: float) -> pb.DecryptReply:
+    def _call(self, index: int, card: MemberCard, request: RecoveryRequest, give_up: float,
+              record: bytes = b"") -> pb.DecryptReply:
         timeout = max(0.1, min(self.call_timeout, give_up - time.monotonic()))
         try:
-            return self._stub(index, card).Decrypt(pb.DecryptRequest(request=request.to_bytes()),
+            return self._stub(index, card).Decrypt(pb.DecryptRequest(request=request.to_bytes(), log_record=record),
                                                    timeout=timeout)
         except grpc.RpcError as exc:
             code, detail = exc.code(), exc.details() or ""
@@ -166,5 +182,5 @@ class GrpcRecoveryBackend:
         council = fetch_council(roster, key_id, operator, Timing(min(self.call_timeout, 10.0), 0.0))
         client = GrpcMemberClient(council.bundle.roster, operator, self.wait_seconds, self.call_timeout,
                                   notice=self.notice)
-        ledger = LogLedger(council.bundle.roster, operator, Timing(min(self.call_timeout, 10.0), 0.0))
+        ledger = LogLedger(council.bundle.roster, operator, Timing(min(self.call_timeout, 10.0), 0.0), carrier=client)
         return Connection(client, operator.identity.signer, council, ledger)

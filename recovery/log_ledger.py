@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 from council.driver.client import Failure
 from council.driver.key_log import format_ms
@@ -45,6 +46,17 @@ from council.protocol.recovery_request import RecoveryRequest
 from council.roster import MemberCard, Roster
 
 POLL_SECONDS = 1.0
+OnRecord = Callable[[LogClient, LogRecord], None]
+
+
+class RecordCarrier(Protocol):
+    """What hands an accepted request record to the members with their Decrypt requests
+    (recovery.grpc_client.GrpcMemberClient)."""
+
+    def carry(self, request_id: bytes, record: bytes, catch_up: Callable[[int], object]) -> None:
+        """Send `record` with every Decrypt of `request_id`; `catch_up(index)` hands it over to a
+        member that said it is behind (missing records first), before that member is asked again."""
+        ...
 
 
 class KeyRetired(RecoveryFailed):
@@ -68,8 +80,10 @@ class LogLedger:
     """`recovery.coordinator.Ledger` over the members of `roster`, as `operator`."""
 
     def __init__(self, roster: Roster, operator: OperatorFolder, timing: Timing,
-                 lifetime_ms: int = DEFAULT_REQUEST_LIFETIME_MS) -> None:
+                 lifetime_ms: int = DEFAULT_REQUEST_LIFETIME_MS, carrier: RecordCarrier | None = None) -> None:
         self.roster, self.operator, self.timing, self.lifetime_ms = roster, operator, timing, lifetime_ms
+        self.carrier = carrier
+        """Hands the request's record over with the Decrypt requests (decision 131); None: handed over here."""
         self.verified = VerifiedLogs()
         """The log as this coordinator verified it: (7) re-reads only what (2b) did not see."""
         self._client: LogClient | None = None
@@ -101,12 +115,17 @@ class LogLedger:
                                  request.created_unix_ms, request.created_unix_ms + self.lifetime_ms, target)
 
     def record_request(self, request: RecoveryRequest, deadline_seconds: float) -> str:
+        """(2b) With a `carrier`, the accepted record is not handed over here: the carrier sends it
+        with each member's Decrypt request (one round fewer), and catches up a member that is behind."""
         def done(state: LogState) -> str | None:
             if state.request(request.request_id) is not None:
                 return f"request {request.id_hex} is accepted in the council log"
             return None
+        carrier = self.carrier
+        on_record = None if carrier is None else lambda client, record: carrier.carry(
+            request.request_id, record.to_bytes(), lambda index: client.hand_over_to(self.roster.member(index), record))
         return self._until_accepted(request.key_id, self.body(request), done, deadline_seconds,
-                                    "the recovery request")
+                                    "the recovery request", on_record)
 
     def records(self, key_id: str) -> list[LogRecord]:
         """The key's log as the members hold it (verified)."""
@@ -129,11 +148,12 @@ class LogLedger:
         return self._until_accepted(key_id, body, done, deadline_seconds, "the --allow-older decision")
 
     def _until_accepted(self, key_id: str, body: Body, done: Callable[[LogState], str | None],
-                        deadline_seconds: float, what: str) -> str:
-        """Propose `body` at the head until `t` approved it (or `done` says the log has it already)."""
+                        deadline_seconds: float, what: str, on_record: OnRecord | None = None) -> str:
+        """Propose `body` at the head until `t` approved it (or `done` says the log has it already);
+        the record is handed to every member, or to `on_record` when given."""
         give_up = time.monotonic() + deadline_seconds
         client = self._log()
-        optimistic = self._optimistic(client, key_id, body, done)
+        optimistic = self._optimistic(client, key_id, body, done, on_record)
         if optimistic is not None:
             return optimistic
         while True:
@@ -142,9 +162,9 @@ class LogLedger:
             already = done(state)
             if already is not None:
                 return already
-            report = client.append(state, operator_entry(self.operator, state, body))
+            report = client.append(state, operator_entry(self.operator, state, body), hand_over=on_record is None)
             if report.accepted:
-                self._remember(client, state, records, report)
+                self._accepted(client, state, records, report, on_record)
                 return report.summary()
             if report.rival_completed:
                 continue  # a dead coordinator's entry took this seq: propose again at the next one
@@ -211,7 +231,7 @@ class LogLedger:
         return good, ask
 
     def _optimistic(self, client: LogClient, key_id: str, body: Body,
-                    done: Callable[[LogState], str | None]) -> str | None:
+                    done: Callable[[LogState], str | None], on_record: OnRecord | None = None) -> str | None:
         """Propose at the head this coordinator verified last, without reading the log first (one
         round fewer per request). None if there is no such head or the members refuse it (another
         party appended meanwhile): the caller then reads the log and proposes at its real head.
@@ -222,11 +242,17 @@ class LogLedger:
         refuse_retired(state, records)
         if done(state) is not None:
             return None  # decided from the members' copies, not from a cache
-        report = client.append(state, operator_entry(self.operator, state, body))
+        report = client.append(state, operator_entry(self.operator, state, body), hand_over=on_record is None)
         if not report.accepted:
             return None
-        self._remember(client, state, records, report)
+        self._accepted(client, state, records, report, on_record)
         return report.summary()
+
+    def _accepted(self, client: LogClient, state: LogState, records: list[LogRecord], report: AppendReport,
+                  on_record: OnRecord | None) -> None:
+        self._remember(client, state, records, report)
+        if on_record is not None and report.record is not None:
+            on_record(client, report.record)
 
     def _remember(self, client: LogClient, state: LogState, records: list[LogRecord],
                   report: AppendReport) -> tuple[LogState, list[LogRecord]]:

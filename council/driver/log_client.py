@@ -234,8 +234,9 @@ class LogClient:
 
     # (2)-(4) appending ------------------------------------------------------------------------------
     def append(self, state: LogState, entry: Entry, approving: Roster | None = None,
-               complete_rival: bool = True) -> AppendReport:
-        """Propose `entry` to the approving epoch's members; with `t` approvals, hand it to all.
+               complete_rival: bool = True, hand_over: bool = True) -> AppendReport:
+        """Propose `entry` to the approving epoch's members; with `t` approvals, hand it to all
+        (`hand_over=False`: the caller hands `report.record` over, e.g. with its next request).
 
         Members that refuse because they already approved another entry at this seq send that
         entry along; without `t` approvals for ours, the rival most of them approved is proposed
@@ -267,7 +268,8 @@ class LogClient:
         if len({a.member_key for a in approvals}) >= roster.threshold:
             record = LogRecord.of(entry, approvals[:MAX_APPROVALS])
             report.record = record
-            self._hand_over(record, report)
+            if hand_over:
+                self._hand_over(record, report)
         elif complete_rival:
             rival = _rival(entry, rivals)
             if rival is not None:
@@ -283,6 +285,10 @@ class LogClient:
         hand_over = pb.AcceptRequest(record=record.to_bytes())
         for client, outcome in self._each(list(self.clients.values()), lambda c: self._accept(c, record, hand_over)):
             report.appended[client.card.name] = outcome
+
+    def hand_over_to(self, card: MemberCard, record: LogRecord) -> str:
+        """Hand one accepted record to one member, catching it up first if it is behind; what it said."""
+        return self._accept(self.clients[card.signing_key], record, pb.AcceptRequest(record=record.to_bytes()))
 
     def _accept(self, client: MemberClient, record: LogRecord, hand_over: pb.AcceptRequest) -> str:
         reply = self._call(client, "Accept", hand_over)

@@ -41,6 +41,15 @@ def _key_id(key_id: str) -> str:
     return key_id
 
 
+def hand_over(node: MemberNode, record: bytes) -> Answer:
+    """A record handed to this member (Accept, or with a Decrypt request): appended if it follows
+    this member's log and carries its quorum, then acted on (`after_log_append`)."""
+    a: Answer = node.logbook.accept(LogRecord.from_bytes(record))
+    if a.status is Status.APPENDED:
+        node.after_log_append(record)
+    return a
+
+
 class LogServicer(pb_grpc.CouncilLogServicer):
     """gRPC adapter over one member's LogBook."""
 
@@ -71,9 +80,7 @@ class LogServicer(pb_grpc.CouncilLogServicer):
 
     def Accept(self, request: pb.AcceptRequest, context: grpc.ServicerContext) -> pb.AcceptReply:
         def run() -> pb.AcceptReply:
-            a: Answer = self.book.accept(LogRecord.from_bytes(request.record))
-            if a.status is Status.APPENDED:
-                self.node.after_log_append(request.record)
+            a = hand_over(self.node, request.record)
             return pb.AcceptReply(status=_ACCEPT[a.status], next_seq=a.next_seq, reason=a.reason, rule=a.rule)
         return self._call(context, "Accept", run)
 

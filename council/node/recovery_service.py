@@ -12,6 +12,8 @@ import grpc
 from council.crypto.decryption import DecryptionShare
 from council.errors import KeycouncilError, bounded
 from council.node.ceremony_service import status_code
+from council.node.log_book import Status
+from council.node.log_service import hand_over
 from council.node.node import MemberNode
 from council.node.profiling import profiled
 from council.node.release.service import PENDING, RELEASED, Decision, MemberRecovery, ReplyHook
@@ -47,7 +49,9 @@ class RecoveryServicer(pb_grpc.RecoveryServicer):
         try:
             if len(request.request) > MAX_REQUEST_BYTES:
                 raise _too_large(len(request.request))
-            return profiled("Decrypt", lambda: to_reply(self.recovery.decrypt(request.request, tls.peer_cert(context))))
+            if len(request.log_record) > MAX_REQUEST_BYTES:
+                raise _too_large(len(request.log_record), "log_record")
+            return profiled("Decrypt", lambda: self._decrypt(request, tls.peer_cert(context)))
         except KeycouncilError as exc:
             text = bounded(str(exc))
             self.node.log.event("refused", rpc="Decrypt", code=status_code(exc).name, reason=text)
@@ -55,10 +59,26 @@ class RecoveryServicer(pb_grpc.RecoveryServicer):
             raise  # unreachable: abort raises
 
 
-def _too_large(size: int) -> KeycouncilError:
+    def _decrypt(self, request: pb.DecryptRequest, peer: bytes | None) -> pb.DecryptReply:
+        """Take the log record handed over with the request (if any), then decide on the request."""
+        status = self._take_record(request.log_record, peer) if request.log_record else ""
+        reply = to_reply(self.recovery.decrypt(request.request, peer))
+        reply.log_status = status
+        return reply
+
+    def _take_record(self, record: bytes, peer: bytes | None) -> str:
+        """What `Accept` would do with `record`, from a caller `Accept` would take it from (any
+        roster-pinned peer; the release path pins the caller to an operator after this)."""
+        if peer is None or peer not in self.node.peer_certs().values():
+            return "refused: the client certificate is not in the roster"
+        a = hand_over(self.node, record)
+        return a.status.value if a.status is not Status.REFUSED else f"refused: {a.rule}: {a.reason[:300]}"
+
+
+def _too_large(size: int, field: str = "request") -> KeycouncilError:
     from council.errors import DecodeError
 
-    return DecodeError(f"recovery request: {size} bytes, at most {MAX_REQUEST_BYTES}")
+    return DecodeError(f"recovery {field}: {size} bytes, at most {MAX_REQUEST_BYTES}")
 
 
 def register_recovery(server: grpc.Server, node: MemberNode, reply_hook: ReplyHook | None = None) -> None:

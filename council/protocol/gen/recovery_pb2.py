@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0erecovery.proto\x12\x16keycouncil.recovery.v1\"!\n\x0e\x44\x65\x63ryptRequest\x12\x0f\n\x07request\x18\x01 \x01(\x0c\"\x91\x02\n\x0c\x44\x65\x63ryptReply\x12?\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0e\x32-.keycouncil.recovery.v1.DecryptReply.Decision\x12\x0e\n\x06member\x18\x02 \x01(\r\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x12\r\n\x05share\x18\x04 \x01(\x0c\x12\x14\n\x0csealed_share\x18\x05 \x01(\x0c\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x19\n\x11release_statement\x18\x07 \x01(\x0c\"L\n\x08\x44\x65\x63ision\x12\x18\n\x14\x44\x45\x43ISION_UNSPECIFIED\x10\x00\x12\x0c\n\x08RELEASED\x10\x01\x12\x0b\n\x07PENDING\x10\x02\x12\x0b\n\x07REFUSED\x10\x03\x32\x63\n\x08Recovery\x12W\n\x07\x44\x65\x63rypt\x12&.keycouncil.recovery.v1.DecryptRequest\x1a$.keycouncil.recovery.v1.DecryptReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0erecovery.proto\x12\x16keycouncil.recovery.v1\"5\n\x0e\x44\x65\x63ryptRequest\x12\x0f\n\x07request\x18\x01 \x01(\x0c\x12\x12\n\nlog_record\x18\x02 \x01(\x0c\"\xa5\x02\n\x0c\x44\x65\x63ryptReply\x12?\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0e\x32-.keycouncil.recovery.v1.DecryptReply.Decision\x12\x0e\n\x06member\x18\x02 \x01(\r\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x12\r\n\x05share\x18\x04 \x01(\x0c\x12\x14\n\x0csealed_share\x18\x05 \x01(\x0c\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x19\n\x11release_statement\x18\x07 \x01(\x0c\x12\x12\n\nlog_status\x18\x08 \x01(\t\"L\n\x08\x44\x65\x63ision\x12\x18\n\x14\x44\x45\x43ISION_UNSPECIFIED\x10\x00\x12\x0c\n\x08RELEASED\x10\x01\x12\x0b\n\x07PENDING\x10\x02\x12\x0b\n\x07REFUSED\x10\x03\x32\x63\n\x08Recovery\x12W\n\x07\x44\x65\x63rypt\x12&.keycouncil.recovery.v1.DecryptRequest\x1a$.keycouncil.recovery.v1.DecryptReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,11 +32,11 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'recovery_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DECRYPTREQUEST']._serialized_start=42
-  _globals['_DECRYPTREQUEST']._serialized_end=75
-  _globals['_DECRYPTREPLY']._serialized_start=78
-  _globals['_DECRYPTREPLY']._serialized_end=351
-  _globals['_DECRYPTREPLY_DECISION']._serialized_start=275
-  _globals['_DECRYPTREPLY_DECISION']._serialized_end=351
-  _globals['_RECOVERY']._serialized_start=353
-  _globals['_RECOVERY']._serialized_end=452
+  _globals['_DECRYPTREQUEST']._serialized_end=95
+  _globals['_DECRYPTREPLY']._serialized_start=98
+  _globals['_DECRYPTREPLY']._serialized_end=391
+  _globals['_DECRYPTREPLY_DECISION']._serialized_start=315
+  _globals['_DECRYPTREPLY_DECISION']._serialized_end=391
+  _globals['_RECOVERY']._serialized_start=393
+  _globals['_RECOVERY']._serialized_end=492
 # @@protoc_insertion_point(module_scope)

@@ -6,13 +6,15 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class DecryptRequest(_message.Message):
-    __slots__ = ("request",)
+    __slots__ = ("request", "log_record")
     REQUEST_FIELD_NUMBER: _ClassVar[int]
+    LOG_RECORD_FIELD_NUMBER: _ClassVar[int]
     request: bytes
-    def __init__(self, request: _Optional[bytes] = ...) -> None: ...
+    log_record: bytes
+    def __init__(self, request: _Optional[bytes] = ..., log_record: _Optional[bytes] = ...) -> None: ...
 
 class DecryptReply(_message.Message):
-    __slots__ = ("decision", "member", "request_id", "share", "sealed_share", "reason", "release_statement")
+    __slots__ = ("decision", "member", "request_id", "share", "sealed_share", "reason", "release_statement", "log_status")
     class Decision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         DECISION_UNSPECIFIED: _ClassVar[DecryptReply.Decision]
@@ -30,6 +32,7 @@ class DecryptReply(_message.Message):
     SEALED_SHARE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     RELEASE_STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    LOG_STATUS_FIELD_NUMBER: _ClassVar[int]
     decision: DecryptReply.Decision
     member: int
     request_id: str
@@ -37,4 +40,5 @@ class DecryptReply(_message.Message):
     sealed_share: bytes
     reason: str
     release_statement: bytes
-    def __init__(self, decision: _Optional[_Union[DecryptReply.Decision, str]] = ..., member: _Optional[int] = ..., request_id: _Optional[str] = ..., share: _Optional[bytes] = ..., sealed_share: _Optional[bytes] = ..., reason: _Optional[str] = ..., release_statement: _Optional[bytes] = ...) -> None: ...
+    log_status: str
+    def __init__(self, decision: _Optional[_Union[DecryptReply.Decision, str]] = ..., member: _Optional[int] = ..., request_id: _Optional[str] = ..., share: _Optional[bytes] = ..., sealed_share: _Optional[bytes] = ..., reason: _Optional[str] = ..., release_statement: _Optional[bytes] = ..., log_status: _Optional[str] = ...) -> None: ...
