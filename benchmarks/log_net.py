@@ -7,7 +7,8 @@
    the whole append as `LogClient.append` does it;
 2. `keycouncil log verify FILE` of a 10,000-entry export (council.log.sim.busy_log, n = 7, t = 4)
    as a process, wall and CPU (target ≤ 5 s on one core);
-3. networked recovery at n = 16, t = 11 with the log steps: (2b) the request entry, share collection,
+3. networked recovery at n = 16, t = 11 with the log steps: (2b) the request entry (its record handed
+   over with the Decrypt calls, decision 131), share collection,
    (7) the t releases (one shares-released entry), against share collection alone in the same run (target: the log
    steps add ≤ 150 ms to the share-collection p50). Releases are recorded after the plaintext is
    written (recovery/coordinator.py), so they delay the command's end, not the plaintext.
@@ -286,10 +287,10 @@ def render(n_a: int, t_a: int, entries: int, a: dict[str, float], size: int, v: 
         "| step | median | target | met |",
         "|---|---|---|---|",
         f"| share collection alone (ask, verify, combine) | {r['alone'] * ms:.0f} ms | | |",
-        f"| (2b) recovery-requested entry (propose at the head verified last, t approvals, hand over) | {r['entry'] * ms:.0f} ms | | |",
+        f"| (2b) recovery-requested entry (propose at the head verified last, t approvals; the record goes with the Decrypt calls) | {r['entry'] * ms:.0f} ms | | |",
         f"| … the same from a fresh coordinator, which verifies the whole log ({r['length']:,} entries) first | "
         f"{r['cold'] * ms:.0f} ms | | |",
-        f"| (3)-(5) share collection for the logged request | {r['collect'] * ms:.0f} ms | | |",
+        f"| (3)-(5) share collection for the logged request (each member appends the request's record first) | {r['collect'] * ms:.0f} ms | | |",
         f"| (7) one shares-released entry of {t_r} signed statements (after the plaintext is written) | "
         f"{r['release'] * ms:.0f} ms | | |",
         f"| to the plaintext: entry + collection, over collection alone | +{over_plain:.0f} ms | ≤ +150 ms | "

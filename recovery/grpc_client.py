@@ -74,8 +74,11 @@ class GrpcMemberClient:
             reply = self._call(member_index, card, request, give_up, carried[0] if carried else b"")
             if (carried is not None and reply.decision != pb.DecryptReply.RELEASED
                     and reply.log_status not in ("appended", "already")):
-                carried[1](member_index)
+                outcome = carried[1](member_index)
                 carried = None  # handed over: ask again, once, without it
+                if self.notice is not None:
+                    self.notice(f"member {member_index} ({card.name}): did not take the request's log record "
+                                f"({reply.log_status or 'no answer about it'}); handed over: {outcome}; asking again")
                 continue
             if reply.decision != pb.DecryptReply.PENDING:
                 share = _share_of(member_index, card, reply)
