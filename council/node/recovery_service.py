@@ -70,7 +70,7 @@ class RecoveryServicer(pb_grpc.RecoveryServicer):
         """What `Accept` would do with `record`, from a caller `Accept` would take it from (any
         roster-pinned peer; the release path pins the caller to an operator after this)."""
         if peer is None or peer not in self.node.peer_certs().values():
-            return "refused: the client certificate is not in the roster"
+            return "refused: caller: the client certificate is not in the roster"
         a = hand_over(self.node, record)
         return a.status.value if a.status is not Status.REFUSED else f"refused: {a.rule}: {a.reason[:300]}"
 
