@@ -9,12 +9,10 @@ PR_SET_PDEATHSIG on Linux, so a SIGKILLed demo or test does not leave it behind.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from types import TracebackType
@@ -25,24 +23,15 @@ from web3.types import Wei
 from council.chain.account import Signer, create_key_file
 from council.errors import ChainError
 from council.localnet.ports import loopback_port
+from council.localnet.tied import tied_command
 
 HARDHAT_DIR = Path(__file__).resolve().parents[2] / "tools" / "hardhat"
 HARDHAT_CLI = HARDHAT_DIR / "node_modules" / "hardhat" / "internal" / "cli" / "bootstrap.js"
-PR_SET_PDEATHSIG = 1
 
 
 def hardhat_installed() -> bool:
     """True if `make hardhat` has installed the pinned Hardhat and node is on PATH."""
     return shutil.which("node") is not None and HARDHAT_CLI.is_file()
-
-
-def die_with_parent() -> None:
-    """In the child before exec: SIGKILL when the parent (thread) exits (Linux only)."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
 
 
 class HardhatNode:
@@ -60,9 +49,10 @@ class HardhatNode:
             raise ChainError(f"Hardhat is not installed in {HARDHAT_DIR} (run `make hardhat`)")
         with open(self.log_path, "wb") as log:
             self._proc = subprocess.Popen(
-                ["node", str(HARDHAT_CLI), "node", "--hostname", "127.0.0.1", "--port", str(self.port)],
+                tied_command(["node", str(HARDHAT_CLI), "node", "--hostname", "127.0.0.1",
+                              "--port", str(self.port)]),
                 cwd=HARDHAT_DIR, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=die_with_parent,
+                start_new_session=True,
                 env={**os.environ, "HARDHAT_DISABLE_TELEMETRY_PROMPT": "true"})
         try:
             self._wait_ready()

@@ -9,26 +9,21 @@ it runs `council.node` exactly as `python -m council.node` does.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import runpy
-import signal
-import sys
+
+from council.localnet import tied
 
 PARENT_ENV = "KEYCOUNCIL_DEMO_PARENT"
-PR_SET_PDEATHSIG = 1
 
 
 def tie_to_parent() -> None:
     """Ask Linux for SIGKILL when the parent exits; exit now if it already has."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
     parent = os.environ.get(PARENT_ENV)
-    if parent is not None and parent.isdigit() and os.getppid() != int(parent):
-        sys.exit("the demo that started this member has already exited")
+    if parent is not None and parent.isdigit():
+        tied.tie_to_parent(int(parent))
+    else:
+        tied.tie_to_parent(os.getppid())
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from council.chain.hardhat import die_with_parent
+from council.localnet.tied import tied_command
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 30
@@ -84,8 +84,8 @@ def running_moto(folder: Path) -> Iterator[S3Server]:
     log = folder / "moto.log"
     env = credentials_env(folder / "aws")
     with open(log, "wb") as sink:
-        proc = subprocess.Popen(moto_server_command(), stdout=sink, stderr=subprocess.STDOUT,
-                                env={**os.environ, **env}, cwd=folder, preexec_fn=die_with_parent)
+        proc = subprocess.Popen(tied_command(moto_server_command()), stdout=sink,
+                                stderr=subprocess.STDOUT, env={**os.environ, **env}, cwd=folder)
     try:
         endpoint = _wait_for_port(proc, log)
         yield S3Server(endpoint, env, log)
