@@ -22,7 +22,7 @@ def tie_to_parent() -> None:
     parent = os.environ.get(PARENT_ENV)
     if parent is not None and parent.isdigit():
         tied.tie_to_parent(int(parent))
-    else:
+    else:  # started by hand: nothing to check against, only the signal to ask for
         tied.tie_to_parent(os.getppid())
 
 

@@ -4,7 +4,8 @@ Asks Linux for SIGKILL when the parent exits (PR_SET_PDEATHSIG, kept across exec
 if the parent is already gone, then execs CMD in its place. It replaces `preexec_fn`, with which
 Python forks instead of using vfork: the parent's pthread_atfork handlers then run in the child,
 gRPC's restart its event-engine poller there, and the child's closing of inherited descriptors
-can make that poller abort the child before exec (decision 132). Standard library only, run by path, so it starts before any of our imports.
+can make that poller abort the child before exec (decision 132). Standard library only and run by
+path, so nothing of ours is imported before the exec.
 """
 
 from __future__ import annotations

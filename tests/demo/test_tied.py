@@ -89,7 +89,7 @@ def test_starting_helpers_from_a_grpc_process_never_crashes_them() -> None:
         server = grpc.server(futures.ThreadPoolExecutor(4))
         port = server.add_insecure_port("127.0.0.1:0")
         server.start()
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")  # a client too, as in a test worker
         codes = [subprocess.run(tied_command(["true"]), stderr=subprocess.DEVNULL).returncode
                  for _ in range(150)]
         server.stop(0)
