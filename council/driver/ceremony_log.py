@@ -36,7 +36,7 @@ class LogNote:
 
 def epoch_recorded(outcome: AppendReport | LogNote) -> bool:
     """Whether, after a ceremony's log step, the council log records its epoch."""
-    return outcome.recorded if isinstance(outcome, LogNote) else outcome.accepted
+    return outcome.recorded
 
 
 class RosterNotAccepted(PolicyRefused):

@@ -48,10 +48,12 @@ from council.roster import MemberCard, Roster
 T = TypeVar("T")
 R = TypeVar("R")
 MAX_PARALLEL = 64
-_POOL_NAMES = itertools.count()
 """At most this many member calls in flight at once from one client."""
+_POOL_NAMES = itertools.count()
 HEAD_ONLY = 1 << 62
 """A `from_seq` past any log's end: GetLog then answers only the length and the head."""
+_TAKEN = frozenset({"appended", "already", "caught up"})
+"""Hand-over outcomes after which the member's log holds the record."""
 _PROPOSE = {pb.ProposeReply.APPROVED: "approved", pb.ProposeReply.PENDING: "pending",
             pb.ProposeReply.REFUSED: "refused"}
 
@@ -91,13 +93,52 @@ class AppendReport:
     def missing(self) -> dict[str, str]:
         return {n: a for n, a in sorted(self.answers.items()) if a != "approved"}
 
+    @property
+    def taken_by(self) -> list[str]:
+        """The members that hold the handed-over record now (appended, already had it, caught up)."""
+        return sorted(n for n, a in self.appended.items() if a in _TAKEN)
+
+    @property
+    def recorded(self) -> bool:
+        """Accepted, and (when this client handed it over) in at least one member's log."""
+        return self.accepted and (not self.appended or bool(self.taken_by))
+
     def summary(self) -> str:
         head = (f"{self.entry.kind.label} entry {self.entry.seq} of key {self.entry.key_id} (id {self.entry.id}): "
                 f"{len(self.approved_by)} of {self.threshold} approvals needed")
         if self.accepted:
-            return head + f", ACCEPTED (approved by {', '.join(self.approved_by)})"
+            gaps = "; ".join(f"{n}: {a}" for n, a in self.missing.items())
+            left = "; ".join(f"{n}: {a}" for n, a in sorted(self.appended.items()) if a not in _TAKEN)
+            return (head + f", ACCEPTED (approved by {', '.join(self.approved_by)})"
+                    + (f"; not counted: {gaps}" if gaps else "")
+                    + (f"; NOT stored by {left}" if left else ""))
         gaps = "; ".join(f"{n}: {a}" for n, a in self.missing.items())
         return head + (f", NOT accepted (approved by {', '.join(self.approved_by) or 'nobody'}; missing {gaps})")
+
+
+def _answer(card: MemberCard, reply: object | None, entry: Entry) -> tuple[str, Approval | None]:
+    """What one member said to a proposal, and its approval when it is one: an approval counts only
+    if it decodes and verifies as this member's approval of `entry`. A member that sends anything
+    else is named and left out, so one member cannot make the record every member refuses."""
+    if reply is None:
+        return "unreachable: not in the rosters given", None
+    if isinstance(reply, Failure):
+        down = reply.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED")
+        return f"{'unreachable' if down else 'error'}: {reply}", None
+    assert isinstance(reply, pb.ProposeReply)
+    status = _PROPOSE.get(reply.status, "refused")
+    if status != "approved":
+        reason = reply.reason if not reply.rule or reply.rule in reply.reason else f"{reply.rule}: {reply.reason}"
+        return f"{status}: {reason}", None
+    try:
+        approval = Approval.from_bytes(reply.approval)
+    except LogDecodeError as exc:
+        return f"bad approval: {exc}", None
+    if approval.member_key != card.signing_key:
+        return f"bad approval: it names key {approval.member_key.hex()[:16]}…, not this member's", None
+    if not approval.is_valid_for(entry):
+        return "bad approval: its signature does not verify for this entry", None
+    return "approved", approval
 
 
 class VerifiedLogs:
@@ -250,20 +291,10 @@ class LogClient:
         proposal = pb.ProposeRequest(entry=entry.to_bytes())
         asked = self._each(list(roster.members), lambda card: self._propose(card, proposal))
         for card, reply in asked:
-            if reply is None:
-                report.answers[card.name] = "unreachable: not in the rosters given"
-                continue
-            if isinstance(reply, Failure):
-                down = reply.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED")
-                report.answers[card.name] = f"{'unreachable' if down else 'error'}: {reply}"
-                continue
-            assert isinstance(reply, pb.ProposeReply)
-            status = _PROPOSE.get(reply.status, "refused")
-            reason = reply.reason if not reply.rule or reply.rule in reply.reason else f"{reply.rule}: {reply.reason}"
-            report.answers[card.name] = status if status == "approved" else f"{status}: {reason}"
-            if status == "approved":
-                approvals.append(Approval.from_bytes(reply.approval))
-            elif reply.rival_entry:
+            report.answers[card.name], approval = _answer(card, reply, entry)
+            if approval is not None:
+                approvals.append(approval)
+            elif isinstance(reply, pb.ProposeReply) and reply.rival_entry:
                 rivals.append(reply.rival_entry)
         if len({a.member_key for a in approvals}) >= roster.threshold:
             record = LogRecord.of(entry, approvals[:MAX_APPROVALS])
@@ -300,7 +331,10 @@ class LogClient:
             if records is not None:
                 self.push(client, [*records, record])
                 return "caught up"
-        return str(pb.AcceptReply.Status.Name(reply.status).lower())
+        status = str(pb.AcceptReply.Status.Name(reply.status).lower())
+        if reply.status == pb.AcceptReply.REFUSED and reply.reason:
+            return f"{status}: {reply.rule + ': ' if reply.rule and reply.rule not in reply.reason else ''}{reply.reason}"
+        return status
 
     def _missing_for(self, record: LogRecord, start: int) -> list[LogRecord] | None:
         for client in self.clients.values():
