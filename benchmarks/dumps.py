@@ -311,8 +311,8 @@ def section(quick: bool) -> str:
     limits.record(f"open v2 in memory (streams in RAM), {mib}, × raw AES-GCM", ram["open"] / raw, 0.3, "×",
                   at_most=False, source="Dump seal and open")
     if shm:
-        limits.record(f"seal v2 to a file in /dev/shm, {mib}, × raw AES-GCM (bare tmpfs writes: "
-                      f"{(tmpfs or 0) / raw:.2f}×)", shm["seal"] / raw, 0.3, "×", at_most=False,
+        limits.record(f"seal v2 to a file in /dev/shm, {mib}, × raw AES-GCM (bare tmpfs writes, its "
+                      f"ceiling: {(tmpfs or 0) / raw:.2f}×)", shm["seal"] / raw, 0.3, "×", at_most=False,
                       source="Dump seal and open")
     limits.record(f"`keycouncil dump seal` of {cli_mib} MiB to disk, whole process, × bare AES-GCM loop",
                   cli["bare_wall"] / cli["cli_wall"], 0.8, "×", at_most=False, source="Dump seal and open")
@@ -323,10 +323,10 @@ def section(quick: bool) -> str:
         f"{size >> 20} MiB of data, 1 MiB chunks, best of {RUNS} runs. Raw AES-256-GCM is a loop of bare "
         "`AESGCM.encrypt_into` calls; the v2 floor adds the one BLAKE3 pass over the ciphertext that "
         "format version 2 needs, on the same core (the v1 floor: two SHA-256 passes, plaintext and "
-        f"ciphertext: {floor_v1:.2f} GB/s). v2 hashes on a worker thread beside AES-GCM and I/O (sealing "
-        "shares the writes, in record order, between whichever of the two threads is free, over four "
-        "record slots; opening reads ahead on the worker; decisions.md #113, #120); v1 runs its "
-        "SHA-256 of the records on the same worker (decisions.md #21). "
+        f"ciphertext: {floor_v1:.2f} GB/s). v2 hashes beside AES-GCM and I/O (sealing shares the hashing "
+        "and the writes, each in record order, between whichever of the two threads is free, over four "
+        "record slots; opening reads ahead and hashes on the worker; decisions.md #113, #120, #134); v1 runs its "
+        "plaintext SHA-256 on the calling thread and its records' SHA-256 through the same pipeline (decisions.md #21). "
         "The in-memory rows (files in /dev/shm) take the disk out of the picture. "
         "Target (wave 2): ≥ 0.3 × raw AES-GCM in memory; peak memory ≤ 64 MiB.",
         "",

@@ -1,12 +1,13 @@
-"""The record pipeline of sealing (docs/dump-format.md, "Chunks"; decisions.md #113 and #120).
+"""The record pipeline of sealing (docs/dump-format.md, "Chunks"; decisions.md #113, #120, #134).
 
-The calling thread encrypts each record into one of a few slot buffers; a worker thread hashes
-the records in order; the writes, in record order and one at a time, go to whichever thread is
-free: the worker when it has nothing to hash, the calling thread when it would otherwise wait for
-a slot. So neither thread waits while there is work it may do, and a slow sink or a slow hash
-shifts the writes to the other side by itself. Without a worker (`slots == 1`) each record is
-hashed and written as it is pushed. The first failure stops every later write and is raised by
-the calling thread; closing joins the worker, so no buffer is touched once the caller is back.
+The calling thread encrypts each record into one of a few slot buffers. Hashing the records and
+writing them are two tasks, each done in record order and one record at a time, and either
+thread takes either: the worker prefers the next write, the calling thread (when it would
+otherwise wait for a slot) the next hash. So a slow sink keeps the worker writing while the
+caller encrypts and hashes, and a fast sink leaves the worker the hashing. Without a worker
+(`slots == 1`) each record is hashed and written as it is pushed. The first failure stops every
+later hash and write and is raised by the calling thread; closing joins the worker, so no buffer
+is touched once the caller is back.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class SealPipeline:
         self._records: list[memoryview] = list(self._outs)
         self._cv = threading.Condition()
         self._pushed = self._hashed = self._written = 0
-        self._writing = self._closed = False
+        self._writing = self._hashing = self._closed = False
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="dump-hash", daemon=True) if slots > 1 else None
         if self._thread is not None:
@@ -43,7 +44,7 @@ class SealPipeline:
 
     def slot(self, length: int) -> memoryview:
         """The buffer for the next record (`length` bytes), once its previous record is hashed and
-        written; the calling thread writes pending records meanwhile."""
+        written; the calling thread hashes or writes pending records meanwhile."""
         i = self._pushed
         if self._thread is not None and i >= self._slots:
             with self._cv:
@@ -63,7 +64,7 @@ class SealPipeline:
             self._cv.notify_all()
 
     def drain(self) -> None:
-        """Wait until every pushed record is hashed and written (writing meanwhile)."""
+        """Wait until every pushed record is hashed and written (helping meanwhile)."""
         if self._thread is not None:
             with self._cv:
                 self._help_until(lambda: self._hashed == self._written == self._pushed)
@@ -83,17 +84,40 @@ class SealPipeline:
         self.close()
 
     def _help_until(self, done: Callable[[], bool]) -> None:
-        """With the lock held: write the next record whenever no one is writing, until `done()`;
-        raise the first failure of either thread."""
+        """With the lock held: hash the next record whenever no one is hashing, else write the next
+        whenever no one is writing, until `done()`; raise the first failure of either thread."""
         while True:
             if self._error is not None:
                 raise self._error
             if done():
                 return
-            if not self._writing and self._written < self._pushed:
+            if not self._hashing and self._hashed < self._pushed:
+                self._hash_next()
+            elif not self._writing and self._written < self._pushed:
                 self._write_next()
             else:
                 self._cv.wait()
+
+    def _hash_next(self) -> None:
+        """With the lock held: hash record `_hashed` with the lock released meanwhile."""
+        record = self._records[self._hashed % self._slots]
+        self._hashing = True
+        self._cv.release()
+        failure: BaseException | None = None
+        try:
+            self._hash.update(record)
+        except BaseException as exc:  # recorded for both threads: no later record is hashed
+            failure = exc
+        finally:
+            self._cv.acquire()
+        self._hashing = False
+        if failure is None:
+            self._hashed += 1
+        else:
+            self._error = self._error or failure
+        self._cv.notify_all()
+        if failure is not None and not isinstance(failure, Exception):
+            raise failure
 
     def _write_next(self) -> None:
         """With the lock held: write record `_written` with the lock released meanwhile."""
@@ -117,23 +141,13 @@ class SealPipeline:
             raise failure
 
     def _work(self) -> None:
-        """The worker: hash the records in order; write when there is nothing to hash."""
+        """The worker: write the next record when no one is writing, else hash the next one."""
         with self._cv:
             while not self._closed and self._error is None:
-                if self._hashed < self._pushed:
-                    record = self._records[self._hashed % self._slots]
-                    self._cv.release()
-                    try:
-                        self._hash.update(record)
-                    except Exception as exc:  # handed to the calling thread
-                        self._cv.acquire()
-                        self._error = exc
-                        break
-                    self._cv.acquire()
-                    self._hashed += 1
-                    self._cv.notify_all()
-                elif not self._writing and self._written < self._pushed:
+                if not self._writing and self._written < self._pushed:
                     self._write_next()
+                elif not self._hashing and self._hashed < self._pushed:
+                    self._hash_next()
                 else:
                     self._cv.wait()
             self._cv.notify_all()

@@ -69,8 +69,8 @@ def encrypt_stream(source: BinaryIO, sink: BinaryIO, key: bytes, aad: bytes, chu
                    progress: Progress | None = None, version: int = DEFAULT_FORMAT_VERSION) -> StreamSummary:
     """Sealing steps (7)-(8): encrypt `source` to `sink` chunk by chunk; one chunk of look-ahead
     tells which chunk is the last. This thread reads and encrypts (and in version 1 hashes the
-    plaintext); a worker hashes the records in order, and the two threads share the writes, kept
-    in record order, as their loads allow (`dumps.seal_pipeline`)."""
+    plaintext); this thread and a worker share the hashing and the writes of the records, each
+    kept in record order, as their loads allow (`dumps.seal_pipeline`)."""
     aead = AESGCM(key)
     bufs = (memoryview(bytearray(chunk_size)), memoryview(bytearray(chunk_size)))
     p_hash = hashlib.sha256() if hashes_plaintext(version) else None

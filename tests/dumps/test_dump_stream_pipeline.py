@@ -1,5 +1,5 @@
-"""The chunk pipeline of `dumps.stream` and `dumps.seal_pipeline` (decisions 113, 120): sealing
-shares the writes between the calling thread and the worker that hashes, opening reads ahead and
+"""The chunk pipeline of `dumps.stream` and `dumps.seal_pipeline` (decisions 113, 120, 134): sealing
+shares the hashing and the writes between the calling thread and a worker, opening reads ahead and
 hashes on the worker. Whatever the thread split, the bytes,
 the digests and the first failure in chunk order are those of one chunk processed after another."""
 
@@ -166,11 +166,13 @@ class _SlowHash:
 
     def __init__(self, fail_at: int = -1, delay: float = 0.002) -> None:
         self.inner, self.calls, self.fail_at, self.delay = blake3.blake3(), 0, fail_at, delay
+        self.threads: list[int | None] = []
 
     def update(self, data: memoryview) -> None:
         if self.calls == self.fail_at:
             raise ValueError("hash failed")
         self.calls += 1
+        self.threads.append(threading.get_ident())
         time.sleep(self.delay)
         self.inner.update(data)
 
@@ -196,6 +198,16 @@ def test_the_pipeline_writes_every_record_once_in_order_whichever_side_is_slow(s
         expected = _records(pipeline, 3 * SEAL_SLOTS + 1, 100 + TAG_LEN)
     written = bytes(sink.data) if isinstance(sink, _Recording) else sink.getvalue()  # type: ignore[attr-defined]
     assert written == expected and chunk_hash.inner.digest() == blake3.blake3(expected).digest()
+
+
+def test_with_a_slow_sink_the_calling_thread_hashes_while_the_worker_writes() -> None:
+    sink, chunk_hash = _Recording(), _SlowHash(delay=0)
+    with SealPipeline(sink, chunk_hash, 100, SEAL_SLOTS) as pipeline:  # type: ignore[arg-type]
+        expected = _records(pipeline, 3 * SEAL_SLOTS + 1, 100 + TAG_LEN)
+    caller = threading.get_ident()
+    assert bytes(sink.data) == expected and chunk_hash.inner.digest() == blake3.blake3(expected).digest()
+    assert caller in chunk_hash.threads, "the caller never hashed: it waited on the worker's writes"
+    assert any(t != caller for t in sink.threads), "the worker never wrote"
 
 
 @pytest.mark.parametrize("fail_at", [0, 3, 9])
