@@ -25,7 +25,7 @@ def _spawn_liar(c: Council, name: str, label: str, how: str) -> None:
     c.processes.spawn(name, c.base / name, [str(script), str(c.base / name), str(c.roster_files[label]), how])
 
 
-@pytest.mark.parametrize("how", ["bad-signature", "other-member", "other-entry", "junk"])
+@pytest.mark.parametrize("how", ["bad-signature", "other-member", "other-entry", "replayed", "junk"])
 def test_one_lying_approver_does_not_stall_the_log(council: Council, how: str) -> None:
     c = council
     c.add_members(*NAMES)
