@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from council.crypto import schnorr
 from council.crypto.bn254 import sharing as bn_sharing
 from council.crypto.bn254.curve import G2
+from council.crypto.committee import Committee
 from council.crypto.complaint import judge_complaint
 from council.crypto.messages import CeremonySpec, Dealing, Kind, Response, Signed
 from council.errors import KeycouncilError
@@ -31,13 +32,13 @@ class Judgement:
     bn254_key: G2 | None = None
 
 
-def check_dealing(spec: CeremonySpec, signed: Signed, signed_here: bool = False) -> Dealing:
+def check_dealing(spec: CeremonySpec, signed: Signed, signature_checked: bool = False) -> Dealing:
     """Everything about one dealing that is public: signature, shape, proof or constant term.
-    `signed_here`: the caller signed exactly these bytes itself (its own dealing relayed back
-    unchanged), so the signature is not checked again; everything else is."""
+    `signature_checked`: the caller knows its sender signed exactly these bytes (its own dealing
+    relayed back unchanged, or checked by `signed_by`), so the signature is not checked again."""
     digest = spec.digest()
     member = spec.dealers.member(signed.sender)
-    if not signed_here:
+    if not signature_checked:
         signed.verify(member, Dealing.KIND)
     dealing = Dealing.from_bytes(signed.body)
     if dealing.ceremony != digest or dealing.dealer != signed.sender:
@@ -73,25 +74,42 @@ def _check_bn254(spec: CeremonySpec, dealing: Dealing) -> None:
 def valid_dealings(spec: CeremonySpec, signed: Sequence[Signed],
                    own: Signed | None = None) -> tuple[dict[int, Dealing], dict[int, str]]:
     """Split relayed dealings into valid ones and disqualified dealers (missing or malformed).
-    `own`: the dealing this member signed; relayed back equal to it, its signature is not checked."""
+    `own`: the dealing this member signed; relayed back equal to it, its signature is not checked.
+    A message its claimed dealer did not sign counts neither for nor against that dealer: anyone
+    relaying can add one in another's name. Two different dealings both signed by one dealer
+    disqualify it (equivocation)."""
     by_sender: dict[int, Signed] = {}
     bad: dict[int, str] = {}
+    unsigned: set[int] = set()
     for s in signed:
-        if s.sender in by_sender and by_sender[s.sender] != s:
+        if not signed_by(spec.dealers, s, Dealing.KIND, own):
+            unsigned.add(s.sender)
+        elif by_sender.setdefault(s.sender, s) != s:
             bad[s.sender] = "sent two different dealings"
-        by_sender.setdefault(s.sender, s)
     good: dict[int, Dealing] = {}
     for i in spec.dealers.indices:
         if i in bad:
             continue
         if i not in by_sender:
-            bad[i] = "no dealing received"
+            bad[i] = "no dealing received" + (" with a valid signature of its dealer" if i in unsigned else "")
             continue
         try:
-            good[i] = check_dealing(spec, by_sender[i], signed_here=own is not None and by_sender[i] == own)
+            good[i] = check_dealing(spec, by_sender[i], signature_checked=True)
         except (KeycouncilError, ValueError) as exc:
             bad[i] = f"invalid dealing: {exc}"
     return good, bad
+
+
+def signed_by(committee: Committee, message: Signed, kind: str, own: Signed | None = None) -> bool:
+    """Whether `message` is a `kind` that the committee member it names signed (`own`, signed by
+    the caller and relayed back unchanged, is taken as it is)."""
+    if own is not None and message == own:
+        return True
+    try:
+        message.verify(committee.member(message.sender), kind)
+    except (KeycouncilError, ValueError):
+        return False
+    return True
 
 
 def judge(spec: CeremonySpec, dealings: Sequence[Signed], responses: Sequence[Signed],
@@ -105,7 +123,8 @@ def judge(spec: CeremonySpec, dealings: Sequence[Signed], responses: Sequence[Si
     good, disqualified = dict(good), dict(disqualified)
     blamed: dict[int, str] = {}
     for signed in sorted(responses, key=lambda s: s.sender):
-        _judge_response(spec, signed, good, disqualified, blamed, signed_here=own is not None and signed == own)
+        if signed_by(spec.receivers, signed, Response.KIND, own):  # one in another's name counts for nothing
+            _judge_response(spec, signed, good, disqualified, blamed)
     if spec.kind is Kind.DKG:  # in a DKG a false complainer is also a dealer: keep it out of QUAL
         for j, why in blamed.items():
             disqualified.setdefault(j, f"blamed: {why}")
@@ -126,12 +145,12 @@ def _bn254_part(dealing: Dealing) -> bn_sharing.BnDealing:
 
 
 def _judge_response(spec: CeremonySpec, signed: Signed, good: Mapping[int, Dealing],
-                    disqualified: dict[int, str], blamed: dict[int, str], signed_here: bool = False) -> None:
+                    disqualified: dict[int, str], blamed: dict[int, str]) -> None:
+    """One response its sender signed (`signed_by`): a malformed one, or a complaint that is not
+    upheld, blames its sender; an upheld complaint disqualifies the dealer."""
     j = signed.sender
+    member = spec.receivers.member(j)
     try:
-        member = spec.receivers.member(j)
-        if not signed_here:
-            signed.verify(member, Response.KIND)
         response = Response.from_bytes(signed.body)
         if response.ceremony != spec.digest() or response.member != j:
             raise KeycouncilError("response belongs to another ceremony or member")

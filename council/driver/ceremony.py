@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from council.bundle import BundleError, KeyBundle
-from council.crypto.messages import CommitSignature, EpochCommit, Kind, Signed
+from council.crypto.judge import signed_by
+from council.crypto.messages import CommitSignature, Dealing, EpochCommit, Kind, Response, Signed
 from council.driver.ceremony_log import (
     LogNote,
     epoch_recorded,
@@ -260,12 +261,13 @@ def _phases(run: _Run) -> None:
     deal_request = pb.DealRequest(request=run.pb_request)
     everyone = list(run.clients)
     deal = run.phase("deal", everyone, lambda s, t: s.Deal(deal_request, timeout=t))
-    dealings = _messages(deal.answers, "dealing")
+    dealings = _messages(run, deal.answers, "dealing", run.dealers, Dealing.KIND)
     _require(len(dealings) >= run.dealers.threshold,
              f"{len(dealings)} dealings received, {run.dealers.threshold} needed")
     check_request = pb.CheckRequest(request=run.pb_request, dealings=[d.to_bytes() for d in dealings])
     check = run.phase("check", list(deal.answers), lambda s, t: s.Check(check_request, timeout=t))
-    _output_and_finalize(run, _messages(check.answers, "response"), list(check.answers))
+    _output_and_finalize(run, _messages(run, check.answers, "response", run.receivers, Response.KIND),
+                         list(check.answers))
 
 
 def _output_and_finalize(run: _Run, responses: list[Signed], members: list[bytes]) -> None:
@@ -306,13 +308,34 @@ def _record_stored(run: _Run, answers: dict[bytes, pb.FinalizeReply]) -> list[by
     return [valid[i].to_bytes() for i in sorted(valid)]
 
 
-def _messages(answers: dict[bytes, Any], field_name: str) -> list[Signed]:
+def _messages(run: _Run, answers: dict[bytes, Any], field_name: str, roster: Roster, kind: str) -> list[Signed]:
+    """The signed messages to relay: each answer's, if it decodes and the member that gave it
+    signed it in its own name; any other is left out and named in the report (members would
+    ignore it anyway: judge.signed_by), so one member's garbage never stops the ceremony."""
     out = []
-    for reply in answers.values():
+    for key, reply in answers.items():
         raw = getattr(reply, field_name)
-        if raw:
+        if not raw:
+            continue
+        why = _not_own(raw, key, roster, kind)
+        if why:
+            run.report.missing.setdefault(run.name(key), f"its {field_name} {why}")
+        else:
             out.append(Signed.from_bytes(raw))
     return out
+
+
+def _not_own(raw: bytes, key: bytes, roster: Roster, kind: str) -> str:
+    """Why `raw` is not a `kind` signed by the member with signing key `key` ("" if it is)."""
+    try:
+        message = Signed.from_bytes(raw)
+    except (DecodeError, ValueError) as exc:
+        return f"does not decode: {exc}"
+    if message.sender != roster.index_of(key):
+        return f"names member {message.sender}, not the member that sent it"
+    if not signed_by(roster.committee(), message, kind):
+        return "is not signed by the member that sent it"
+    return ""
 
 
 def _require(ok: bool, why: str) -> None:
@@ -330,7 +353,11 @@ def _record_output(run: _Run, answers: dict[bytes, pb.OutputReply]) -> list[Sign
         if reply.share_problem:
             rep.problems[run.name(key)] = reply.share_problem
         if reply.commit_signature:
-            sig = Signed.from_bytes(reply.commit_signature)
+            why = _not_own(reply.commit_signature, key, run.receivers, EpochCommit.KIND)
+            sig = None if why else Signed.from_bytes(reply.commit_signature)
+            if sig is None or sig.body != reply.commit:
+                rep.missing.setdefault(run.name(key), f"its commit signature {why or 'is over another commit'}")
+                continue
             commits.setdefault(reply.commit, []).append(sig)
     _require(bool(commits), "no member signed a commit: "
              + "; ".join(f"{n}: {why}" for n, why in sorted(rep.missing.items())))

@@ -18,8 +18,10 @@ from council.driver.log_client import AppendReport, LogClient, operator_entry
 from council.driver.operator import OperatorFolder
 from council.driver.phases import Timing
 from council.errors import PolicyRefused
-from council.log import Genesis, LogRecord, LogRuleError, LogState, RosterProposed, apply
-from council.roster import Roster
+from council.log import Entry, Genesis, LogRecord, LogRuleError, LogState, RosterProposed, apply
+from council.log.kinds import Kind
+from council.log.rules import check_entry
+from council.roster import MemberCard, Roster
 
 
 @dataclass(frozen=True)
@@ -126,10 +128,13 @@ def record_epoch(old: Roster, new: Roster, key_id: str, operator: OperatorFolder
                 if card.name not in signers:
                     continue
                 entry = client.author(card, key_id, "epoch-committed")
-                if isinstance(entry, Failure):
-                    problems.append(f"{card.name}: {entry}")
+                why = str(entry) if isinstance(entry, Failure) else _not_its_epoch_entry(state, entry, card)
+                if why:  # one member's bad entry does not keep the epoch out of the log: ask the next
+                    problems.append(f"{card.name}: {why}")
                     continue
+                assert isinstance(entry, Entry)
                 report = client.append(state, entry)
+                report.notes += [f"author passed over: {p}" for p in problems]
                 break
             if report is None:
                 return LogNote("no member of the new committee authored the epoch-committed entry: "
@@ -138,6 +143,18 @@ def record_epoch(old: Roster, new: Roster, key_id: str, operator: OperatorFolder
                 return report
         assert report is not None
         return report
+
+
+def _not_its_epoch_entry(state: LogState, entry: Entry, card: MemberCard) -> str:
+    """Why `entry` is not an epoch-committed entry by `card`'s member that may follow `state`
+    (the log's own rules, without the quorum), or "" if it is."""
+    if entry.kind is not Kind.EPOCH_COMMITTED or entry.author.public_key != card.signing_key:
+        return f"it authored a {entry.kind.label} entry as {entry.author.public_key.hex()[:16]}…, not its epoch-committed entry"
+    try:
+        check_entry(state, entry)
+    except LogRuleError as exc:
+        return f"its entry breaks the log's rules: {exc}"
+    return ""
 
 
 def already_logged(state: LogState, epoch: int) -> LogNote:

@@ -72,6 +72,8 @@ class AppendReport:
     """member name → approved / pending: reason / refused: reason / unreachable: reason"""
     record: LogRecord | None = None
     appended: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """What the caller wants said beside the answers (e.g. authors passed over, and why)."""
     rival: AppendReport | None = None
     """Another entry that members had already approved at this seq, which this client completed
     (its author's coordinator died before handing it over): the caller proposes again at the next seq."""
@@ -106,6 +108,9 @@ class AppendReport:
     def summary(self) -> str:
         head = (f"{self.entry.kind.label} entry {self.entry.seq} of key {self.entry.key_id} (id {self.entry.id}): "
                 f"{len(self.approved_by)} of {self.threshold} approvals needed")
+        return self._outcome(head) + "".join(f"; {n}" for n in self.notes)
+
+    def _outcome(self, head: str) -> str:
         if self.accepted:
             gaps = "; ".join(f"{n}: {a}" for n, a in self.missing.items())
             left = "; ".join(f"{n}: {a}" for n, a in sorted(self.appended.items()) if a not in _TAKEN)
@@ -354,7 +359,10 @@ class LogClient:
         if isinstance(reply, Failure):
             return reply
         assert isinstance(reply, pb.AuthorReply)
-        return Entry.from_bytes(reply.entry)
+        try:
+            return Entry.from_bytes(reply.entry)
+        except LogDecodeError as exc:
+            return Failure("INVALID_ENTRY", f"its entry does not decode: {exc}")
 
     def release_statement(self, card: MemberCard, key_id: str, request_id: bytes) -> ReleaseStatement | Failure:
         """Ask a member for its signed statement that it released its share for `request_id`;

@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from council.crypto import ecies, libcrypto, rawec, schnorr
+from council.crypto.dleq import DleqProof
 from council.crypto.group import P256, Point, Q, Scalar
 from council.crypto.judge import judge, valid_dealings
-from council.crypto.messages import Signed
+from council.crypto.messages import Complaint, Response, Signed, sign
 from council.errors import ProofError
 from council.local import dkg_spec, participants_for, roster_of
 
@@ -119,7 +120,13 @@ def test_own_response_relayed_back_unchanged_is_taken_and_a_changed_one_is_check
     assert own is not None and all(r is not None for r in responses)
     ok = judge(spec, dealings, responses, own=own)
     assert not ok.blamed and len(ok.qualified) == len(ps)
-    forged = [_forged(own), *responses[1:]]
-    refused = judge(spec, dealings, forged, own=own)
-    assert own.sender in refused.blamed and own.sender not in refused.qualified
+    # a changed copy is checked, not taken as own: its signature fails, so its (false) complaint
+    # counts for nothing and blames nobody (taken unchecked, it would blame member 1: decision 135)
+    complaint = Complaint(2, P256.generator, DleqProof(Scalar(0), Scalar(0)))
+    changed = replace(own, body=Response(spec.digest(), own.sender, (complaint,)).to_bytes())
+    assert judge(spec, dealings, [changed, *responses[1:]]).blamed == {}
+    assert own.sender in judge(spec, dealings, [sign(ps[0].signer, Response.KIND, own.sender, changed.body),
+                                               *responses[1:]]).blamed  # the same complaint, signed
+    ignored = judge(spec, dealings, [changed, *responses[1:]], own=own)
+    assert not ignored.blamed and len(ignored.qualified) == len(ps)
     assert ps[0].output(responses) is not None and ps[0].outcome is not None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from node_helpers import Council
 
-from council.driver.ceremony import run_dkg
+from council.driver.ceremony import run_dkg, run_reshare
 from council.driver.phases import Timing
 from council.node.log_book import folder_logbook
 
@@ -44,3 +44,53 @@ def test_one_lying_approver_does_not_stall_the_log(council: Council, how: str) -
     for name in NAMES:
         state = folder_logbook(c.base / name).state("k")
         assert state.started and state.next_seq == 1, (name, report.log)
+
+
+@pytest.mark.parametrize("how", ["junk-dealing", "junk-response", "junk-commit-signature",
+                                 "forged-commit-signature", "impersonated-dealing", "impersonated-response"])
+def test_one_lying_member_does_not_stall_a_dkg(council: Council, how: str) -> None:
+    c = council
+    c.add_members(*NAMES)
+    roster = c.roster("r1", 3, NAMES)
+    for name in NAMES[:3]:
+        c.spawn(name, "r1")
+    _spawn_liar(c, "m4", "r1", how)
+    c.wait_serving(NAMES)
+
+    report = run_dkg(roster, "k", c.op(), FAST)
+
+    assert report.committed and report.logged, (report.failure, report.log)
+    said = {**report.missing, **report.problems}.get("m4", "")
+    expected = {"junk-dealing": "its dealing does not decode", "junk-response": "its response does not decode",
+                "junk-commit-signature": "its commit signature does not decode",
+                "forged-commit-signature": "its commit signature is not signed by the member that sent it",
+                "impersonated-dealing": "its dealing names member 1, not the member that sent it",
+                "impersonated-response": "its response names member 1, not the member that sent it"}
+    assert said.startswith(expected[how]), (said, report.missing, report.problems)
+    assert ("m4" in report.signers) == (how in ("junk-dealing", "junk-response", "impersonated-dealing",
+                                                "impersonated-response")), report.signers
+    assert "m1" not in report.disqualified and "m1" not in report.blamed, (report.disqualified, report.blamed)
+    for name in NAMES[:3]:
+        assert folder_logbook(c.base / name).state("k").started, name
+
+
+@pytest.mark.parametrize("how", ["junk-entry", "wrong-epoch"])
+def test_a_lying_first_author_does_not_keep_a_reshare_out_of_the_log(council: Council, how: str) -> None:
+    """The epoch-committed entry is authored by the first new member that signed the commit: when
+    its entry does not decode or breaks the log's rules, the next signer is asked."""
+    c = council
+    c.add_members(*NAMES)
+    roster = c.roster("r1", 3, NAMES)
+    _spawn_liar(c, "m1", "r1", how)
+    for name in NAMES[1:]:
+        c.spawn(name, "r1")
+    c.wait_serving(NAMES)
+    assert run_dkg(roster, "k", c.op(), FAST).logged
+
+    report = run_reshare(roster, roster, "k", c.op(), FAST)
+
+    assert report.committed and report.logged, (report.failure, report.log)
+    assert "author passed over: m1: " in " ".join(report.log), report.log
+    for name in NAMES:
+        state = folder_logbook(c.base / name).state("k")
+        assert state.epoch == 1 and state.next_seq == 2, (name, state.epoch, state.next_seq)
