@@ -70,7 +70,7 @@ def serve(folder: Path, roster_path: Path | None, listen: str | None, metrics: s
     """Serve the member in FOLDER until SIGTERM."""
     from council.node.folder import CONFIG_NAME, INSECURE_WARNING
     from council.node.runtime import open_member, served_roster
-    from council.node.server import StopSignal, serve_forever, start
+    from council.node.server import StopSignal, serve_forever, settle_heap, start
     from council.storage.folders import read_json, read_passphrase
 
     stop = StopSignal.install()  # before anything starts: no window in which SIGTERM kills outright
@@ -86,6 +86,8 @@ def serve(folder: Path, roster_path: Path | None, listen: str | None, metrics: s
     if node.folder.vault.insecure:
         click.echo(f"warning: {INSECURE_WARNING}", err=True)
     address = metrics or read_json(folder / CONFIG_NAME, "member config").get("metrics")
+    collected, frozen = settle_heap()
+    node.log.event("heap-settled", collected=collected, frozen=frozen)
     if not address:
         serve_forever(start(node, listen or node.folder.listen), stop)
         return

@@ -47,6 +47,9 @@ def test_sigterm_stops_gracefully_and_logs_json_lines(council: Council) -> None:
     assert [e["event"] for e in events][:1] == ["insecure-mode"]
     assert {"serving", "stopping", "stopped"} <= {e["event"] for e in events}
     assert all(e["member"] == "a" and "ts" in e for e in events)
+    names = [e["event"] for e in events]  # start-up's heap left to no later call (decision 137)
+    settled = next(e for e in events if e["event"] == "heap-settled")
+    assert names.index("heap-settled") < names.index("serving") and settled["frozen"] > 10_000, settled
     serving = next(e for e in events if e["event"] == "serving")  # which code multiplies on P-256
     assert serving["p256"] == libcrypto.describe()
     assert serving["p256"].startswith("libcrypto (OpenSSL 3") if libcrypto.AVAILABLE else serving["p256"] == "pycryptodome"
