@@ -121,29 +121,30 @@ class AppendReport:
         return head + (f", NOT accepted (approved by {', '.join(self.approved_by) or 'nobody'}; missing {gaps})")
 
 
-def _answer(card: MemberCard, reply: object | None, entry: Entry) -> tuple[str, Approval | None]:
-    """What one member said to a proposal, and its approval when it is one: an approval counts only
-    if it decodes and verifies as this member's approval of `entry`. A member that sends anything
-    else is named and left out, so one member cannot make the record every member refuses."""
+def _answer(card: MemberCard, reply: object | None, entry: Entry) -> tuple[str, Approval | None, bytes]:
+    """What one member said to a proposal, its approval when it is one, and the rival entry it
+    sent: an approval counts only if it decodes and verifies as this member's approval of `entry`.
+    A member that sends anything else is named and left out, so one member cannot make the
+    record every member refuses."""
     if reply is None:
-        return "unreachable: not in the rosters given", None
+        return "unreachable: not in the rosters given", None, b""
     if isinstance(reply, Failure):
         down = reply.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED")
-        return f"{'unreachable' if down else 'error'}: {reply}", None
+        return f"{'unreachable' if down else 'error'}: {reply}", None, b""
     assert isinstance(reply, pb.ProposeReply)
     status = _PROPOSE.get(reply.status, "refused")
     if status != "approved":
         reason = reply.reason if not reply.rule or reply.rule in reply.reason else f"{reply.rule}: {reply.reason}"
-        return f"{status}: {reason}", None
+        return f"{status}: {reason}", None, bytes(reply.rival_entry)
     try:
         approval = Approval.from_bytes(reply.approval)
     except LogDecodeError as exc:
-        return f"bad approval: {exc}", None
+        return f"bad approval: {exc}", None, b""
     if approval.member_key != card.signing_key:
-        return f"bad approval: it names key {approval.member_key.hex()[:16]}…, not this member's", None
+        return f"bad approval: it names key {approval.member_key.hex()[:16]}…, not this member's", None, b""
     if not approval.is_valid_for(entry):
-        return "bad approval: its signature does not verify for this entry", None
-    return "approved", approval
+        return "bad approval: its signature does not verify for this entry", None, b""
+    return "approved", approval, b""
 
 
 class VerifiedLogs:
@@ -294,13 +295,14 @@ class LogClient:
         approvals: list[Approval] = []
         rivals: list[bytes] = []
         proposal = pb.ProposeRequest(entry=entry.to_bytes())
-        asked = self._each(list(roster.members), lambda card: self._propose(card, proposal))
-        for card, reply in asked:
-            report.answers[card.name], approval = _answer(card, reply, entry)
+        asked = self._each(list(roster.members),  # each reply checked in its own thread, as it comes
+                           lambda card: _answer(card, self._propose(card, proposal), entry))
+        for card, (said, approval, rival_bytes) in asked:
+            report.answers[card.name] = said
             if approval is not None:
                 approvals.append(approval)
-            elif isinstance(reply, pb.ProposeReply) and reply.rival_entry:
-                rivals.append(reply.rival_entry)
+            elif rival_bytes:
+                rivals.append(rival_bytes)
         if len({a.member_key for a in approvals}) >= roster.threshold:
             record = LogRecord.of(entry, approvals[:MAX_APPROVALS])
             report.record = record
