@@ -27,6 +27,16 @@ class _Hash(Protocol):
     def update(self, data: memoryview, /) -> object: ...
 
 
+class _Lane:
+    """One in-order task over the records, hashing or writing: what it does to a record, how many
+    records it has done, and whether a thread is on one now (one at a time, in record order)."""
+
+    __slots__ = ("run", "done", "busy")
+
+    def __init__(self, run: Callable[[memoryview], object]) -> None:
+        self.run, self.done, self.busy = run, 0, False
+
+
 class SealPipeline:
     """Hashes and writes the records of one seal, in order, on two threads (or inline)."""
 
@@ -35,8 +45,9 @@ class SealPipeline:
         self._outs = [memoryview(bytearray(chunk_size + TAG_LEN)) for _ in range(slots)]
         self._records: list[memoryview] = list(self._outs)
         self._cv = threading.Condition()
-        self._pushed = self._hashed = self._written = 0
-        self._writing = self._hashing = self._closed = False
+        self._pushed = 0
+        self._hashing, self._writing = _Lane(chunk_hash.update), _Lane(sink.write)
+        self._closed = False
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="dump-hash", daemon=True) if slots > 1 else None
         if self._thread is not None:
@@ -48,7 +59,7 @@ class SealPipeline:
         i = self._pushed
         if self._thread is not None and i >= self._slots:
             with self._cv:
-                self._help_until(lambda: self._hashed > i - self._slots and self._written > i - self._slots)
+                self._help_until(lambda: min(self._hashing.done, self._writing.done) > i - self._slots)
         return self._outs[i % self._slots][:length]
 
     def push(self, record: memoryview) -> None:
@@ -67,7 +78,7 @@ class SealPipeline:
         """Wait until every pushed record is hashed and written (helping meanwhile)."""
         if self._thread is not None:
             with self._cv:
-                self._help_until(lambda: self._hashed == self._written == self._pushed)
+                self._help_until(lambda: self._hashing.done == self._writing.done == self._pushed)
 
     def close(self) -> None:
         """Stop the worker after its current task and wait for it."""
@@ -91,49 +102,32 @@ class SealPipeline:
                 raise self._error
             if done():
                 return
-            if not self._hashing and self._hashed < self._pushed:
-                self._hash_next()
-            elif not self._writing and self._written < self._pushed:
-                self._write_next()
-            else:
+            if not self._take_one((self._hashing, self._writing)):
                 self._cv.wait()
 
-    def _hash_next(self) -> None:
-        """With the lock held: hash record `_hashed` with the lock released meanwhile."""
-        record = self._records[self._hashed % self._slots]
-        self._hashing = True
-        self._cv.release()
-        failure: BaseException | None = None
-        try:
-            self._hash.update(record)
-        except BaseException as exc:  # recorded for both threads: no later record is hashed
-            failure = exc
-        finally:
-            self._cv.acquire()
-        self._hashing = False
-        if failure is None:
-            self._hashed += 1
-        else:
-            self._error = self._error or failure
-        self._cv.notify_all()
-        if failure is not None and not isinstance(failure, Exception):
-            raise failure
+    def _take_one(self, lanes: tuple[_Lane, ...]) -> bool:
+        """With the lock held: run the next record of the first lane with one free; False if none."""
+        for lane in lanes:
+            if not lane.busy and lane.done < self._pushed:
+                self._run_next(lane)
+                return True
+        return False
 
-    def _write_next(self) -> None:
-        """With the lock held: write record `_written` with the lock released meanwhile."""
-        record = self._records[self._written % self._slots]
-        self._writing = True
+    def _run_next(self, lane: _Lane) -> None:
+        """With the lock held: run `lane` on its next record with the lock released meanwhile."""
+        record = self._records[lane.done % self._slots]
+        lane.busy = True
         self._cv.release()
         failure: BaseException | None = None
         try:
-            self._sink.write(record)
-        except BaseException as exc:  # recorded for both threads: no later record is written
+            lane.run(record)
+        except BaseException as exc:  # recorded for both threads: no later record is hashed or written
             failure = exc
         finally:
             self._cv.acquire()
-        self._writing = False
+        lane.busy = False
         if failure is None:
-            self._written += 1
+            lane.done += 1
         else:
             self._error = self._error or failure
         self._cv.notify_all()
@@ -144,10 +138,6 @@ class SealPipeline:
         """The worker: write the next record when no one is writing, else hash the next one."""
         with self._cv:
             while not self._closed and self._error is None:
-                if not self._writing and self._written < self._pushed:
-                    self._write_next()
-                elif not self._hashing and self._hashed < self._pushed:
-                    self._hash_next()
-                else:
+                if not self._take_one((self._writing, self._hashing)):
                     self._cv.wait()
             self._cv.notify_all()

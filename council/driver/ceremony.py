@@ -317,25 +317,25 @@ def _messages(run: _Run, answers: dict[bytes, Any], field_name: str, roster: Ros
         raw = getattr(reply, field_name)
         if not raw:
             continue
-        why = _not_own(raw, key, roster, kind)
-        if why:
+        message, why = _own_message(raw, key, roster, kind)
+        if message is None:
             run.report.missing.setdefault(run.name(key), f"its {field_name} {why}")
         else:
-            out.append(Signed.from_bytes(raw))
+            out.append(message)
     return out
 
 
-def _not_own(raw: bytes, key: bytes, roster: Roster, kind: str) -> str:
-    """Why `raw` is not a `kind` signed by the member with signing key `key` ("" if it is)."""
+def _own_message(raw: bytes, key: bytes, roster: Roster, kind: str) -> tuple[Signed | None, str]:
+    """`raw` decoded, if it is a `kind` signed by the member with signing key `key`; else None and why."""
     try:
         message = Signed.from_bytes(raw)
     except (DecodeError, ValueError) as exc:
-        return f"does not decode: {exc}"
+        return None, f"does not decode: {exc}"
     if message.sender != roster.index_of(key):
-        return f"names member {message.sender}, not the member that sent it"
+        return None, f"names member {message.sender}, not the member that sent it"
     if not signed_by(roster.committee(), message, kind):
-        return "is not signed by the member that sent it"
-    return ""
+        return None, "is not signed by the member that sent it"
+    return message, ""
 
 
 def _require(ok: bool, why: str) -> None:
@@ -353,8 +353,7 @@ def _record_output(run: _Run, answers: dict[bytes, pb.OutputReply]) -> list[Sign
         if reply.share_problem:
             rep.problems[run.name(key)] = reply.share_problem
         if reply.commit_signature:
-            why = _not_own(reply.commit_signature, key, run.receivers, EpochCommit.KIND)
-            sig = None if why else Signed.from_bytes(reply.commit_signature)
+            sig, why = _own_message(reply.commit_signature, key, run.receivers, EpochCommit.KIND)
             if sig is None or sig.body != reply.commit:
                 rep.missing.setdefault(run.name(key), f"its commit signature {why or 'is over another commit'}")
                 continue
