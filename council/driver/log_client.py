@@ -111,14 +111,12 @@ class AppendReport:
         return self._outcome(head) + "".join(f"; {n}" for n in self.notes)
 
     def _outcome(self, head: str) -> str:
-        if self.accepted:
-            gaps = "; ".join(f"{n}: {a}" for n, a in self.missing.items())
-            left = "; ".join(f"{n}: {a}" for n, a in sorted(self.appended.items()) if a not in _TAKEN)
-            return (head + f", ACCEPTED (approved by {', '.join(self.approved_by)})"
-                    + (f"; not counted: {gaps}" if gaps else "")
-                    + (f"; NOT stored by {left}" if left else ""))
         gaps = "; ".join(f"{n}: {a}" for n, a in self.missing.items())
-        return head + (f", NOT accepted (approved by {', '.join(self.approved_by) or 'nobody'}; missing {gaps})")
+        if not self.accepted:
+            return head + f", NOT accepted (approved by {', '.join(self.approved_by) or 'nobody'}; missing {gaps})"
+        left = "; ".join(f"{n}: {a}" for n, a in sorted(self.appended.items()) if a not in _TAKEN)
+        return (head + f", ACCEPTED (approved by {', '.join(self.approved_by)})"
+                + (f"; not counted: {gaps}" if gaps else "") + (f"; NOT stored by {left}" if left else ""))
 
 
 def _answer(card: MemberCard, reply: object | None, entry: Entry) -> tuple[str, Approval | None, bytes]:
@@ -134,8 +132,7 @@ def _answer(card: MemberCard, reply: object | None, entry: Entry) -> tuple[str, 
     assert isinstance(reply, pb.ProposeReply)
     status = _PROPOSE.get(reply.status, "refused")
     if status != "approved":
-        reason = reply.reason if not reply.rule or reply.rule in reply.reason else f"{reply.rule}: {reply.reason}"
-        return f"{status}: {reason}", None, bytes(reply.rival_entry)
+        return f"{status}: {_with_rule(reply.rule, reply.reason)}", None, bytes(reply.rival_entry)
     try:
         approval = Approval.from_bytes(reply.approval)
     except LogDecodeError as exc:
@@ -145,6 +142,11 @@ def _answer(card: MemberCard, reply: object | None, entry: Entry) -> tuple[str, 
     if not approval.is_valid_for(entry):
         return "bad approval: its signature does not verify for this entry", None, b""
     return "approved", approval, b""
+
+
+def _with_rule(rule: str, reason: str) -> str:
+    """A member's refusal as `RULE: REASON`, the rule left out when the reason names it already."""
+    return reason if not rule or rule in reason else f"{rule}: {reason}"
 
 
 class VerifiedLogs:
@@ -340,7 +342,7 @@ class LogClient:
                 return "caught up"
         status = str(pb.AcceptReply.Status.Name(reply.status).lower())
         if reply.status == pb.AcceptReply.REFUSED and reply.reason:
-            return f"{status}: {reply.rule + ': ' if reply.rule and reply.rule not in reply.reason else ''}{reply.reason}"
+            return f"{status}: {_with_rule(reply.rule, reply.reason)}"
         return status
 
     def _missing_for(self, record: LogRecord, start: int) -> list[LogRecord] | None:

@@ -14,8 +14,8 @@ message in the Deal, Check or Output reply), forged-commit-signature (its commit
 one bit flipped), impersonated-dealing, impersonated-response (its dealing or response relabelled
 as the first member's, its own signature kept). Asked to author the epoch-committed entry, HOW
 one of junk-entry (bytes that do not decode as an entry) or wrong-epoch (its own signed entry,
-for an epoch five past the one it stored). Used by tests/node/test_lying_member.py: one such member must not be able to
-stall the log or a ceremony.
+for an epoch five past the one it stored). Used by tests/node/test_lying_member.py: one such
+member must not be able to stall the log or a ceremony.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ from council.node.node import MemberNode
 from council.node.results import OutputResult
 from council.node.runtime import open_member
 from council.node.server import serve_forever, start
-from council.protocol.gen import log_pb2 as log_pb
 from council.protocol.gen import log_pb2 as pb
 from council.protocol.gen import log_pb2_grpc as pb_grpc
 from council.roster import MemberCard
 
+_APPROVAL_LIES = ("bad-signature", "other-member", "other-entry", "replayed", "junk")
 _CEREMONY_LIES = ("junk-dealing", "junk-response", "junk-commit-signature", "forged-commit-signature",
                   "impersonated-dealing", "impersonated-response", "junk-entry", "wrong-epoch")
 
@@ -103,9 +103,9 @@ def _lie_in_ceremonies(node: MemberNode, how: str) -> None:
     elif how == "junk-entry":
         honest_author = LogServicer.Author
 
-        def author(self: LogServicer, request: log_pb.AuthorRequest, context: object) -> log_pb.AuthorReply:
+        def author(self: LogServicer, request: pb.AuthorRequest, context: object) -> pb.AuthorReply:
             reply = honest_author(self, request, context)  # type: ignore[arg-type]
-            return log_pb.AuthorReply(entry=b"\x02not an entry") if request.kind == "epoch-committed" else reply
+            return pb.AuthorReply(entry=b"\x02not an entry") if request.kind == "epoch-committed" else reply
 
         LogServicer.Author = author  # type: ignore[method-assign]
 
@@ -113,6 +113,8 @@ def _lie_in_ceremonies(node: MemberNode, how: str) -> None:
 def main() -> None:
     tie_to_parent()
     folder, roster, how = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    if how not in _APPROVAL_LIES + _CEREMONY_LIES:
+        raise SystemExit(f"lying_member.py: unknown HOW {how!r}")
     node = open_member(folder, roster, None)
     honest = node.logbook.propose
     own_key = node.folder.identity.signer.public_key
@@ -122,7 +124,7 @@ def main() -> None:
     def lie(entry: Entry) -> Answer:
         answer = honest(entry)
         a = answer.approval
-        if a is None:
+        if a is None or how in _CEREMONY_LIES:
             return answer
         if how == "bad-signature":
             lied = replace(a, signature=a.signature[:-1] + bytes([a.signature[-1] ^ 1]))
@@ -133,12 +135,8 @@ def main() -> None:
             lied = replace(a, signature=node.folder.identity.signer.sign(APPROVAL_KIND, later))
         elif how == "replayed":
             lied = _approval_of(node, other_card, entry)
-        elif how == "junk":
+        else:  # junk
             lied = _Junk()  # type: ignore[assignment]
-        elif how in _CEREMONY_LIES:
-            return answer
-        else:
-            raise SystemExit(f"lying_member.py: unknown HOW {how!r}")
         return replace(answer, approval=lied)
 
     node.logbook.propose = lie  # type: ignore[method-assign]

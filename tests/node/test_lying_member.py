@@ -1,7 +1,8 @@
-"""Attack: one member answers every log proposal with an approval that is not a valid approval of
-that entry by that member. The coordinator keeps only approvals that verify for the member it
-asked, so the record it hands over still carries t valid approvals: one member cannot stall the
-council log (and with it every re-share and recovery), and its bad answer is named in the report."""
+"""Attacks by one member that lies in one kind of answer (tests/node/lying_member.py), each against
+member processes: a bad approval of a log entry, junk or a forgery in a ceremony's Deal, Check or
+Output reply, and a bad epoch-committed entry when asked to author it. The coordinator keeps only
+what the lying member really signed for itself, names the rest in its report, and goes on with
+the others: one member cannot stall the council log, a DKG or a re-share (decisions 133, 135, 136)."""
 
 from __future__ import annotations
 
