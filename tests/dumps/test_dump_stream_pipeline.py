@@ -201,13 +201,15 @@ def test_the_pipeline_writes_every_record_once_in_order_whichever_side_is_slow(s
 
 
 def test_with_a_slow_sink_the_calling_thread_hashes_while_the_worker_writes() -> None:
+    """Which thread takes which write depends on the scheduler (a loaded machine may leave the
+    worker asleep while the caller writes), so only the hashing's move to the caller is asserted:
+    under the old split (hash pinned to the worker) it never happened."""
     sink, chunk_hash = _Recording(), _SlowHash(delay=0)
     with SealPipeline(sink, chunk_hash, 100, SEAL_SLOTS) as pipeline:  # type: ignore[arg-type]
         expected = _records(pipeline, 3 * SEAL_SLOTS + 1, 100 + TAG_LEN)
     caller = threading.get_ident()
     assert bytes(sink.data) == expected and chunk_hash.inner.digest() == blake3.blake3(expected).digest()
     assert caller in chunk_hash.threads, "the caller never hashed: it waited on the worker's writes"
-    assert any(t != caller for t in sink.threads), "the worker never wrote"
 
 
 @pytest.mark.parametrize("fail_at", [0, 3, 9])
