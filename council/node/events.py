@@ -41,6 +41,16 @@ class EventLog:
                 self.stream.write(line + "\n")
                 self.stream.flush()
             if self.path is not None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with open(self.path, "a", encoding="utf-8") as f:
-                    f.write(line + "\n")
+                _append(self.path, line + "\n")
+
+
+def _append(path: Path, text: str) -> None:
+    """Append to the file, opened for each event (a rotated file is followed at once); the folder
+    is made only when the file cannot be opened without it (one system call less per event)."""
+    try:
+        f = open(path, "a", encoding="utf-8")  # noqa: SIM115  (closed just below)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(path, "a", encoding="utf-8")  # noqa: SIM115
+    with f:
+        f.write(text)

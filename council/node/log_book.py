@@ -139,7 +139,14 @@ class LogBook:
 
     # State -----------------------------------------------------------------------------------------
     def key_ids(self) -> list[str]:
-        return sorted(p.name for p in self.root.iterdir() if (p / "records").is_dir()) if self.root.exists() else []
+        """The keys with a log here (a `records` folder): one listing, plain `os` calls (every
+        accepted record asks, for the retirement check)."""
+        root = os.fspath(self.root)
+        try:
+            names = os.listdir(root)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return sorted(n for n in names if os.path.isdir(f"{root}/{n}/records"))
 
     def state(self, key_id: str) -> LogState:
         """The accepted state of `key_id`'s log (folded from the stored records, cached).
@@ -392,7 +399,7 @@ class LogBook:
                 new = apply(state, record.entry, record.approvals, now, reviewed=self._reviewed(record.entry))
             except LogRuleError as exc:
                 return Answer(Status.REFUSED, state.next_seq, reason=str(exc), rule=exc.rule)
-            self._write(self._record_path(key_id, seq), now.to_bytes(8, "big") + record.to_bytes())
+            self._write(Path(self._record_name(key_id, seq)), now.to_bytes(8, "big") + record.to_bytes())
             self._states[key_id] = (seq + 1, new)
             self.events.event("log-appended", key_id=key_id, seq=seq, entry=record.entry.id,
                               kind=record.entry.kind.label, approvals=len(record.approvals))
@@ -443,7 +450,7 @@ class LogBook:
 
     def _halted(self) -> bool:
         self.resume_if_decided()
-        return (self.root / HALTED).exists()
+        return os.path.exists(f"{self.root}/{HALTED}")
 
     def _conflict(self, offered: LogRecord, stored: LogRecord, next_seq: int) -> Answer:
         """Another record at a sequence number this member has accepted. With a valid quorum of
@@ -518,10 +525,10 @@ class LogBook:
         """Apply the operator's recorded choice of branch, checked again here (see log_fork.py);
         a choice that does not stand is set aside (`log-fork-decision-refused`) and the member
         stays halted. Safe to re-run after a crash at any step."""
-        halted, decided = self.root / HALTED, self.root / DECISION
         with self._lock:
-            if not (halted.exists() and decided.exists()):
-                return None
+            if not (os.path.exists(f"{self.root}/{HALTED}") and os.path.exists(f"{self.root}/{DECISION}")):
+                return None  # the usual case, asked by every hand-over: two `stat`s, no path objects
+            halted, decided = self.root / HALTED, self.root / DECISION
             try:
                 decision = ForkDecision.from_bytes(decided.read_bytes(), str(decided))
                 _, kept, dropped = self.check_fork_choice(decision.key_id, decision.seq, decision.keep)

@@ -40,7 +40,7 @@ from council.node.spec import Roles, authorise, build_roles
 from council.protocol import stored as stored_proto
 from council.protocol.ceremony_request import SignedRequest
 from council.roster import Roster
-from council.storage.files import read_file, write_atomic
+from council.storage.files import Stamp, read_file, write_atomic
 from council.storage.identity import cert_der
 from dumps.lineage import KeyLineage
 
@@ -71,6 +71,7 @@ class MemberNode:
     log_changed: threading.Event = field(init=False, default_factory=threading.Event)
     """Set for every accepted log entry (wakes the retirement timer)."""
     _peer_certs: tuple[tuple[bytes, ...], dict[str, bytes]] | None = field(init=False, default=None)
+    _trusted: tuple[Roster, tuple[tuple[str, int, Stamp], ...], list[Roster]] | None = field(init=False, default=None)
     chain: ChainWatch | None = field(init=False, default=None)
     """The chain anchor this member waits for before acting on widening entries (council.node.chain_member)."""
 
@@ -153,7 +154,18 @@ class MemberNode:
 
     # Trust ---------------------------------------------------------------------------------------
     def trusted_rosters(self) -> list[Roster]:
-        """The served roster and the roster of every key's current epoch."""
+        """The served roster and the roster of every key's current epoch. Every RPC asks: the
+        list is kept while the served roster and each key's newest `epoch.json` are unchanged
+        (their stamps, a few system calls, instead of listing, reading and comparing files)."""
+        served, stamps = self.served, self.store.newest_stamps()
+        cached = self._trusted
+        if cached is not None and cached[0] is served and cached[1] == stamps:
+            return list(cached[2])
+        rosters = self._rosters_now()
+        self._trusted = (served, stamps, rosters)
+        return list(rosters)
+
+    def _rosters_now(self) -> list[Roster]:
         out = [self.served]
         for key_id in self.store.key_ids():
             rec = self.store.current(key_id)

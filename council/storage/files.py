@@ -33,6 +33,20 @@ SCRYPT_P = 1
 CHECK_PLAINTEXT = b"keycouncil passphrase check"
 
 
+Stamp = tuple[int, int, int] | None
+"""A file's (inode, mtime in ns, size), or None if it is missing: changes whenever the file is
+replaced (`write_atomic` renames a new inode over it) or written."""
+
+
+def stamp(path: str | Path) -> Stamp:
+    """The file's `Stamp` now (one `stat`)."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 TEMP_RE = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
 """The names `write_atomic` gives its temporary files: `.<target name>.<8 hex>.tmp`."""
 

@@ -6,6 +6,7 @@ refused every time."""
 from __future__ import annotations
 
 import secrets
+import shutil
 
 import pytest
 from node_helpers import Council, direct_ceremony, quiet_node
@@ -107,3 +108,28 @@ def test_identical_epoch_replies_are_verified_once_and_a_bad_one_is_still_named(
     with pytest.raises(BundleError, match="member 'c': verification shares do not match the commit"):
         _verify_once(bad, "member 'c'", verified)
     assert len(verified) == 1
+
+
+def test_trusted_rosters_follow_the_key_store(council: Council) -> None:
+    """The trusted rosters are kept between calls, and a key's new epoch (or its folder gone) is
+    seen on the very next call: the cache is keyed by each key's newest `epoch.json` stamp."""
+    r, req = _request(council)
+    c = council
+    nodes = [quiet_node(c.members[n], r) for n in "abc"]
+    direct_ceremony(nodes, req, cert_der(c.op().identity.tls_cert_pem, "operator"))
+    a = nodes[0]
+    c.add_members("d")
+    a.served = c.roster("s", 2, ["a", "b", "c", "d"])
+    assert [x.digest() for x in a.trusted_rosters()] == [a.served.digest(), r.digest()]
+    a.trusted_rosters().clear()  # callers get a copy
+    assert len(a.trusted_rosters()) == 2
+    r2 = c.roster("r2", 3, ["a", "b", "c"])
+    req2 = SignedRequest.create(StartRequest(Kind.DKG, secrets.token_bytes(16), "k2", r2), c.op().identity.signer)
+    s = a.served
+    for node in nodes:
+        node.served = r2  # a DKG is for the roster a member serves
+    direct_ceremony(nodes, req2, cert_der(c.op().identity.tls_cert_pem, "operator"))
+    a.served = s
+    assert r2.digest() in [x.digest() for x in a.trusted_rosters()]
+    shutil.rmtree(a.store.root / "k2")
+    assert [x.digest() for x in a.trusted_rosters()] == [a.served.digest(), r.digest()]

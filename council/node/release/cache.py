@@ -14,16 +14,15 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from pathlib import Path
 
 from council.crypto.group import P256, Point, Scalar
 from council.crypto.keyid import is_valid_key_id
 from council.node.keystore import EpochRecord, check_key_id
 from council.node.node import MemberNode
+from council.storage.files import Stamp, stamp
 from council.storage.identity import cert_der
 from dumps.lineage import KeyLineage
 
-Stamp = tuple[int, int, int] | None
 EpochStamps = tuple[tuple[int, Stamp], ...]
 """Each committed epoch of one key (a numbered folder holding `epoch.json`) with that file's stamp."""
 
@@ -54,14 +53,6 @@ class ShareProducts:
             while len(self._products) > self.MAX_PRODUCTS:
                 self._products.popitem(last=False)
         return product
-
-
-def stamp(path: str | Path) -> Stamp:
-    try:
-        st = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 class EpochCache:
