@@ -16,6 +16,7 @@ Independent of gRPC: the servicer (council/rpc/recovery_servicer.py) only conver
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from council.node.release.records import ReleaseLog, RequestBook
 from council.protocol.recovery_request import RecoveryRequest, verify_request
 from council.protocol.shares import MemberReply
 from council.roster import Roster
+from council.storage.identity import cert_der
 from dumps.trailers import parse_trailer_bytes
 
 ReplyHook = Callable[[RecoveryRequest, MemberReply], MemberReply]
@@ -92,7 +94,7 @@ class MemberRecovery:
             self.log.append(decision=REFUSED, reason=str(exc), request_id=None)
             raise
         try:
-            return self._decide(request, listing)
+            return self._decide(request, listing, peer)
         except KeycouncilError as exc:
             return self._refused(request, None, str(exc))
 
@@ -100,12 +102,13 @@ class MemberRecovery:
         if peer is None or peer not in self.cache.operator_certs(listing):
             raise CallerRefused("client certificate is not an operator's certificate of the roster")
 
-    def _decide(self, request: RecoveryRequest, listing: dict[str, EpochStamps]) -> Decision:
+    def _decide(self, request: RecoveryRequest, listing: dict[str, EpochStamps], peer: bytes | None) -> Decision:
         epochs = listing.get(request.key_id, ()) if is_valid_key_id(request.key_id) else ()
         rec = self._epoch(request, epochs)                                        # (3)
         config = self.config.current()
         # (4): the operator's signature first, so that nobody but an operator learns more than that
         operator = verify_request(request, rec.roster)
+        _caller_signed(request, rec.roster, peer)
         public = _public(request, operator)
         now = self.clock_ms()
         logged, state = self._logged(request, public, now)                         # (4b)
@@ -154,6 +157,11 @@ class MemberRecovery:
                 request.app_id, request.dump_version, public["dump_digest"], target):
             raise PolicyRefused(f"request {request.id_hex}: the logged request names another dump or target "
                                 "than this one (rule release.matches-log)")
+        if (logged.operator_key, body.created_unix_ms) != (request.operator_key, request.created_unix_ms):
+            raise PolicyRefused(f"request {request.id_hex}: the log accepted this request id from operator key "
+                                f"{logged.operator_key.hex()[:16]}…, created at {body.created_unix_ms}; this request "
+                                f"is signed by {request.operator_key.hex()[:16]}…, created at "
+                                f"{request.created_unix_ms} (rule release.matches-log)")
         return logged, state
 
     def _epoch(self, request: RecoveryRequest, epochs: EpochStamps) -> EpochRecord:
@@ -224,3 +232,13 @@ def _operator_name(request: RecoveryRequest, rosters: list[Roster]) -> str:
                 return o.name
     return f"unknown key {request.operator_key.hex()[:16]}…"
 
+
+def _caller_signed(request: RecoveryRequest, roster: Roster, peer: bytes | None) -> None:
+    """(4) The caller is the operator that signed the request: its roster certificate is the TLS
+    peer. Another operator (or a member) holding the signed bytes cannot collect the shares with
+    its own certificate (decision 138)."""
+    card = next((o for o in roster.operators if o.signing_key == request.operator_key), None)
+    if card is None or peer is None or not hmac.compare_digest(peer, cert_der(card.tls_cert, f"operator {card.name!r}")):
+        name = card.name if card is not None else request.operator_key.hex()[:16] + "…"
+        raise CallerRefused(f"request {request.id_hex} is signed by operator {name}, and this caller's certificate "
+                            "is not that operator's (rule release.caller-signed)")
