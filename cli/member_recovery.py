@@ -79,17 +79,21 @@ def approve_cmd(folder: Path, request_id: str, by: str | None) -> None:
     import getpass
 
     from council.errors import KeycouncilError
-    from council.node.log_book import folder_logbook
+    from council.node.log_book import AmbiguousApproval, folder_logbook
     from council.node.release.records import ReleaseLog, RequestBook, check_request_id
 
     who, wanted = by or getpass.getuser(), request_id.lower()
     try:
         entry = folder_logbook(folder).operator_approve(wanted)
+    except AmbiguousApproval:
+        raise  # nothing approved: the operator must pick one entry by its id
     except KeycouncilError:
         entry = None  # no pending log entry: an id for the release path alone (as before the log)
     if entry is not None:
         click.echo(f"log entry {entry.id} ({entry.kind.label}, key {entry.key_id}, entry {entry.seq}) approved "
                    "by this member's operator; the member approves it when it is proposed again")
+        click.echo(f"  by {entry.author.role.label} {entry.author.public_key.hex()[:16]}…  "
+                   f"{_summary(entry.body.to_json())}")
         wanted = getattr(entry.body, "request_id", b"").hex()
         if not wanted:
             return

@@ -55,7 +55,7 @@ from council.log import (
     classify,
     review,
 )
-from council.log.bodies import DIGEST_LEN
+from council.log.bodies import DIGEST_LEN, Genesis
 from council.log.errors import LogDecodeError
 from council.log.kinds import Effect
 from council.log.rules import fold
@@ -111,15 +111,35 @@ def folder_logbook(folder: Path) -> LogBook:
     return LogBook(folder / "log" / "council", None, events, Governance)
 
 
+class AmbiguousApproval(KeycouncilError):
+    """An operator's yes given by a request id that more than one pending entry carries."""
+
+
+def _request_hex(entry: Entry) -> str:
+    """The request id a recovery-request entry carries, in hex ("" for other kinds)."""
+    return bytes(getattr(entry.body, "request_id", b"")).hex()
+
+
+def _described(entry: Entry) -> str:
+    """One pending entry as an operator must see it before saying yes: id, author, and target."""
+    target = getattr(entry.body, "target_key", b"")
+    return (f"entry {entry.id} (key {entry.key_id}, entry {entry.seq}, by {entry.author.role.label} "
+            f"{entry.author.public_key.hex()[:16]}…, target {target.hex()[:16] + '…' if target else 'none'})")
+
+
 class LogBook:
     """One member's logs, by key id; thread-safe."""
 
     def __init__(self, root: Path, signer: Signer | None, events: EventLog, governance: Callable[[], Governance],
                  witness: Callable[[Entry], str | None] = lambda entry: None,
-                 clock: Callable[[], int] = now_ms) -> None:
+                 clock: Callable[[], int] = now_ms,
+                 witness_handed: Callable[[Entry], str | None] = lambda entry: None) -> None:
         self.root = root
         self.witness = witness
         """The member's own check of what only it can know (its stored epochs): a refusal or None."""
+        self.witness_handed = witness_handed
+        """The same for a record handed over that this member did not review: a genesis approves
+        itself (its own roster is its quorum), so only what the member stored can refute it."""
         self.signer = signer
         self.events = events
         self.governance = governance
@@ -359,25 +379,47 @@ class LogBook:
     def pending(self) -> list[Entry]:
         """Widening entries waiting for the operator that can still be approved (oldest first)."""
         out: list[Entry] = []
-        for key_id in self._all_keys():
-            state = self.state(key_id)
-            for path in sorted((self._dir(key_id) / "proposed").glob("*.entry")):
-                entry = Entry.from_bytes(path.read_bytes())
-                said_yes = (self._dir(key_id) / "operator-approved" / entry.id).exists()
-                if entry.seq >= state.next_seq and not self._approved_at(key_id, entry.seq) and not said_yes:
-                    out.append(entry)
+        for entry in self._proposed():
+            state = self.state(entry.key_id)
+            said_yes = (self._dir(entry.key_id) / "operator-approved" / entry.id).exists()
+            if entry.seq >= state.next_seq and not self._approved_at(entry.key_id, entry.seq) and not said_yes:
+                out.append(entry)
         return out
+
+    def _proposed(self) -> list[Entry]:
+        """Every widening entry ever held here for the operator, by key, in file-name order."""
+        return [Entry.from_bytes(path.read_bytes()) for key_id in self._all_keys()
+                for path in sorted((self._dir(key_id) / "proposed").glob("*.entry"))]
 
     def operator_approve(self, entry_id: str) -> Entry:
         """Record the operator's yes for a pending entry (by entry id, or by the request id of a
-        recovery request); the next proposal of it is approved."""
-        for entry in self.pending():
-            request_id = getattr(entry.body, "request_id", b"").hex()
-            if entry_id.lower() in (entry.id, request_id):
-                self._write(self._dir(entry.key_id) / "operator-approved" / entry.id, b"")
-                self.events.event("log-operator-approved", key_id=entry.key_id, seq=entry.seq, entry=entry.id)
-                return entry
-        raise KeycouncilError(f"no pending log entry {entry_id} on this member (see keycouncil member pending DIR)")
+        recovery request); the next proposal of it is approved. A request id that more than one
+        pending entry carries is refused (AmbiguousApproval): anyone may propose a rival entry
+        with the same request id (another target, another author), and the yes meant for one
+        must not land on the other (decision 138)."""
+        wanted = entry_id.lower()
+        pending = self.pending()
+        matches = [e for e in pending if e.id == wanted]
+        if not matches:
+            matches = [e for e in pending if _request_hex(e) == wanted]
+            if matches:
+                self._one_request(entry_id, [e for e in self._proposed() if _request_hex(e) == wanted])
+        if not matches:
+            raise KeycouncilError(f"no pending log entry {entry_id} on this member (see keycouncil member pending DIR)")
+        for entry in matches:  # the same request proposed again at a later head: the same yes
+            self._write(self._dir(entry.key_id) / "operator-approved" / entry.id, b"")
+            self.events.event("log-operator-approved", key_id=entry.key_id, seq=entry.seq, entry=entry.id)
+        return matches[0]
+
+    @staticmethod
+    def _one_request(request_id: str, carrying: list[Entry]) -> None:
+        """AmbiguousApproval unless every entry proposed here with this request id (said yes to or
+        not) is the same request: one author, one body; only the sequence number may differ."""
+        distinct = {(e.author.public_key, e.body.encode()): e for e in carrying}
+        if len(distinct) > 1:
+            raise AmbiguousApproval(f"{len(distinct)} different log entries proposed to this member carry request "
+                                    f"id {request_id}: " + "; ".join(_described(e) for e in distinct.values())
+                                    + ". Approve one by its entry id (keycouncil member pending DIR lists them).")
 
     # Hand-over -------------------------------------------------------------------------------------
     def accept(self, record: LogRecord) -> Answer:
@@ -394,11 +436,16 @@ class LogBook:
             if seq > state.next_seq:
                 return Answer(Status.BEHIND, state.next_seq, reason=f"this member's log of key {key_id} "
                                                                     f"ends before entry {seq}")
-            now = self.clock()
+            now, reviewed = self.clock(), self._reviewed(record.entry)
             try:
-                new = apply(state, record.entry, record.approvals, now, reviewed=self._reviewed(record.entry))
+                new = apply(state, record.entry, record.approvals, now, reviewed=reviewed)
             except LogRuleError as exc:
                 return Answer(Status.REFUSED, state.next_seq, reason=str(exc), rule=exc.rule)
+            objection = None if reviewed else self.witness_handed(record.entry)
+            if objection is not None:
+                self.events.event("log-refused", key_id=key_id, seq=seq, entry=record.entry.id,
+                                  rule="member.witness", reason=objection[:300])
+                return Answer(Status.REFUSED, state.next_seq, reason=objection, rule="member.witness")
             self._write(Path(self._record_name(key_id, seq)), now.to_bytes(8, "big") + record.to_bytes())
             self._states[key_id] = (seq + 1, new)
             self.events.event("log-appended", key_id=key_id, seq=seq, entry=record.entry.id,
@@ -461,6 +508,10 @@ class LogBook:
             return Answer(Status.REFUSED, next_seq, rule="log.fork-resolved",
                           reason=f"{reason}; entry {offered.entry.id} was dropped by this member's operator "
                                  "after a fork (events.jsonl: log-fork-resolved)")
+        objection = self.witness_handed(offered.entry) or _rival_genesis_unproven(offered, stored)
+        if objection is not None:  # not evidence of a fork: nothing this member trusts approved it
+            return Answer(Status.REFUSED, next_seq, reason=f"{reason}; the other record: {objection}",
+                          rule="member.witness")
         before = self._state_before(key_id, seq)
         try:
             apply(before, offered.entry, offered.approvals, None)
@@ -566,5 +617,22 @@ class LogBook:
             for n in range(end - 1, seq, -1):
                 self._record_path(key_id, n).unlink()
             self._write(self._record_path(key_id, seq), self.clock().to_bytes(8, "big") + kept.to_bytes())
-        finally:
+        finally:  # every cached fold of this key: a switch at the last seq leaves next_seq as it was
             self._states.pop(key_id, None)
+            self._acting.pop(key_id, None)
+            self._effective.pop(key_id, None)
+
+
+def _rival_genesis_unproven(offered: LogRecord, stored: LogRecord) -> str | None:
+    """A second genesis is fork evidence only if `t` members of the stored genesis's roster approved
+    it too (they equivocated): its own roster is any roster its author chose, and a rival
+    approved only by that would let anyone with a roster certificate halt this member."""
+    if not isinstance(offered.entry.body, Genesis) or not isinstance(stored.entry.body, Genesis):
+        return None
+    roster = stored.entry.body.roster
+    keys = {m.signing_key for m in roster.members}
+    signers = {a.member_key for a in offered.approvals if a.member_key in keys and a.is_valid_for(offered.entry)}
+    if len(signers) >= roster.threshold:
+        return None
+    return (f"a rival genesis approved by {len(signers)} members of the stored genesis roster, "
+            f"{roster.threshold} needed to show that they approved two")

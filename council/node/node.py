@@ -80,7 +80,8 @@ class MemberNode:
                               self.folder.identity.signer.public_key)
         self.store.after_write = lambda name: self._persisted(f"store:{name}")
         self.logbook = LogBook(self.folder.path / "log" / "council", self.folder.identity.signer, self.log,
-                               lambda: load_governance(self.folder.path), self.witness)
+                               lambda: load_governance(self.folder.path), self.witness,
+                               witness_handed=self.genesis_witness)
 
     # The council log --------------------------------------------------------------------------
     def witness(self, entry: Entry) -> str | None:
@@ -97,6 +98,22 @@ class MemberNode:
                 return sealer_objection(self.logbook.effective(entry.key_id), body, local)
             except KeycouncilError as exc:
                 return f"this member cannot check the sealer: {exc}"
+        return None
+
+    def genesis_witness(self, entry: Entry) -> str | None:
+        """A genesis handed over rather than proposed (decision 138): refused when it names an
+        epoch this member holds and differs from it, or another public key than this member
+        holds for the key; None for other kinds, and when the member holds nothing of the key
+        (it cannot tell: a member that joined later, a copy kept for audit)."""
+        body = entry.body
+        if not isinstance(body, Genesis):
+            return None
+        held = self.store.epochs(entry.key_id)
+        if body.epoch in held:
+            return self._matches_epoch(entry.key_id, body.epoch, body.roster.digest(), body.transcript_digest,
+                                       body.public_key)
+        if held and self.store.record(entry.key_id, held[-1]).commit.public_key.to_bytes() != body.public_key:
+            return f"the genesis names another public key than this member holds for key {entry.key_id!r}"
         return None
 
     def _matches_epoch(self, key_id: str, epoch: int, roster_digest: bytes, transcript_digest: bytes,

@@ -73,3 +73,25 @@ def test_a_decision_that_does_not_stand_is_set_aside_and_the_member_stays_halted
     entry = sim.entry(sim.operator(), Role.OPERATOR, Freeze(None, "next"))
     answer = book.propose(entry)
     assert answer.status is Status.REFUSED and answer.rule == "fork.halted"
+
+
+def test_the_acting_state_follows_the_branch_kept_at_the_last_seq(tmp_path: Path) -> None:
+    """With a chain gate the acting state is cached by (length, gate version); keeping the rival
+    at the last seq leaves the length as it was, and the member must act on the kept branch."""
+    sim = Council.create(n=3, t=2)
+    book = LogBook(tmp_path / "council", sim.signer("m1"), EventLog("m1", tmp_path / "events.jsonl", echo=False),
+                   Governance, clock=lambda: 1_000)
+    book.anchor_gate = lambda entry: True  # every widening entry anchored: the cached path
+    assert book.accept(sim.records[0]).status is Status.APPENDED
+    roster = sim.add(sim.operator(), Role.OPERATOR, RosterProposed(sim.make_roster(["m1", "m2", "m3"], 3)),
+                     ["m1", "m2"])
+    assert book.accept(roster).status is Status.APPENDED
+    assert book.acting(sim.key_id).pending is not None
+    freeze = sim.entry(sim.operator(), Role.OPERATOR, Freeze(None, "incident"), seq=1,
+                       previous=sim.records[0].entry.digest)
+    rival = LogRecord.of(freeze, sim.approvals(freeze, ["m2", "m3"]))
+    assert book.accept(rival).rule == "log.fork"
+    book.decide_fork(sim.key_id, 1, freeze.id, "bob")
+    book.resume_if_decided()
+    acting = book.acting(sim.key_id)
+    assert acting.pending is None and acting.frozen is not None
