@@ -49,7 +49,8 @@ class ReleaseLog:
     commit): the first writer to reach the sync lock fsyncs every line written so far, and a
     writer whose line an earlier fsync already covered returns without syncing again. The file
     is opened once (append mode) and kept open: every release used to create the folder and open
-    the file twice."""
+    the file twice. A last line torn by a crash is ended with a newline when the file is opened,
+    so every record after it is a whole line (a `released` record must never be lost)."""
 
     def __init__(self, folder: Path, on_sync: Callable[[str], None] | None = None) -> None:
         self.path = folder / "log" / LOG_NAME
@@ -101,12 +102,14 @@ class ReleaseLog:
                 self.on_sync("release-synced")
 
     def _fd(self) -> int:
-        """The log's descriptor, opened on first use (closed with this object)."""
+        """The log's descriptor, opened on first use (closed with this object); a torn last line
+        is ended first (`_end_torn_line`)."""
         with self._open_lock:
             if self._file is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
                 self._file = os.fdopen(fd, "ab", buffering=0)
+                _end_torn_line(fd)
             return self._file.fileno()
 
     def close(self) -> None:
@@ -117,16 +120,35 @@ class ReleaseLog:
                 self._file = None
 
     def entries(self) -> list[dict[str, Any]]:
-        """Every record (a torn last line after a crash is skipped)."""
-        if not self.path.exists():
+        """Every record; a line that is not a JSON object in UTF-8 (a line torn by a crash, or
+        garbage) is skipped, never an error: the member must still start and answer."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
             return []
-        out = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-        return out
+        return [r for r in map(_record, data.split(b"\n")) if r is not None]
+
+
+def _end_torn_line(fd: int) -> None:
+    """End a last line left without its newline (a crash in the middle of a write), so that the
+    next record starts a line of its own: appended onto the fragment it would not parse, and a
+    `released` record lost that way would let the member release the same request again."""
+    size = os.fstat(fd).st_size
+    if size and os.pread(fd, 1, size - 1) != b"\n":
+        os.write(fd, b"\n")
+        # fsynced now, once per start after a crash: every later record then starts on a fresh
+        # line on disk, whatever the group commit of `append` does (it covers this byte too, but
+        # this way the invariant does not depend on its bookkeeping)
+        os.fsync(fd)
+
+
+def _record(line: bytes) -> dict[str, Any] | None:
+    """One line's record, or None for a line that is empty, not UTF-8, not JSON or not an object."""
+    try:
+        record = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: [[[[… garbage
+        return None
+    return record if isinstance(record, dict) else None
 
 
 @dataclass(frozen=True)
