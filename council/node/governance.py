@@ -8,9 +8,13 @@ and for rosters the limits within which it may (docs/operators.md, "governance.t
 [auto_approve]
 kinds = ["roster-proposed"]
 [auto_approve.roster]
-max_members_changed = 1        # members added plus members removed, against the current roster
+max_members_changed = 1        # members added, removed or with a changed card, against the current roster
 allow_lower_threshold = false  # a lower threshold always needs the operator
 ```
+A kept signing key whose card changed in any other field (encryption key, TLS certificate, address,
+name) is a changed member: the next re-share encrypts its new share to the new card. A change to the
+operators is never within the limits: they drive ceremonies and request recoveries.
+
 Narrowing entries never wait (they give less) and record entries are checked by the log's rules.
 """
 
@@ -23,6 +27,7 @@ from pathlib import Path
 from council.errors import StorageError
 from council.log import Entry, Kind, LogState, RosterProposed
 from council.log.kinds import EFFECTS, Effect
+from council.roster import Roster
 
 FILE_NAME = "governance.toml"
 WIDENING_KINDS = frozenset(k.label for k, e in EFFECTS.items() if e is Effect.WIDENING) | {"policy-changed"}
@@ -50,16 +55,27 @@ class Governance:
         return f"governance.toml auto-approves {entry.kind.label}"
 
     def _roster_within_limits(self, state: LogState, body: RosterProposed) -> str | None:
+        """The reason this roster is within the limits, or None (the operator decides): too many
+        members changed, a lower threshold, or any change to the operators."""
         assert state.roster is not None
-        old = {m.signing_key for m in state.roster.members}
-        new = {m.signing_key for m in body.roster.members}
-        changed = len(old ^ new)
+        if set(body.roster.operators) != set(state.roster.operators):
+            return None  # who drives ceremonies and requests recoveries: never the file's decision
+        changed = members_changed(state.roster, body.roster)
         if changed > self.max_members_changed:
             return None
         if body.roster.threshold < state.roster.threshold and not self.allow_lower_threshold:
             return None
         return (f"governance.toml auto-approves rosters with at most {self.max_members_changed} members "
-                f"changed ({changed} here)")
+                f"changed ({changed} here) and the same operators; a kept member with another card counts as changed")
+
+
+def members_changed(old: Roster, new: Roster) -> int:
+    """Members added, removed, or kept with any field of their card changed, each counted once: a
+    kept signing key with another encryption key would get its next share encrypted to that key."""
+    before = {m.signing_key: m for m in old.members}
+    after = {m.signing_key: m for m in new.members}
+    kept_but_changed = sum(1 for key, card in after.items() if key in before and before[key] != card)
+    return len(before.keys() ^ after.keys()) + kept_but_changed
 
 
 _PARSED: dict[Path, tuple[bytes, Governance]] = {}

@@ -123,9 +123,16 @@ def test_up_to_n_minus_t_offline_and_a_clean_abort(council: Council) -> None:
 
 
 def test_operator_added_by_a_reshare_is_trusted_without_restart(council: Council) -> None:
+    from council.driver.log_entries import approve_pending
     from council.driver.operator import OperatorFolder
+    from council.log import Entry, RosterProposed
     from council.node.folder import write_json
+    from council.node.log_book import folder_logbook
     from council.roster import Roster
+
+    def operators_approve(name: str, entry: Entry) -> None:
+        """A change of operators is beyond any governance.toml: each member's operator approves it."""
+        folder_logbook(c.members[name].path).operator_approve(entry.id)
 
     c = council
     c.add_members("a", "b", "c")
@@ -136,8 +143,10 @@ def test_operator_added_by_a_reshare_is_trusted_without_restart(council: Council
     bob = OperatorFolder.init(c.base / "bob", "bob", None)
     r2 = Roster(2, r1.members, (c.op().card(), bob.card()))
     write_json(c.base / "roster-r2.json", r2.to_json())
+    assert approve_pending(r1, "k", c.op(), FAST, RosterProposed(r2), operators_approve).accepted
     assert run_reshare(r1, r2, "k", c.op(), FAST).committed
     r3 = Roster(3, r1.members, (bob.card(),))
+    assert approve_pending(r2, "k", bob, FAST, RosterProposed(r3), operators_approve).accepted
     by_bob = run_reshare(r2, r3, "k", bob, FAST)  # members still run with --roster r1
     assert by_bob.committed, by_bob.lines()
     assert fetch_bundle(r3, "k", bob, FAST).epoch == 2
