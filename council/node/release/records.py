@@ -146,7 +146,7 @@ def _record(line: bytes) -> dict[str, Any] | None:
     """One line's record, or None for a line that is empty, not UTF-8, not JSON or not an object."""
     try:
         record = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: [[[[… garbage
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: deeply nested garbage
         return None
     return record if isinstance(record, dict) else None
 
