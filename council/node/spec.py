@@ -11,13 +11,21 @@ accepted in its log (or the same roster again).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from council.crypto.bn254.curve import Fr
 from council.crypto.group import Scalar
 from council.crypto.messages import CeremonySpec, Kind, PreviousEpoch
 from council.errors import CeremonyError, PolicyRefused
-from council.log import LogState, ThresholdTooLow, require_majority
+from council.log import (
+    EpochCommitted,
+    Genesis,
+    LogRecord,
+    LogState,
+    ThresholdTooLow,
+    require_majority,
+)
 from council.node.keystore import KeyStore, check_key_id
 from council.node.log_book import LogBook
 from council.protocol.ceremony_request import SignedRequest
@@ -60,7 +68,7 @@ def build_roles(req: SignedRequest, store: KeyStore, served: Roster, log: LogBoo
         if store.epochs(r.key_id):
             raise CeremonyError(f"key {r.key_id!r} exists already on this member: a DKG would replace it")
         if catching_up:
-            _check_logged_epoch(req, log.effective(r.key_id))
+            _check_logged_epoch(req, log.effective(r.key_id), log)
         elif log.state(r.key_id).started:
             raise PolicyRefused(f"key {r.key_id!r} has a council log already: a DKG would replace its key")
         j = _index(r.new_roster, own)
@@ -69,7 +77,7 @@ def build_roles(req: SignedRequest, store: KeyStore, served: Roster, log: LogBoo
         return Roles(spec, j, j, None)
     state = log.effective(r.key_id)
     if catching_up:
-        _check_logged_epoch(req, state)
+        _check_logged_epoch(req, state, log)
     else:
         _check_logged_rosters(req, state)
     return _reshare_roles(req, store)
@@ -96,15 +104,18 @@ def _check_logged_rosters(req: SignedRequest, state: LogState) -> None:
         raise PolicyRefused(f"key {r.key_id!r}: the request's old roster {r.old_roster.digest().hex()[:16]}… is "
                             f"not the key's current roster in its log ({state.roster.digest().hex()[:16]}…)")
     new = r.new_roster.digest()
-    accepted = state.pending.roster.digest() if state.pending is not None else None
-    if new != accepted and new != state.roster.digest():
+    # the log's own rule (rules.py, epoch.roster): the pending roster if one is accepted, else the
+    # same roster again; a re-share the log cannot record would leave the key where the log does not say
+    expected = state.pending.roster.digest() if state.pending is not None else state.roster.digest()
+    if new != expected:
         raise PolicyRefused(f"key {r.key_id!r}: the new roster {new.hex()[:16]}… is not accepted in the key's "
                             "council log; a re-share deals only to a roster accepted there (propose it with "
                             "keycouncil roster propose: it needs the approval of t members)")
 
 
-def _check_logged_epoch(req: SignedRequest, state: LogState) -> None:
-    """Catch-up: the key's log records this epoch as committed to the request's new roster."""
+def _check_logged_epoch(req: SignedRequest, state: LogState, log: LogBook) -> None:
+    """Catch-up: the key's log records this epoch as committed to the request's new roster (and,
+    for an epoch older than the log's current one, the epoch before it to the old roster)."""
     r = req.request
     if not state.started and r.kind is Kind.DKG:
         return  # a key whose genesis entry is not accepted yet: nothing in the log to contradict
@@ -116,6 +127,37 @@ def _check_logged_epoch(req: SignedRequest, state: LogState) -> None:
                             f"council log (it is at epoch {state.epoch}): the log must be brought up to date first")
     if state.epoch == r.epoch and state.roster.digest() != r.new_roster.digest():
         raise PolicyRefused(f"key {r.key_id!r} epoch {r.epoch}: the log records another roster for this epoch")
+    if state.epoch > r.epoch:  # decision 140: an older epoch is checked against the log's own entries for it
+        logged = logged_rosters(log.records(r.key_id))
+        _logged_as(r.key_id, r.epoch, r.new_roster, logged)
+        if r.kind is Kind.RESHARE and r.old_roster is not None and r.epoch - 1 >= min(logged):
+            _logged_as(r.key_id, r.epoch - 1, r.old_roster, logged)  # unless it predates the log's genesis
+    if r.kind is Kind.RESHARE and r.previous is not None and \
+            r.previous.commit.public_key.to_bytes() != state.public_key:
+        raise PolicyRefused(f"key {r.key_id!r}: the previous epoch's public key is not the key's public key in its "
+                            "council log (a re-share keeps the key; catch-up follows the log)")
+
+
+def logged_rosters(records: Sequence[LogRecord]) -> dict[int, bytes]:
+    """Epoch → roster digest, as the log's genesis and epoch-committed entries record them."""
+    out: dict[int, bytes] = {}
+    for record in records:
+        body = record.entry.body
+        if isinstance(body, Genesis):
+            out[body.epoch] = body.roster.digest()
+        elif isinstance(body, EpochCommitted):
+            out[body.epoch] = body.roster_digest
+    return out
+
+
+def _logged_as(key_id: str, epoch: int, roster: Roster, logged: dict[int, bytes]) -> None:
+    """PolicyRefused unless the log records `epoch` of the key as committed to `roster`: a catch-up
+    to an epoch of the operator's making would store a share of its key, change the roster this
+    member serves and erase the real share."""
+    if logged.get(epoch) != roster.digest():
+        found = logged[epoch].hex()[:16] + "…" if epoch in logged else "no roster"
+        raise PolicyRefused(f"key {key_id!r} epoch {epoch}: the council log records {found} for this epoch, "
+                            f"not the request's roster {roster.digest().hex()[:16]}… (catch-up follows the log)")
 
 
 def _reshare_roles(req: SignedRequest, store: KeyStore) -> Roles:
