@@ -238,7 +238,13 @@ def _caller_signed(request: RecoveryRequest, roster: Roster, peer: bytes | None)
     peer. Another operator (or a member) holding the signed bytes cannot collect the shares with
     its own certificate (decision 138)."""
     card = next((o for o in roster.operators if o.signing_key == request.operator_key), None)
-    if card is None or peer is None or not hmac.compare_digest(peer, cert_der(card.tls_cert, f"operator {card.name!r}")):
+    if card is None or peer is None or not hmac.compare_digest(peer, _operator_der(card.tls_cert)):
         name = card.name if card is not None else request.operator_key.hex()[:16] + "…"
         raise CallerRefused(f"request {request.id_hex} is signed by operator {name}, and this caller's certificate "
                             "is not that operator's (rule release.caller-signed)")
+
+
+@lru_cache(maxsize=64)
+def _operator_der(pem: str) -> bytes:
+    """An operator card's certificate in DER, converted once per certificate (every release asks)."""
+    return cert_der(pem, "an operator's certificate in the roster")
