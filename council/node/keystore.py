@@ -125,9 +125,12 @@ class KeyStore:
         return self.root / check_key_id(key_id) / str(epoch)
 
     def key_ids(self) -> list[str]:
-        if not self.root.exists():
+        """The key folders, by one listing (plain `os` calls: every RPC asks, through the trust)."""
+        try:
+            with os.scandir(self.root) as entries:
+                return sorted(e.name for e in entries if e.is_dir() and is_valid_key_id(e.name))
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and is_valid_key_id(p.name))
 
     def epochs(self, key_id: str) -> list[int]:
         folder = self.root / check_key_id(key_id)
@@ -141,13 +144,8 @@ class KeyStore:
         calls (one listing of the store, one per key, one `stat` per epoch): what a cache of
         `current` over every key compares on each call instead of reading and parsing."""
         root = os.fspath(self.root)
-        try:
-            with os.scandir(root) as found:
-                keys = sorted(e.name for e in found if e.is_dir() and is_valid_key_id(e.name))
-        except (FileNotFoundError, NotADirectoryError):
-            return ()
         out = []
-        for key_id in keys:
+        for key_id in self.key_ids():
             try:
                 names = os.listdir(f"{root}/{key_id}")
             except (FileNotFoundError, NotADirectoryError):

@@ -16,7 +16,6 @@ import threading
 from collections import OrderedDict
 
 from council.crypto.group import P256, Point, Scalar
-from council.crypto.keyid import is_valid_key_id
 from council.node.keystore import EpochRecord, check_key_id
 from council.node.node import MemberNode
 from council.storage.files import Stamp, stamp
@@ -136,7 +135,7 @@ class EpochCache:
     def listing(self) -> dict[str, EpochStamps]:
         """`epochs(k)` of every key folder, taken once for one call: the caller check and the
         request's own key read the same listing."""
-        return {k: self.epochs(k) for k in self._key_ids()}
+        return {k: self.epochs(k) for k in self.node.store.key_ids()}
 
     def operator_certs(self, listing: dict[str, EpochStamps] | None = None) -> frozenset[bytes]:
         """DER certificates of the operators of every roster the node trusts (`listing`: this
@@ -152,10 +151,3 @@ class EpochCache:
             self._operators = (key, certs)
         return certs
 
-    def _key_ids(self) -> list[str]:
-        """`KeyStore.key_ids()`: the key folders, by one listing."""
-        try:
-            with os.scandir(self.node.store.root) as entries:
-                return sorted(e.name for e in entries if e.is_dir() and is_valid_key_id(e.name))
-        except (FileNotFoundError, NotADirectoryError):
-            return []
